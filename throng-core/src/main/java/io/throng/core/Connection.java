@@ -1,0 +1,77 @@
+package io.throng.core;
+
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * One TCP connection, as a handler sees it.
+ *
+ * <p>{@link #write}, {@link #flush}, {@link #close} and the read switches are safe from any thread.
+ * Writes are queued and flushed in batches: inside a callback the engine flushes when the callback
+ * returns; from another thread call {@link #flush()} after the writes of one batch.
+ *
+ * <p>Backpressure: the bytes queued but not yet taken by the socket are counted (writes from other
+ * threads included). Above the high water mark {@link #isWritable()} turns false; when they drop to
+ * the low mark it turns true again and {@link Handler#onWritable} runs. Past the configured maximum
+ * the connection is closed with {@link CloseReason.Kind#WRITE_LIMIT}, so no peer can make the server
+ * hold unbounded memory.
+ */
+public interface Connection {
+
+    /** A number unique among the connections of one server or client. */
+    long id();
+
+    /**
+     * Queues the remaining bytes of {@code src} and consumes them (its position moves to its
+     * limit). The bytes are copied only if the socket cannot take them now, so {@code src} may be
+     * reused as soon as this returns.
+     *
+     * @return false if the connection is closing or closed, in which case nothing was queued
+     */
+    boolean write(ByteBuffer src);
+
+    /** Queues {@code length} bytes of {@code src} from {@code offset}, as {@link #write(ByteBuffer)}. */
+    boolean write(byte[] src, int offset, int length);
+
+    /** Queues all of {@code src}, as {@link #write(ByteBuffer)}. */
+    default boolean write(byte[] src) {
+        return write(src, 0, src.length);
+    }
+
+    /** Writes what is queued as far as the socket takes it now; the rest goes out when it can. */
+    void flush();
+
+    /** True while the queued bytes have not crossed the high water mark (see the class comment). */
+    boolean isWritable();
+
+    /** Bytes queued and not yet taken by the socket. */
+    long queuedBytes();
+
+    /** Stops reading from the socket (the peer is slowed down by TCP) until {@link #resumeReads()}. */
+    void suspendReads();
+
+    /** Undoes {@link #suspendReads()}. */
+    void resumeReads();
+
+    /**
+     * Closes gracefully: stops reading, writes everything queued, sends FIN, then closes. Bytes the
+     * peer still sends are discarded meanwhile. {@link Handler#onClose} follows.
+     */
+    void close();
+
+    /** Closes at once: queued bytes are dropped and the peer gets a reset. */
+    void abort();
+
+    /** False once the connection is closing or closed. */
+    boolean isOpen();
+
+    SocketAddress remoteAddress();
+
+    SocketAddress localAddress();
+
+    /** The object attached with {@link #attach}, or null. */
+    <T> T attachment();
+
+    /** Attaches one object of the application's to this connection (one field, no map). */
+    void attach(Object attachment);
+}

@@ -1,0 +1,85 @@
+package io.throng.core;
+
+import io.throng.core.buffer.BufferPool;
+import io.throng.core.config.ServerConfig;
+import io.throng.core.engine.ServerRuntime;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A running server: one {@link ServerConfig}, one {@link Handler}, the model the config names.
+ *
+ * <pre>{@code
+ * try (Server server = Server.start(ServerConfig.defaults().withPort(0), new EchoHandler())) {
+ *     System.out.println("listening on " + server.address());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * {@link #close()} is a graceful shutdown bounded by {@link ServerConfig#shutdownTimeout()}.
+ */
+public final class Server implements AutoCloseable {
+    private final ServerConfig config;
+    private final ServerRuntime runtime;
+    private volatile boolean stopped;
+
+    private Server(ServerConfig config, ServerRuntime runtime) {
+        this.config = config;
+        this.runtime = runtime;
+    }
+
+    /** Binds and starts; throws if the address cannot be bound. */
+    public static Server start(ServerConfig config, Handler handler) throws IOException {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(handler, "handler");
+        return new Server(config, ServerRuntime.start(config, handler));
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The bound address (with the real port when the config asked for port 0). */
+    public InetSocketAddress address() {
+        return runtime.address();
+    }
+
+    public int port() {
+        return runtime.address().getPort();
+    }
+
+    public ServerStats stats() {
+        return runtime.stats();
+    }
+
+    /** The pool that lends this server's buffers (for accounting and tests). */
+    public BufferPool bufferPool() {
+        return runtime.bufferPool();
+    }
+
+    /** Returns free pooled memory beyond the retention limit to the OS; returns the bytes released. */
+    public long trimBuffers() {
+        return runtime.trimBuffers();
+    }
+
+    /**
+     * Graceful shutdown: stop accepting; let every connection handle the bytes it already
+     * received, write what is queued and close; after {@code timeout} close whatever is left.
+     *
+     * @return true if every connection closed by itself within the timeout
+     */
+    public synchronized boolean shutdown(Duration timeout) {
+        if (stopped) {
+            return true;
+        }
+        stopped = true;
+        return runtime.shutdown(timeout);
+    }
+
+    @Override
+    public void close() {
+        shutdown(config.shutdownTimeout());
+    }
+}

@@ -1,0 +1,48 @@
+package io.throng.core;
+
+/**
+ * A snapshot of a server's counters. Counters are totals since start; compare two snapshots for
+ * rates ({@link #ratesSince}).
+ *
+ * @param uptimeNanos      time since start
+ * @param connections      connections open now
+ * @param accepted         connections accepted
+ * @param rejected         connections closed at once for being over max-connections
+ * @param closed           connections closed
+ * @param bytesRead        bytes read from sockets
+ * @param bytesWritten     bytes written to sockets
+ * @param reads            reads that returned data (each one dispatch of the handler)
+ * @param writes           write system calls (each a gathering write of everything queued)
+ * @param idleTimeouts     connections closed for idleness
+ * @param writeLimitCloses connections closed for queuing more than max-queued-bytes
+ * @param readLimitCloses  connections closed for leaving more than max-inbound-bytes unconsumed
+ * @param ioErrors         connections that failed with an I/O error (resets, mostly)
+ * @param handlerErrors    exceptions thrown by the handler
+ * @param unwritable       times a connection crossed its high water mark
+ * @param acceptErrors     accept calls that failed (EMFILE and the like)
+ * @param acceptPauses     times the worker pool's saturation stopped accepting
+ * @param overflowed       readable connections the full worker queue could not take at once
+ * @param workers          worker threads (worker-pool model), else 0
+ * @param workersBusy      workers running a handler now
+ * @param workerQueue      connections waiting for a worker now
+ * @param lentBuffers      pooled buffers lent now (leftovers, queued writes, thread and loop buffers)
+ * @param lentBytes        bytes of those buffers
+ * @param poolBytes        native memory held by the buffer pool
+ */
+public record ServerStats(long uptimeNanos, int connections, long accepted, long rejected, long closed,
+                          long bytesRead, long bytesWritten, long reads, long writes, long idleTimeouts,
+                          long writeLimitCloses, long readLimitCloses, long ioErrors, long handlerErrors,
+                          long unwritable, long acceptErrors, long acceptPauses, long overflowed, int workers,
+                          int workersBusy, int workerQueue, long lentBuffers, long lentBytes, long poolBytes) {
+
+    /** Per-second rates between {@code earlier} and this snapshot. */
+    public Rates ratesSince(ServerStats earlier) {
+        double seconds = Math.max(1e-9, (uptimeNanos - earlier.uptimeNanos) / 1e9);
+        return new Rates((accepted - earlier.accepted) / seconds, (reads - earlier.reads) / seconds,
+                (bytesRead - earlier.bytesRead) / seconds, (bytesWritten - earlier.bytesWritten) / seconds);
+    }
+
+    /** Rates per second. */
+    public record Rates(double accepted, double reads, double bytesRead, double bytesWritten) {
+    }
+}

@@ -1,0 +1,31 @@
+package io.throng.core.config;
+
+/** The readiness mechanism under the models. */
+public enum TransportKind {
+    /** The JDK's {@code Selector}: portable, everywhere. */
+    NIO("nio");
+
+    private final String id;
+
+    TransportKind(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public static TransportKind parse(String text) {
+        for (TransportKind t : values()) {
+            if (t.id.equalsIgnoreCase(text) || t.name().equalsIgnoreCase(text)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown transport '" + text + "'; expected nio");
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

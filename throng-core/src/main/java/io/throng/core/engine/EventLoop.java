@@ -1,0 +1,462 @@
+package io.throng.core.engine;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * One thread, one {@link Selector}: waits for readiness and either runs the handlers itself
+ * (reactor models) or hands readable connections to a worker pool. Owns its connections' list and
+ * timer wheel, and its listeners.
+ *
+ * <p>Other threads talk to a loop only through {@link #execute} (a queue of tasks) and
+ * {@link ConnectionImpl#requestTasks} (an intrusive stack of connections with tasks: no allocation),
+ * followed by a wake-up that is skipped when the loop is not blocked in select.
+ */
+final class EventLoop implements Runnable {
+    private static final int AWAKE = 0;
+    private static final int SELECTING = 1;
+    private static final long IDLE_SELECT_MS = 1000;
+    private static final VarHandle SCHEDULED;
+    private static final VarHandle WAKE_STATE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            SCHEDULED = l.findVarHandle(EventLoop.class, "scheduled", ConnectionImpl.class);
+            WAKE_STATE = l.findVarHandle(EventLoop.class, "wakeState", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final int index;
+    final Engine engine;
+    final Selector selector;
+    final Thread thread;
+    /** The owner of this loop's connections: the loop itself or the worker pool's. */
+    final Owner owner;
+    private final WorkerPool pool;
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    /** Worker-pool connections that closed or need re-timing (their workers cannot touch the wheel). */
+    private final ConcurrentLinkedQueue<ConnectionImpl> retime = new ConcurrentLinkedQueue<>();
+    /** Worker-pool connections the full pool could not take yet; they are disarmed meanwhile. */
+    private final ArrayDeque<ConnectionImpl> overflow = new ArrayDeque<>();
+    private boolean overflowing;
+    private final List<Listener> listeners = new ArrayList<>();
+    private final Consumer<SelectionKey> onKey = this::onKey;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    @SuppressWarnings("unused") // through SCHEDULED
+    private volatile ConnectionImpl scheduled;
+    @SuppressWarnings("unused") // through WAKE_STATE
+    private volatile int wakeState;
+    private volatile boolean stopRequested;
+
+    IoContext ctx;
+    TimerWheel wheel;
+    private ConnectionImpl listHead;
+    int connectionCount;
+
+    EventLoop(int index, Engine engine, WorkerPool pool, String threadName) throws IOException {
+        this.index = index;
+        this.engine = engine;
+        this.pool = pool;
+        this.selector = Selector.open();
+        this.owner = pool == null ? new ReactorOwner() : pool.ownerFor(this);
+        this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this);
+    }
+
+    void start() {
+        thread.start();
+        try {
+            started.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs {@code task} on this loop's thread, soon. Any thread. */
+    void execute(Runnable task) {
+        inbox.add(task);
+        wakeup();
+    }
+
+    /** Pushes {@code c} onto the stack of connections with tasks. Any thread. */
+    void schedule(ConnectionImpl c) {
+        ConnectionImpl head;
+        do {
+            head = scheduled;
+            c.nextScheduled = head;
+        } while (!SCHEDULED.compareAndSet(this, head, c));
+        if (!inLoop()) {
+            wakeup();
+        }
+    }
+
+    /** Wakes the loop if it is blocked in select; free when it is not. */
+    void wakeup() {
+        if ((int) WAKE_STATE.getAndSet(this, AWAKE) == SELECTING) {
+            selector.wakeup();
+        }
+    }
+
+    void retime(ConnectionImpl c) {
+        retime.add(c);
+        wakeup();
+    }
+
+    void addListener(Listener l) {
+        listeners.add(l);
+    }
+
+    @Override
+    public void run() {
+        ctx = new IoContext(thread, engine.pool, engine.buffers.readBufferSize());
+        wheel = new TimerWheel(System.nanoTime());
+        started.countDown();
+        try {
+            while (!stopRequested) {
+                long timeout = selectTimeoutMillis();
+                WAKE_STATE.setVolatile(this, SELECTING);
+                if (!inbox.isEmpty() || scheduled != null || !retime.isEmpty() || timeout == 0) {
+                    selector.selectNow(onKey);
+                } else {
+                    selector.select(onKey, timeout);
+                }
+                WAKE_STATE.setVolatile(this, AWAKE);
+                runInbox();
+                runScheduled();
+                runRetime();
+                long now = System.nanoTime();
+                wheel.advance(now);
+                if (!pendingConnects.isEmpty()) {
+                    expireConnects(now);
+                }
+                for (int i = 0; i < listeners.size(); i++) {
+                    listeners.get(i).tick(now);
+                }
+                if (pool != null) {
+                    drainOverflow();
+                }
+            }
+        } catch (Throwable t) {
+            engine.log.log(Level.ERROR, "event loop " + thread.getName() + " failed", t);
+        } finally {
+            cleanUp();
+            terminated.countDown();
+        }
+    }
+
+    private long selectTimeoutMillis() {
+        if (pool != null && (!overflow.isEmpty() || pool.gate.isPaused())) {
+            return 1;
+        }
+        long timeout = IDLE_SELECT_MS;
+        if (wheel.size() > 0 || !pendingConnects.isEmpty()) {
+            timeout = TimerWheel.TICK_NANOS / 1_000_000;
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < listeners.size(); i++) {
+            long resume = listeners.get(i).resumeAt();
+            if (resume != 0) {
+                timeout = Math.min(timeout, Math.max(1, (resume - now) / 1_000_000));
+            }
+        }
+        return timeout;
+    }
+
+    private void onKey(SelectionKey key) {
+        Object a = key.attachment();
+        if (a instanceof ConnectionImpl c) {
+            if (pool == null) {
+                c.onReady(ctx);
+            } else {
+                pool.ready(c, this);
+            }
+        } else if (a instanceof Listener l) {
+            l.onAcceptable();
+        } else if (a instanceof PendingConnect p) {
+            p.onConnectable(this);
+        }
+    }
+
+    private void runInbox() {
+        Runnable r;
+        int budget = 4096;
+        while (budget-- > 0 && (r = inbox.poll()) != null) {
+            try {
+                r.run();
+            } catch (Throwable t) {
+                engine.log.log(Level.ERROR, "task on " + thread.getName() + " failed", t);
+            }
+        }
+    }
+
+    private void runScheduled() {
+        ConnectionImpl c = (ConnectionImpl) SCHEDULED.getAndSet(this, null);
+        while (c != null) {
+            ConnectionImpl next = c.nextScheduled;
+            c.nextScheduled = null;
+            c.runTasks(ctx);
+            c = next;
+        }
+    }
+
+    private void runRetime() {
+        ConnectionImpl c;
+        long now = System.nanoTime();
+        while ((c = retime.poll()) != null) {
+            if ((c.flags() & ConnectionImpl.CLOSED) != 0) {
+                unlink(c);
+            } else {
+                wheel.reschedule(c, now);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ connections
+
+    private final List<PendingConnect> pendingConnects = new ArrayList<>();
+
+    /** Starts a client connection from this loop. Loop thread. */
+    void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local,
+                 java.util.concurrent.CompletableFuture<io.throng.core.Connection> future, long timeoutNanos) {
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open();
+            ch.configureBlocking(false);
+            Sockets.configure(ch, engine.socket);
+            if (local != null) {
+                ch.bind(local);
+            }
+            PendingConnect p = new PendingConnect(ch, future, System.nanoTime() + timeoutNanos);
+            if (ch.connect(remote)) {
+                p.key = ch.register(selector, 0, p);
+                connected(p);
+            } else {
+                p.key = ch.register(selector, SelectionKey.OP_CONNECT, p);
+                pendingConnects.add(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                Sockets.closeQuietly(ch);
+            }
+            engine.metrics.connections.decrementAndGet();
+            future.completeExceptionally(e);
+        }
+    }
+
+    void forgetPending(PendingConnect p) {
+        pendingConnects.remove(p);
+    }
+
+    /** A client socket finished connecting: it becomes a connection of this loop. Loop thread. */
+    void connected(PendingConnect p) {
+        pendingConnects.remove(p);
+        NioConnection c = new NioConnection(engine, owner, p.channel);
+        c.key = p.key;
+        p.key.attach(c);
+        p.key.interestOps(ConnectionImpl.READ);
+        link(c);
+        wheel.schedule(c, System.nanoTime());
+        engine.metrics.accepted.increment();
+        c.open(ctx);
+        p.future.complete(c);
+    }
+
+    private void expireConnects(long now) {
+        for (int i = pendingConnects.size() - 1; i >= 0; i--) {
+            PendingConnect p = pendingConnects.get(i);
+            if (now - p.deadline >= 0) {
+                p.fail(this, new java.net.SocketTimeoutException("connect timed out"));
+            }
+        }
+    }
+
+    /** Takes an accepted or connected socket into this loop. Loop thread. */
+    NioConnection register(SocketChannel ch) {
+        NioConnection c;
+        try {
+            Sockets.configure(ch, engine.socket);
+            ch.configureBlocking(false);
+            c = new NioConnection(engine, owner, ch);
+            c.key = ch.register(selector, ConnectionImpl.READ, c);
+        } catch (IOException | RuntimeException e) {
+            engine.metrics.connections.decrementAndGet();
+            engine.metrics.ioErrors.increment();
+            engine.log.log(Level.DEBUG, "could not register a socket: " + e);
+            Sockets.closeQuietly(ch);
+            return null;
+        }
+        link(c);
+        wheel.schedule(c, System.nanoTime());
+        if (pool == null) {
+            c.open(ctx);
+        } else {
+            c.requestTasks(ConnectionImpl.T_OPEN);
+        }
+        return c;
+    }
+
+    private void link(ConnectionImpl c) {
+        c.listPrev = null;
+        c.listNext = listHead;
+        if (listHead != null) {
+            listHead.listPrev = c;
+        }
+        listHead = c;
+        connectionCount++;
+    }
+
+    void unlink(ConnectionImpl c) {
+        wheel.cancel(c);
+        if (c.listPrev == null && listHead != c) {
+            return; // not linked (or already unlinked)
+        }
+        if (c.listPrev != null) {
+            c.listPrev.listNext = c.listNext;
+        } else {
+            listHead = c.listNext;
+        }
+        if (c.listNext != null) {
+            c.listNext.listPrev = c.listPrev;
+        }
+        c.listNext = null;
+        c.listPrev = null;
+        connectionCount--;
+    }
+
+    /** Stops accepting. Loop thread. */
+    void closeListeners() {
+        for (Listener l : listeners) {
+            l.close();
+        }
+    }
+
+    /** Graceful shutdown of every connection of this loop. Loop thread. */
+    void shutdownConnections() {
+        for (ConnectionImpl c = listHead; c != null; c = c.listNext) {
+            c.requestTasks(ConnectionImpl.T_SHUTDOWN);
+        }
+    }
+
+    /** The shutdown deadline passed: close what is left. Loop thread. */
+    void failConnections() {
+        for (ConnectionImpl c = listHead; c != null; c = c.listNext) {
+            c.fail(io.throng.core.CloseReason.SHUTDOWN);
+        }
+    }
+
+    // ------------------------------------------------------------------ worker-pool support
+
+    void overflow(ConnectionImpl c) {
+        overflow.add(c);
+        overflowing = true;
+        pool.gate.pause();
+    }
+
+    private void drainOverflow() {
+        ConnectionImpl c;
+        while ((c = overflow.peek()) != null && pool.offer(c)) {
+            overflow.poll();
+        }
+        if (overflowing && overflow.isEmpty()) {
+            overflowing = false;
+            pool.loopOverflowEmptied();
+        }
+        if (!overflowing) {
+            pool.overflowDrained(this);
+        }
+    }
+
+    boolean hasOverflow() {
+        return overflowing;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    void stop() {
+        stopRequested = true;
+        wakeup();
+        selector.wakeup();
+    }
+
+    boolean awaitTermination(long millis) throws InterruptedException {
+        return terminated.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void cleanUp() {
+        runInbox();
+        for (Listener l : listeners) {
+            l.close();
+        }
+        // Whatever is still open now is closed without ceremony.
+        ConnectionImpl c = listHead;
+        while (c != null) {
+            ConnectionImpl next = c.listNext;
+            c.closeNow(ctx, io.throng.core.CloseReason.SHUTDOWN);
+            c = next;
+        }
+        runRetime();
+        for (PendingConnect p : new ArrayList<>(pendingConnects)) {
+            p.fail(this, new java.nio.channels.ClosedChannelException());
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+        ctx.release();
+    }
+
+    /** The owner of a reactor loop's connections: the loop thread runs everything. */
+    private final class ReactorOwner extends Owner {
+        @Override
+        void schedule(ConnectionImpl c) {
+            EventLoop.this.schedule(c);
+        }
+
+        @Override
+        void interestChanged(ConnectionImpl c, int interest) {
+            if (((NioConnection) c).setInterest(interest) && !inLoop()) {
+                wakeup();
+            }
+        }
+
+        @Override
+        void deadlinePassed(ConnectionImpl c) {
+            c.checkDeadline(ctx);
+        }
+
+        @Override
+        void closed(ConnectionImpl c) {
+            unlink(c);
+        }
+
+        @Override
+        void deadlineChanged(ConnectionImpl c) {
+            wheel.reschedule(c, System.nanoTime());
+        }
+
+        @Override
+        boolean blocking() {
+            return false;
+        }
+    }
+}

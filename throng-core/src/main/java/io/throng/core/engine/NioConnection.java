@@ -1,0 +1,95 @@
+package io.throng.core.engine;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/** A connection over a JDK {@link SocketChannel}: non-blocking under a loop, blocking on its own thread. */
+final class NioConnection extends ConnectionImpl {
+    final SocketChannel channel;
+    /** The registration with the owning loop's selector; null for a blocking connection. */
+    SelectionKey key;
+
+    NioConnection(Engine engine, Owner owner, SocketChannel channel) {
+        super(engine, owner);
+        this.channel = channel;
+    }
+
+    @Override
+    int readSocket(ByteBuffer dst) throws IOException {
+        return channel.read(dst);
+    }
+
+    @Override
+    long writeSocket(ByteBuffer src) throws IOException {
+        return channel.write(src);
+    }
+
+    @Override
+    long writeSocket(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        return channel.write(srcs, offset, length);
+    }
+
+    @Override
+    void shutdownOutputSocket() throws IOException {
+        channel.shutdownOutput();
+    }
+
+    @Override
+    void closeSocket(boolean reset) {
+        if (reset) {
+            try {
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            } catch (IOException | RuntimeException ignored) {
+                // already closed: nothing to reset
+            }
+        }
+        SelectionKey k = key;
+        if (k != null) {
+            k.cancel();
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // the descriptor is released whatever close reports
+        }
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        try {
+            return channel.getRemoteAddress();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        try {
+            return channel.getLocalAddress();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Sets the selector interest; any thread. Returns false if the key is gone. */
+    boolean setInterest(int ops) {
+        SelectionKey k = key;
+        if (k == null) {
+            return false;
+        }
+        try {
+            if (k.interestOps() != ops) {
+                k.interestOps(ops);
+                return true;
+            }
+        } catch (java.nio.channels.CancelledKeyException ignored) {
+            // closed meanwhile
+        }
+        return false;
+    }
+}

@@ -1,0 +1,49 @@
+package io.throng.core.engine;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * A logger that lets through at most N lines a second and then says how many it held back, so a
+ * flood of bad peers cannot flood the log (or slow the loops down writing it).
+ */
+final class RateLimitedLog {
+    private final System.Logger logger;
+    private final int perSecond;
+    private long windowStart;
+    private int inWindow;
+    private long suppressed;
+
+    RateLimitedLog(System.Logger logger, int perSecond) {
+        this.logger = logger;
+        this.perSecond = perSecond;
+    }
+
+    System.Logger logger() {
+        return logger;
+    }
+
+    void log(Level level, String message) {
+        long held;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (now - windowStart > 1_000_000_000L) {
+                windowStart = now;
+                inWindow = 0;
+            }
+            if (++inWindow > perSecond) {
+                suppressed++;
+                return;
+            }
+            held = suppressed;
+            suppressed = 0;
+        }
+        if (held > 0) {
+            logger.log(level, "(" + held + " similar lines suppressed)");
+        }
+        logger.log(level, message);
+    }
+
+    void log(Level level, String message, Throwable error) {
+        logger.log(level, message, error);
+    }
+}

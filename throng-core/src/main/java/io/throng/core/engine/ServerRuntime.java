@@ -1,0 +1,240 @@
+package io.throng.core.engine;
+
+import io.throng.core.Handler;
+import io.throng.core.ServerStats;
+import io.throng.core.buffer.BufferPool;
+import io.throng.core.config.AcceptMode;
+import io.throng.core.config.ServerConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Assembles a server for its model: loops and listeners, the worker pool, or the
+ * thread-per-connection runtime; and takes it down again, gracefully.
+ */
+public final class ServerRuntime {
+    private final ServerConfig config;
+    private final Engine engine;
+    private final List<EventLoop> loops = new ArrayList<>();
+    private EventLoop acceptorLoop;
+    private WorkerPool pool;
+    private ThreadPerConnection threads;
+    private InetSocketAddress address;
+    private final long startNanos = System.nanoTime();
+
+    private ServerRuntime(ServerConfig config, Handler handler) {
+        this.config = config;
+        this.engine = new Engine("throng", handler, config.limits(), config.waterMarks(), config.buffers(), config.socket());
+    }
+
+    /** Binds and starts a server; on failure nothing is left running. */
+    public static ServerRuntime start(ServerConfig config, Handler handler) throws IOException {
+        ServerRuntime r = new ServerRuntime(config, handler);
+        try {
+            r.startModel();
+        } catch (IOException | RuntimeException e) {
+            r.forceStop();
+            throw e;
+        }
+        return r;
+    }
+
+    private void startModel() throws IOException {
+        InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
+        switch (config.model()) {
+            case VIRTUAL_THREADS, PLATFORM_THREADS -> {
+                threads = new ThreadPerConnection(engine, bind, config.model() == io.throng.core.config.Model.VIRTUAL_THREADS);
+                address = threads.address();
+                threads.start();
+            }
+            case SINGLE_REACTOR, MULTI_REACTOR, WORKER_POOL -> startLoops(bind);
+        }
+    }
+
+    private void startLoops(InetSocketAddress bind) throws IOException {
+        int n = config.effectiveLoops();
+        if (config.model() == io.throng.core.config.Model.WORKER_POOL) {
+            pool = new WorkerPool(engine, config.workers());
+        }
+        for (int i = 0; i < n; i++) {
+            EventLoop loop = new EventLoop(i, engine, pool, "throng-loop-" + i);
+            loops.add(loop);
+            loop.start();
+        }
+        if (pool != null) {
+            pool.start();
+        }
+        AcceptMode mode = n == 1 ? AcceptMode.REUSEPORT : config.acceptMode();
+        if (mode == AcceptMode.REUSEPORT) {
+            // One listener per loop, all on one port: the kernel spreads connections over them.
+            InetSocketAddress at = bind;
+            for (EventLoop loop : loops) {
+                ServerSocketChannel ch = Sockets.listen(at, config.socket(), n > 1);
+                if (address == null) {
+                    address = localAddress(ch);
+                    at = address;
+                }
+                addListener(loop, ch, null);
+            }
+        } else {
+            acceptorLoop = new EventLoop(-1, engine, null, "throng-acceptor");
+            acceptorLoop.start();
+            ServerSocketChannel ch = Sockets.listen(bind, config.socket(), false);
+            address = localAddress(ch);
+            addListener(acceptorLoop, ch, loops.toArray(new EventLoop[0]));
+        }
+    }
+
+    private static InetSocketAddress localAddress(ServerSocketChannel ch) {
+        try {
+            return (InetSocketAddress) ch.getLocalAddress();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void addListener(EventLoop loop, ServerSocketChannel ch, EventLoop[] targets) throws IOException {
+        Listener l = new Listener(loop, ch, targets, pool == null ? null : pool.gate);
+        if (pool != null) {
+            pool.gate.add(l);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                l.register();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        try {
+            done.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Sockets.closeQuietly(ch);
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (Exception e) {
+            Sockets.closeQuietly(ch);
+            throw new IOException("listener registration failed", e);
+        }
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public BufferPool bufferPool() {
+        return engine.pool;
+    }
+
+    public ServerStats stats() {
+        EngineMetrics m = engine.metrics;
+        BufferPool.Stats b = engine.pool.stats();
+        return new ServerStats(System.nanoTime() - startNanos, m.connections.get(), m.accepted.sum(), m.rejected.sum(),
+                m.closed.sum(), m.bytesRead.sum(), m.bytesWritten.sum(), m.reads.sum(), m.writes.sum(),
+                m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
+                m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
+                m.overflowed.sum(),
+                pool == null ? 0 : pool.threads(), pool == null ? 0 : pool.busyWorkers(), pool == null ? 0 : pool.queued(),
+                b.lentBuffers(), b.lentBytes(), b.allocatedBytes());
+    }
+
+    /** Trims the buffer pool (servers call this every few seconds). */
+    public long trimBuffers() {
+        return engine.pool.trim();
+    }
+
+    /**
+     * Stops accepting; lets every connection handle what it already received, write what is
+     * queued and close; after {@code timeout} closes whatever is left. Returns true if every
+     * connection had closed by itself within the timeout.
+     */
+    public boolean shutdown(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        stopAccepting();
+        if (threads != null) {
+            threads.shutdownConnections();
+        } else {
+            for (EventLoop loop : loops) {
+                loop.execute(loop::shutdownConnections);
+            }
+        }
+        boolean clean = awaitNoConnections(deadline);
+        if (!clean) {
+            if (threads != null) {
+                threads.failConnections();
+            } else {
+                for (EventLoop loop : loops) {
+                    loop.execute(loop::failConnections);
+                }
+            }
+            awaitNoConnections(System.nanoTime() + 2_000_000_000L);
+        }
+        forceStop();
+        return clean;
+    }
+
+    private boolean awaitNoConnections(long deadline) {
+        while (engine.metrics.connections.get() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void stopAccepting() {
+        if (threads != null) {
+            threads.stopAccepting();
+        }
+        if (acceptorLoop != null) {
+            acceptorLoop.stop();
+        }
+        if (acceptorLoop == null && threads == null) {
+            for (EventLoop loop : loops) {
+                loop.execute(loop::closeListeners);
+            }
+        }
+    }
+
+    /** Stops every thread and frees the pool. */
+    private void forceStop() {
+        try {
+            if (threads != null) {
+                threads.stop();
+            }
+            if (pool != null) {
+                pool.stop(1000);
+            }
+            if (acceptorLoop != null) {
+                acceptorLoop.stop();
+                acceptorLoop.awaitTermination(5000);
+            }
+            for (EventLoop loop : loops) {
+                loop.stop();
+            }
+            for (EventLoop loop : loops) {
+                loop.awaitTermination(5000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (engine.pool.stats().lentBuffers() == 0) {
+            engine.pool.close();
+        } else {
+            engine.log.log(System.Logger.Level.WARNING, "stopped with " + engine.pool.stats().lentBuffers()
+                    + " buffers still lent (a thread did not finish); leaving the pool to the process");
+        }
+    }
+}

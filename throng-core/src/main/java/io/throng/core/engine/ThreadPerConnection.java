@@ -1,0 +1,353 @@
+package io.throng.core.engine;
+
+import io.throng.core.CloseReason;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The thread-per-connection models: an acceptor thread, and for every connection a thread
+ * (virtual or platform) that blocks in read, runs the handler and writes with blocking calls. The
+ * handler may block. This is the seed's goroutine-per-connection model and the baseline the
+ * event-driven models are measured against; it holds a thread and a read buffer per connection by
+ * its nature.
+ *
+ * <p>A thread blocked in read can only be woken by the socket: a close from another thread shuts
+ * the input down (a graceful close) or closes the socket (an abort, a failure, a timeout), and the
+ * connection's thread finishes the close. Handler callbacks are serialised by a per-connection
+ * lock, because a writability callback may run on the thread whose flush drained the queue.
+ */
+final class ThreadPerConnection extends Owner {
+    private static final int READING = 1;
+    private static final int DISPATCHING = 2;
+
+    private final Engine engine;
+    private final ServerSocketChannel listener;
+    private final Thread acceptor;
+    private final Thread.Builder connectionThreads;
+    private final Set<ConnectionImpl> live = ConcurrentHashMap.newKeySet();
+    private final TimerWheel wheel = new TimerWheel(System.nanoTime());
+    private final Thread timer;
+    private volatile boolean stopped;
+
+    /** Per-connection state of this model. */
+    private static final class PerThread {
+        final ReentrantLock lock = new ReentrantLock();
+        volatile int phase;
+    }
+
+    ThreadPerConnection(Engine engine, InetSocketAddress address, boolean virtual) throws IOException {
+        this.engine = engine;
+        this.listener = Sockets.listen(address, engine.socket, false);
+        this.connectionThreads = virtual
+                ? Thread.ofVirtual().name(engine.name + "-conn-", 0)
+                : Thread.ofPlatform().daemon(true).name(engine.name + "-conn-", 0);
+        this.acceptor = Thread.ofPlatform().daemon(true).name(engine.name + "-acceptor").unstarted(this::acceptLoop);
+        this.timer = Thread.ofPlatform().daemon(true).name(engine.name + "-timer").unstarted(this::timerLoop);
+    }
+
+    InetSocketAddress address() throws IOException {
+        return (InetSocketAddress) listener.getLocalAddress();
+    }
+
+    void start() {
+        timer.start();
+        acceptor.start();
+    }
+
+    private void acceptLoop() {
+        long backoff = 0;
+        while (!stopped) {
+            SocketChannel ch;
+            try {
+                ch = listener.accept();
+                backoff = 0;
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                engine.metrics.acceptErrors.increment();
+                backoff = backoff == 0 ? 10 : Math.min(1000, backoff * 2);
+                engine.log.log(Level.WARNING, "accept failed: " + e.getMessage() + "; pausing accept for " + backoff + " ms");
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                continue;
+            }
+            engine.metrics.accepted.increment();
+            int max = engine.limits.maxConnections();
+            if (engine.metrics.connections.incrementAndGet() > max && max > 0) {
+                engine.metrics.connections.decrementAndGet();
+                engine.metrics.rejected.increment();
+                Sockets.closeQuietly(ch);
+                continue;
+            }
+            NioConnection c;
+            try {
+                Sockets.configure(ch, engine.socket);
+                c = new NioConnection(engine, this, ch);
+            } catch (IOException e) {
+                engine.metrics.connections.decrementAndGet();
+                Sockets.closeQuietly(ch);
+                continue;
+            }
+            c.modelState = new PerThread();
+            live.add(c);
+            synchronized (wheel) {
+                wheel.schedule(c, System.nanoTime());
+            }
+            try {
+                connectionThreads.start(() -> serve(c));
+            } catch (OutOfMemoryError | RuntimeException e) {
+                // Platform threads run out long before sockets do; say so rather than die.
+                engine.log.log(Level.WARNING, "cannot start a thread for " + c + ": " + e);
+                live.remove(c);
+                synchronized (wheel) {
+                    wheel.cancel(c);
+                }
+                c.closeSocket(true);
+                engine.metrics.connections.decrementAndGet();
+            }
+        }
+    }
+
+    /** A connection's own thread. */
+    private void serve(NioConnection c) {
+        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.threadBufferSize());
+        PerThread st = (PerThread) c.modelState;
+        try {
+            st.lock.lock();
+            try {
+                c.open(ctx);
+            } finally {
+                st.lock.unlock();
+            }
+            while ((c.flags() & ConnectionImpl.CLOSED) == 0) {
+                if (!awaitReadable(c)) {
+                    finish(c, ctx, st);
+                    continue;
+                }
+                ByteBuffer dst;
+                int n;
+                try {
+                    st.phase = READING;
+                    dst = c.readPhase(ctx);
+                    n = ctx.lastRead;
+                } catch (IOException e) {
+                    st.phase = DISPATCHING;
+                    readFailed(c, ctx, st, e);
+                    continue;
+                }
+                st.phase = DISPATCHING;
+                st.lock.lock();
+                try {
+                    c.enter(ctx);
+                    if (dst != null) {
+                        c.deliverPhase(ctx, dst, n);
+                    }
+                    if (n < 0) {
+                        c.endOfStream();
+                    }
+                    if ((c.flags() & ConnectionImpl.SHUTDOWN_REQUESTED) != 0 && available(c) == 0) {
+                        c.close();
+                    }
+                    c.epilogue(ctx);
+                    c.exit();
+                } finally {
+                    st.lock.unlock();
+                }
+            }
+        } finally {
+            ctx.release();
+        }
+    }
+
+    /** Waits while reads are suspended; false if the connection must finish instead of reading. */
+    private static boolean awaitReadable(ConnectionImpl c) {
+        synchronized (c) {
+            for (;;) {
+                int fl = c.flags();
+                if ((fl & ConnectionImpl.CLOSED) != 0 || c.failure() != null) {
+                    return false;
+                }
+                if ((fl & ConnectionImpl.SUSPENDED) == 0 || (fl & ConnectionImpl.CLOSING) != 0) {
+                    return true;
+                }
+                try {
+                    c.wait();
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    /** Carries out a close decided elsewhere (a failure) under the handler lock. */
+    private static void finish(ConnectionImpl c, IoContext ctx, PerThread st) {
+        st.lock.lock();
+        try {
+            CloseReason f = c.failure();
+            c.closeNow(ctx, f != null ? f : CloseReason.SHUTDOWN);
+        } finally {
+            st.lock.unlock();
+        }
+    }
+
+    private static void readFailed(ConnectionImpl c, IoContext ctx, PerThread st, IOException e) {
+        st.lock.lock();
+        try {
+            CloseReason f = c.failure();
+            if (f != null) {
+                c.closeNow(ctx, f);
+            } else if ((c.flags() & ConnectionImpl.CLOSING) != 0) {
+                c.closeNow(ctx, c.expiryReason());
+            } else {
+                c.readFailed(e);
+                c.closeNow(ctx, c.failure());
+            }
+        } finally {
+            st.lock.unlock();
+        }
+    }
+
+    private static int available(NioConnection c) {
+        try {
+            return c.channel.socket().getInputStream().available();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ Owner
+
+    @Override
+    void schedule(ConnectionImpl c) {
+        int t = c.takeTasks();
+        NioConnection nc = (NioConnection) c;
+        if ((t & ConnectionImpl.T_WRITABLE) != 0) {
+            PerThread st = (PerThread) c.modelState;
+            st.lock.lock();
+            try {
+                c.fireWritable();
+            } finally {
+                st.lock.unlock();
+            }
+            c.flushBlocking(null);
+        }
+        if ((t & ConnectionImpl.T_SHUTDOWN) != 0) {
+            shutdownOne(nc);
+        }
+        if ((t & ConnectionImpl.T_CLOSE) != 0) {
+            wake(nc);
+        }
+    }
+
+    /** Makes the connection's thread leave its blocking read to carry out a close. */
+    private static void wake(NioConnection c) {
+        CloseReason f = c.failure();
+        if (f != null) {
+            c.closeSocket(ConnectionImpl.resets(f));
+        } else if ((c.flags() & ConnectionImpl.CLOSING) != 0) {
+            try {
+                c.channel.shutdownInput();
+            } catch (IOException ignored) {
+                // not connected any more: the reader is failing already
+            }
+        }
+    }
+
+    /**
+     * Shutdown of one connection: if its thread waits in read with nothing arrived, close it now;
+     * otherwise let the thread handle what arrived and close after (it checks the flag).
+     */
+    private void shutdownOne(NioConnection c) {
+        synchronized (c) {
+            c.markShutdownRequested();
+        }
+        PerThread st = (PerThread) c.modelState;
+        if (st.phase == READING && available(c) == 0) {
+            c.close();
+        }
+    }
+
+    @Override
+    void interestChanged(ConnectionImpl c, int interest) {
+        // blocking sockets have no interest; resumeReads notifies the waiting thread itself
+    }
+
+    @Override
+    void deadlinePassed(ConnectionImpl c) {
+        if (System.nanoTime() >= c.deadlineNanos()) {
+            c.fail(c.expiryReason());
+        } else {
+            wheel.schedule(c, System.nanoTime());
+        }
+    }
+
+    @Override
+    void closed(ConnectionImpl c) {
+        live.remove(c);
+        synchronized (wheel) {
+            wheel.cancel(c);
+        }
+    }
+
+    @Override
+    void deadlineChanged(ConnectionImpl c) {
+        synchronized (wheel) {
+            wheel.reschedule(c, System.nanoTime());
+        }
+    }
+
+    @Override
+    boolean blocking() {
+        return true;
+    }
+
+    private void timerLoop() {
+        while (!stopped) {
+            try {
+                Thread.sleep(TimerWheel.TICK_NANOS / 1_000_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (wheel) {
+                wheel.advance(System.nanoTime());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    void stopAccepting() {
+        Sockets.closeQuietly(listener);
+    }
+
+    void shutdownConnections() {
+        for (ConnectionImpl c : live) {
+            c.requestTasks(ConnectionImpl.T_SHUTDOWN);
+        }
+    }
+
+    void failConnections() {
+        for (ConnectionImpl c : live) {
+            c.fail(CloseReason.SHUTDOWN);
+        }
+    }
+
+    void stop() throws InterruptedException {
+        stopped = true;
+        stopAccepting();
+        acceptor.join(1000);
+        timer.interrupt();
+        timer.join(1000);
+    }
+}

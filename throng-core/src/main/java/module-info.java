@@ -1,0 +1,7 @@
+/** throng's engine: buffers, connections, server models and transports. No dependencies. */
+module io.throng.core {
+    exports io.throng.core;
+    exports io.throng.core.buffer;
+    exports io.throng.core.config;
+    exports io.throng.core.handler;
+}
