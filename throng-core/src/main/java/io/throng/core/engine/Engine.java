@@ -23,6 +23,19 @@ final class Engine {
     final RateLimitedLog log;
     private final AtomicLong ids = new AtomicLong();
 
+    static {
+        // Classes needed only on error paths are loaded up front: loading a class can need a file
+        // descriptor, and error paths run exactly when descriptors have run out.
+        for (Class<?> c : new Class<?>[] {io.throng.core.CloseReason.class, io.throng.core.CloseReason.Kind.class,
+                PendingConnect.class, RateLimitedLog.class, Sockets.class}) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
     Engine(String name, Handler handler, Limits limits, WaterMarks waterMarks, BufferConfig buffers,
            SocketOptions socket) {
         this.name = name;

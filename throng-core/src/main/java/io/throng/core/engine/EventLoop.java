@@ -132,34 +132,54 @@ final class EventLoop implements Runnable {
         started.countDown();
         try {
             while (!stopRequested) {
-                long timeout = selectTimeoutMillis();
-                WAKE_STATE.setVolatile(this, SELECTING);
-                if (!inbox.isEmpty() || scheduled != null || !retime.isEmpty() || timeout == 0) {
-                    selector.selectNow(onKey);
-                } else {
-                    selector.select(onKey, timeout);
-                }
-                WAKE_STATE.setVolatile(this, AWAKE);
-                runInbox();
-                runScheduled();
-                runRetime();
-                long now = System.nanoTime();
-                wheel.advance(now);
-                if (!pendingConnects.isEmpty()) {
-                    expireConnects(now);
-                }
-                for (int i = 0; i < listeners.size(); i++) {
-                    listeners.get(i).tick(now);
-                }
-                if (pool != null) {
-                    drainOverflow();
+                try {
+                    runOnce();
+                } catch (Throwable t) {
+                    // A loop outlives anything one turn throws; the pause keeps a repeating failure
+                    // (out of memory, out of descriptors) from spinning the CPU.
+                    engine.log.log(Level.ERROR, "event loop " + thread.getName() + ": " + t);
+                    pause();
                 }
             }
-        } catch (Throwable t) {
-            engine.log.log(Level.ERROR, "event loop " + thread.getName() + " failed", t);
         } finally {
-            cleanUp();
-            terminated.countDown();
+            try {
+                cleanUp();
+            } finally {
+                terminated.countDown();
+            }
+        }
+    }
+
+    private void runOnce() throws IOException {
+        long timeout = selectTimeoutMillis();
+        WAKE_STATE.setVolatile(this, SELECTING);
+        if (!inbox.isEmpty() || scheduled != null || !retime.isEmpty() || timeout == 0) {
+            selector.selectNow(onKey);
+        } else {
+            selector.select(onKey, timeout);
+        }
+        WAKE_STATE.setVolatile(this, AWAKE);
+        runInbox();
+        runScheduled();
+        runRetime();
+        long now = System.nanoTime();
+        wheel.advance(now);
+        if (!pendingConnects.isEmpty()) {
+            expireConnects(now);
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            listeners.get(i).tick(now);
+        }
+        if (pool != null) {
+            drainOverflow();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -183,16 +203,25 @@ final class EventLoop implements Runnable {
 
     private void onKey(SelectionKey key) {
         Object a = key.attachment();
-        if (a instanceof ConnectionImpl c) {
-            if (pool == null) {
-                c.onReady(ctx);
-            } else {
-                pool.ready(c, this);
+        try {
+            if (a instanceof ConnectionImpl c) {
+                if (pool == null) {
+                    c.onReady(ctx);
+                } else {
+                    pool.ready(c, this);
+                }
+            } else if (a instanceof Listener l) {
+                l.onAcceptable();
+            } else if (a instanceof PendingConnect p) {
+                p.onConnectable(this);
             }
-        } else if (a instanceof Listener l) {
-            l.onAcceptable();
-        } else if (a instanceof PendingConnect p) {
-            p.onConnectable(this);
+        } catch (RuntimeException | Error e) {
+            // A bug or a resource failure while handling one key: that connection goes, the loop stays.
+            if (a instanceof ConnectionImpl c) {
+                c.exit();
+                c.closeNow(ctx, io.throng.core.CloseReason.ioError(e));
+            }
+            throw e;
         }
     }
 

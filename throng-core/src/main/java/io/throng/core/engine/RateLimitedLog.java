@@ -16,6 +16,9 @@ final class RateLimitedLog {
     RateLimitedLog(System.Logger logger, int perSecond) {
         this.logger = logger;
         this.perSecond = perSecond;
+        // The first formatted record loads time-zone data from a file: do it now, not when the
+        // process is out of descriptors and an event loop is reporting exactly that.
+        java.util.TimeZone.getDefault();
     }
 
     System.Logger logger() {
@@ -37,13 +40,21 @@ final class RateLimitedLog {
             held = suppressed;
             suppressed = 0;
         }
-        if (held > 0) {
-            logger.log(level, "(" + held + " similar lines suppressed)");
+        try {
+            if (held > 0) {
+                logger.log(level, "(" + held + " similar lines suppressed)");
+            }
+            logger.log(level, message);
+        } catch (Throwable ignored) {
+            // Logging must never take a loop down (out of descriptors, a broken handler, a full disk).
         }
-        logger.log(level, message);
     }
 
     void log(Level level, String message, Throwable error) {
-        logger.log(level, message, error);
+        try {
+            logger.log(level, message, error);
+        } catch (Throwable ignored) {
+            // as above
+        }
     }
 }

@@ -34,6 +34,7 @@ final class ThreadPerConnection extends Owner {
     private final Thread.Builder connectionThreads;
     private final Set<ConnectionImpl> live = ConcurrentHashMap.newKeySet();
     private final TimerWheel wheel = new TimerWheel(System.nanoTime());
+    private final boolean virtual;
     private final Thread timer;
     private volatile boolean stopped;
 
@@ -45,6 +46,7 @@ final class ThreadPerConnection extends Owner {
 
     ThreadPerConnection(Engine engine, InetSocketAddress address, boolean virtual) throws IOException {
         this.engine = engine;
+        this.virtual = virtual;
         this.listener = Sockets.listen(address, engine.socket, false);
         this.connectionThreads = virtual
                 ? Thread.ofVirtual().name(engine.name + "-conn-", 0)
@@ -58,8 +60,37 @@ final class ThreadPerConnection extends Owner {
     }
 
     void start() {
+        if (virtual) {
+            warmUpVirtualThreadPoller();
+        }
         timer.start();
         acceptor.start();
+    }
+
+    /**
+     * The JDK starts the pollers that park blocked virtual threads lazily, when the first one
+     * blocks, and they need descriptors of their own: started for the first time when the process
+     * is out of descriptors, they fail for good ("Could not initialize class sun.nio.ch.Poller").
+     * So one virtual thread blocks on a pipe now, while descriptors are plentiful.
+     */
+    private static void warmUpVirtualThreadPoller() {
+        try {
+            java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+            try (var source = pipe.source(); var sink = pipe.sink()) {
+                Thread reader = Thread.ofVirtual().start(() -> {
+                    try {
+                        source.read(ByteBuffer.allocate(1));
+                    } catch (IOException ignored) {
+                        // the pipe closes below either way
+                    }
+                });
+                Thread.sleep(20);
+                sink.write(ByteBuffer.wrap(new byte[] {1}));
+                reader.join(5000);
+            }
+        } catch (IOException | InterruptedException e) {
+            // not fatal: the pollers will start on first use
+        }
     }
 
     private void acceptLoop() {
@@ -164,6 +195,16 @@ final class ThreadPerConnection extends Owner {
                 } finally {
                     st.lock.unlock();
                 }
+            }
+        } catch (Throwable t) {
+            // Whatever broke this thread (a JDK failure, out of memory), the connection is closed
+            // and counted, never left open without a thread.
+            engine.log.log(Level.ERROR, c + ": connection thread failed: " + t);
+            try {
+                c.exit();
+                c.closeNow(ctx, CloseReason.ioError(t));
+            } catch (Throwable ignored) {
+                c.closeSocket(true);
             }
         } finally {
             ctx.release();
