@@ -16,6 +16,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bin/find-jdk.sh"
 conns=${CONNS:-10000}
 heap=${HEAP:-1g}
+# PLAIN=1: the JVM's default heap sizing, no pre-touch: RSS growth then includes heap pages touched.
+if [ "${PLAIN:-0}" = 1 ]; then jvm_opts=""; else jvm_opts="-Xms$heap -Xmx$heap -XX:+AlwaysPreTouch"; fi
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(virtual-threads platform-threads single-reactor multi-reactor worker-pool)
 "$root/throng" --version >/dev/null   # builds if needed
@@ -31,7 +33,7 @@ printf '%-18s %8s %10s %10s %10s %10s\n' model conns "rss/conn" "heap/conn" "tot
 for model in "${models[@]}"; do
   port=$((20000 + RANDOM % 20000))
   log=$(mktemp)
-  THRONG_JAVA_OPTS="-Xms$heap -Xmx$heap -XX:+AlwaysPreTouch" \
+  THRONG_JAVA_OPTS="$jvm_opts" \
     "$root/throng" serve --model "$model" --port "$port" --status-interval 0 >"$log" 2>&1 &
   server=$!
   for _ in $(seq 100); do grep -q "throng serving" "$log" && break; sleep 0.1; done

@@ -38,6 +38,17 @@ public interface Connection {
         return write(src, 0, src.length);
     }
 
+    /**
+     * Writes the bytes between {@code src}'s position and limit <em>without consuming them</em>:
+     * {@code src} is not modified, so one buffer (a frame encoded once) can be written to many
+     * connections, from any thread, concurrently. The bytes go to the socket straight from
+     * {@code src} (gathered behind what is queued) and are copied only if the socket cannot take them
+     * now. {@code src} must not change until the call returns.
+     *
+     * @return false if the connection is closing or closed, in which case nothing was queued
+     */
+    boolean writeShared(ByteBuffer src);
+
     /** Writes what is queued as far as the socket takes it now; the rest goes out when it can. */
     void flush();
 
@@ -64,6 +75,15 @@ public interface Connection {
 
     /** False once the connection is closing or closed. */
     boolean isOpen();
+
+    /**
+     * Sets this connection's one timer: {@link Handler#onTimer} runs in its serial context after
+     * {@code delay} (to the wheel's 100 ms resolution). Setting it again replaces it; any thread.
+     */
+    void setTimer(java.time.Duration delay);
+
+    /** Cancels the timer, if set. */
+    void cancelTimer();
 
     SocketAddress remoteAddress();
 

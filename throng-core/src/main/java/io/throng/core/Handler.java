@@ -41,6 +41,13 @@ public interface Handler {
      */
     default void onWritable(Connection connection) {}
 
+    /**
+     * The connection's timer ({@link Connection#setTimer}) went off. One timer per connection, kept
+     * on the loop's wheel: no timer object, so a million connections can each have one (a
+     * handshake deadline, a ping interval).
+     */
+    default void onTimer(Connection connection) {}
+
     /** The connection is closed; called exactly once, after which it holds no buffer. */
     default void onClose(Connection connection, CloseReason reason) {}
 }

@@ -34,6 +34,7 @@ public abstract class ConnectionImpl implements Connection {
     static final int T_WRITABLE = 4;
     static final int T_SHUTDOWN = 8;
     static final int T_DEADLINE = 16;
+    static final int T_RETIME = 32;
 
     /** State bits in {@link #flags}. */
     static final int CLOSED = 1;
@@ -80,6 +81,8 @@ public abstract class ConnectionImpl implements Connection {
     private IoContext dispatching;
     /** System.nanoTime() of the last read or write progress; written racily, read by timers. */
     long lastActivity;
+    /** When the handler's timer goes off (System.nanoTime()), or 0 for none. */
+    private volatile long timerAt;
     ConnectionImpl wheelNext;
     ConnectionImpl wheelPrev;
     int wheelSlot = -1;
@@ -211,6 +214,80 @@ public abstract class ConnectionImpl implements Connection {
             requestTasks(T_CLOSE);
         }
         return !closeNeeded;
+    }
+
+    @Override
+    public boolean writeShared(ByteBuffer src) {
+        int n = src.remaining();
+        IoContext ctx = currentContext();
+        boolean closeNeeded;
+        synchronized (this) {
+            if (!acceptsWritesLocked()) {
+                return false;
+            }
+            if (n == 0) {
+                return true;
+            }
+            ByteBuffer view = src.duplicate();
+            if (!owner.blocking()) {
+                flushLocked(ctx, view);
+            }
+            int left = view.remaining();
+            if (left > 0 && failure == null) {
+                appendLocked(view, null, 0, left, ctx);
+                queuedLocked(left);
+            }
+            closeNeeded = failure != null;
+        }
+        int followUp = closeNeeded ? T_CLOSE : 0;
+        if (ctx == null) {
+            if (!closeNeeded && owner.blocking()) {
+                flushBlocking(null);
+            }
+            followUp |= followUpTasks();
+            if (followUp != 0) {
+                requestTasks(followUp);
+            }
+        }
+        return !closeNeeded;
+    }
+
+    @Override
+    public void setTimer(java.time.Duration delay) {
+        long at = System.nanoTime() + Math.max(1, delay.toNanos());
+        timerAt = at == 0 ? 1 : at;
+        retime();
+    }
+
+    @Override
+    public void cancelTimer() {
+        timerAt = 0;
+    }
+
+    private void retime() {
+        if (currentContext() != null) {
+            owner.deadlineChanged(this);
+        } else {
+            requestTasks(T_RETIME);
+        }
+    }
+
+    /** Takes the timer if it is due at {@code now}: it fires once. */
+    final boolean takeTimerIfDue(long now) {
+        long at = timerAt;
+        if (at != 0 && now - at >= 0) {
+            timerAt = 0;
+            return true;
+        }
+        return false;
+    }
+
+    final void fireTimer() {
+        try {
+            engine.handler.onTimer(this);
+        } catch (Throwable t) {
+            handlerFailed("onTimer", t);
+        }
     }
 
     @Override
@@ -353,6 +430,8 @@ public abstract class ConnectionImpl implements Connection {
         }
         if ((t & T_DEADLINE) != 0) {
             checkDeadline(ctx);
+        } else if ((t & T_RETIME) != 0) {
+            owner.deadlineChanged(this);
         }
         if ((t & T_SHUTDOWN) != 0) {
             shutdownGracefully(ctx);
@@ -979,12 +1058,18 @@ public abstract class ConnectionImpl implements Connection {
 
     // ================================================================ timers and shutdown
 
-    /** When this connection must be closed if nothing happens, or Long.MAX_VALUE. */
+    /** When this connection must be looked at (its timer, or closed if nothing happens), or Long.MAX_VALUE. */
     final long deadlineNanos() {
         int fl = flags;
         if ((fl & CLOSED) != 0) {
             return Long.MAX_VALUE;
         }
+        long close = closeDeadlineNanos(fl);
+        long at = timerAt;
+        return at != 0 && (fl & CLOSING) == 0 && at - close < 0 ? at : close;
+    }
+
+    private long closeDeadlineNanos(int fl) {
         if ((fl & CLOSING) != 0) {
             return lastActivity + engine.lingerNanos;
         }
@@ -992,16 +1077,37 @@ public abstract class ConnectionImpl implements Connection {
         return idle == Long.MAX_VALUE ? Long.MAX_VALUE : lastActivity + idle;
     }
 
-    /** The deadline came round: close if it really passed, else let the owner re-time it. */
+    /** True if nothing happened for the idle timeout (or, closing, the linger timeout). */
+    final boolean expiredAt(long now) {
+        int fl = flags;
+        return (fl & CLOSED) == 0 && now - closeDeadlineNanos(fl) >= 0;
+    }
+
+    /**
+     * The deadline came round, in the serial context (between enter and epilogue): fire the
+     * timer if it is due, close if the idle or linger deadline really passed, else re-time.
+     */
     final void checkDeadline(IoContext ctx) {
         if ((flags & CLOSED) != 0) {
             return;
         }
-        if (System.nanoTime() < deadlineNanos()) {
-            owner.deadlineChanged(this);
-            return;
+        long now = System.nanoTime();
+        if ((flags & CLOSING) == 0 && takeTimerIfDue(now)) {
+            fireTimer();
         }
-        closeNow(ctx, expiryReason());
+        if (expiredAt(now)) {
+            closeNow(ctx, expiryReason());
+        } else if ((flags & CLOSED) == 0) {
+            owner.deadlineChanged(this);
+        }
+    }
+
+    /** A reactor's wheel found this connection due: check it with the full callback protocol. */
+    final void onDeadline(IoContext ctx) {
+        enter(ctx);
+        checkDeadline(ctx);
+        epilogue(ctx);
+        exit();
     }
 
     /** Why the connection closes when its deadline passes. */

@@ -470,7 +470,7 @@ final class EventLoop implements Runnable {
 
         @Override
         void deadlinePassed(ConnectionImpl c) {
-            c.checkDeadline(ctx);
+            c.onDeadline(ctx);
         }
 
         @Override

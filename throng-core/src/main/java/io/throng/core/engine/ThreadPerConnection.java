@@ -289,6 +289,9 @@ final class ThreadPerConnection extends Owner {
         if ((t & ConnectionImpl.T_CLOSE) != 0) {
             wake(nc);
         }
+        if ((t & ConnectionImpl.T_RETIME) != 0) {
+            deadlineChanged(c);
+        }
     }
 
     /** Makes the connection's thread leave its blocking read to carry out a close. */
@@ -326,10 +329,31 @@ final class ThreadPerConnection extends Owner {
 
     @Override
     void deadlinePassed(ConnectionImpl c) {
-        if (System.nanoTime() >= c.deadlineNanos()) {
+        long now = System.nanoTime();
+        if ((c.flags() & ConnectionImpl.CLOSING) == 0 && c.takeTimerIfDue(now)) {
+            // The handler may block; the timer thread may not. A virtual thread runs the callback.
+            Thread.ofVirtual().start(() -> runTimer(c));
+        }
+        if (c.expiredAt(now)) {
             c.fail(c.expiryReason());
         } else {
-            wheel.schedule(c, System.nanoTime());
+            wheel.schedule(c, now);
+        }
+    }
+
+    private static void runTimer(ConnectionImpl c) {
+        PerThread st = (PerThread) c.modelState;
+        st.lock.lock();
+        try {
+            if ((c.flags() & ConnectionImpl.CLOSED) == 0) {
+                c.fireTimer();
+            }
+        } finally {
+            st.lock.unlock();
+        }
+        c.flushBlocking(null);
+        if (c.failure() != null) {
+            c.requestTasks(ConnectionImpl.T_CLOSE);
         }
     }
 

@@ -1,0 +1,152 @@
+package io.throng.testsuite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.core.Connection;
+import io.throng.core.Handler;
+import io.throng.core.Server;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Per-connection timers and shared (fan-out) writes, under every model. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ConnectionApiTest {
+
+    static List<Variant> variants() {
+        return Variant.ALL;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void theTimerFiresInTheConnectionsContextAndCanBeRearmedOrCancelled(Variant v) throws Exception {
+        AtomicInteger fired = new AtomicInteger();
+        Handler ticking = new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                c.setTimer(Duration.ofMillis(150));
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                byte b = in.get();
+                if (b == 'x') {
+                    c.cancelTimer();
+                    c.write(new byte[] {'x'});
+                } else if (b == 'f') {
+                    // set from another thread
+                    Thread.ofVirtual().start(() -> c.setTimer(Duration.ofMillis(100)));
+                }
+            }
+
+            @Override
+            public void onTimer(Connection c) {
+                int n = fired.incrementAndGet();
+                c.write(new byte[] {(byte) ('0' + n)});
+                if (n < 3) {
+                    c.setTimer(Duration.ofMillis(150));
+                }
+            }
+        };
+        try (Server server = Server.start(v.config(), ticking); SocketChannel ch = Net.connect(server.address())) {
+            long start = System.nanoTime();
+            assertThat(new String(Net.readFully(ch, 3))).isEqualTo("123");
+            assertThat((System.nanoTime() - start) / 1e6).as("ms for three 150 ms timers").isBetween(300.0, 3000.0);
+            Net.writeFully(ch, ByteBuffer.wrap(new byte[] {'f'}));
+            assertThat(new String(Net.readFully(ch, 1))).isEqualTo("4");
+            assertThat(fired.get()).isEqualTo(4);
+        }
+        // cancel: no tick after 'x'
+        fired.set(0);
+        try (Server server = Server.start(v.config(), ticking); SocketChannel ch = Net.connect(server.address())) {
+            Net.writeFully(ch, ByteBuffer.wrap(new byte[] {'x'}));
+            assertThat(new String(Net.readFully(ch, 1))).isEqualTo("x");
+            Thread.sleep(500);
+            assertThat(fired.get()).isZero();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void oneBufferWrittenToManyConnectionsFromManyThreadsReachesEachIntact(Variant v) throws Exception {
+        Queue<Connection> connections = new ConcurrentLinkedQueue<>();
+        Handler collect = new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                connections.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                in.position(in.limit());
+            }
+        };
+        int n = 40;
+        int rounds = 20;
+        ByteBuffer frame = ByteBuffer.allocateDirect(20_000);
+        for (int i = 0; i < frame.capacity(); i++) {
+            frame.put(i, (byte) (i * 7));
+        }
+        frame.position(10).limit(19_990);
+        try (Server server = Server.start(v.config(), collect)) {
+            List<SocketChannel> peers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                peers.add(Net.connect(server.address()));
+            }
+            Net.await("all open", Duration.ofSeconds(10), () -> connections.size() == n);
+            List<Thread> publishers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                publishers.add(Thread.ofPlatform().start(() -> {
+                    for (int r = 0; r < rounds / 2; r++) {
+                        for (Connection c : connections) {
+                            c.writeShared(frame);
+                        }
+                        for (Connection c : connections) {
+                            c.flush();
+                        }
+                    }
+                }));
+            }
+            List<Thread> readers = new ArrayList<>();
+            AtomicInteger good = new AtomicInteger();
+            for (SocketChannel p : peers) {
+                readers.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        byte[] all = Net.readFully(p, rounds * 19_980);
+                        for (int r = 0; r < rounds; r++) {
+                            for (int i = 0; i < 19_980; i++) {
+                                if (all[r * 19_980 + i] != (byte) ((i + 10) * 7)) {
+                                    return;
+                                }
+                            }
+                        }
+                        good.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        // counted as not good
+                    }
+                }));
+            }
+            for (Thread t : publishers) {
+                t.join();
+            }
+            for (Thread t : readers) {
+                t.join(20_000);
+            }
+            assertThat(good.get()).as("connections that got every frame intact").isEqualTo(n);
+            assertThat(frame.position()).isEqualTo(10);
+            assertThat(frame.limit()).isEqualTo(19_990);
+            for (SocketChannel p : peers) {
+                p.close();
+            }
+        }
+    }
+}
