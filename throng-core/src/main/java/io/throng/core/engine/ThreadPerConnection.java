@@ -166,10 +166,13 @@ final class ThreadPerConnection extends Owner {
                     finish(c, ctx, st);
                     continue;
                 }
+                st.phase = READING;
+                if (shutdownBeforeRead(c, ctx, st)) {
+                    continue;
+                }
                 ByteBuffer dst;
                 int n;
                 try {
-                    st.phase = READING;
                     dst = c.readPhase(ctx);
                     n = ctx.lastRead;
                 } catch (IOException e) {
@@ -209,6 +212,29 @@ final class ThreadPerConnection extends Owner {
         } finally {
             ctx.release();
         }
+    }
+
+    /**
+     * Shutdown asked for a close while this thread was between reads: with nothing arrived, close
+     * now instead of blocking in read. (Shutdown sets the flag, then looks at the phase; this thread
+     * sets the phase, then looks at the flag; both are volatile, so one of them sees the other.)
+     */
+    private static boolean shutdownBeforeRead(NioConnection c, IoContext ctx, PerThread st) {
+        int fl = c.flags();
+        if ((fl & ConnectionImpl.SHUTDOWN_REQUESTED) == 0 || (fl & ConnectionImpl.CLOSING) != 0 || available(c) > 0) {
+            return false;
+        }
+        st.phase = DISPATCHING;
+        st.lock.lock();
+        try {
+            c.enter(ctx);
+            c.close();
+            c.epilogue(ctx);
+            c.exit();
+        } finally {
+            st.lock.unlock();
+        }
+        return true;
     }
 
     /** Waits while reads are suspended; false if the connection must finish instead of reading. */
