@@ -124,8 +124,20 @@ public final class LoadRun implements AutoCloseable {
         tick();
     }
 
+    /** Told when the measured window starts and ends (the benchmark reads the server's CPU time then). */
+    public interface WindowListener {
+        void windowStarted();
+
+        void windowEnded();
+    }
+
     /** The warm-up and the measured window (pingpong, connrate), or the hold; then stops. */
     public LoadResult measure() throws InterruptedException {
+        return measure(null);
+    }
+
+    /** As {@link #measure()}, telling {@code listener} (if not null) when the window starts and ends. */
+    public LoadResult measure(WindowListener listener) throws InterruptedException {
         double windowSeconds;
         switch (options.mode()) {
             case PINGPONG, CONNRATE -> {
@@ -141,17 +153,29 @@ public final class LoadRun implements AutoCloseable {
                 }
                 runFor(options.warmupSeconds());
                 interval(false);
+                if (listener != null) {
+                    listener.windowStarted();
+                }
                 stats.phase = LoadStats.Phase.MEASURE;
                 long windowStart = System.nanoTime();
                 runFor(options.durationSeconds());
                 interval(true);
                 windowSeconds = (System.nanoTime() - windowStart) / 1e9;
+                if (listener != null) {
+                    listener.windowEnded();
+                }
             }
             case HOLD -> {
+                if (listener != null) {
+                    listener.windowStarted();
+                }
                 long holdStart = System.nanoTime();
                 runFor(options.durationSeconds());
                 interval(true);
                 windowSeconds = (System.nanoTime() - holdStart) / 1e9;
+                if (listener != null) {
+                    listener.windowEnded();
+                }
             }
             default -> throw new IllegalStateException();
         }
