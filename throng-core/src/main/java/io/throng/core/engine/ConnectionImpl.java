@@ -549,9 +549,8 @@ public abstract class ConnectionImpl implements Connection {
     /** The dispatch half of {@link #readOnce}: onData, then keep what the handler left. */
     final void deliverPhase(IoContext ctx, ByteBuffer dst, int n) {
         if (n > 0) {
-            lastActivity = System.nanoTime();
-            engine.metrics.bytesRead.add(n);
-            engine.metrics.reads.increment();
+            lastActivity = ctx.now;
+            ctx.countRead(n);
             try {
                 engine.handler.onData(this, dst);
             } catch (Throwable t) {
@@ -569,7 +568,7 @@ public abstract class ConnectionImpl implements Connection {
         ctx.lastReadFilled = !dst.hasRemaining();
         dst.clear();
         if (n > 0) {
-            engine.metrics.bytesRead.add(n);
+            ctx.countRead(n);
         }
         return n;
     }
@@ -777,11 +776,17 @@ public abstract class ConnectionImpl implements Connection {
             failure = CloseReason.ioError(e);
             return;
         }
-        if (written > 0) {
-            lastActivity = System.nanoTime();
-            engine.metrics.bytesWritten.add(written);
+        if (ctx != null) {
+            if (written > 0) {
+                lastActivity = ctx.now;
+            }
+            ctx.countWrite(written);
+        } else {
+            if (written > 0) {
+                lastActivity = System.nanoTime();
+            }
+            engine.metrics.countForeignWrite(written);
         }
-        engine.metrics.writes.increment();
         queued -= written - (extra == null ? 0 : extra.position() - extraBefore);
         releaseWrittenLocked(ctx);
         afterDrainLocked();
@@ -856,9 +861,12 @@ public abstract class ConnectionImpl implements Connection {
                 sealedTail = null;
                 if (written > 0) {
                     lastActivity = System.nanoTime();
-                    engine.metrics.bytesWritten.add(written);
                 }
-                engine.metrics.writes.increment();
+                if (ctx != null) {
+                    ctx.countWrite(written);
+                } else {
+                    engine.metrics.countForeignWrite(written);
+                }
                 if ((flags & CLOSED) != 0 || failure != null) {
                     // Closed meanwhile: the queue is ours to give back.
                     orphans = detachQueueLocked();

@@ -127,7 +127,7 @@ final class EventLoop implements Runnable {
 
     @Override
     public void run() {
-        ctx = new IoContext(thread, engine.pool, engine.buffers.readBufferSize());
+        ctx = new IoContext(thread, engine.pool, engine.buffers.readBufferSize(), engine.metrics);
         wheel = new TimerWheel(System.nanoTime());
         started.countDown();
         try {
@@ -159,6 +159,7 @@ final class EventLoop implements Runnable {
             selector.select(onKey, timeout);
         }
         WAKE_STATE.setVolatile(this, AWAKE);
+        ctx.now = System.nanoTime();
         runInbox();
         runScheduled();
         runRetime();

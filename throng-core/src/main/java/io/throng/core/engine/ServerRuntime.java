@@ -136,7 +136,7 @@ public final class ServerRuntime {
         EngineMetrics m = engine.metrics;
         BufferPool.Stats b = engine.pool.stats();
         return new ServerStats(System.nanoTime() - startNanos, m.connections.get(), m.accepted.sum(), m.rejected.sum(),
-                m.closed.sum(), m.bytesRead.sum(), m.bytesWritten.sum(), m.reads.sum(), m.writes.sum(),
+                m.closed.sum(), m.bytesRead(), m.bytesWritten(), m.reads(), m.writes(),
                 m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
                 m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
                 m.overflowed.sum(),

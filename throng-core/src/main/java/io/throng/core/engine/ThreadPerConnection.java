@@ -152,7 +152,7 @@ final class ThreadPerConnection extends Owner {
 
     /** A connection's own thread. */
     private void serve(NioConnection c) {
-        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.threadBufferSize());
+        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.threadBufferSize(), engine.metrics);
         PerThread st = (PerThread) c.modelState;
         try {
             st.lock.lock();
@@ -181,6 +181,7 @@ final class ThreadPerConnection extends Owner {
                     continue;
                 }
                 st.phase = DISPATCHING;
+                ctx.now = System.nanoTime();
                 st.lock.lock();
                 try {
                     c.enter(ctx);

@@ -113,7 +113,7 @@ final class WorkerPool {
     }
 
     private void work() {
-        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.readBufferSize());
+        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.readBufferSize(), engine.metrics);
         ready.countDown();
         try {
             while (!stopped) {
@@ -127,6 +127,7 @@ final class WorkerPool {
                     continue;
                 }
                 busy.incrementAndGet();
+                ctx.now = System.nanoTime();
                 try {
                     ((WorkerOwner) c.owner).run(c, ctx);
                 } catch (Throwable t) {
