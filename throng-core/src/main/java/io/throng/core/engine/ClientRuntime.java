@@ -27,7 +27,7 @@ public final class ClientRuntime {
                 config.socket());
         try {
             for (int i = 0; i < config.loops(); i++) {
-                EventLoop loop = new EventLoop(i, engine, null, "throng-client-" + i);
+                EventLoop loop = new NioLoop(i, engine, null, "throng-client-" + i);
                 loops.add(loop);
                 loop.start();
             }

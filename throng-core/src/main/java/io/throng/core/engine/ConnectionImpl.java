@@ -130,6 +130,12 @@ public abstract class ConnectionImpl implements Connection {
     /** Closes the socket; with {@code reset} the peer gets RST instead of FIN. Never throws. */
     abstract void closeSocket(boolean reset);
 
+    /**
+     * Sets the readiness interest ({@link #READ}, {@link #WRITE}, or 0) of a non-blocking socket;
+     * any thread. Returns true if it changed.
+     */
+    abstract boolean setInterest(int ops);
+
     // ================================================================ Connection API
 
     @Override

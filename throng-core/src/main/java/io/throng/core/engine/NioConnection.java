@@ -76,7 +76,7 @@ final class NioConnection extends ConnectionImpl {
         }
     }
 
-    /** Sets the selector interest; any thread. Returns false if the key is gone. */
+    @Override
     boolean setInterest(int ops) {
         SelectionKey k = key;
         if (k == null) {

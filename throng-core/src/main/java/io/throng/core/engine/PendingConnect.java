@@ -3,41 +3,24 @@ package io.throng.core.engine;
 import io.throng.core.Connection;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 
-/** A client socket waiting for its connection to complete, registered for OP_CONNECT. */
-final class PendingConnect {
-    final SocketChannel channel;
+/** A client socket waiting for its connection to complete. Loop thread. */
+abstract class PendingConnect {
     final CompletableFuture<Connection> future;
     final long deadline;
-    SelectionKey key;
 
-    PendingConnect(SocketChannel channel, CompletableFuture<Connection> future, long deadline) {
-        this.channel = channel;
+    PendingConnect(CompletableFuture<Connection> future, long deadline) {
         this.future = future;
         this.deadline = deadline;
     }
 
-    void onConnectable(EventLoop loop) {
-        try {
-            if (!channel.finishConnect()) {
-                return;
-            }
-        } catch (IOException e) {
-            fail(loop, e);
-            return;
-        }
-        loop.connected(this);
-    }
+    /** Releases the socket. */
+    abstract void closeSocket();
 
-    void fail(EventLoop loop, Throwable cause) {
+    final void fail(EventLoop loop, Throwable cause) {
         loop.forgetPending(this);
-        if (key != null) {
-            key.cancel();
-        }
-        Sockets.closeQuietly(channel);
+        closeSocket();
         loop.engine.metrics.connections.decrementAndGet();
         future.completeExceptionally(cause instanceof IOException ? cause : new ConnectException(String.valueOf(cause)));
     }

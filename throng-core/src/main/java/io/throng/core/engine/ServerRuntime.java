@@ -63,7 +63,7 @@ public final class ServerRuntime {
             pool = new WorkerPool(engine, config.workers());
         }
         for (int i = 0; i < n; i++) {
-            EventLoop loop = new EventLoop(i, engine, pool, "throng-loop-" + i);
+            EventLoop loop = new NioLoop(i, engine, pool, "throng-loop-" + i);
             loops.add(loop);
             loop.start();
         }
@@ -83,7 +83,7 @@ public final class ServerRuntime {
                 addListener(loop, ch, null);
             }
         } else {
-            acceptorLoop = new EventLoop(-1, engine, null, "throng-acceptor");
+            acceptorLoop = new NioLoop(-1, engine, null, "throng-acceptor");
             acceptorLoop.start();
             ServerSocketChannel ch = Sockets.listen(bind, config.socket(), false);
             address = localAddress(ch);
@@ -100,7 +100,7 @@ public final class ServerRuntime {
     }
 
     private void addListener(EventLoop loop, ServerSocketChannel ch, EventLoop[] targets) throws IOException {
-        Listener l = new Listener(loop, ch, targets, pool == null ? null : pool.gate);
+        Listener l = new NioListener((NioLoop) loop, ch, targets, pool == null ? null : pool.gate);
         if (pool != null) {
             pool.gate.add(l);
         }
