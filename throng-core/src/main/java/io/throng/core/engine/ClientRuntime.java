@@ -26,8 +26,11 @@ public final class ClientRuntime {
         this.engine = new Engine("throng-client", handler, config.limits(), config.waterMarks(), config.buffers(),
                 config.socket());
         try {
+            io.throng.core.config.TransportKind transport = Transports.resolve(config.transport());
             for (int i = 0; i < config.loops(); i++) {
-                EventLoop loop = new NioLoop(i, engine, null, "throng-client-" + i);
+                EventLoop loop = transport == io.throng.core.config.TransportKind.EPOLL
+                        ? new EpollLoop(i, engine, null, "throng-client-" + i)
+                        : new NioLoop(i, engine, null, "throng-client-" + i);
                 loops.add(loop);
                 loop.start();
             }

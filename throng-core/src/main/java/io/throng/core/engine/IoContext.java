@@ -36,6 +36,12 @@ final class IoContext {
     final Thread thread;
     final BufferCache cache;
     final ByteBuffer[] iov = new ByteBuffer[MAX_IOV];
+    /** The native addresses of {@link #iov}'s buffers (index 0 of each), or 0 where unknown. */
+    final long[] iovBase = new long[MAX_IOV];
+    /** The native address of {@link #readBuffer}'s index 0. */
+    final long readAddress;
+    /** What the transport keeps per thread (the epoll transport's errno and iovec segments). */
+    Object transportScratch;
     private final PooledBuffer readChunk;
     final ByteBuffer readBuffer;
     /** Whether the last read filled the buffer (so more bytes are probably waiting). */
@@ -65,6 +71,7 @@ final class IoContext {
         ByteBuffer b = readChunk.buffer();
         b.limit(readBufferSize);
         this.readBuffer = b.slice();
+        this.readAddress = readChunk.address();
         metrics.register(this);
     }
 

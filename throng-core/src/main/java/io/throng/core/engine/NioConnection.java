@@ -19,17 +19,17 @@ final class NioConnection extends ConnectionImpl {
     }
 
     @Override
-    int readSocket(ByteBuffer dst) throws IOException {
+    int readSocket(IoContext ctx, ByteBuffer dst, long dstBase) throws IOException {
         return channel.read(dst);
     }
 
     @Override
-    long writeSocket(ByteBuffer src) throws IOException {
+    long writeSocket(IoContext ctx, ByteBuffer src, long srcBase) throws IOException {
         return channel.write(src);
     }
 
     @Override
-    long writeSocket(ByteBuffer[] srcs, int offset, int length) throws IOException {
+    long writeSocket(IoContext ctx, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException {
         return channel.write(srcs, offset, length);
     }
 
