@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * live heap from {@code jcmd GC.heap_info} after a forced full GC. Stops when its stdin closes.
  */
 final class ServerProcess implements AutoCloseable {
-    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)");
 
     private final Process process;
     private final int port;
@@ -105,15 +105,18 @@ final class ServerProcess implements AutoCloseable {
         return -1;
     }
 
-    /** Live heap: forces a full GC, then reads what is used. */
+    /**
+     * Live heap, exactly: the total of a class histogram, which jcmd takes after a full GC. (The
+     * "used" figure of GC.heap_info counts whole regions and moved by hundreds of bytes per
+     * connection between identical runs.)
+     */
     long heapUsedAfterGc() throws IOException, InterruptedException {
-        jcmd("GC.run");
-        String info = jcmd("GC.heap_info");
-        Matcher m = HEAP_USED.matcher(info);
+        String histogram = jcmd("GC.class_histogram");
+        Matcher m = HISTOGRAM_TOTAL.matcher(histogram);
         if (!m.find()) {
-            throw new IOException("no heap figure in jcmd output: " + info);
+            throw new IOException("no total in jcmd GC.class_histogram output");
         }
-        return Long.parseLong(m.group(1)) * 1024;
+        return Long.parseLong(m.group(1));
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {
