@@ -29,8 +29,7 @@ record Variant(String name, Model model, TransportKind transport, UnaryOperator<
                         c -> c.withLoops(2).withWorkers(c.workers().withThreads(4))),
                 new Variant("worker-pool/virtual-workers" + on, Model.WORKER_POOL, t,
                         c -> c.withLoops(1).withAcceptMode(AcceptMode.ACCEPTOR)
-                                .withWorkers(c.workers().withThreads(8).withVirtualThreads(true))))
-                .filter(v -> t != TransportKind.EPOLL || !v.threadPerConnection());
+                                .withWorkers(c.workers().withThreads(8).withVirtualThreads(true))));
     }
 
     static Stream<Variant> all() {

@@ -137,6 +137,20 @@ public abstract class ConnectionImpl implements Connection {
     abstract void closeSocket(boolean reset);
 
     /**
+     * Thread-per-connection: makes the connection's thread leave a blocking read, to close
+     * gracefully (its read then sees end of stream) or not (it sees an error). Any thread; must not
+     * release the descriptor, which the connection's own thread closes.
+     */
+    void wakeReader(boolean graceful, boolean reset) {
+        throw new UnsupportedOperationException();
+    }
+
+    /** Bytes that arrived and were not read yet (thread-per-connection shutdown). */
+    int available() {
+        return 0;
+    }
+
+    /**
      * Sets the readiness interest ({@link #READ}, {@link #WRITE}, or 0) of a non-blocking socket;
      * any thread. Returns true if it changed.
      */

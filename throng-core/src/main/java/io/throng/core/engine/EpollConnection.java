@@ -26,6 +26,9 @@ final class EpollConnection extends ConnectionImpl {
     /** The events registered with epoll now. Guarded by this. */
     private int registered;
     private boolean closed;
+    /** Thread-per-connection: the parker that blocks this connection's thread; null under a loop. */
+    private final EpollParker parker;
+    private boolean parked;
 
     EpollConnection(Engine engine, Owner owner, int fd, EpollLoop loop, int mode, int registered) {
         super(engine, owner);
@@ -33,6 +36,21 @@ final class EpollConnection extends ConnectionImpl {
         this.loop = loop;
         this.mode = mode;
         this.registered = registered;
+        this.parker = null;
+    }
+
+    /** A blocking connection: its thread parks on {@code parker} when the socket would block. */
+    EpollConnection(Engine engine, Owner owner, int fd, EpollParker parker) {
+        super(engine, owner);
+        this.fd = fd;
+        this.loop = null;
+        this.mode = 0;
+        this.parker = parker;
+    }
+
+    /** Blocking mode: wait until the socket is ready for {@code events}. */
+    private void park(int events) throws IOException {
+        parked = parker.await(fd, events, parked);
     }
 
     /** The address of {@code b}'s index 0 (a buffer's segment starts at its position, hence the subtraction). */
@@ -55,9 +73,11 @@ final class EpollConnection extends ConnectionImpl {
             }
             int errno = (int) -n;
             if (errno == Errno.EAGAIN) {
-                return 0;
-            }
-            if (errno != Errno.EINTR) {
+                if (parker == null) {
+                    return 0;
+                }
+                park(Linux.EPOLLIN);
+            } else if (errno != Errno.EINTR) {
                 throw Errno.exception("read", errno);
             }
         }
@@ -75,9 +95,11 @@ final class EpollConnection extends ConnectionImpl {
             }
             int errno = (int) -n;
             if (errno == Errno.EAGAIN) {
-                return 0;
-            }
-            if (errno != Errno.EINTR) {
+                if (parker == null) {
+                    return 0;
+                }
+                park(Linux.EPOLLOUT);
+            } else if (errno != Errno.EINTR) {
                 throw Errno.exception("write", errno);
             }
         }
@@ -99,9 +121,11 @@ final class EpollConnection extends ConnectionImpl {
             }
             int errno = (int) -n;
             if (errno == Errno.EAGAIN) {
-                return 0;
-            }
-            if (errno != Errno.EINTR) {
+                if (parker == null) {
+                    return 0;
+                }
+                park(Linux.EPOLLOUT);
+            } else if (errno != Errno.EINTR) {
                 throw Errno.exception("writev", errno);
             }
         }
@@ -135,8 +159,19 @@ final class EpollConnection extends ConnectionImpl {
         if (reset) {
             Linux.setLinger(s.errno, fd, true, 0, s.small);
         }
-        loop.forget(fd, this);
+        if (loop != null) {
+            loop.forget(fd, this);
+        }
         Linux.close(s.errno, fd);
+    }
+
+    @Override
+    void wakeReader(boolean graceful, boolean reset) {
+        if (graceful) {
+            Linux.shutdown(EpollScratch.of(null).errno, fd, Linux.SHUT_RD);
+        } else {
+            shutdownBoth(reset);
+        }
     }
 
     /** Wakes a thread blocked on this socket (it finds end of stream or an error) without closing it. */
@@ -190,7 +225,7 @@ final class EpollConnection extends ConnectionImpl {
         }
     }
 
-    /** Bytes waiting to be read, for the thread-per-connection shutdown. */
+    @Override
     int available() {
         EpollScratch s = EpollScratch.of(null);
         int n = Linux.available(s.errno, fd, s.small);

@@ -59,6 +59,28 @@ final class NioConnection extends ConnectionImpl {
     }
 
     @Override
+    void wakeReader(boolean graceful, boolean reset) {
+        if (graceful) {
+            try {
+                channel.shutdownInput();
+            } catch (IOException ignored) {
+                // not connected any more: the reader is failing already
+            }
+        } else {
+            closeSocket(reset); // the JDK defers the real close until the blocked reader has left
+        }
+    }
+
+    @Override
+    int available() {
+        try {
+            return channel.socket().getInputStream().available();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    @Override
     public SocketAddress remoteAddress() {
         try {
             return channel.getRemoteAddress();

@@ -52,7 +52,8 @@ public final class ServerRuntime {
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
         switch (config.model()) {
             case VIRTUAL_THREADS, PLATFORM_THREADS -> {
-                threads = new ThreadPerConnection(engine, bind, config.model() == io.throng.core.config.Model.VIRTUAL_THREADS);
+                threads = new ThreadPerConnection(engine, bind, config.model() == io.throng.core.config.Model.VIRTUAL_THREADS,
+                        transport);
                 address = threads.address();
                 threads.start();
             }
