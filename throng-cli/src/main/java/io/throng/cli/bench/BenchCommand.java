@@ -49,7 +49,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> targets;
 
     @Option(names = "--transports", split = ",", description = "throng transports to measure (default: ${DEFAULT-VALUE})")
-    List<String> transports = List.of("nio");
+    List<String> transports = List.of("epoll", "nio");
 
     @Option(names = "--no-connrate", description = "skip the connection-rate cells")
     boolean noConnrate;

@@ -27,10 +27,10 @@ public final class Transports {
             }
             case AUTO -> {
                 if (Linux.available()) {
-                    LOG.log(Level.INFO, "transport: epoll (Linux, FFM)");
+                    LOG.log(Level.INFO, "running the epoll transport (Linux, through FFM)");
                     yield TransportKind.EPOLL;
                 }
-                LOG.log(Level.INFO, "transport: nio, because epoll cannot run: " + Linux.unavailableReason());
+                LOG.log(Level.INFO, "running the nio transport: epoll cannot run here: " + Linux.unavailableReason());
                 yield TransportKind.NIO;
             }
         };
