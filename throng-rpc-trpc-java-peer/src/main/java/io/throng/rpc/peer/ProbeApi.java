@@ -16,6 +16,7 @@ import com.tencent.trpc.core.rpc.anno.TRpcService;
  *   <li>{@code Meta}: returns the request's trans_info value under {@code app-key}, and sets
  *       {@code app-reply} in the response's.</li>
  *   <li>{@code Notify}: a one-way target; counts what it receives.</li>
+ *   <li>{@code Attach}: returns the request and echoes its raw attachment.</li>
  *   <li>{@code NoSuch}: implemented by no server (the unknown-method case).</li>
  * </ul>
  */
@@ -38,6 +39,9 @@ public interface ProbeApi {
 
     @TRpcMethod(name = "Notify")
     StringValue notify(RpcContext ctx, StringValue request);
+
+    @TRpcMethod(name = "Attach")
+    StringValue attach(RpcContext ctx, StringValue request);
 
     @TRpcMethod(name = "NoSuch")
     StringValue noSuch(RpcContext ctx, StringValue request);

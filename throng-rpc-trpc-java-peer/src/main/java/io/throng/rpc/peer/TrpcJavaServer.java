@@ -98,6 +98,12 @@ public final class TrpcJavaServer {
         }
 
         @Override
+        public StringValue attach(RpcContext ctx, StringValue request) {
+            ctx.setResponseUncodecDataSegment(ctx.getRequestUncodecDataSegment());
+            return request;
+        }
+
+        @Override
         public StringValue noSuch(RpcContext ctx, StringValue request) {
             throw new UnsupportedOperationException("never registered on throng's side");
         }

@@ -100,7 +100,7 @@ public final class MultiplexedClient implements RpcClient {
                 "no response to " + func + " within " + timeout.toMillis() + " ms"));
         MuxHost host = hosts.get(Math.floorMod(nextHost.getAndIncrement(), hosts.size()));
         CompletableFuture<MuxConnection> slot = host.acquire();
-        MuxConnection now = slot.getNow(null);
+        MuxConnection now = slot.isDone() && !slot.isCompletedExceptionally() ? slot.join() : null;
         if (now != null) {
             now.start(call, frame);
         } else {

@@ -117,7 +117,10 @@ final class PoolHost {
 
     /** Room appeared while calls wait: dial one connection for the first of them. */
     private void dialForWaiter() {
-        if (waiting.isEmpty() || total.incrementAndGet() > settings.maxActive()) {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        if (total.incrementAndGet() > settings.maxActive()) {
             total.decrementAndGet();
             return;
         }

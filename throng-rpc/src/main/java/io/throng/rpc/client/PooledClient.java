@@ -63,7 +63,7 @@ public final class PooledClient implements RpcClient {
                 "no response to " + func + " within " + timeout.toMillis() + " ms"));
         PoolHost host = hosts.get(Math.floorMod(nextHost.getAndIncrement(), hosts.size()));
         CompletableFuture<PooledConnection> slot = host.acquire();
-        PooledConnection now = slot.getNow(null);
+        PooledConnection now = slot.isDone() && !slot.isCompletedExceptionally() ? slot.join() : null;
         if (now != null) {
             now.start(call, frame);
             return call;
