@@ -18,10 +18,24 @@ import org.HdrHistogram.Recorder;
  */
 final class BenchCell {
 
+    /**
+     * @param serverCpuNanos CPU the server process used over the whole cell (warm-up included)
+     * @param clientCpuNanos CPU this (client) process used over the whole cell
+     * @param allCalls       calls completed over the whole cell, to divide the CPU figures by
+     */
     record Result(String server, String client, int callers, long calls, long errors, double seconds,
-                  Histogram latencyMicros, String firstError) {
+                  Histogram latencyMicros, String firstError, long serverCpuNanos, long clientCpuNanos, long allCalls) {
         double qps() {
             return calls / seconds;
+        }
+
+        /** Server CPU microseconds per call: the figure a busy or shared machine distorts least. */
+        double serverCpuMicrosPerCall() {
+            return serverCpuNanos < 0 || allCalls == 0 ? Double.NaN : serverCpuNanos / 1000.0 / allCalls;
+        }
+
+        double clientCpuMicrosPerCall() {
+            return clientCpuNanos < 0 || allCalls == 0 ? Double.NaN : clientCpuNanos / 1000.0 / allCalls;
         }
     }
 
@@ -29,9 +43,12 @@ final class BenchCell {
     }
 
     static Result run(String server, String clientName, RpcClient client, String func, byte[] body, int callers,
-                      Duration warmup, Duration measure) throws InterruptedException {
+                      Duration warmup, Duration measure, java.util.function.LongSupplier serverCpu) throws InterruptedException {
         Recorder recorder = new Recorder(3);
         LongAdder calls = new LongAdder();
+        LongAdder allCalls = new LongAdder();
+        long serverCpu0 = serverCpu.getAsLong();
+        long clientCpu0 = selfCpu();
         LongAdder errors = new LongAdder();
         AtomicReference<String> firstError = new AtomicReference<>();
         long start = System.nanoTime();
@@ -53,6 +70,7 @@ final class BenchCell {
                         firstError.compareAndSet(null, e.toString());
                     }
                     long t1 = System.nanoTime();
+                    allCalls.increment();
                     if (t0 - measureFrom >= 0 && t1 - end < 0) {
                         if (ok) {
                             calls.increment();
@@ -69,6 +87,14 @@ final class BenchCell {
             t.join(TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) + 30_000);
         }
         h = recorder.getIntervalHistogram();
-        return new Result(server, clientName, callers, calls.sum(), errors.sum(), measure.toNanos() / 1e9, h, firstError.get());
+        long serverCpu1 = serverCpu.getAsLong();
+        long clientCpu1 = selfCpu();
+        return new Result(server, clientName, callers, calls.sum(), errors.sum(), measure.toNanos() / 1e9, h,
+                firstError.get(), serverCpu0 < 0 ? -1 : serverCpu1 - serverCpu0, clientCpu0 < 0 ? -1 : clientCpu1 - clientCpu0,
+                allCalls.sum());
+    }
+
+    private static long selfCpu() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
     }
 }

@@ -101,6 +101,11 @@ final class ChildServer implements AutoCloseable {
         }
     }
 
+    /** CPU time the server process has used so far (user + system), in nanoseconds; -1 if unknown. */
+    long cpuNanos() {
+        return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy(); // SIGTERM: throng stops gracefully; tRPC-Java exits

@@ -92,7 +92,7 @@ public final class RpcBenchCommand implements Callable<Integer> {
                 for (String c : clients) {
                     for (int n : callers) {
                         try (RpcClient client = client(c, server, n)) {
-                            BenchCell.Result r = BenchCell.run(server.name, c, client, server.func, body, n, w, d);
+                            BenchCell.Result r = BenchCell.run(server.name, c, client, server.func, body, n, w, d, server::cpuNanos);
                             results.add(r);
                             out.println(row(r));
                             out.flush();
@@ -103,6 +103,7 @@ public final class RpcBenchCommand implements Callable<Integer> {
         }
         out.println();
         out.println(header());
+        out.println("(srv/cli cpu us/op: CPU time of the server process / this client process per completed call, warm-up included)");
         for (BenchCell.Result r : results) {
             out.println(row(r));
         }
@@ -124,15 +125,15 @@ public final class RpcBenchCommand implements Callable<Integer> {
     }
 
     static String header() {
-        return String.format("%-34s %-12s %7s %10s %9s %9s %9s %9s %9s %7s", "server", "client", "callers", "qps",
-                "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "errors");
+        return String.format("%-34s %-12s %7s %10s %9s %9s %9s %9s %9s %7s %13s %13s", "server", "client", "callers", "qps",
+                "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "errors", "srv cpu us/op", "cli cpu us/op");
     }
 
     static String row(BenchCell.Result r) {
         var h = r.latencyMicros();
-        String line = String.format("%-34s %-12s %7d %10.0f %9d %9d %9d %9d %9d %7d", r.server(), r.client(), r.callers(),
-                r.qps(), h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99),
-                h.getValueAtPercentile(99.9), h.getMaxValue(), r.errors());
+        String line = String.format("%-34s %-12s %7d %10.0f %9d %9d %9d %9d %9d %7d %13.1f %13.1f", r.server(), r.client(),
+                r.callers(), r.qps(), h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99),
+                h.getValueAtPercentile(99.9), h.getMaxValue(), r.errors(), r.serverCpuMicrosPerCall(), r.clientCpuMicrosPerCall());
         return r.firstError() == null ? line : line + "  first error: " + r.firstError();
     }
 
@@ -144,8 +145,8 @@ public final class RpcBenchCommand implements Callable<Integer> {
             }
             for (BenchCell.Result b : results) {
                 if (b.server().startsWith("tRPC-Java") && b.client().equals(a.client()) && b.callers() == a.callers()) {
-                    out.printf("throng / tRPC-Java server QPS, %s client, %d callers: %.2fx%n", a.client(), a.callers(),
-                            a.qps() / b.qps());
+                    out.printf("throng / tRPC-Java, %s client, %d callers: QPS %.2fx, server CPU per call %.2fx less%n",
+                            a.client(), a.callers(), a.qps() / b.qps(), b.serverCpuMicrosPerCall() / a.serverCpuMicrosPerCall());
                 }
             }
         }

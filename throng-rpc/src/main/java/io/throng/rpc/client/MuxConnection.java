@@ -64,7 +64,7 @@ final class MuxConnection extends ClientConnection {
             call.fail(RetCode.CLIENT_ENCODE, "duplicate request id " + (call.requestId & 0xFFFFFFFFL) + " on " + address());
             return;
         }
-        if (call.isDone() || closed) {
+        if (call.claimed() || closed) {
             if (calls.remove(call.requestId, call)) {
                 unreserve();
             }

@@ -1,10 +1,10 @@
 package io.throng.rpc.client;
 
 import io.throng.rpc.RpcException;
+import io.throng.rpc.conn.Deadlines;
 import io.throng.rpc.frame.ResponseHeader;
 import io.throng.rpc.frame.UnaryFrames;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * A call waiting for its response. Whatever completes it first (the response, the deadline, a
@@ -17,7 +17,7 @@ final class PendingCall extends CompletableFuture<RpcResponse> {
     final boolean oneWay;
     /** The connection carrying the call, once it has one. */
     volatile ClientConnection owner;
-    volatile ScheduledFuture<?> deadline;
+    volatile Deadlines.Timeout deadline;
 
     PendingCall(int requestId, String func, boolean oneWay) {
         this.requestId = requestId;
@@ -25,31 +25,42 @@ final class PendingCall extends CompletableFuture<RpcResponse> {
         this.oneWay = oneWay;
     }
 
+    /**
+     * Whoever claims first completes the call; the claim comes before the future completes, so the
+     * slot is already free when a caller wakes up on the result.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** True once something has decided the call's outcome (it may not be visible in the future yet). */
+    boolean claimed() {
+        return claimed.get();
+    }
+
     @Override
     public boolean complete(RpcResponse value) {
-        boolean won = super.complete(value);
-        if (won) {
-            finished(false);
+        if (!claimed.compareAndSet(false, true)) {
+            return false;
         }
-        return won;
+        finished(false);
+        return super.complete(value);
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        boolean won = super.completeExceptionally(ex);
-        if (won) {
-            finished(ex instanceof RpcException r && r.code() == io.throng.rpc.frame.RetCode.CLIENT_TIMEOUT);
+        if (!claimed.compareAndSet(false, true)) {
+            return false;
         }
-        return won;
+        finished(ex instanceof RpcException r && r.code() == io.throng.rpc.frame.RetCode.CLIENT_TIMEOUT);
+        return super.completeExceptionally(ex);
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean won = super.cancel(mayInterruptIfRunning);
-        if (won) {
-            finished(true);
+        if (!claimed.compareAndSet(false, true)) {
+            return false;
         }
-        return won;
+        finished(true);
+        return super.cancel(mayInterruptIfRunning);
     }
 
     /** Completes from a response frame: success, or the server's error. */
@@ -70,9 +81,9 @@ final class PendingCall extends CompletableFuture<RpcResponse> {
 
     /** @param abandoned the response may still come (timeout, cancel): a pooled connection cannot be reused */
     private void finished(boolean abandoned) {
-        ScheduledFuture<?> d = deadline;
+        Deadlines.Timeout d = deadline;
         if (d != null) {
-            d.cancel(false);
+            d.cancel();
         }
         ClientConnection c = owner;
         if (c != null) {

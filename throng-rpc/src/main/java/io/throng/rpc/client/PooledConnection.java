@@ -49,8 +49,8 @@ final class PooledConnection extends ClientConnection {
     void start(PendingCall call, byte[] frame) {
         current = call;
         call.owner = this;
-        if (call.isDone()) {
-            callFinished(call, false);
+        if (call.claimed()) {
+            callFinished(call, false); // timed out or cancelled while waiting for a connection
             return;
         }
         if (!flusher.send(frame)) {

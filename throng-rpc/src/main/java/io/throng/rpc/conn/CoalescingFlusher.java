@@ -27,6 +27,9 @@ public final class CoalescingFlusher {
         if (pending.getAndIncrement() != 0) {
             return true; // the flusher under way sees our increment and flushes again
         }
+        // Let the threads finishing at the same moment (workers, callers) queue behind us first: one
+        // yield costs far less than the system call each of them would otherwise make.
+        Thread.yield();
         int covered = 1;
         while (true) {
             connection.flush();

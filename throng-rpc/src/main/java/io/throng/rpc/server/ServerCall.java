@@ -1,6 +1,7 @@
 package io.throng.rpc.server;
 
 import io.throng.rpc.RpcException;
+import io.throng.rpc.conn.Deadlines;
 import io.throng.rpc.frame.FrameHeader;
 import io.throng.rpc.frame.FrameLimits;
 import io.throng.rpc.frame.RequestHeader;
@@ -10,7 +11,6 @@ import io.throng.rpc.frame.UnaryFrames;
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,7 +33,7 @@ final class ServerCall implements Runnable {
     private final AtomicInteger state = new AtomicInteger(NEW);
     private volatile Thread runner;
     /** Set before the call can run (under the I/O thread), read by the winner; null if none. */
-    private volatile ScheduledFuture<?> deadline;
+    private volatile Deadlines.Timeout deadline;
     /** The code a deadline answers with: 24 when the caller's timeout bound it, 21 for the service's. */
     private final int timeoutCode;
 
@@ -49,10 +49,10 @@ final class ServerCall implements Runnable {
         this.timeoutCode = timeoutCode;
     }
 
-    void deadline(ScheduledFuture<?> f) {
-        this.deadline = f;
+    void deadline(Deadlines.Timeout t) {
+        this.deadline = t;
         if (state.get() == DONE) {
-            f.cancel(false);
+            t.cancel();
         }
     }
 
@@ -119,9 +119,9 @@ final class ServerCall implements Runnable {
     }
 
     private void cancelDeadline() {
-        ScheduledFuture<?> f = deadline;
-        if (f != null) {
-            f.cancel(false);
+        Deadlines.Timeout t = deadline;
+        if (t != null) {
+            t.cancel();
         }
     }
 
