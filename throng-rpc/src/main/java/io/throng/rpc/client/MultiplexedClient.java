@@ -115,6 +115,34 @@ public final class MultiplexedClient implements RpcClient {
         return call;
     }
 
+    /**
+     * Opens a stream to {@code func} (client, server or bidirectional streaming): it takes a
+     * virtual-connection slot like a call, and waits up to {@code options.timeout()} for the
+     * server's INIT reply. The stream then lives until the server closes it, it is cancelled, or
+     * the connection breaks (ret 141).
+     *
+     * @throws RpcException refused by the server (its INIT ret), connect failure, timeout
+     */
+    public io.throng.rpc.stream.RpcStream openStream(String func, CallOptions options) throws InterruptedException {
+        int id = nextId();
+        MuxHost host = hosts.get(Math.floorMod(nextHost.getAndIncrement(), hosts.size()));
+        MuxConnection c;
+        CompletableFuture<MuxConnection> slot = host.acquire();
+        try {
+            c = slot.get(options.timeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (RpcException) unwrap(e.getCause());
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            slot.thenAccept(MuxConnection::unreserve); // the slot, if it comes, is not ours any more
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new RpcException(RetCode.CLIENT_TIMEOUT, "no connection to " + host.address + " within "
+                    + options.timeout().toMillis() + " ms");
+        }
+        return c.openStream(id, func, options, this.options.frameLimits());
+    }
+
     /** Request ids are unique per client (so per connection), from 1, skipping 0 on wrap-around. */
     int nextId() {
         int id;

@@ -1,14 +1,10 @@
 package io.throng.rpc.client;
 
 import io.throng.core.Client;
-import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.rpc.RpcException;
-import io.throng.rpc.frame.FrameException;
-import io.throng.rpc.frame.FrameHeader;
 import io.throng.rpc.frame.RetCode;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,24 +25,12 @@ final class MuxHost {
     private final CopyOnWriteArrayList<MuxConnection> connections = new CopyOnWriteArrayList<>();
     /** The dial in progress, or null. Guarded by this. */
     private CompletableFuture<MuxConnection> dialing;
-    private volatile StreamFrames streams;
 
     MuxHost(InetSocketAddress address, Client engine, int maxVirtual, LongAdder lateResponses) {
         this.address = address;
         this.engine = engine;
         this.maxVirtual = maxVirtual;
         this.lateResponses = lateResponses;
-    }
-
-    /** Where stream frames arriving on these connections go (the stream client), if any. */
-    interface StreamFrames {
-        void onFrame(MuxConnection connection, FrameHeader header, ByteBuffer in);
-
-        void connectionClosed(MuxConnection connection, CloseReason reason);
-    }
-
-    void streams(StreamFrames s) {
-        this.streams = s;
     }
 
     /** A connection with a slot reserved for the caller. Never blocks. */
@@ -132,22 +116,6 @@ final class MuxHost {
     void abortAll() {
         for (MuxConnection c : connections) {
             c.connection.abort();
-        }
-    }
-
-    void streamFrame(MuxConnection c, FrameHeader h, ByteBuffer in) {
-        StreamFrames s = streams;
-        if (s == null) {
-            throw new FrameException("stream frame (type " + h.streamFrameType() + ", stream " + h.streamId()
-                    + ") on a connection with no streams");
-        }
-        s.onFrame(c, h, in);
-    }
-
-    void streamConnectionClosed(MuxConnection c, CloseReason reason) {
-        StreamFrames s = streams;
-        if (s != null) {
-            s.connectionClosed(c, reason);
         }
     }
 }

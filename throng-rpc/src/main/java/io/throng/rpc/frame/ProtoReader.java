@@ -98,6 +98,14 @@ final class ProtoReader {
         return map;
     }
 
+    /** The current length-delimited field read as an embedded message. */
+    ProtoReader message() {
+        int n = length();
+        ProtoReader m = new ProtoReader(in, pos, n);
+        pos += n;
+        return m;
+    }
+
     /** Skips the current field's value. */
     void skip() {
         switch (wireType) {

@@ -47,7 +47,8 @@ public final class RpcServer implements AutoCloseable {
         ExecutorService workers = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("throng-rpc-worker-", 0).factory());
         LimitedLog log = new LimitedLog("io.throng.rpc.server", 20);
-        StreamDispatch streams = StreamDispatch.NONE;
+        StreamDispatch streams = services.stream().anyMatch(s -> s.methods().values().stream().anyMatch(m -> m.stream() != null))
+                ? new ServerStreams(router, counters, options.frameLimits(), workers, log) : StreamDispatch.NONE;
         ServerProtocolHandler handler = new ServerProtocolHandler(router, counters, options, workers, log, streams);
         try {
             Server engine = Server.start(options.effectiveEngine(), handler);

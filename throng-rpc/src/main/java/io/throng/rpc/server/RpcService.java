@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import io.throng.rpc.stream.StreamHandler;
 
 /**
  * A named service and its methods. Its methods are reached at {@code /<name>/<method>}, the
@@ -16,11 +17,13 @@ import java.util.Objects;
  */
 public record RpcService(String name, Map<String, Method> methods, Duration timeout) {
 
-    /** One method: its handler and where that runs. */
-    public record Method(UnaryHandler handler, Execution execution) {
+    /** One method: a unary handler and where it runs, or a stream handler (on its own virtual thread). */
+    public record Method(UnaryHandler unary, StreamHandler stream, Execution execution) {
         public Method {
-            Objects.requireNonNull(handler, "handler");
             Objects.requireNonNull(execution, "execution");
+            if ((unary == null) == (stream == null)) {
+                throw new IllegalArgumentException("a method has exactly one of a unary and a stream handler");
+            }
         }
     }
 
@@ -69,7 +72,16 @@ public record RpcService(String name, Map<String, Method> methods, Duration time
         }
 
         public Builder unary(String method, UnaryHandler handler, Execution execution) {
-            if (methods.putIfAbsent(method, new Method(handler, execution)) != null) {
+            return add(method, new Method(handler, null, execution));
+        }
+
+        /** A stream method (client, server or bidirectional streaming): its handler runs on a virtual thread. */
+        public Builder stream(String method, StreamHandler handler) {
+            return add(method, new Method(null, handler, Execution.WORKER));
+        }
+
+        private Builder add(String method, Method m) {
+            if (methods.putIfAbsent(method, m) != null) {
                 throw new IllegalArgumentException("method " + method + " registered twice in " + name);
             }
             return this;

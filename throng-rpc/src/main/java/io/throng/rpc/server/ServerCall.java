@@ -66,7 +66,7 @@ final class ServerCall implements Runnable {
             RpcReply reply = null;
             Throwable failure = null;
             try {
-                reply = route.method().handler().handle(request);
+                reply = route.method().unary().handle(request);
             } catch (Throwable t) {
                 failure = t;
             }

@@ -125,9 +125,11 @@ final class ServerProtocolHandler implements Handler {
             counters.oneWay.increment();
         }
         Router.Route route = router.find(rh.func());
-        if (route == null) {
+        if (route == null || route.method().unary() == null) {
             counters.noRoute.increment();
-            ServerCall.reject(sc, h, rh, router.missCode(rh.func()), router.missMessage(rh.func()), counters, limits);
+            ServerCall.reject(sc, h, rh, route == null ? router.missCode(rh.func()) : RetCode.SERVER_NO_FUNC,
+                    route == null ? router.missMessage(rh.func()) : rh.func() + " is a stream method: open a stream",
+                    counters, limits);
             return;
         }
         if (!counters.tryAcquire()) {
