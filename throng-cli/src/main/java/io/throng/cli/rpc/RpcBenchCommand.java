@@ -43,6 +43,9 @@ public final class RpcBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "unmeasured time before each cell (default: ${DEFAULT-VALUE})")
     String warmup = "2s";
 
+    @Option(names = "--server-warmup", description = "unmeasured load on each new server before its first cell, so JIT compilation does not land in the first figures (default: ${DEFAULT-VALUE})")
+    String serverWarmup = "3s";
+
     @Option(names = "--payload", description = "request body bytes (a protobuf StringValue, so tRPC-Java can decode it) (default: ${DEFAULT-VALUE})")
     int payload = 64;
 
@@ -76,7 +79,7 @@ public final class RpcBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--duration must be within (0, 10m], got " + duration);
         }
         long cellSeconds = (d.toMillis() + w.toMillis()) / 1000 + 1;
-        long life = cellSeconds * callers.size() * clients.size() + 120;
+        long life = cellSeconds * callers.size() * clients.size() + duration(serverWarmup).toSeconds() + 120;
         byte[] body = stringValue(payload);
         out.printf("rpc bench: %s x %s x callers %s, warmup %s + %s each, payload %d B, %d cores, pid %d%n",
                 servers, clients, callers, warmup, duration, payload, Runtime.getRuntime().availableProcessors(),
@@ -89,6 +92,15 @@ public final class RpcBenchCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("unknown server '" + s + "'; expected throng or trpc-java");
             }) {
                 out.println("server: " + server.name + " on " + server.address + " (func " + server.func + ")");
+                Duration sw = duration(serverWarmup);
+                if (!sw.isZero()) {
+                    for (String c : clients) {
+                        try (RpcClient client = client(c, server, 64)) {
+                            BenchCell.run(server.name, c, client, server.func, body, 64, sw.dividedBy(clients.size()),
+                                    Duration.ofMillis(1), server::cpuNanos);
+                        }
+                    }
+                }
                 for (String c : clients) {
                     for (int n : callers) {
                         try (RpcClient client = client(c, server, n)) {
