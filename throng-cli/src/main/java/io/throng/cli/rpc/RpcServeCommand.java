@@ -130,8 +130,9 @@ public final class RpcServeCommand implements Callable<Integer> {
                 RpcServerStats now = s.stats();
                 if (!every.isZero()) {
                     double secs = interval / 1000.0;
-                    out.printf("%s:%d | conns %d | requests/s %.0f | replies/s %.0f | errors %d | overloaded %d | in flight %d%n",
-                            s.address().getHostString(), s.port(), s.engineStats().connections(),
+                    out.printf("%s:%d | conns %s | requests/s %.0f | replies/s %.0f | errors %d | overloaded %d | in flight %d%n",
+                            s.address().getHostString(), s.port(),
+                            s.engineStats() == null ? "udp" : String.valueOf(s.engineStats().connections()),
                             (now.requests() - last[i].requests()) / secs, (now.replied() - last[i].replied()) / secs,
                             now.errors(), now.overloaded(), now.inFlight());
                 }

@@ -50,7 +50,7 @@ public record BackendSettings(String name, String callee, List<InetSocketAddress
         }
         if (transport.udp()) {
             throw new IllegalArgumentException("client service " + name + ": network " + transport.network()
-                    + " cannot be used: the portable transport speaks tRPC over TCP only");
+                    + " cannot be used: throng's clients speak tRPC over TCP only (the server also serves UDP)");
         }
     }
 

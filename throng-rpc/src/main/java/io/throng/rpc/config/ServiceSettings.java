@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param name          the service's configured name ({@code trpc.app.server.service})
  * @param ip            the address to bind
  * @param port          the port to bind (0: any)
- * @param transport     the engine transport, after fallback
+ * @param transport     the engine transport, after fallback, and the network (udp: one frame per
+ *                      datagram on a JDK DatagramChannel, the portable transport)
  * @param timeout       the service's own handler timeout (ret 21 past it); zero for none
  * @param maxRoutines   requests handled at once (tRPC-Go's {@code max_routines}); ret 22 past it
  * @param idleTimeout   idle connections are closed after this (tRPC-Go's {@code idletime})
@@ -29,10 +30,6 @@ public record ServiceSettings(String name, String ip, int port, TransportChoice 
         Objects.requireNonNull(ip, "ip");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(model, "model");
-        if (transport.udp()) {
-            throw new IllegalArgumentException("service " + name + ": network " + transport.network()
-                    + " cannot be served: the portable transport serves tRPC over TCP only");
-        }
     }
 
     /** The server options this entry describes (engine defaults for everything it does not say). */
@@ -41,6 +38,7 @@ public record ServiceSettings(String name, String ip, int port, TransportChoice 
                 .withTransport(transport.kind()).withLoops(loops);
         return RpcServerOptions.defaults().withEngine(engine)
                 .withFrameLimits(FrameLimits.DEFAULT.withMaxFrameSize(maxFrameSize))
-                .withMaxConcurrentRequests(maxRoutines).withIdleTimeout(idleTimeout);
+                .withMaxConcurrentRequests(maxRoutines).withIdleTimeout(idleTimeout)
+                .withNetwork(transport.udp() ? RpcServerOptions.Network.UDP : RpcServerOptions.Network.TCP);
     }
 }

@@ -26,16 +26,20 @@ public final class RpcServer implements AutoCloseable {
     static final System.Logger LOG = System.getLogger("io.throng.rpc.server");
 
     private final RpcServerOptions options;
+    /** The engine server (TCP), or null. */
     private final Server engine;
+    /** The UDP server, or null. */
+    private final UdpServer udp;
     private final ServerCounters counters;
     private final ExecutorService workers;
     private final Router router;
     private volatile boolean stopped;
 
-    private RpcServer(RpcServerOptions options, Server engine, ServerCounters counters, ExecutorService workers,
-                      Router router) {
+    private RpcServer(RpcServerOptions options, Server engine, UdpServer udp, ServerCounters counters,
+                      ExecutorService workers, Router router) {
         this.options = options;
         this.engine = engine;
+        this.udp = udp;
         this.counters = counters;
         this.workers = workers;
         this.router = router;
@@ -49,10 +53,16 @@ public final class RpcServer implements AutoCloseable {
         LimitedLog log = new LimitedLog("io.throng.rpc.server", 20);
         StreamDispatch streams = services.stream().anyMatch(s -> s.methods().values().stream().anyMatch(m -> m.stream() != null))
                 ? new ServerStreams(router, counters, options.frameLimits(), workers, log) : StreamDispatch.NONE;
-        ServerProtocolHandler handler = new ServerProtocolHandler(router, counters, options, workers, log, streams);
+        UnaryDispatch unary = new UnaryDispatch(router, counters, options.effectiveFrameLimits(), workers);
         try {
+            if (options.network() == RpcServerOptions.Network.UDP) {
+                UdpServer udp = UdpServer.start(options.engine().host(), options.engine().port(), unary,
+                        options.effectiveFrameLimits(), log, counters.malformed);
+                return new RpcServer(options, null, udp, counters, workers, router);
+            }
+            ServerProtocolHandler handler = new ServerProtocolHandler(unary, counters, options, log, streams);
             Server engine = Server.start(options.effectiveEngine(), handler);
-            return new RpcServer(options, engine, counters, workers, router);
+            return new RpcServer(options, engine, null, counters, workers, router);
         } catch (IOException | RuntimeException e) {
             workers.shutdownNow();
             throw e;
@@ -68,11 +78,11 @@ public final class RpcServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return engine.address();
+        return engine != null ? engine.address() : udp.address();
     }
 
     public int port() {
-        return engine.port();
+        return address().getPort();
     }
 
     public Set<String> serviceNames() {
@@ -83,14 +93,14 @@ public final class RpcServer implements AutoCloseable {
         return counters.snapshot();
     }
 
-    /** The engine's connection, byte and buffer counters. */
+    /** The engine's connection, byte and buffer counters; null for a UDP server (no connections). */
     public ServerStats engineStats() {
-        return engine.stats();
+        return engine == null ? null : engine.stats();
     }
 
     /** Returns free pooled memory beyond the retention limit to the OS (see {@link Server#trimBuffers()}). */
     public long trimBuffers() {
-        return engine.trimBuffers();
+        return engine == null ? 0 : engine.trimBuffers();
     }
 
     /**
@@ -114,7 +124,12 @@ public final class RpcServer implements AutoCloseable {
                 break;
             }
         }
-        boolean clean = engine.shutdown(timeout.dividedBy(2));
+        boolean clean = true;
+        if (engine != null) {
+            clean = engine.shutdown(timeout.dividedBy(2));
+        } else {
+            udp.close();
+        }
         workers.shutdownNow();
         return clean;
     }

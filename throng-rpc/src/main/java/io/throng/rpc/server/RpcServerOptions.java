@@ -19,7 +19,10 @@ import java.util.Objects;
  *                              counts as idle); zero for never
  */
 public record RpcServerOptions(ServerConfig engine, FrameLimits frameLimits, int maxConcurrentRequests,
-                               Duration idleTimeout) {
+                               Duration idleTimeout, Network network) {
+
+    /** TCP (the engine, every model) or UDP (one frame per datagram, on a JDK DatagramChannel). */
+    public enum Network { TCP, UDP }
 
     public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -33,27 +36,38 @@ public record RpcServerOptions(ServerConfig engine, FrameLimits frameLimits, int
         if (idleTimeout == null || idleTimeout.isNegative()) {
             throw new IllegalArgumentException("idleTimeout must be zero or positive, got " + idleTimeout);
         }
+        Objects.requireNonNull(network, "network");
     }
 
     public static RpcServerOptions defaults() {
         return new RpcServerOptions(ServerConfig.defaults(), FrameLimits.DEFAULT, DEFAULT_MAX_CONCURRENT_REQUESTS,
-                DEFAULT_IDLE_TIMEOUT);
+                DEFAULT_IDLE_TIMEOUT, Network.TCP);
     }
 
     public RpcServerOptions withEngine(ServerConfig v) {
-        return new RpcServerOptions(v, frameLimits, maxConcurrentRequests, idleTimeout);
+        return new RpcServerOptions(v, frameLimits, maxConcurrentRequests, idleTimeout, network);
     }
 
     public RpcServerOptions withFrameLimits(FrameLimits v) {
-        return new RpcServerOptions(engine, v, maxConcurrentRequests, idleTimeout);
+        return new RpcServerOptions(engine, v, maxConcurrentRequests, idleTimeout, network);
     }
 
     public RpcServerOptions withMaxConcurrentRequests(int v) {
-        return new RpcServerOptions(engine, frameLimits, v, idleTimeout);
+        return new RpcServerOptions(engine, frameLimits, v, idleTimeout, network);
     }
 
     public RpcServerOptions withIdleTimeout(Duration v) {
-        return new RpcServerOptions(engine, frameLimits, maxConcurrentRequests, v);
+        return new RpcServerOptions(engine, frameLimits, maxConcurrentRequests, v, network);
+    }
+
+    public RpcServerOptions withNetwork(Network v) {
+        return new RpcServerOptions(engine, frameLimits, maxConcurrentRequests, idleTimeout, v);
+    }
+
+    /** The frame limits really applied: over UDP a frame must fit one datagram. */
+    public FrameLimits effectiveFrameLimits() {
+        return network == Network.UDP && frameLimits.maxFrameSize() > UdpServer.MAX_DATAGRAM
+                ? frameLimits.withMaxFrameSize(UdpServer.MAX_DATAGRAM) : frameLimits;
     }
 
     /**
@@ -71,7 +85,8 @@ public record RpcServerOptions(ServerConfig engine, FrameLimits frameLimits, int
     public String describe() {
         return effectiveEngine().describe()
                 + "  rpc\n"
-                + "    max-frame-size: " + frameLimits.maxFrameSize() + " B\n"
+                + "    network: " + network.name().toLowerCase(java.util.Locale.ROOT) + "\n"
+                + "    max-frame-size: " + effectiveFrameLimits().maxFrameSize() + " B\n"
                 + "    max-header-size: " + frameLimits.maxHeaderSize() + " B\n"
                 + "    max-concurrent-requests: " + maxConcurrentRequests + "\n"
                 + "    idle-timeout: " + (idleTimeout.isZero() ? "none" : idleTimeout.toMillis() + " ms") + "\n";

@@ -23,7 +23,7 @@ final class ServerCall implements Runnable {
     private static final int RUNNING = 1;
     private static final int DONE = 2;
 
-    private final ServerConnection conn;
+    private final ReplySink conn;
     private final FrameHeader frame;
     private final RequestHeader header;
     private final RpcRequest request;
@@ -37,7 +37,7 @@ final class ServerCall implements Runnable {
     /** The code a deadline answers with: 24 when the caller's timeout bound it, 21 for the service's. */
     private final int timeoutCode;
 
-    ServerCall(ServerConnection conn, FrameHeader frame, RequestHeader header, RpcRequest request,
+    ServerCall(ReplySink conn, FrameHeader frame, RequestHeader header, RpcRequest request,
                Router.Route route, ServerCounters counters, FrameLimits limits, int timeoutCode) {
         this.conn = conn;
         this.frame = frame;
@@ -174,7 +174,7 @@ final class ServerCall implements Runnable {
     }
 
     /** An error reply for a request that never reached a handler (no route, overload). */
-    static void reject(ServerConnection conn, FrameHeader frame, RequestHeader header, int ret, String message,
+    static void reject(ReplySink conn, FrameHeader frame, RequestHeader header, int ret, String message,
                        ServerCounters counters, FrameLimits limits) {
         counters.errors.increment();
         if (header.oneWay()) {

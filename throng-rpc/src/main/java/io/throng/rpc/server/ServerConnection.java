@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads through the {@link CoalescingFlusher}; replies sent on the I/O thread are only queued,
  * since the engine flushes them all in one write when the callback returns.
  */
-final class ServerConnection {
+final class ServerConnection implements ReplySink {
     final Connection connection;
     private final CoalescingFlusher flusher;
     /** Requests of this connection being handled: the connection is not idle while any is. */
@@ -29,7 +29,8 @@ final class ServerConnection {
     }
 
     /** Queues a reply (flushed at the callback's end on the I/O thread, at once elsewhere). */
-    boolean send(byte[] frame) {
+    @Override
+    public boolean send(byte[] frame) {
         lastActivityNanos = System.nanoTime();
         if (Thread.currentThread() == ioThread) {
             return connection.write(frame);
@@ -37,12 +38,14 @@ final class ServerConnection {
         return flusher.send(frame);
     }
 
-    void requestStarted() {
+    @Override
+    public void requestStarted() {
         inFlight.incrementAndGet();
     }
 
     /** A request finished (replied to, or one-way done): close if the peer is gone and this was the last. */
-    void requestDone() {
+    @Override
+    public void requestDone() {
         if (inFlight.decrementAndGet() == 0 && inputClosed) {
             connection.close();
         }

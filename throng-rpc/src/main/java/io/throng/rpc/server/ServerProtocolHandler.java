@@ -3,20 +3,15 @@ package io.throng.rpc.server;
 import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
-import io.throng.rpc.conn.Deadlines;
 import io.throng.rpc.conn.LimitedLog;
 import io.throng.rpc.frame.FrameException;
 import io.throng.rpc.frame.FrameHeader;
 import io.throng.rpc.frame.FrameLimits;
 import io.throng.rpc.frame.FrameReader;
-import io.throng.rpc.frame.RequestHeader;
-import io.throng.rpc.frame.RetCode;
 import io.throng.rpc.frame.UnaryFrames;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The engine handler of an RPC server: frames in, requests dispatched, replies out. It runs under
@@ -30,20 +25,18 @@ import java.util.concurrent.RejectedExecutionException;
  * stream id, version byte and {@code request_id}.
  */
 final class ServerProtocolHandler implements Handler {
-    private final Router router;
     private final ServerCounters counters;
     private final FrameLimits limits;
-    private final ExecutorService workers;
     private final long idleTimeoutNanos;
     private final LimitedLog log;
     private final StreamDispatch streams;
+    private final UnaryDispatch unary;
 
-    ServerProtocolHandler(Router router, ServerCounters counters, RpcServerOptions options, ExecutorService workers,
-                          LimitedLog log, StreamDispatch streams) {
-        this.router = router;
+    ServerProtocolHandler(UnaryDispatch unary, ServerCounters counters, RpcServerOptions options, LimitedLog log,
+                          StreamDispatch streams) {
+        this.unary = unary;
         this.counters = counters;
         this.limits = options.frameLimits();
-        this.workers = workers;
         this.idleTimeoutNanos = options.idleTimeout().toNanos();
         this.log = log;
         this.streams = streams;
@@ -118,54 +111,6 @@ final class ServerProtocolHandler implements Handler {
             streams.onFrame(sc, h, in);
             return;
         }
-        UnaryFrames.Request req = UnaryFrames.decodeRequest(in, h);
-        RequestHeader rh = req.header();
-        counters.requests.increment();
-        if (rh.oneWay()) {
-            counters.oneWay.increment();
-        }
-        Router.Route route = router.find(rh.func());
-        if (route == null || route.method().unary() == null) {
-            counters.noRoute.increment();
-            ServerCall.reject(sc, h, rh, route == null ? router.missCode(rh.func()) : RetCode.SERVER_NO_FUNC,
-                    route == null ? router.missMessage(rh.func()) : rh.func() + " is a stream method: open a stream",
-                    counters, limits);
-            return;
-        }
-        if (!counters.tryAcquire()) {
-            counters.overloaded.increment();
-            ServerCall.reject(sc, h, rh, RetCode.SERVER_OVERLOAD, "server overload: " + counters.maxInFlight()
-                    + " requests in flight (max-concurrent-requests " + counters.maxInFlight() + ")", counters, limits);
-            return;
-        }
-        long callerTimeout = (rh.timeoutMs() & 0xFFFFFFFFL) * 1_000_000L;
-        long serviceTimeout = route.serviceTimeoutNanos();
-        long timeout = callerTimeout == 0 ? serviceTimeout
-                : serviceTimeout == 0 ? callerTimeout : Math.min(callerTimeout, serviceTimeout);
-        int timeoutCode = callerTimeout != 0 && timeout == callerTimeout
-                ? RetCode.SERVER_FULL_LINK_TIMEOUT : RetCode.SERVER_TIMEOUT;
-        long deadline = timeout == 0 ? 0 : (System.nanoTime() + timeout) | 1L; // 0 means "none"
-        RpcRequest request = new RpcRequest(rh.func(), rh.caller(), rh.callee(), req.body(), req.attachment(),
-                rh.transInfo(), rh.contentType(), rh.contentEncoding(), rh.messageType(), rh.oneWay(),
-                deadline, sc.connection.remoteAddress());
-        ServerCall call = new ServerCall(sc, h, rh, request, route, counters, limits, timeoutCode);
-        sc.requestStarted();
-        if (route.method().execution() == Execution.INLINE) {
-            call.run();
-            return;
-        }
-        if (timeout > 0) {
-            call.deadline(Deadlines.after(timeout, call::expire));
-        }
-        try {
-            workers.execute(call);
-        } catch (RejectedExecutionException e) {
-            // the server is stopping: answer instead of dropping the request
-            if (call.abandon()) {
-                ServerCall.reject(sc, h, rh, RetCode.SERVER_SYSTEM, "server is shutting down", counters, limits);
-            }
-            counters.release();
-            sc.requestDone();
-        }
+        unary.dispatch(sc, h, UnaryFrames.decodeRequest(in, h), sc.connection.remoteAddress());
     }
 }

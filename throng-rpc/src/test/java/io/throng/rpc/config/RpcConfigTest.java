@@ -139,8 +139,8 @@ class RpcConfigTest {
                 .hasMessageContaining("unknown key client.service[0].multiplexed.max_vir_conns_per_con");
         assertThatThrownBy(() -> RpcConfig.parse("client:\n  service:\n    - name: a\n      target: ip://h:1\n      conn_type: shared\n"))
                 .hasMessageContaining("client.service[0].conn_type must be multiplexed or pooled");
-        assertThatThrownBy(() -> RpcConfig.parse("server:\n  service:\n    - name: a\n      network: udp\n      transport: tnet\n"))
-                .hasMessageContaining("network udp cannot be served");
+        assertThatThrownBy(() -> RpcConfig.parse("client:\n  service:\n    - name: a\n      target: ip://h:1\n      network: udp\n"))
+                .hasMessageContaining("network udp cannot be used");
         assertThatThrownBy(() -> RpcConfig.parse("server:\n  service:\n    - name: a\n      transport: quantum\n"))
                 .hasMessageContaining("unknown transport 'quantum'");
         assertThatThrownBy(() -> RpcConfig.parse("server:\n  service:\n    - name: a\n      timeout: soon\n"))
