@@ -159,6 +159,24 @@ class ClientBehaviourTest {
     }
 
     @Test
+    void framesUpToTheTenMiBLimitPassAndLargerOnesAreRefusedBeforeSending() throws Exception {
+        try (RpcServer s = server(); MultiplexedClient mux = MultiplexedClient.start(options(s));
+             PooledClient pooled = PooledClient.start(options(s))) {
+            byte[] big = new byte[(10 << 20) - 4096]; // just under the default 10 MiB frame limit
+            new java.util.Random(3).nextBytes(big);
+            for (var c : List.of(mux, pooled)) {
+                assertThat(c.call(func("Echo2"), big).body()).isEqualTo(big);
+                assertThatThrownBy(() -> c.call(func("Echo2"), new byte[10 << 20]))
+                        .isInstanceOfSatisfying(RpcException.class, e -> {
+                            assertThat(e.code()).isEqualTo(RetCode.CLIENT_ENCODE);
+                            assertThat(e.getMessage()).contains("exceeds max frame size 10485760");
+                        });
+            }
+            assertThat(s.stats().malformed()).isZero();
+        }
+    }
+
+    @Test
     void anInterruptedCallerGetsRet161() throws Exception {
         try (RpcServer s = server(); MultiplexedClient client = MultiplexedClient.start(options(s))) {
             Thread caller = Thread.currentThread();
