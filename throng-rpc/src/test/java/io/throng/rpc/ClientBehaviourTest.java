@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -173,6 +174,38 @@ class ClientBehaviourTest {
                         });
             }
             assertThat(s.stats().malformed()).isZero();
+        }
+    }
+
+    @Test
+    void manyCallersWaitingOnOneDialSpreadOverNewConnections() throws Exception {
+        try (RpcServer s = server()) {
+            RpcClientOptions o = options(s).withEngine(options(s).engine().withLoops(1))
+                    .withMultiplexed(RpcClientOptions.Multiplexed.DEFAULT.withMaxVirConnsPerConn(5));
+            try (MultiplexedClient client = MultiplexedClient.start(o)) {
+                client.call(func("Echo"), utf8("warm")); // one connection, now empty
+                // hold the client's only I/O thread for 300 ms from a completion callback, so that
+                // the next dial cannot complete until 95 calls are waiting on it
+                CompletableFuture<RpcResponse> holder = client.invoke(func("Sleep"), utf8("50:h"));
+                CountDownLatch held = new CountDownLatch(1);
+                holder.thenRun(() -> {
+                    held.countDown();
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+                List<CompletableFuture<RpcResponse>> calls = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    calls.add(client.invoke(func("Sleep"), utf8("300:c" + i)));
+                }
+                for (int i = 0; i < 100; i++) {
+                    assertThat(calls.get(i).get(10, TimeUnit.SECONDS).body()).isEqualTo(utf8("c" + i));
+                }
+                assertThat(client.dials()).isEqualTo(20); // 5 calls on the first connection, 19 more
+            }
         }
     }
 

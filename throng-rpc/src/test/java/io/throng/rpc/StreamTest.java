@@ -105,6 +105,10 @@ class StreamTest {
             RpcStream s = client.openStream("/" + SVC + "/Download", client.defaults());
             s.send(ByteBuffer.allocate(4).putInt(COUNT).array());
             s.closeSend();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (serverSent.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             Thread.sleep(300); // we do not read: the server must stop at our window
             assertThat(serverSent.get()).isBetween(1, StreamFrames.DEFAULT_WINDOW / MESSAGE + 1);
             for (int i = 0; i < COUNT; i++) {

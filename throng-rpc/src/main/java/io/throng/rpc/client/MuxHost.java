@@ -46,7 +46,9 @@ final class MuxHost {
                 return CompletableFuture.completedFuture(c);
             }
             d = dialing;
-            if (d == null) {
+            // a finished dial is not in progress: its connection is in the list already (full, since
+            // firstWithRoom found no room); treating it as pending would recurse on a completed future
+            if (d == null || d.isDone()) {
                 d = dial();
                 dialing = d;
                 d.whenComplete((conn, e) -> {
