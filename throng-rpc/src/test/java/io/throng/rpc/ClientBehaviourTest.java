@@ -199,12 +199,14 @@ class ClientBehaviourTest {
                 assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
                 List<CompletableFuture<RpcResponse>> calls = new ArrayList<>();
                 for (int i = 0; i < 100; i++) {
-                    calls.add(client.invoke(func("Sleep"), utf8("300:c" + i)));
+                    calls.add(client.invoke(func("Sleep"), utf8("1000:c" + i)));
                 }
                 for (int i = 0; i < 100; i++) {
-                    assertThat(calls.get(i).get(10, TimeUnit.SECONDS).body()).isEqualTo(utf8("c" + i));
+                    assertThat(calls.get(i).get(20, TimeUnit.SECONDS).body()).isEqualTo(utf8("c" + i));
                 }
-                assertThat(client.dials()).isEqualTo(20); // 5 calls on the first connection, 19 more
+                // 5 calls fit the first connection and 19 more connections take the rest; a slot freed
+                // by an early finisher (on a very slow machine) may save a dial or two
+                assertThat(client.dials()).isBetween(15L, 20L);
             }
         }
     }
