@@ -12,7 +12,8 @@ import java.util.Locale;
  *       {@link TransportKind} whose id is {@code epoll}, looked up by name, so the day
  *       {@code TransportKind} gains it this module uses it unchanged. Until then, or off Linux,
  *       they fall back to {@code nio}.</li>
- *   <li>{@code gonet}, {@code go-net}, {@code nio}, {@code default} or nothing: {@code nio}.</li>
+ *   <li>{@code gonet}, {@code go-net} (Go's portable net package) and {@code nio}: {@code nio}.</li>
+ *   <li>{@code default} or nothing: the engine's default transport.</li>
  *   <li>any other name: the engine transport of that id, or an error listing the known ones.</li>
  *   <li>a UDP network cannot run on tnet (as in tRPC-Go) and falls back to the portable transport.</li>
  * </ul>
@@ -31,7 +32,8 @@ public record TransportChoice(String requested, String network, TransportKind ki
         String name = requested == null ? "" : requested.strip().toLowerCase(Locale.ROOT);
         String net = network == null || network.isBlank() ? "tcp" : network.strip().toLowerCase(Locale.ROOT);
         return switch (name) {
-            case "", "default", "gonet", "go-net", "nio" -> new TransportChoice(name, net, TransportKind.NIO, null);
+            case "", "default" -> new TransportChoice(name, net, io.throng.core.config.ServerConfig.defaults().transport(), null);
+            case "gonet", "go-net", "nio" -> new TransportChoice(name, net, TransportKind.NIO, null);
             case "tnet", "epoll" -> nativeOrFallback(name, net, "epoll");
             default -> {
                 TransportKind k = byId(name);
