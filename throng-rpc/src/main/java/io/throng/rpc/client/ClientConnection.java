@@ -1,0 +1,39 @@
+package io.throng.rpc.client;
+
+import io.throng.core.CloseReason;
+import io.throng.core.Connection;
+import io.throng.rpc.conn.CoalescingFlusher;
+import io.throng.rpc.frame.FrameHeader;
+import java.nio.ByteBuffer;
+
+/**
+ * A client connection's RPC state, kept in the engine connection's attachment. Frames arrive on
+ * its I/O thread; calls start from callers' threads and finish on whichever thread completes them.
+ */
+abstract class ClientConnection {
+    final Connection connection;
+    final CoalescingFlusher flusher;
+    volatile boolean closed;
+
+    ClientConnection(Connection connection) {
+        this.connection = connection;
+        this.flusher = new CoalescingFlusher(connection);
+    }
+
+    /** A whole frame arrived (I/O thread). */
+    abstract void onFrame(FrameHeader header, ByteBuffer in);
+
+    /** A call of this connection completed, however (any thread). */
+    abstract void callFinished(PendingCall call, boolean abandoned);
+
+    /** The connection closed: fail what is in flight (I/O thread). */
+    abstract void onClosed(CloseReason reason);
+
+    /** The connection's timer went off (I/O thread). */
+    void onTimer() {
+    }
+
+    String address() {
+        return String.valueOf(connection.remoteAddress());
+    }
+}

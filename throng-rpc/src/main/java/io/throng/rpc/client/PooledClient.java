@@ -1,0 +1,108 @@
+package io.throng.rpc.client;
+
+import io.throng.core.Client;
+import io.throng.rpc.conn.Deadlines;
+import io.throng.rpc.frame.FrameException;
+import io.throng.rpc.frame.RetCode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The pooled client: one call in flight per connection, at most {@code maxActive} connections per
+ * address, idle ones closed after {@code idleTimeout} (tRPC-Go's connection pool). Simple and
+ * compatible with any server, but each concurrent call needs its own connection.
+ */
+public final class PooledClient implements RpcClient {
+    private final RpcClientOptions options;
+    private final Client engine;
+    private final List<PoolHost> hosts = new ArrayList<>();
+    private final AtomicInteger nextRequestId = new AtomicInteger();
+    private final AtomicInteger nextHost = new AtomicInteger();
+
+    private PooledClient(RpcClientOptions options, Client engine) {
+        this.options = options;
+        this.engine = engine;
+        for (InetSocketAddress a : options.targets()) {
+            hosts.add(new PoolHost(a, engine, options.pool()));
+        }
+    }
+
+    public static PooledClient start(RpcClientOptions options) throws IOException {
+        Client engine = Client.start(options.effectiveEngine(), new ClientProtocolHandler(options.frameLimits()));
+        return new PooledClient(options, engine);
+    }
+
+    @Override
+    public CallOptions defaults() {
+        return options.defaults();
+    }
+
+    @Override
+    public CompletableFuture<RpcResponse> invoke(String func, byte[] body, CallOptions o) {
+        int id;
+        do {
+            id = nextRequestId.incrementAndGet();
+        } while (id == 0);
+        PendingCall call = new PendingCall(id, func, o.oneWay());
+        byte[] frame;
+        try {
+            frame = Requests.encode(id, func, body, o, options.frameLimits());
+        } catch (FrameException e) {
+            call.fail(RetCode.CLIENT_ENCODE, e.getMessage());
+            return call;
+        }
+        Duration timeout = o.timeout();
+        call.deadline = Deadlines.after(timeout.toNanos(), () -> call.fail(RetCode.CLIENT_TIMEOUT,
+                "no response to " + func + " within " + timeout.toMillis() + " ms"));
+        PoolHost host = hosts.get(Math.floorMod(nextHost.getAndIncrement(), hosts.size()));
+        CompletableFuture<PooledConnection> slot = host.acquire();
+        PooledConnection now = slot.isDone() && !slot.isCompletedExceptionally() ? slot.join() : null;
+        if (now != null) {
+            now.start(call, frame);
+            return call;
+        }
+        slot.whenComplete((c, e) -> {
+            if (e != null) {
+                call.completeExceptionally(MultiplexedClient.unwrap(e));
+            } else {
+                c.start(call, frame);
+            }
+        });
+        if (!slot.isDone()) {
+            call.whenComplete((r, e) -> slot.cancel(false)); // stop waiting once the call is over
+        }
+        return call;
+    }
+
+    /** Per address: {open connections (dials in progress included), idle, calls waiting}. */
+    public Map<InetSocketAddress, int[]> status() {
+        Map<InetSocketAddress, int[]> m = new LinkedHashMap<>();
+        for (PoolHost h : hosts) {
+            m.put(h.address, new int[] {h.open(), h.idleCount(), h.waitingCount()});
+        }
+        return m;
+    }
+
+    public long dials() {
+        long n = 0;
+        for (PoolHost h : hosts) {
+            n += h.dials();
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        for (PoolHost h : hosts) {
+            h.closeAll();
+        }
+        engine.close(Duration.ofSeconds(2));
+    }
+}

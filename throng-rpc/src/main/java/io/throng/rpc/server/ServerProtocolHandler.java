@@ -1,0 +1,116 @@
+package io.throng.rpc.server;
+
+import io.throng.core.CloseReason;
+import io.throng.core.Connection;
+import io.throng.core.Handler;
+import io.throng.rpc.conn.LimitedLog;
+import io.throng.rpc.frame.FrameException;
+import io.throng.rpc.frame.FrameHeader;
+import io.throng.rpc.frame.FrameLimits;
+import io.throng.rpc.frame.FrameReader;
+import io.throng.rpc.frame.UnaryFrames;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+
+/**
+ * The engine handler of an RPC server: frames in, requests dispatched, replies out. It runs under
+ * every model; under the reactors it never blocks (handlers run on virtual threads unless declared
+ * {@link Execution#INLINE}).
+ *
+ * <p>Per frame, on the connection's I/O thread: check the fixed header (a malformed frame closes
+ * the connection with a logged reason), decode the request header, route on {@code func}, take an
+ * in-flight slot (or answer ret 22), then run the handler inline or hand it to a virtual thread
+ * with its deadline armed. Replies go out in completion order, each carrying the request's frame
+ * stream id, version byte and {@code request_id}.
+ */
+final class ServerProtocolHandler implements Handler {
+    private final ServerCounters counters;
+    private final FrameLimits limits;
+    private final long idleTimeoutNanos;
+    private final LimitedLog log;
+    private final StreamDispatch streams;
+    private final UnaryDispatch unary;
+
+    ServerProtocolHandler(UnaryDispatch unary, ServerCounters counters, RpcServerOptions options, LimitedLog log,
+                          StreamDispatch streams) {
+        this.unary = unary;
+        this.counters = counters;
+        this.limits = options.frameLimits();
+        this.idleTimeoutNanos = options.idleTimeout().toNanos();
+        this.log = log;
+        this.streams = streams;
+    }
+
+    @Override
+    public void onOpen(Connection c) {
+        c.attach(new ServerConnection(c));
+        if (idleTimeoutNanos > 0) {
+            c.setTimer(Duration.ofNanos(idleTimeoutNanos));
+        }
+    }
+
+    @Override
+    public void onData(Connection c, ByteBuffer in) {
+        ServerConnection sc = c.attachment();
+        sc.ioThread = Thread.currentThread();
+        sc.lastActivityNanos = System.nanoTime();
+        try {
+            FrameReader.drain(in, limits, (h, buf) -> onFrame(sc, h, buf));
+        } catch (FrameException e) {
+            counters.malformed.increment();
+            log.log(Level.WARNING, "rpc " + c + " closed: malformed frame: " + e.getMessage());
+            in.position(in.limit());
+            c.close();
+        } finally {
+            sc.ioThread = null;
+        }
+        if (!c.isWritable()) {
+            c.suspendReads(); // replies are not leaving: stop taking requests until they do
+        }
+    }
+
+    @Override
+    public void onWritable(Connection c) {
+        c.resumeReads();
+    }
+
+    @Override
+    public void onInputClosed(Connection c) {
+        ServerConnection sc = c.attachment();
+        sc.inputClosed = true;
+        if (sc.inFlight.get() == 0) {
+            c.close();
+        }
+        // else the last reply closes it (ServerConnection.requestDone)
+    }
+
+    @Override
+    public void onTimer(Connection c) {
+        ServerConnection sc = c.attachment();
+        long idleFor = System.nanoTime() - sc.lastActivityNanos;
+        if (sc.inFlight.get() == 0 && idleFor >= idleTimeoutNanos && !streams.hasStreams(sc)) {
+            log.log(Level.DEBUG, "rpc " + c + " closed: idle for " + idleFor / 1_000_000 + " ms (idle timeout "
+                    + idleTimeoutNanos / 1_000_000 + " ms)");
+            c.close();
+        } else {
+            c.setTimer(Duration.ofNanos(Math.max(idleTimeoutNanos - idleFor, idleTimeoutNanos / 4)));
+        }
+    }
+
+    @Override
+    public void onClose(Connection c, CloseReason reason) {
+        ServerConnection sc = c.attachment();
+        if (sc != null) {
+            streams.connectionClosed(sc, reason);
+        }
+    }
+
+    private void onFrame(ServerConnection sc, FrameHeader h, ByteBuffer in) {
+        if (!h.isUnary()) {
+            streams.onFrame(sc, h, in);
+            return;
+        }
+        unary.dispatch(sc, h, UnaryFrames.decodeRequest(in, h), sc.connection.remoteAddress());
+    }
+}
