@@ -1,0 +1,2 @@
+/** JMH microbenchmarks: the socket path through FFM against NIO. Run with scripts/jmh.sh, not as tests. */
+package io.throng.jmh;

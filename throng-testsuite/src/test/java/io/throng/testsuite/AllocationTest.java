@@ -1,0 +1,91 @@
+package io.throng.testsuite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.core.Server;
+import io.throng.core.config.Model;
+import io.throng.core.config.ServerConfig;
+import io.throng.core.config.TransportKind;
+import io.throng.core.handler.TimestampEchoHandler;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * In steady state the event loop allocates nothing per echoed message: measured on the server's
+ * loop thread with ThreadMXBean.getThreadAllocatedBytes while plain JDK clients (other threads) drive
+ * it. A count, not a timing: the assertion holds on a slow machine as on a fast one.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AllocationTest {
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    void theLoopAllocatesNothingPerEchoedMessage(TransportKind transport) throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        ServerConfig config = ServerConfig.defaults().withPort(0).withModel(Model.SINGLE_REACTOR).withTransport(transport);
+        try (Server server = Server.start(config, echo)) {
+            long loop = loopThreadId();
+            AtomicBoolean run = new AtomicBoolean(true);
+            List<Thread> clients = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                clients.add(Thread.ofVirtual().start(() -> pingPong(server, run)));
+            }
+            Thread.sleep(3000); // warm-up: JIT, pools and caches reach their steady size
+            long bytes0 = threads.getThreadAllocatedBytes(loop);
+            long messages0 = echo.messages();
+            Thread.sleep(3000);
+            long bytes1 = threads.getThreadAllocatedBytes(loop);
+            long messages1 = echo.messages();
+            run.set(false);
+            for (Thread t : clients) {
+                t.join(5000);
+            }
+            long messages = messages1 - messages0;
+            double perMessage = (bytes1 - bytes0) / (double) messages;
+            System.out.printf("%s: %,d messages, %,d bytes allocated by the loop, %.4f B/message%n", transport,
+                    messages, bytes1 - bytes0, perMessage);
+            assertThat(messages).as("messages echoed in the window").isGreaterThan(10_000);
+            // Whatever a loop allocates now and then (a log line, a grown array) stays far below one byte per
+            // message; per-message garbage would be tens of bytes each.
+            assertThat(perMessage).as("bytes allocated per echoed message").isLessThan(0.5);
+        }
+    }
+
+    private static long loopThreadId() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("throng-loop-0")) {
+                return t.threadId();
+            }
+        }
+        throw new AssertionError("no loop thread");
+    }
+
+    private static void pingPong(Server server, AtomicBoolean run) {
+        try (SocketChannel ch = Net.connect(server.address())) {
+            ByteBuffer out = ByteBuffer.allocate(8);
+            ByteBuffer in = ByteBuffer.allocate(8);
+            while (run.get()) {
+                out.clear();
+                out.putLong(0, System.nanoTime());
+                Net.writeFully(ch, out);
+                in.clear();
+                while (in.hasRemaining()) {
+                    if (ch.read(in) < 0) {
+                        return;
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the server stopped
+        }
+    }
+}
