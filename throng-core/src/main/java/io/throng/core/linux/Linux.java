@@ -48,6 +48,8 @@ public final class Linux {
     public static final int SO_RCVBUF = 8;
     public static final int SO_LINGER = 13;
     public static final int SO_REUSEPORT = 15;
+    public static final int IPPROTO_IP = 0;
+    public static final int IP_BIND_ADDRESS_NO_PORT = 24;
     public static final int IPPROTO_TCP = 6;
     public static final int TCP_NODELAY = 1;
     public static final int SHUT_RD = 0;
