@@ -75,7 +75,9 @@ class ModelContractTest {
             assertThat(framesChecked.get()).isEqualTo(clientCount * 3L);
             assertThat(handler.frames.get()).isEqualTo(clientCount * 3L);
             Net.await("every connection closed", Duration.ofSeconds(10), () -> server.stats().connections() == 0);
-            assertThat(server.stats().lentBuffers()).as("pooled buffers back after the clients left").isEqualTo(baseline);
+            // A connection's own thread gives its buffers back as it ends, just after the close.
+            Net.await("pooled buffers back after the clients left", Duration.ofSeconds(10),
+                    () -> server.stats().lentBuffers() == baseline);
             assertThat(server.stats().handlerErrors()).isZero();
         }
     }
@@ -356,8 +358,8 @@ class ModelContractTest {
             Net.await("the connection to turn unwritable", Duration.ofSeconds(10),
                     () -> firehose.unwritableSeen.get() > 0);
             // The kernel's send buffer grows (autotuning, up to net.ipv4.tcp_wmem's max) for a while
-            // before the server must stop: wait until production stalls, within 10 s.
-            long deadline = System.nanoTime() + 10_000_000_000L;
+            // before the server must stop: wait until production stalls, within 30 s.
+            long deadline = System.nanoTime() + 30_000_000_000L;
             long before = -1;
             long sent1 = firehose.sent.get();
             while (sent1 != before && System.nanoTime() < deadline) {

@@ -799,7 +799,7 @@ public abstract class ConnectionImpl implements Connection {
             } else if (outHead.next() == null && extra == null) {
                 written = writeSocket(ctx, outHead.buffer(), outHead.address());
             } else {
-                int size = Math.min(IoContext.MAX_IOV, countQueuedLocked() + 1);
+                int size = Math.min(EpollScratch.FOREIGN_IOV, countQueuedLocked() + 1);
                 ByteBuffer[] iov = ctx != null ? ctx.iov : new ByteBuffer[size];
                 long[] bases = ctx != null ? ctx.iovBase : new long[size];
                 int count = 0;
@@ -884,7 +884,7 @@ public abstract class ConnectionImpl implements Connection {
                     return;
                 }
                 flags |= FLUSHING;
-                int size = Math.min(IoContext.MAX_IOV, countQueuedLocked());
+                int size = Math.min(EpollScratch.FOREIGN_IOV, countQueuedLocked());
                 iov = ctx != null ? ctx.iov : new ByteBuffer[size];
                 bases = ctx != null ? ctx.iovBase : new long[size];
                 PooledBuffer b = outHead;

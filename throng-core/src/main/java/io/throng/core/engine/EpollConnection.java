@@ -27,9 +27,9 @@ final class EpollConnection extends ConnectionImpl {
     /** The events registered with epoll now. Guarded by this. */
     private int registered;
     private boolean closed;
-    /** Thread-per-connection: the parker that blocks this connection's thread; null under a loop. */
+    /** Thread-per-connection: the parker that blocks this connection's threads; null under a loop. */
     private final EpollParker parker;
-    private boolean parked;
+    private final EpollParker.Waiters waiters;
 
     EpollConnection(Engine engine, Owner owner, int fd, EpollSet set, int mode, int registered) {
         super(engine, owner);
@@ -38,6 +38,7 @@ final class EpollConnection extends ConnectionImpl {
         this.mode = mode;
         this.registered = registered;
         this.parker = null;
+        this.waiters = null;
     }
 
     /** A blocking connection: its thread parks on {@code parker} when the socket would block. */
@@ -47,11 +48,12 @@ final class EpollConnection extends ConnectionImpl {
         this.set = null;
         this.mode = 0;
         this.parker = parker;
+        this.waiters = parker.waitersFor(fd);
     }
 
     /** Blocking mode: wait until the socket is ready for {@code events}. */
     private void park(int events) throws IOException {
-        parked = parker.await(fd, events, parked);
+        parker.await(waiters, events == Linux.EPOLLOUT);
     }
 
     /** The address of {@code b}'s index 0 (a buffer's segment starts at its position, hence the subtraction). */
@@ -162,6 +164,9 @@ final class EpollConnection extends ConnectionImpl {
         }
         if (set != null) {
             set.forget(fd, this);
+        }
+        if (parker != null) {
+            parker.forget(waiters);
         }
         Linux.close(s.errno, fd);
     }

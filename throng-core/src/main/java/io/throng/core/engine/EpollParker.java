@@ -4,10 +4,9 @@ import io.throng.core.linux.EpollEvent;
 import io.throng.core.linux.Errno;
 import io.throng.core.linux.Linux;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.System.Logger.Level;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -16,13 +15,31 @@ import java.util.concurrent.locks.LockSupport;
  * set and parks; the parker's own platform thread waits on the set and unparks it. A virtual thread
  * unmounts while parked, so it holds no carrier; a blocking system call through FFM would pin one.
  * (This is what the JDK's poller does for its own sockets.)
+ *
+ * <p>A descriptor has a reader slot and a writer slot: a connection's thread may wait to read while
+ * another thread (a publisher) waits to write on the same socket. The registration asks for the
+ * union of what is awaited; when one side is woken and the other still waits, the descriptor is
+ * re-armed for it.
  */
 final class EpollParker {
     private static final int MAX_EVENTS = 256;
+    private static final int HANG_UP = Linux.EPOLLHUP | Linux.EPOLLERR;
+
+    /** One descriptor's waiters. Guarded by itself. */
+    static final class Waiters {
+        final int fd;
+        Thread reader;
+        Thread writer;
+        boolean registered;
+
+        Waiters(int fd) {
+            this.fd = fd;
+        }
+    }
 
     private final int epfd;
     private final Thread thread;
-    private final ConcurrentHashMap<Integer, Thread> waiters = new ConcurrentHashMap<>();
+    private final FdTable<Waiters> table = new FdTable<>();
     private final Engine engine;
     private volatile boolean stopped;
 
@@ -36,32 +53,72 @@ final class EpollParker {
         thread.start();
     }
 
+    /** The waiter slots of {@code fd}, made on first use. */
+    Waiters waitersFor(int fd) {
+        Waiters w = new Waiters(fd);
+        table.put(fd, w);
+        return w;
+    }
+
+    /** {@code w}'s descriptor is being closed. */
+    void forget(Waiters w) {
+        table.remove(w.fd, w);
+    }
+
     /**
-     * Parks the calling thread until {@code fd} is ready for {@code events} (or hung up), or the
-     * thread is interrupted. {@code registered} says whether the descriptor is in the set already;
-     * returns true (it is now).
+     * Parks the calling thread until {@code w}'s descriptor is ready to read ({@code write} false)
+     * or to write, or hung up, or the thread is interrupted.
      */
-    boolean await(int fd, int events, boolean registered) throws IOException {
+    void await(Waiters w, boolean write) throws IOException {
         Thread me = Thread.currentThread();
-        waiters.put(fd, me);
-        EpollScratch s = EpollScratch.of(null);
-        int r = Linux.epollCtl(s.errno, epfd, registered ? Linux.EPOLL_CTL_MOD : Linux.EPOLL_CTL_ADD, fd,
-                events | Linux.EPOLLRDHUP | Linux.EPOLLONESHOT, s.event);
-        if (r < 0 && registered && -r == Errno.ENOENT) {
-            r = Linux.epollCtl(s.errno, epfd, Linux.EPOLL_CTL_ADD, fd, events | Linux.EPOLLRDHUP | Linux.EPOLLONESHOT, s.event);
+        synchronized (w) {
+            if (write) {
+                w.writer = me;
+            } else {
+                w.reader = me;
+            }
+            arm(w);
         }
-        if (r < 0) {
-            waiters.remove(fd, me);
-            throw Errno.exception("epoll_ctl", -r);
-        }
-        while (waiters.get(fd) == me && !stopped) {
+        for (;;) {
+            synchronized (w) {
+                if ((write ? w.writer : w.reader) != me || stopped) {
+                    return;
+                }
+            }
             LockSupport.park(this);
             if (me.isInterrupted()) {
-                waiters.remove(fd, me);
+                synchronized (w) {
+                    if (write && w.writer == me) {
+                        w.writer = null;
+                    } else if (!write && w.reader == me) {
+                        w.reader = null;
+                    }
+                }
                 throw new java.io.InterruptedIOException("interrupted while waiting for the socket");
             }
         }
-        return true;
+    }
+
+    /** Registers {@code w} for what its waiters wait for. Under {@code w}'s monitor. */
+    private void arm(Waiters w) throws IOException {
+        int events = Linux.EPOLLRDHUP | Linux.EPOLLONESHOT;
+        if (w.reader != null) {
+            events |= Linux.EPOLLIN;
+        }
+        if (w.writer != null) {
+            events |= Linux.EPOLLOUT;
+        }
+        EpollScratch s = EpollScratch.of(null);
+        int r = Linux.epollCtl(s.errno, epfd, w.registered ? Linux.EPOLL_CTL_MOD : Linux.EPOLL_CTL_ADD, w.fd, events, s.event);
+        if (r < 0 && w.registered && -r == Errno.ENOENT) {
+            r = Linux.epollCtl(s.errno, epfd, Linux.EPOLL_CTL_ADD, w.fd, events, s.event);
+        }
+        if (r < 0) {
+            w.reader = null;
+            w.writer = null;
+            throw Errno.exception("epoll_ctl", -r);
+        }
+        w.registered = true;
     }
 
     private void run() {
@@ -77,9 +134,33 @@ final class EpollParker {
                 continue;
             }
             for (int i = 0; i < n; i++) {
-                Thread t = waiters.remove(EpollEvent.fd(events, i));
-                if (t != null) {
-                    LockSupport.unpark(t);
+                Waiters w = table.get(EpollEvent.fd(events, i));
+                if (w != null) {
+                    wake(w, EpollEvent.events(events, i));
+                }
+            }
+        }
+    }
+
+    private void wake(Waiters w, int ev) {
+        synchronized (w) {
+            if (w.reader != null && (ev & (Linux.EPOLLIN | Linux.EPOLLRDHUP | HANG_UP)) != 0) {
+                LockSupport.unpark(w.reader);
+                w.reader = null;
+            }
+            if (w.writer != null && (ev & (Linux.EPOLLOUT | HANG_UP)) != 0) {
+                LockSupport.unpark(w.writer);
+                w.writer = null;
+            }
+            if (w.reader != null || w.writer != null) {
+                Thread reader = w.reader;
+                Thread writer = w.writer;
+                try {
+                    arm(w); // one-shot fired for one side: the other still waits
+                } catch (IOException e) {
+                    // the descriptor went away (arm() cleared the slots): wake whoever waited
+                    LockSupport.unpark(reader);
+                    LockSupport.unpark(writer);
                 }
             }
         }
@@ -87,9 +168,6 @@ final class EpollParker {
 
     void stop() {
         stopped = true;
-        for (Thread t : waiters.values()) {
-            LockSupport.unpark(t);
-        }
         try {
             thread.join(2000);
         } catch (InterruptedException e) {

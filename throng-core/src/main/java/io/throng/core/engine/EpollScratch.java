@@ -43,7 +43,7 @@ final class EpollScratch {
         }
         Object s = ctx.transportScratch;
         if (s == null) {
-            EpollScratch made = new EpollScratch(IoContext.MAX_IOV);
+            EpollScratch made = new EpollScratch(ctx.iov.length);
             ctx.transportScratch = made;
             return made;
         }

@@ -32,12 +32,18 @@ final class IoContext {
 
     /** Gathering writes carry at most this many buffers (Linux's IOV_MAX). */
     static final int MAX_IOV = 1024;
+    /**
+     * A connection's own thread gathers at most this many: one such context exists per connection
+     * (thread-per-connection), and 1,024 slots would cost it 12 KiB of arrays for nothing, its queue
+     * rarely holding more than a few chunks.
+     */
+    static final int THREAD_IOV = 64;
 
     final Thread thread;
     final BufferCache cache;
-    final ByteBuffer[] iov = new ByteBuffer[MAX_IOV];
+    final ByteBuffer[] iov;
     /** The native addresses of {@link #iov}'s buffers (index 0 of each), or 0 where unknown. */
-    final long[] iovBase = new long[MAX_IOV];
+    final long[] iovBase;
     /** The native address of {@link #readBuffer}'s index 0. */
     final long readAddress;
     /** What the transport keeps per thread (the epoll transport's errno and iovec segments). */
@@ -64,7 +70,13 @@ final class IoContext {
     private final EngineMetrics metrics;
 
     IoContext(Thread thread, BufferPool pool, int readBufferSize, EngineMetrics metrics) {
+        this(thread, pool, readBufferSize, metrics, MAX_IOV);
+    }
+
+    IoContext(Thread thread, BufferPool pool, int readBufferSize, EngineMetrics metrics, int iovCapacity) {
         this.thread = thread;
+        this.iov = new ByteBuffer[iovCapacity];
+        this.iovBase = new long[iovCapacity];
         this.metrics = metrics;
         this.cache = pool.newCache();
         this.readChunk = pool.acquire(readBufferSize);

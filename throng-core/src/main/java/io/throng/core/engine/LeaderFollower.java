@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -159,8 +158,7 @@ final class LeaderFollower {
         private final int wakeFd;
         private final Thread[] threads;
         private final ConcurrentLinkedQueue<ConnectionImpl> tasks = new ConcurrentLinkedQueue<>();
-        private final Object tableLock = new Object();
-        private volatile AtomicReferenceArray<EpollConnection> table = new AtomicReferenceArray<>(1024);
+        private final FdTable<EpollConnection> table = new FdTable<>();
         private final CountDownLatch ready;
         final GroupOwner owner = new GroupOwner(this);
 
@@ -191,26 +189,13 @@ final class LeaderFollower {
         }
 
         void bind(int fd, EpollConnection c) {
-            synchronized (tableLock) {
-                AtomicReferenceArray<EpollConnection> t = table;
-                if (fd >= t.length()) {
-                    AtomicReferenceArray<EpollConnection> bigger = new AtomicReferenceArray<>(Math.max(fd + 1, t.length() * 2));
-                    for (int i = 0; i < t.length(); i++) {
-                        bigger.set(i, t.get(i));
-                    }
-                    table = t = bigger;
-                }
-                t.set(fd, c);
-            }
+            table.put(fd, c);
         }
 
         @Override
         public void forget(int fd, Object owner) {
-            synchronized (tableLock) {
-                AtomicReferenceArray<EpollConnection> t = table;
-                if (fd < t.length()) {
-                    t.compareAndSet(fd, (EpollConnection) owner, null);
-                }
+            if (owner instanceof EpollConnection c) {
+                table.remove(fd, c);
             }
         }
 
@@ -245,8 +230,7 @@ final class LeaderFollower {
                             runTasks(ctx, s);
                             continue;
                         }
-                        AtomicReferenceArray<EpollConnection> t = table;
-                        EpollConnection c = fd < t.length() ? t.get(fd) : null;
+                        EpollConnection c = table.get(fd);
                         if (c == null) {
                             continue;
                         }

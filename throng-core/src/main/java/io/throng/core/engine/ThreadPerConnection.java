@@ -101,13 +101,14 @@ final class ThreadPerConnection extends Owner {
     private static final class EpollAcceptor implements Acceptor {
         private final int fd;
         private final EpollParker parker;
+        private final EpollParker.Waiters waiters;
         private final InetSocketAddress address;
         private volatile boolean closed;
-        private boolean registered;
 
         EpollAcceptor(InetSocketAddress bind, Engine engine, EpollParker parker) throws IOException {
             this.fd = EpollSockets.listen(bind, engine.socket, false);
             this.parker = parker;
+            this.waiters = parker.waitersFor(fd);
             this.address = EpollSockets.localAddress(fd);
         }
 
@@ -125,7 +126,7 @@ final class ThreadPerConnection extends Owner {
                 }
                 int errno = -r;
                 if (errno == Errno.EAGAIN) {
-                    registered = parker.await(fd, Linux.EPOLLIN, registered);
+                    parker.await(waiters, false);
                 } else if (closed || errno == Errno.EINVAL) {
                     return null;
                 } else if (errno != Errno.EINTR && errno != Errno.ECONNABORTED) {
@@ -151,6 +152,7 @@ final class ThreadPerConnection extends Owner {
 
         @Override
         public void release() {
+            parker.forget(waiters);
             Linux.close(EpollScratch.of(null).errno, fd);
         }
     }
@@ -273,7 +275,8 @@ final class ThreadPerConnection extends Owner {
 
     /** A connection's own thread. */
     private void serve(ConnectionImpl c) {
-        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.threadBufferSize(), engine.metrics);
+        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.threadBufferSize(),
+                engine.metrics, IoContext.THREAD_IOV);
         PerThread st = (PerThread) c.modelState;
         try {
             st.lock.lock();
