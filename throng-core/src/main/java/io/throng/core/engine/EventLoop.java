@@ -264,7 +264,7 @@ final class EventLoop implements Runnable {
     private final List<PendingConnect> pendingConnects = new ArrayList<>();
 
     /** Starts a client connection from this loop. Loop thread. */
-    void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local,
+    void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local, Object attachment,
                  java.util.concurrent.CompletableFuture<io.throng.core.Connection> future, long timeoutNanos) {
         SocketChannel ch = null;
         try {
@@ -274,7 +274,7 @@ final class EventLoop implements Runnable {
             if (local != null) {
                 ch.bind(local);
             }
-            PendingConnect p = new PendingConnect(ch, future, System.nanoTime() + timeoutNanos);
+            PendingConnect p = new PendingConnect(ch, attachment, future, System.nanoTime() + timeoutNanos);
             if (ch.connect(remote)) {
                 p.key = ch.register(selector, 0, p);
                 connected(p);
@@ -302,6 +302,7 @@ final class EventLoop implements Runnable {
         c.key = p.key;
         p.key.attach(c);
         p.key.interestOps(ConnectionImpl.READ);
+        c.attach(p.attachment);
         link(c);
         wheel.schedule(c, System.nanoTime());
         engine.metrics.accepted.increment();

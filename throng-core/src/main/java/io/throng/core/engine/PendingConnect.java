@@ -10,12 +10,15 @@ import java.util.concurrent.CompletableFuture;
 /** A client socket waiting for its connection to complete, registered for OP_CONNECT. */
 final class PendingConnect {
     final SocketChannel channel;
+    /** What the connection carries from before its onOpen (the application's per-connection state). */
+    final Object attachment;
     final CompletableFuture<Connection> future;
     final long deadline;
     SelectionKey key;
 
-    PendingConnect(SocketChannel channel, CompletableFuture<Connection> future, long deadline) {
+    PendingConnect(SocketChannel channel, Object attachment, CompletableFuture<Connection> future, long deadline) {
         this.channel = channel;
+        this.attachment = attachment;
         this.future = future;
         this.deadline = deadline;
     }
