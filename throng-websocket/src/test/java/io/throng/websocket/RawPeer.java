@@ -219,6 +219,7 @@ final class RawPeer implements AutoCloseable {
     private int readByte() throws IOException {
         if (readPos == readEnd) {
             readPos = 0;
+            readEnd = 0; // stays empty if the read below times out
             readEnd = socket.getInputStream().read(readBuffer);
             if (readEnd <= 0) {
                 readEnd = 0;

@@ -92,12 +92,14 @@ final class ServerHandshake {
             }
             int p = in.position();
             RequestHead head = RequestHead.parse(in, p, p + end, s.connection.remoteAddress(), cfg.subprotocols());
+            boolean more;
             try {
-                if (!request(s, head, in, p + end)) {
-                    return;
-                }
+                more = request(s, head, in, p + end);
             } finally {
                 head.invalidate();
+            }
+            if (!more) {
+                break;
             }
         }
         if (s.phase() != WsSession.HTTP && in.hasRemaining()) {
@@ -280,19 +282,24 @@ final class ServerHandshake {
         }
     }
 
-    /** The handshake deadline (or a keep-alive connection's idle time) passed. */
+    /**
+     * The handshake deadline passed. A request begun and not finished gets 408; a connection that
+     * sent nothing (a fresh one, or keep-alive between requests) is closed without a word.
+     */
     static void timedOut(WsSession s) {
         boolean partial = s.has(WsSession.PARTIAL) || s.pending != null;
         if (partial || !s.has(WsSession.SERVED)) {
             s.endpoint.metrics.handshakeTimeouts.increment();
             s.endpoint.log.log(Level.DEBUG, () -> "websocket " + s.connection + ": no complete request within "
                     + s.endpoint.config.handshakeTimeout().toMillis() + " ms (handshake-timeout)");
+        }
+        if (partial) {
             s.endpoint.metrics.refused.increment();
             respond(s, HttpResponse.refuse(408, "no complete request within "
                     + s.endpoint.config.handshakeTimeout().toMillis() + " ms"), true);
         } else {
             s.setPhaseClosed();
-            s.connection.close(); // an idle keep-alive connection: just close
+            s.connection.close();
         }
     }
 }
