@@ -8,4 +8,7 @@ module io.throng.websocket {
 
     exports io.throng.websocket;
     exports io.throng.websocket.topic;
+    exports io.throng.websocket.push;
+
+    opens io.throng.websocket.push; // push.html, read as a resource
 }
