@@ -9,6 +9,7 @@ module io.throng.websocket {
     exports io.throng.websocket;
     exports io.throng.websocket.topic;
     exports io.throng.websocket.push;
+    exports io.throng.websocket.probe;
 
     opens io.throng.websocket.push; // push.html, read as a resource
 }
