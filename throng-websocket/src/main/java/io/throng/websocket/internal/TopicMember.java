@@ -9,4 +9,7 @@ public interface TopicMember {
     Object topicSlot();
 
     void topicSlot(Object slot);
+
+    /** The registry this connection's server unsubscribes it from when it closes (null if none). */
+    Object topicRegistry();
 }

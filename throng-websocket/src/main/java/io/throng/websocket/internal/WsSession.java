@@ -609,6 +609,11 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
         topicSlot = slot;
     }
 
+    @Override
+    public Object topicRegistry() {
+        return endpoint.topics;
+    }
+
     WebSocketHandler handler() {
         return handler;
     }

@@ -105,7 +105,7 @@ public final class PushServer implements AutoCloseable {
                 return HttpResponse.of(200, "application/json", (r.toJson(channel) + "\n").getBytes(StandardCharsets.UTF_8));
             });
         }
-        if (!method.equals("GET") && !method.equals("HEAD")) {
+        if (!method.equals("GET")) {
             return RequestDecision.respond(HttpResponse.refuse(405, "method " + method + " not allowed here")
                     .withHeader("Allow", "GET"));
         }

@@ -50,6 +50,11 @@ public final class TopicRegistry {
         if (!(ws instanceof TopicMember member)) {
             throw new IllegalArgumentException("not a throng WebSocket: " + ws);
         }
+        if (member.topicRegistry() != this) {
+            // its server would not unsubscribe it on close, and the registry would keep it forever
+            throw new IllegalArgumentException(ws + " belongs to a server built without this registry;"
+                    + " give the registry to WebSocketProtocol.Builder.topics(...)");
+        }
         if (!ws.isOpen()) {
             return false;
         }
