@@ -2,7 +2,6 @@ package io.throng.websocket.internal;
 
 import io.throng.core.CloseReason;
 import io.throng.core.Connection;
-import io.throng.core.buffer.PooledBuffer;
 import io.throng.websocket.CloseCodes;
 import io.throng.websocket.PreparedMessage;
 import io.throng.websocket.SlowSubscriberPolicy;
@@ -13,7 +12,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One WebSocket connection: the state kept between callbacks (a dozen fields, no buffer while
@@ -354,28 +352,7 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
 
     /** Writes a Close frame; code 0 for one without a code. Under the monitor. */
     private void writeCloseLocked(int code, String reason) {
-        ByteBuffer payload;
-        if (code == 0) {
-            payload = ByteBuffer.allocate(0);
-        } else {
-            byte[] r = truncateUtf8(reason, Frames.MAX_CONTROL_PAYLOAD - 2);
-            payload = ByteBuffer.allocate(2 + r.length);
-            payload.putShort((short) code).put(r).flip();
-        }
-        writeFrameLocked(Frames.FIN | Frames.CLOSE, payload, false);
-    }
-
-    /** The UTF-8 bytes of {@code s}, cut to at most {@code max} bytes on a code point boundary. */
-    static byte[] truncateUtf8(String s, int max) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length <= max) {
-            return b;
-        }
-        int n = max;
-        while (n > 0 && (b[n] & 0xC0) == 0x80) {
-            n--; // b[n] continues a code point: cut before its lead byte
-        }
-        return java.util.Arrays.copyOf(b, n);
+        FrameWriter.writeClose(connection, endpoint, code, reason);
     }
 
     // ================================================================ sending
@@ -474,42 +451,9 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
         return Delivery.SENT;
     }
 
-    /**
-     * Writes one frame: header, then payload (consumed), compressed when {@code compress} and
-     * permessage-deflate pays, masked on a client. Under the monitor.
-     */
+    /** Writes one frame (see {@link FrameWriter#writeFrame}). Under the monitor. */
     private void writeFrameLocked(int b0, ByteBuffer payload, boolean compress) {
-        PooledBuffer compressed = compress ? deflate.compress(payload, endpoint.pool) : null;
-        ByteBuffer body = payload;
-        if (compressed != null) {
-            body = compressed.buffer();
-            b0 |= Frames.RSV1;
-        }
-        try {
-            int n = body.remaining();
-            boolean mask = endpoint.client;
-            int maskKey = mask ? ThreadLocalRandom.current().nextInt() : 0;
-            byte[] header = new byte[Frames.MAX_HEADER];
-            connection.write(header, 0, Frames.putHeader(header, b0, n, mask, maskKey));
-            if (!mask) {
-                connection.write(body);
-            } else if (n > 0) {
-                PooledBuffer masked = endpoint.pool.acquire(n);
-                try {
-                    ByteBuffer m = masked.buffer();
-                    Masking.copyMasked(body, m, maskKey);
-                    m.flip();
-                    connection.write(m);
-                } finally {
-                    endpoint.pool.release(masked);
-                }
-            }
-            payload.position(payload.limit());
-        } finally {
-            if (compressed != null) {
-                endpoint.pool.release(compressed);
-            }
-        }
+        FrameWriter.writeFrame(connection, endpoint, compress ? deflate : null, b0, payload);
     }
 
     /** Outside our callbacks nobody flushes for us. */
