@@ -1,62 +1,81 @@
 #!/usr/bin/env bash
 # What an idle connection costs a throng server, per model.
 #
-#   scripts/idle-memory.sh [model ...]        (default: all five models; CONNS=10000)
+#   scripts/idle-memory.sh [model ...]    (default: all five models; CONNS=10000, TRANSPORT=nio)
 #
-# For each model: start `throng serve` with a fixed, pre-touched heap (so that heap pages do not
-# show up as RSS growth), force a full GC and read RSS (/proc/<pid>/status) and used heap
-# (jcmd GC.heap_info); open CONNS idle connections from a second process (a Python script, an
-# independent peer); force a full GC again and read both again. Reports per connection:
+# For each model: start `throng serve` with a fixed, pre-touched heap, so that heap pages do not
+# show up as RSS growth (PLAIN=1 uses the JVM's default heap instead). Open and close CONNS
+# connections once, so that code paths are compiled and pools grown before any baseline (JIT
+# output alone is megabytes: hundreds of bytes per connection at 10,000). Then three times: force
+# a full GC and read RSS (/proc/<pid>/status) and the live heap (the total of jcmd
+# GC.class_histogram, which is exact); open CONNS idle connections from a second process (a Python
+# script, an independent peer) and wait until the server reports them all; read both again; close
+# them. Reports the median of the three, per connection:
 #   rss/conn   growth of resident memory outside the heap (native: buffers, stacks, JDK natives)
 #   heap/conn  growth of live heap objects
 #   total/conn the sum: what one idle connection costs in user space
-# Kernel socket memory is not in either; it is the same whatever the server does.
+# Kernel socket memory is in neither; it is the same whatever the server does.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bin/find-jdk.sh"
 conns=${CONNS:-10000}
+transport=${TRANSPORT:-nio}
 heap=${HEAP:-1g}
-# PLAIN=1: the JVM's default heap sizing, no pre-touch: RSS growth then includes heap pages touched.
+rounds=${ROUNDS:-3}
 if [ "${PLAIN:-0}" = 1 ]; then jvm_opts=""; else jvm_opts="-Xms$heap -Xmx$heap -XX:+AlwaysPreTouch"; fi
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(virtual-threads platform-threads single-reactor multi-reactor worker-pool)
 "$root/throng" --version >/dev/null   # builds if needed
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-heap_kb() {
-  "$JAVA_HOME/bin/jcmd" "$1" GC.run >/dev/null
-  sleep 1
-  "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info | sed -n 's/.*used \([0-9]*\)K.*/\1/p' | head -n 1
+heap_bytes() {
+  "$JAVA_HOME/bin/jcmd" "$1" GC.class_histogram | awk '/^Total/ {print $3}'
 }
+# Waits until the server's status line reports exactly $1 connections (accepted, not just queued).
+await_conns() {
+  local want
+  want=$(if [ "$1" -lt 10000 ]; then echo "$1"; else awk -v n="$1" 'BEGIN { printf "%.1fk", n / 1000 }'; fi)
+  for _ in $(seq 480); do
+    [ "$(grep -o '^conns [0-9.k]*' "$log" | tail -n 1)" = "conns $want" ] && { sleep 1; return; }
+    sleep 0.25
+  done
+  echo "warning: the server did not reach $1 connections" >&2
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-printf '%-18s %8s %10s %10s %10s %10s\n' model conns "rss/conn" "heap/conn" "total/conn" "threads"
+printf '%-18s %-6s %8s %10s %10s %10s %10s\n' model transport conns "rss/conn" "heap/conn" "total/conn" "threads"
 for model in "${models[@]}"; do
   port=$((20000 + RANDOM % 20000))
   log=$(mktemp)
   THRONG_JAVA_OPTS="$jvm_opts" \
-    "$root/throng" serve --model "$model" --port "$port" --status-interval 0 >"$log" 2>&1 &
+    "$root/throng" serve --model "$model" --transport "$transport" --port "$port" --status-interval 250ms >"$log" 2>&1 &
   server=$!
-  for _ in $(seq 100); do grep -q "throng serving" "$log" && break; sleep 0.1; done
+  for _ in $(seq 200); do grep -q "throng serving" "$log" && break; sleep 0.2; done
   pid=$(sed -n 's/.*pid \([0-9]*\)).*/\1/p' "$log")
-  sleep 1
-  heap0=$(heap_kb "$pid"); rss0=$(rss_kb "$pid")
-  threads0=$(ls "/proc/$pid/task" | wc -l)
-
-  fifo=$(mktemp -u); mkfifo "$fifo"
-  python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" <"$fifo" >"$log.hold" 2>&1 &
-  holder=$!
-  exec 9>"$fifo"
-  for _ in $(seq 600); do grep -q "^held" "$log.hold" && break; sleep 0.1; done
-  sleep 2
-  heap1=$(heap_kb "$pid"); rss1=$(rss_kb "$pid")
-  threads1=$(ls "/proc/$pid/task" | wc -l)
-  exec 9>&-
-  wait "$holder" || true
-  rm -f "$fifo"
+  python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" --hold 0 >/dev/null 2>&1 </dev/null
+  await_conns 0
+  rss_deltas=(); heap_deltas=(); threads=""
+  for _ in $(seq "$rounds"); do
+    heap0=$(heap_bytes "$pid"); rss0=$(rss_kb "$pid"); t0=$(ls "/proc/$pid/task" | wc -l)
+    fifo=$(mktemp -u); mkfifo "$fifo"
+    python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" <"$fifo" >"$log.hold" 2>&1 &
+    holder=$!
+    exec 9>"$fifo"
+    for _ in $(seq 600); do grep -q "^held" "$log.hold" && break; sleep 0.1; done
+    await_conns "$conns"
+    heap1=$(heap_bytes "$pid"); rss1=$(rss_kb "$pid"); t1=$(ls "/proc/$pid/task" | wc -l)
+    exec 9>&-
+    wait "$holder" || true
+    rm -f "$fifo"
+    await_conns 0
+    rss_deltas+=("$(( (rss1 - rss0) * 1024 / conns ))")
+    heap_deltas+=("$(( (heap1 - heap0) / conns ))")
+    threads="$t0->$t1"
+  done
   kill -TERM "$server"; wait "$server" || true
-
-  awk -v m="$model" -v n="$conns" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" -v t0="$threads0" -v t1="$threads1" 'BEGIN {
-    rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n;
-    printf "%-18s %8d %9.0fB %9.0fB %9.0fB %5d->%d\n", m, n, rss, hp, rss + hp, t0, t1 }'
+  rss=$(printf '%s\n' "${rss_deltas[@]}" | median)
+  hp=$(printf '%s\n' "${heap_deltas[@]}" | median)
+  printf '%-18s %-6s %8d %9dB %9dB %9dB %10s   (rss rounds: %s)\n' "$model" "$transport" "$conns" "$rss" "$hp" \
+    "$((rss + hp))" "$threads" "${rss_deltas[*]}"
   rm -f "$log" "$log.hold"
 done

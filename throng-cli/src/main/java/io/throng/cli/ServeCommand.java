@@ -31,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
     Model model = DEFAULTS.model();
 
     @Option(names = "--transport", paramLabel = "<transport>", converter = Converters.TransportConverter.class,
-            description = "nio (default: ${DEFAULT-VALUE})")
+            description = "auto (epoll where it can run, else nio, with a log line), epoll or nio (default: ${DEFAULT-VALUE})")
     TransportKind transport = DEFAULTS.transport();
 
     @Option(names = "--host", description = "address to bind (default: ${DEFAULT-VALUE})")
@@ -104,7 +104,7 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         Server server = Server.start(config, h);
         out.println("throng serving " + handler + " on " + server.address().getHostString() + ":" + server.port()
-                + " (" + config.model() + ", " + config.transport() + ", pid " + ProcessHandle.current().pid() + ")");
+                + " (" + config.model() + ", " + server.transport() + ", pid " + ProcessHandle.current().pid() + ")");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code throng} command. */
 @Command(name = "throng", mixinStandardHelpOptions = true, versionProvider = ThrongCommand.Version.class,
         description = "A network engine for servers that hold very many connections, and the tools that prove it.",
-        subcommands = {ServeCommand.class, io.throng.cli.push.PushCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, io.throng.cli.load.LoadCommand.class,
+                io.throng.cli.bench.BenchCommand.class, io.throng.cli.push.PushCommand.class,
+                CommandLine.HelpCommand.class})
 public final class ThrongCommand implements Runnable {
 
     @CommandLine.Spec

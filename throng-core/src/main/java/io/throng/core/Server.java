@@ -50,6 +50,11 @@ public final class Server implements AutoCloseable {
         return runtime.address().getPort();
     }
 
+    /** The transport that runs: {@code auto} resolved to epoll or nio. */
+    public io.throng.core.config.TransportKind transport() {
+        return runtime.transport();
+    }
+
     public ServerStats stats() {
         return runtime.stats();
     }

@@ -38,7 +38,7 @@ class AcceptErrorTest {
     void runningOutOfDescriptorsNeitherSpinsNorBreaksTheServer(Variant v) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         String cp = System.getProperty("java.class.path");
-        String cmd = "ulimit -n " + FD_LIMIT + " && exec '" + java + "' -Xmx128m -cp '" + cp + "' "
+        String cmd = "ulimit -n " + FD_LIMIT + " && exec '" + java + "' -Xmx128m --enable-native-access=ALL-UNNAMED -cp '" + cp + "' "
                 + ChildServer.class.getName() + " '" + v.name() + "'";
         Process child = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true).start();
         AtomicReference<Integer> port = new AtomicReference<>();

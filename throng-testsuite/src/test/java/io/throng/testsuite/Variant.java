@@ -11,20 +11,26 @@ import java.util.stream.Stream;
 /** One server configuration the contract suite runs against: a model, a transport and its options. */
 record Variant(String name, Model model, TransportKind transport, UnaryOperator<ServerConfig> tweak) {
 
-    /** Every model, with both accept modes where there are several loops. */
-    static final List<Variant> ALL = List.of(
-            new Variant("virtual-threads", Model.VIRTUAL_THREADS, TransportKind.NIO, c -> c),
-            new Variant("platform-threads", Model.PLATFORM_THREADS, TransportKind.NIO, c -> c),
-            new Variant("single-reactor", Model.SINGLE_REACTOR, TransportKind.NIO, c -> c),
-            new Variant("multi-reactor/reuseport", Model.MULTI_REACTOR, TransportKind.NIO,
-                    c -> c.withLoops(2).withAcceptMode(AcceptMode.REUSEPORT)),
-            new Variant("multi-reactor/acceptor", Model.MULTI_REACTOR, TransportKind.NIO,
-                    c -> c.withLoops(2).withAcceptMode(AcceptMode.ACCEPTOR)),
-            new Variant("worker-pool", Model.WORKER_POOL, TransportKind.NIO,
-                    c -> c.withLoops(2).withWorkers(c.workers().withThreads(4))),
-            new Variant("worker-pool/virtual-workers", Model.WORKER_POOL, TransportKind.NIO,
-                    c -> c.withLoops(1).withAcceptMode(AcceptMode.ACCEPTOR)
-                            .withWorkers(c.workers().withThreads(8).withVirtualThreads(true))));
+    /** Every model on every transport, with both accept modes where there are several loops. */
+    static final List<Variant> ALL = Stream.of(TransportKind.NIO, TransportKind.EPOLL)
+            .flatMap(Variant::modelsOn).toList();
+
+    private static Stream<Variant> modelsOn(TransportKind t) {
+        String on = "/" + t.id();
+        return Stream.of(
+                new Variant("virtual-threads" + on, Model.VIRTUAL_THREADS, t, c -> c),
+                new Variant("platform-threads" + on, Model.PLATFORM_THREADS, t, c -> c),
+                new Variant("single-reactor" + on, Model.SINGLE_REACTOR, t, c -> c),
+                new Variant("multi-reactor/reuseport" + on, Model.MULTI_REACTOR, t,
+                        c -> c.withLoops(2).withAcceptMode(AcceptMode.REUSEPORT)),
+                new Variant("multi-reactor/acceptor" + on, Model.MULTI_REACTOR, t,
+                        c -> c.withLoops(2).withAcceptMode(AcceptMode.ACCEPTOR)),
+                new Variant("worker-pool" + on, Model.WORKER_POOL, t,
+                        c -> c.withLoops(2).withWorkers(c.workers().withThreads(4))),
+                new Variant("worker-pool/virtual-workers" + on, Model.WORKER_POOL, t,
+                        c -> c.withLoops(1).withAcceptMode(AcceptMode.ACCEPTOR)
+                                .withWorkers(c.workers().withThreads(8).withVirtualThreads(true))));
+    }
 
     static Stream<Variant> all() {
         return ALL.stream();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ConformanceTest {
-    private static final String HEAVY_MODEL = "multi-reactor";
+    private static final String HEAVY_MODEL = "multi-reactor/epoll";
     private final Map<String, WebSocketServer> servers = new ConcurrentHashMap<>();
 
     private WebSocketServer server(WsVariant v) {

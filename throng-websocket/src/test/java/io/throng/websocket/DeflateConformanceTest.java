@@ -104,9 +104,9 @@ class DeflateConformanceTest {
 
     @TestFactory
     Stream<DynamicNode> compressionCases() throws IOException {
-        WebSocketServer imposing = WebSocketServer.start(WsVariant.ALL.get(1).config(),
+        WebSocketServer imposing = WebSocketServer.start(WsVariant.MULTI.config(),
                 WebSocketConfig.defaults().withDeflate(DeflateConfig.ENABLED), new EchoWebSocketHandler());
-        WebSocketServer keeping = WebSocketServer.start(WsVariant.ALL.get(2).config(),
+        WebSocketServer keeping = WebSocketServer.start(WsVariant.POOL.config(),
                 WebSocketConfig.defaults().withDeflate(DeflateConfig.ENABLED.withServerNoContextTakeover(false)
                         .withClientNoContextTakeover(false)), new EchoWebSocketHandler());
         List<DynamicNode> tests = new ArrayList<>();

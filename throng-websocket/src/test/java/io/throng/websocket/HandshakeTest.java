@@ -44,7 +44,7 @@ class HandshakeTest {
         };
         WebSocketConfig config = WebSocketConfig.defaults().withSubprotocols(List.of("chat.v2", "chat.v1"))
                 .withHandshakeTimeout(Duration.ofMillis(700)).withMaxRequestHeadBytes(2048);
-        server = WebSocketServer.start(WsVariant.ALL.get(1).config(),
+        server = WebSocketServer.start(WsVariant.MULTI.config(),
                 WebSocketProtocol.server(new EchoWebSocketHandler()).config(config).hook(hook).build());
     }
 

@@ -127,7 +127,7 @@ class InteropTest {
     void chromiumShowsANotificationOnThePushPageAndPublishesFromIt() throws Exception {
         Path screenshot = Path.of("..", "docs", "push-page.png").toAbsolutePath().normalize();
         Files.createDirectories(screenshot.getParent());
-        try (PushServer push = PushServer.start(WsVariant.ALL.get(1).config(), WebSocketConfig.defaults());
+        try (PushServer push = PushServer.start(WsVariant.MULTI.config(), WebSocketConfig.defaults());
              Peer browser = Peer.node("push-page.mjs", "http://127.0.0.1:" + push.port() + "/", screenshot.toString())) {
             browser.lineStartingWith("subscribed", 60);
             assertThat(push.topics().subscribers("news")).isEqualTo(1);

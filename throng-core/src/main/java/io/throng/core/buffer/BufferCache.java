@@ -6,6 +6,26 @@ package io.throng.core.buffer;
  * it lends may be released through the pool or another cache.
  */
 public final class BufferCache {
+    private static final java.lang.invoke.VarHandle LENT_BUFFERS;
+    private static final java.lang.invoke.VarHandle LENT_BYTES;
+
+    static {
+        try {
+            var l = java.lang.invoke.MethodHandles.lookup();
+            LENT_BUFFERS = l.findVarHandle(BufferCache.class, "lentBuffers", long.class);
+            LENT_BYTES = l.findVarHandle(BufferCache.class, "lentBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Buffers lent through this cache minus those returned to it (either may be negative: a buffer
+     * may be lent by one and returned through another). Written by the owning thread only, with
+     * opaque stores, so that the pool's statistics can sum them.
+     */
+    @SuppressWarnings("unused") private long lentBuffers;
+    @SuppressWarnings("unused") private long lentBytes;
     /** Chunks kept per class: many small ones (leftovers, small writes), few big ones. */
     private static final int[] LIMITS = {64, 64, 32, 16, 4, 2, 1};
 
@@ -37,7 +57,22 @@ public final class BufferCache {
         } else {
             b = pool.takeFromClass(c);
         }
-        return pool.lend(b);
+        BufferPool.mark(b);
+        count(1, b.capacity());
+        return b;
+    }
+
+    private void count(long buffers, long bytes) {
+        LENT_BUFFERS.setOpaque(this, (long) LENT_BUFFERS.getOpaque(this) + buffers);
+        LENT_BYTES.setOpaque(this, (long) LENT_BYTES.getOpaque(this) + bytes);
+    }
+
+    long lentBuffers() {
+        return (long) LENT_BUFFERS.getOpaque(this);
+    }
+
+    long lentBytes() {
+        return (long) LENT_BYTES.getOpaque(this);
     }
 
     /** Takes a buffer back; it may have been lent by the pool or by any cache of the same pool. */
@@ -47,12 +82,14 @@ public final class BufferCache {
             pool.release(b);
             return;
         }
-        pool.unlend(b);
+        BufferPool.unmark(b);
+        count(-1, -b.capacity());
         stacks[c][counts[c]++] = b;
     }
 
-    /** Gives every cached chunk back to the pool (when the owning thread stops). */
+    /** Gives every cached chunk back to the pool (when the owning thread stops); the cache is done. */
     public void drain() {
+        pool.retire(this, lentBuffers(), lentBytes());
         for (int c = 0; c < stacks.length; c++) {
             while (counts[c] > 0) {
                 PooledBuffer b = stacks[c][--counts[c]];

@@ -27,6 +27,7 @@ public final class BufferPool {
     private final LongAdder lentBytes = new LongAdder();
     private final AtomicLong unpooledBytes = new AtomicLong();
     private final AtomicLong releasedToOs = new AtomicLong();
+    private final java.util.Set<BufferCache> caches = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public BufferPool(long maxRetainedBytes) {
         if (maxRetainedBytes < 0) {
@@ -61,43 +62,44 @@ public final class BufferPool {
         }
         int c = classFor(minCapacity);
         PooledBuffer b = c == UNPOOLED ? allocateUnpooled(minCapacity) : classes[c].take();
-        return lend(b);
+        mark(b);
+        lentBuffers.increment();
+        lentBytes.add(b.capacity());
+        return b;
     }
 
     PooledBuffer takeFromClass(int sizeClass) {
         return classes[sizeClass].take();
     }
 
-    PooledBuffer lend(PooledBuffer b) {
+    /** Marks a buffer lent (and cleared); the caller counts it. */
+    static void mark(PooledBuffer b) {
         if (b.lent) {
             throw new IllegalStateException("buffer lent twice: " + b);
         }
         b.lent = true;
         b.next(null);
         b.buffer().clear();
-        lentBuffers.increment();
-        lentBytes.add(b.capacity());
-        return b;
+    }
+
+    static void unmark(PooledBuffer b) {
+        if (!b.lent) {
+            throw new IllegalStateException("buffer released twice: " + b);
+        }
+        b.lent = false;
     }
 
     /** Takes a buffer back; the caller must not touch it afterwards. */
     public void release(PooledBuffer b) {
-        unlend(b);
+        unmark(b);
+        lentBuffers.decrement();
+        lentBytes.add(-b.capacity());
         if (b.sizeClass == UNPOOLED) {
             unpooledBytes.addAndGet(-b.capacity());
             b.slab.close();
         } else {
             classes[b.sizeClass].put(b);
         }
-    }
-
-    void unlend(PooledBuffer b) {
-        if (!b.lent) {
-            throw new IllegalStateException("buffer released twice: " + b);
-        }
-        b.lent = false;
-        lentBuffers.decrement();
-        lentBytes.add(-b.capacity());
     }
 
     void putToClass(PooledBuffer b) {
@@ -111,7 +113,17 @@ public final class BufferPool {
 
     /** A lock-free cache for one thread (an event loop or a worker). */
     public BufferCache newCache() {
-        return new BufferCache(this);
+        BufferCache c = new BufferCache(this);
+        caches.add(c);
+        return c;
+    }
+
+    /** A cache is done: fold its counts into the pool's. */
+    void retire(BufferCache c, long buffers, long bytes) {
+        if (caches.remove(c)) {
+            lentBuffers.add(buffers);
+            lentBytes.add(bytes);
+        }
     }
 
     /**
@@ -150,9 +162,14 @@ public final class BufferPool {
             free += c.freeBytes();
         }
         long lent = lentBytes.sum();
+        long lentCount = lentBuffers.sum();
+        for (BufferCache c : caches) {
+            lent += c.lentBytes();
+            lentCount += c.lentBuffers();
+        }
         long unpooled = unpooledBytes.get();
         long cached = slab + unpooled - free - lent;
-        return new Stats(slab + unpooled, lentBuffers.sum(), lent, free, Math.max(0, cached), releasedToOs.get());
+        return new Stats(slab + unpooled, lentCount, lent, free, Math.max(0, cached), releasedToOs.get());
     }
 
     /**

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 public final class PooledBuffer {
     private final ByteBuffer buffer;
     private final MemorySegment segment;
+    private final long address;
     final int sizeClass;
     final Slab slab;
     boolean lent;
@@ -19,6 +20,7 @@ public final class PooledBuffer {
     PooledBuffer(MemorySegment segment, int sizeClass, Slab slab) {
         this.segment = segment;
         this.buffer = segment.asByteBuffer();
+        this.address = segment.address();
         this.sizeClass = sizeClass;
         this.slab = slab;
     }
@@ -41,6 +43,11 @@ public final class PooledBuffer {
     /** Links {@code next} after this buffer; chains cost no node objects. */
     public void next(PooledBuffer next) {
         this.next = next;
+    }
+
+    /** The native address of the chunk's first byte, for system calls. */
+    public long address() {
+        return address;
     }
 
     public int capacity() {

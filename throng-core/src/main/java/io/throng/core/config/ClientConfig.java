@@ -36,7 +36,7 @@ public record ClientConfig(int loops, TransportKind transport, Limits limits, Wa
     }
 
     public static ClientConfig defaults() {
-        return new ClientConfig(ServerConfig.DEFAULT_LOOPS, TransportKind.NIO, Limits.DEFAULT, WaterMarks.DEFAULT,
+        return new ClientConfig(ServerConfig.DEFAULT_LOOPS, TransportKind.AUTO, Limits.DEFAULT, WaterMarks.DEFAULT,
                 BufferConfig.DEFAULT, SocketOptions.DEFAULT, Duration.ofSeconds(10));
     }
 

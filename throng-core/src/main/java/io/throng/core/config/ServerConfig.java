@@ -54,7 +54,7 @@ public record ServerConfig(String host, int port, Model model, TransportKind tra
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8972, Model.MULTI_REACTOR, TransportKind.NIO, DEFAULT_LOOPS,
+        return new ServerConfig("127.0.0.1", 8972, Model.MULTI_REACTOR, TransportKind.AUTO, DEFAULT_LOOPS,
                 AcceptMode.REUSEPORT, WorkerPoolConfig.DEFAULT, Limits.DEFAULT, WaterMarks.DEFAULT,
                 BufferConfig.DEFAULT, SocketOptions.DEFAULT, Duration.ofSeconds(10));
     }

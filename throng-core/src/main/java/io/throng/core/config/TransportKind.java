@@ -2,6 +2,10 @@ package io.throng.core.config;
 
 /** The readiness mechanism under the models. */
 public enum TransportKind {
+    /** epoll where it can run (Linux, native access enabled), NIO elsewhere, with a log line saying which and why. */
+    AUTO("auto"),
+    /** Linux epoll through the FFM API: no JDK channel objects, reused native arrays, one system call per operation. */
+    EPOLL("epoll"),
     /** The JDK's {@code Selector}: portable, everywhere. */
     NIO("nio");
 
@@ -21,7 +25,7 @@ public enum TransportKind {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown transport '" + text + "'; expected nio");
+        throw new IllegalArgumentException("unknown transport '" + text + "'; expected auto, epoll or nio");
     }
 
     @Override

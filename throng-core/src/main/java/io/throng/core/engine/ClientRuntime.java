@@ -26,8 +26,11 @@ public final class ClientRuntime {
         this.engine = new Engine("throng-client", handler, config.limits(), config.waterMarks(), config.buffers(),
                 config.socket());
         try {
+            io.throng.core.config.TransportKind transport = Transports.resolve(config.transport());
             for (int i = 0; i < config.loops(); i++) {
-                EventLoop loop = new EventLoop(i, engine, null, "throng-client-" + i);
+                EventLoop loop = transport == io.throng.core.config.TransportKind.EPOLL
+                        ? new EpollLoop(i, engine, null, "throng-client-" + i)
+                        : new NioLoop(i, engine, null, "throng-client-" + i);
                 loops.add(loop);
                 loop.start();
             }
@@ -64,7 +67,7 @@ public final class ClientRuntime {
         EngineMetrics m = engine.metrics;
         BufferPool.Stats b = engine.pool.stats();
         return new ServerStats(System.nanoTime() - startNanos, m.connections.get(), m.accepted.sum(), m.rejected.sum(),
-                m.closed.sum(), m.bytesRead.sum(), m.bytesWritten.sum(), m.reads.sum(), m.writes.sum(),
+                m.closed.sum(), m.bytesRead(), m.bytesWritten(), m.reads(), m.writes(),
                 m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
                 m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
                 m.overflowed.sum(), 0, 0, 0, b.lentBuffers(), b.lentBytes(), b.allocatedBytes());

@@ -118,17 +118,43 @@ public abstract class ConnectionImpl implements Connection {
 
     // ================================================================ transport
 
-    /** Reads into {@code dst}; -1 at end of stream, 0 if nothing is there (non-blocking). */
-    abstract int readSocket(ByteBuffer dst) throws IOException;
+    // The transport gets the calling thread's context (null for a thread without one) and the native
+    // address of each buffer's index 0 where the engine knows it (0 where it does not): the native
+    // transport then needs no MemorySegment per call.
 
-    abstract long writeSocket(ByteBuffer src) throws IOException;
+    /** Reads into {@code dst}, advancing its position; -1 at end of stream, 0 if nothing is there. */
+    abstract int readSocket(IoContext ctx, ByteBuffer dst, long dstBase) throws IOException;
 
-    abstract long writeSocket(ByteBuffer[] srcs, int offset, int length) throws IOException;
+    /** Writes from {@code src}, advancing its position; returns the bytes written. */
+    abstract long writeSocket(IoContext ctx, ByteBuffer src, long srcBase) throws IOException;
+
+    /** One gathering write of {@code srcs[offset .. offset+length)}, advancing their positions. */
+    abstract long writeSocket(IoContext ctx, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException;
 
     abstract void shutdownOutputSocket() throws IOException;
 
     /** Closes the socket; with {@code reset} the peer gets RST instead of FIN. Never throws. */
     abstract void closeSocket(boolean reset);
+
+    /**
+     * Thread-per-connection: makes the connection's thread leave a blocking read, to close
+     * gracefully (its read then sees end of stream) or not (it sees an error). Any thread; must not
+     * release the descriptor, which the connection's own thread closes.
+     */
+    void wakeReader(boolean graceful, boolean reset) {
+        throw new UnsupportedOperationException();
+    }
+
+    /** Bytes that arrived and were not read yet (thread-per-connection shutdown). */
+    int available() {
+        return 0;
+    }
+
+    /**
+     * Sets the readiness interest ({@link #READ}, {@link #WRITE}, or 0) of a non-blocking socket;
+     * any thread. Returns true if it changed.
+     */
+    abstract boolean setInterest(int ops);
 
     // ================================================================ Connection API
 
@@ -476,6 +502,23 @@ public abstract class ConnectionImpl implements Connection {
         return flags;
     }
 
+    /**
+     * The socket reported an error or a hang-up. A connection that is going to read finds out what
+     * happened by reading (data may still be waiting before the end); one that is not reading would
+     * otherwise hear the same report forever from a level-triggered set, so it is closed.
+     */
+    final void hangUp(boolean error) {
+        int fl = flags;
+        if ((fl & CLOSED) != 0) {
+            return;
+        }
+        boolean reads = (fl & INPUT_CLOSED) == 0 && ((fl & SUSPENDED) == 0 || (fl & CLOSING) != 0);
+        if (!reads) {
+            fail(error ? CloseReason.ioError(new IOException("socket error reported by epoll"))
+                    : (fl & CLOSING) != 0 ? CloseReason.LOCAL : CloseReason.PEER_CLOSED);
+        }
+    }
+
     /** Shutdown asked this connection to close once it has handled what arrived. Under the monitor. */
     final void markShutdownRequested() {
         flags |= SHUTDOWN_REQUESTED;
@@ -538,7 +581,7 @@ public abstract class ConnectionImpl implements Connection {
         }
         ByteBuffer dst = prepareReadBuffer(ctx);
         try {
-            ctx.lastRead = readSocket(dst);
+            ctx.lastRead = readSocket(ctx, dst, dst == ctx.readBuffer ? ctx.readAddress : inbound.address());
         } finally {
             ctx.lastReadFilled = !dst.hasRemaining();
             dst.flip();
@@ -549,9 +592,8 @@ public abstract class ConnectionImpl implements Connection {
     /** The dispatch half of {@link #readOnce}: onData, then keep what the handler left. */
     final void deliverPhase(IoContext ctx, ByteBuffer dst, int n) {
         if (n > 0) {
-            lastActivity = System.nanoTime();
-            engine.metrics.bytesRead.add(n);
-            engine.metrics.reads.increment();
+            lastActivity = ctx.now;
+            ctx.countRead(n);
             try {
                 engine.handler.onData(this, dst);
             } catch (Throwable t) {
@@ -565,11 +607,11 @@ public abstract class ConnectionImpl implements Connection {
     private int discardOnce(IoContext ctx) throws IOException {
         ByteBuffer dst = ctx.readBuffer;
         dst.clear();
-        int n = readSocket(dst);
+        int n = readSocket(ctx, dst, ctx.readAddress);
         ctx.lastReadFilled = !dst.hasRemaining();
         dst.clear();
         if (n > 0) {
-            engine.metrics.bytesRead.add(n);
+            ctx.countRead(n);
         }
         return n;
     }
@@ -753,21 +795,25 @@ public abstract class ConnectionImpl implements Connection {
         int extraBefore = extra == null ? 0 : extra.position();
         try {
             if (outHead == null) {
-                written = writeSocket(extra);
+                written = writeSocket(ctx, extra, 0);
             } else if (outHead.next() == null && extra == null) {
-                written = writeSocket(outHead.buffer());
+                written = writeSocket(ctx, outHead.buffer(), outHead.address());
             } else {
-                ByteBuffer[] iov = ctx != null ? ctx.iov : new ByteBuffer[Math.min(IoContext.MAX_IOV, countQueuedLocked() + 1)];
+                int size = Math.min(IoContext.MAX_IOV, countQueuedLocked() + 1);
+                ByteBuffer[] iov = ctx != null ? ctx.iov : new ByteBuffer[size];
+                long[] bases = ctx != null ? ctx.iovBase : new long[size];
                 int count = 0;
                 PooledBuffer b = outHead;
                 for (; b != null && count < iov.length; b = b.next()) {
+                    bases[count] = b.address();
                     iov[count++] = b.buffer();
                 }
                 boolean withExtra = extra != null && b == null && count < iov.length;
                 if (withExtra) {
+                    bases[count] = 0;
                     iov[count++] = extra;
                 }
-                written = writeSocket(iov, 0, count);
+                written = writeSocket(ctx, iov, bases, 0, count);
                 if (withExtra) {
                     iov[count - 1] = null;
                 }
@@ -777,11 +823,17 @@ public abstract class ConnectionImpl implements Connection {
             failure = CloseReason.ioError(e);
             return;
         }
-        if (written > 0) {
-            lastActivity = System.nanoTime();
-            engine.metrics.bytesWritten.add(written);
+        if (ctx != null) {
+            if (written > 0) {
+                lastActivity = ctx.now;
+            }
+            ctx.countWrite(written);
+        } else {
+            if (written > 0) {
+                lastActivity = System.nanoTime();
+            }
+            engine.metrics.countForeignWrite(written);
         }
-        engine.metrics.writes.increment();
         queued -= written - (extra == null ? 0 : extra.position() - extraBefore);
         releaseWrittenLocked(ctx);
         afterDrainLocked();
@@ -825,15 +877,19 @@ public abstract class ConnectionImpl implements Connection {
     final void flushBlocking(IoContext ctx) {
         for (;;) {
             ByteBuffer[] iov;
+            long[] bases;
             int count = 0;
             synchronized (this) {
                 if ((flags & (FLUSHING | CLOSED)) != 0 || failure != null || outHead == null) {
                     return;
                 }
                 flags |= FLUSHING;
-                iov = ctx != null ? ctx.iov : new ByteBuffer[Math.min(IoContext.MAX_IOV, countQueuedLocked())];
+                int size = Math.min(IoContext.MAX_IOV, countQueuedLocked());
+                iov = ctx != null ? ctx.iov : new ByteBuffer[size];
+                bases = ctx != null ? ctx.iovBase : new long[size];
                 PooledBuffer b = outHead;
                 for (; b != null && count < iov.length; b = b.next()) {
+                    bases[count] = b.address();
                     iov[count++] = b.buffer();
                     sealedTail = b;
                 }
@@ -842,7 +898,7 @@ public abstract class ConnectionImpl implements Connection {
             IOException error = null;
             try {
                 for (int first = 0; first < count; ) {
-                    written += writeSocket(iov, first, count - first);
+                    written += writeSocket(ctx, iov, bases, first, count - first);
                     while (first < count && !iov[first].hasRemaining()) {
                         first++;
                     }
@@ -856,9 +912,12 @@ public abstract class ConnectionImpl implements Connection {
                 sealedTail = null;
                 if (written > 0) {
                     lastActivity = System.nanoTime();
-                    engine.metrics.bytesWritten.add(written);
                 }
-                engine.metrics.writes.increment();
+                if (ctx != null) {
+                    ctx.countWrite(written);
+                } else {
+                    engine.metrics.countForeignWrite(written);
+                }
                 if ((flags & CLOSED) != 0 || failure != null) {
                     // Closed meanwhile: the queue is ours to give back.
                     orphans = detachQueueLocked();

@@ -1,18 +1,26 @@
 package io.throng.core.engine;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters shared by the threads of one server or client. Striped, so loops do not contend. */
+/**
+ * Counters shared by the threads of one server or client. Rare events use striped adders; the
+ * per-read and per-write counts live in each thread's {@link IoContext} and are summed here.
+ */
 final class EngineMetrics {
+    private final Set<IoContext> contexts = ConcurrentHashMap.newKeySet();
+    /** Reads and writes counted by threads that are gone, or that have no context. */
+    private final LongAdder otherBytesRead = new LongAdder();
+    private final LongAdder otherReads = new LongAdder();
+    private final LongAdder otherBytesWritten = new LongAdder();
+    private final LongAdder otherWrites = new LongAdder();
+
     final AtomicInteger connections = new AtomicInteger();
     final LongAdder accepted = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder closed = new LongAdder();
-    final LongAdder bytesRead = new LongAdder();
-    final LongAdder bytesWritten = new LongAdder();
-    final LongAdder reads = new LongAdder();
-    final LongAdder writes = new LongAdder();
     final LongAdder idleTimeouts = new LongAdder();
     final LongAdder writeLimitCloses = new LongAdder();
     final LongAdder readLimitCloses = new LongAdder();
@@ -22,4 +30,55 @@ final class EngineMetrics {
     final LongAdder acceptErrors = new LongAdder();
     final LongAdder acceptPauses = new LongAdder();
     final LongAdder overflowed = new LongAdder();
+
+    void register(IoContext c) {
+        contexts.add(c);
+    }
+
+    void retire(IoContext c) {
+        if (contexts.remove(c)) {
+            otherBytesRead.add(c.bytesRead());
+            otherReads.add(c.reads());
+            otherBytesWritten.add(c.bytesWritten());
+            otherWrites.add(c.writes());
+        }
+    }
+
+    /** A write by a thread without a context (a publisher writing to many connections). */
+    void countForeignWrite(long bytes) {
+        otherBytesWritten.add(bytes);
+        otherWrites.increment();
+    }
+
+    long bytesRead() {
+        long n = otherBytesRead.sum();
+        for (IoContext c : contexts) {
+            n += c.bytesRead();
+        }
+        return n;
+    }
+
+    long reads() {
+        long n = otherReads.sum();
+        for (IoContext c : contexts) {
+            n += c.reads();
+        }
+        return n;
+    }
+
+    long bytesWritten() {
+        long n = otherBytesWritten.sum();
+        for (IoContext c : contexts) {
+            n += c.bytesWritten();
+        }
+        return n;
+    }
+
+    long writes() {
+        long n = otherWrites.sum();
+        for (IoContext c : contexts) {
+            n += c.writes();
+        }
+        return n;
+    }
 }

@@ -4,26 +4,24 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Consumer;
 
 /**
- * One thread, one {@link Selector}: waits for readiness and either runs the handlers itself
- * (reactor models) or hands readable connections to a worker pool. Owns its connections' list and
- * timer wheel, and its listeners.
+ * One thread and one readiness set (a JDK {@code Selector} in {@link NioLoop}, an epoll set in the
+ * native transport): waits for readiness and either runs the handlers itself (reactor models) or
+ * hands ready connections to a worker pool. Owns its connections' list and timer wheel, and its
+ * listeners. This class holds what does not depend on the transport; a subclass polls, registers
+ * and connects.
  *
  * <p>Other threads talk to a loop only through {@link #execute} (a queue of tasks) and
  * {@link ConnectionImpl#requestTasks} (an intrusive stack of connections with tasks: no allocation),
- * followed by a wake-up that is skipped when the loop is not blocked in select.
+ * followed by a wake-up that is skipped when the loop is not blocked polling.
  */
-final class EventLoop implements Runnable {
+abstract class EventLoop implements Runnable {
     private static final int AWAKE = 0;
     private static final int SELECTING = 1;
     private static final long IDLE_SELECT_MS = 1000;
@@ -42,11 +40,10 @@ final class EventLoop implements Runnable {
 
     final int index;
     final Engine engine;
-    final Selector selector;
     final Thread thread;
     /** The owner of this loop's connections: the loop itself or the worker pool's. */
     final Owner owner;
-    private final WorkerPool pool;
+    final WorkerPool pool;
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     /** Worker-pool connections that closed or need re-timing (their workers cannot touch the wheel). */
     private final ConcurrentLinkedQueue<ConnectionImpl> retime = new ConcurrentLinkedQueue<>();
@@ -54,7 +51,6 @@ final class EventLoop implements Runnable {
     private final ArrayDeque<ConnectionImpl> overflow = new ArrayDeque<>();
     private boolean overflowing;
     private final List<Listener> listeners = new ArrayList<>();
-    private final Consumer<SelectionKey> onKey = this::onKey;
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
 
@@ -69,11 +65,10 @@ final class EventLoop implements Runnable {
     private ConnectionImpl listHead;
     int connectionCount;
 
-    EventLoop(int index, Engine engine, WorkerPool pool, String threadName) throws IOException {
+    EventLoop(int index, Engine engine, WorkerPool pool, String threadName) {
         this.index = index;
         this.engine = engine;
         this.pool = pool;
-        this.selector = Selector.open();
         this.owner = pool == null ? new ReactorOwner() : pool.ownerFor(this);
         this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this);
     }
@@ -109,10 +104,47 @@ final class EventLoop implements Runnable {
         }
     }
 
-    /** Wakes the loop if it is blocked in select; free when it is not. */
+    /** Wakes the loop if it is blocked polling; free when it is not. */
     void wakeup() {
         if ((int) WAKE_STATE.getAndSet(this, AWAKE) == SELECTING) {
-            selector.wakeup();
+            wakeupPoller();
+        }
+    }
+
+    // ------------------------------------------------------------------ transport
+
+    /** Waits up to {@code timeoutMillis} (0: not at all) and dispatches what is ready. */
+    abstract void poll(long timeoutMillis) throws IOException;
+
+    /** Makes a blocked {@link #poll} return. Any thread. */
+    abstract void wakeupPoller();
+
+    /** Releases the readiness set. */
+    abstract void closePoller();
+
+    /** Takes an accepted socket (the transport's handle) into this loop. Loop thread. */
+    abstract void adopt(Object socket);
+
+    /** Closes an accepted socket that will not be adopted (the connection limit). */
+    abstract void reject(Object socket);
+
+    /** Starts a client connection from this loop, carrying {@code attachment} (may be null). Loop thread. */
+    abstract void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local, Object attachment,
+                          java.util.concurrent.CompletableFuture<io.throng.core.Connection> future, long timeoutNanos);
+
+    /** A connection became ready: run it here (reactor) or hand it to the pool. Loop thread. */
+    final void ready(ConnectionImpl c) {
+        try {
+            if (pool == null) {
+                c.onReady(ctx);
+            } else {
+                pool.ready(c, this);
+            }
+        } catch (RuntimeException | Error e) {
+            // A bug or a resource failure while handling one connection: it goes, the loop stays.
+            c.exit();
+            c.closeNow(ctx, io.throng.core.CloseReason.ioError(e));
+            throw e;
         }
     }
 
@@ -127,7 +159,7 @@ final class EventLoop implements Runnable {
 
     @Override
     public void run() {
-        ctx = new IoContext(thread, engine.pool, engine.buffers.readBufferSize());
+        ctx = new IoContext(thread, engine.pool, engine.buffers.readBufferSize(), engine.metrics);
         wheel = new TimerWheel(System.nanoTime());
         started.countDown();
         try {
@@ -153,12 +185,10 @@ final class EventLoop implements Runnable {
     private void runOnce() throws IOException {
         long timeout = selectTimeoutMillis();
         WAKE_STATE.setVolatile(this, SELECTING);
-        if (!inbox.isEmpty() || scheduled != null || !retime.isEmpty() || timeout == 0) {
-            selector.selectNow(onKey);
-        } else {
-            selector.select(onKey, timeout);
-        }
+        boolean busy = !inbox.isEmpty() || scheduled != null || !retime.isEmpty();
+        poll(busy ? 0 : timeout);
         WAKE_STATE.setVolatile(this, AWAKE);
+        ctx.now = System.nanoTime();
         runInbox();
         runScheduled();
         runRetime();
@@ -184,6 +214,7 @@ final class EventLoop implements Runnable {
     }
 
     private long selectTimeoutMillis() {
+        // Never 0 here: 0 means "do not wait" to poll().
         if (pool != null && (!overflow.isEmpty() || pool.gate.isPaused())) {
             return 1;
         }
@@ -199,30 +230,6 @@ final class EventLoop implements Runnable {
             }
         }
         return timeout;
-    }
-
-    private void onKey(SelectionKey key) {
-        Object a = key.attachment();
-        try {
-            if (a instanceof ConnectionImpl c) {
-                if (pool == null) {
-                    c.onReady(ctx);
-                } else {
-                    pool.ready(c, this);
-                }
-            } else if (a instanceof Listener l) {
-                l.onAcceptable();
-            } else if (a instanceof PendingConnect p) {
-                p.onConnectable(this);
-            }
-        } catch (RuntimeException | Error e) {
-            // A bug or a resource failure while handling one key: that connection goes, the loop stays.
-            if (a instanceof ConnectionImpl c) {
-                c.exit();
-                c.closeNow(ctx, io.throng.core.CloseReason.ioError(e));
-            }
-            throw e;
-        }
     }
 
     private void runInbox() {
@@ -263,49 +270,21 @@ final class EventLoop implements Runnable {
 
     private final List<PendingConnect> pendingConnects = new ArrayList<>();
 
-    /** Starts a client connection from this loop. Loop thread. */
-    void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local, Object attachment,
-                 java.util.concurrent.CompletableFuture<io.throng.core.Connection> future, long timeoutNanos) {
-        SocketChannel ch = null;
-        try {
-            ch = SocketChannel.open();
-            ch.configureBlocking(false);
-            Sockets.configure(ch, engine.socket);
-            if (local != null) {
-                ch.bind(local);
-            }
-            PendingConnect p = new PendingConnect(ch, attachment, future, System.nanoTime() + timeoutNanos);
-            if (ch.connect(remote)) {
-                p.key = ch.register(selector, 0, p);
-                connected(p);
-            } else {
-                p.key = ch.register(selector, SelectionKey.OP_CONNECT, p);
-                pendingConnects.add(p);
-            }
-        } catch (IOException | RuntimeException e) {
-            if (ch != null) {
-                Sockets.closeQuietly(ch);
-            }
-            engine.metrics.connections.decrementAndGet();
-            future.completeExceptionally(e);
-        }
+    void addPending(PendingConnect p) {
+        pendingConnects.add(p);
     }
 
     void forgetPending(PendingConnect p) {
         pendingConnects.remove(p);
     }
 
-    /** A client socket finished connecting: it becomes a connection of this loop. Loop thread. */
-    void connected(PendingConnect p) {
+    /** A client connection is established: it becomes a connection of this loop. Loop thread. */
+    void connected(PendingConnect p, ConnectionImpl c) {
         pendingConnects.remove(p);
-        NioConnection c = new NioConnection(engine, owner, p.channel);
-        c.key = p.key;
-        p.key.attach(c);
-        p.key.interestOps(ConnectionImpl.READ);
+        engine.metrics.accepted.increment();
         c.attach(p.attachment);
         link(c);
         wheel.schedule(c, System.nanoTime());
-        engine.metrics.accepted.increment();
         c.open(ctx);
         p.future.complete(c);
     }
@@ -319,21 +298,8 @@ final class EventLoop implements Runnable {
         }
     }
 
-    /** Takes an accepted or connected socket into this loop. Loop thread. */
-    NioConnection register(SocketChannel ch) {
-        NioConnection c;
-        try {
-            Sockets.configure(ch, engine.socket);
-            ch.configureBlocking(false);
-            c = new NioConnection(engine, owner, ch);
-            c.key = ch.register(selector, ConnectionImpl.READ, c);
-        } catch (IOException | RuntimeException e) {
-            engine.metrics.connections.decrementAndGet();
-            engine.metrics.ioErrors.increment();
-            engine.log.log(Level.DEBUG, "could not register a socket: " + e);
-            Sockets.closeQuietly(ch);
-            return null;
-        }
+    /** A new connection of this loop (accepted and set up by the subclass): link it and open it. */
+    final void registered(ConnectionImpl c) {
         link(c);
         wheel.schedule(c, System.nanoTime());
         if (pool == null) {
@@ -341,7 +307,13 @@ final class EventLoop implements Runnable {
         } else {
             c.requestTasks(ConnectionImpl.T_OPEN);
         }
-        return c;
+    }
+
+    /** An accepted socket could not be set up. */
+    final void registrationFailed(Exception e) {
+        engine.metrics.connections.decrementAndGet();
+        engine.metrics.ioErrors.increment();
+        engine.log.log(Level.DEBUG, "could not register a socket: " + e);
     }
 
     private void link(ConnectionImpl c) {
@@ -371,6 +343,12 @@ final class EventLoop implements Runnable {
         c.listPrev = null;
         connectionCount--;
     }
+
+    /**
+     * Whether an interest change made by another thread needs the loop woken to take effect: a
+     * {@code Selector} applies changes only when it next selects; epoll applies them at once.
+     */
+    abstract boolean needsWakeupForInterest();
 
     /** Stops accepting. Loop thread. */
     void closeListeners() {
@@ -424,7 +402,7 @@ final class EventLoop implements Runnable {
     void stop() {
         stopRequested = true;
         wakeup();
-        selector.wakeup();
+        wakeupPoller();
     }
 
     boolean awaitTermination(long millis) throws InterruptedException {
@@ -447,11 +425,7 @@ final class EventLoop implements Runnable {
         for (PendingConnect p : new ArrayList<>(pendingConnects)) {
             p.fail(this, new java.nio.channels.ClosedChannelException());
         }
-        try {
-            selector.close();
-        } catch (IOException ignored) {
-            // nothing left to do
-        }
+        closePoller();
         ctx.release();
     }
 
@@ -464,7 +438,7 @@ final class EventLoop implements Runnable {
 
         @Override
         void interestChanged(ConnectionImpl c, int interest) {
-            if (((NioConnection) c).setInterest(interest) && !inLoop()) {
+            if (c.setInterest(interest) && !inLoop() && needsWakeupForInterest()) {
                 wakeup();
             }
         }

@@ -19,17 +19,17 @@ final class NioConnection extends ConnectionImpl {
     }
 
     @Override
-    int readSocket(ByteBuffer dst) throws IOException {
+    int readSocket(IoContext ctx, ByteBuffer dst, long dstBase) throws IOException {
         return channel.read(dst);
     }
 
     @Override
-    long writeSocket(ByteBuffer src) throws IOException {
+    long writeSocket(IoContext ctx, ByteBuffer src, long srcBase) throws IOException {
         return channel.write(src);
     }
 
     @Override
-    long writeSocket(ByteBuffer[] srcs, int offset, int length) throws IOException {
+    long writeSocket(IoContext ctx, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException {
         return channel.write(srcs, offset, length);
     }
 
@@ -59,6 +59,28 @@ final class NioConnection extends ConnectionImpl {
     }
 
     @Override
+    void wakeReader(boolean graceful, boolean reset) {
+        if (graceful) {
+            try {
+                channel.shutdownInput();
+            } catch (IOException ignored) {
+                // not connected any more: the reader is failing already
+            }
+        } else {
+            closeSocket(reset); // the JDK defers the real close until the blocked reader has left
+        }
+    }
+
+    @Override
+    int available() {
+        try {
+            return channel.socket().getInputStream().available();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    @Override
     public SocketAddress remoteAddress() {
         try {
             return channel.getRemoteAddress();
@@ -76,7 +98,7 @@ final class NioConnection extends ConnectionImpl {
         }
     }
 
-    /** Sets the selector interest; any thread. Returns false if the key is gone. */
+    @Override
     boolean setInterest(int ops) {
         SelectionKey k = key;
         if (k == null) {

@@ -3,44 +3,27 @@ package io.throng.core.engine;
 import io.throng.core.Connection;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 
-/** A client socket waiting for its connection to complete, registered for OP_CONNECT. */
-final class PendingConnect {
-    final SocketChannel channel;
-    /** What the connection carries from before its onOpen (the application's per-connection state). */
-    final Object attachment;
+/** A client socket waiting for its connection to complete. Loop thread. */
+abstract class PendingConnect {
     final CompletableFuture<Connection> future;
     final long deadline;
-    SelectionKey key;
+    /** What the connection carries from before its onOpen (the application's per-connection state). */
+    final Object attachment;
 
-    PendingConnect(SocketChannel channel, Object attachment, CompletableFuture<Connection> future, long deadline) {
-        this.channel = channel;
+    PendingConnect(Object attachment, CompletableFuture<Connection> future, long deadline) {
         this.attachment = attachment;
         this.future = future;
         this.deadline = deadline;
     }
 
-    void onConnectable(EventLoop loop) {
-        try {
-            if (!channel.finishConnect()) {
-                return;
-            }
-        } catch (IOException e) {
-            fail(loop, e);
-            return;
-        }
-        loop.connected(this);
-    }
+    /** Releases the socket. */
+    abstract void closeSocket();
 
-    void fail(EventLoop loop, Throwable cause) {
+    final void fail(EventLoop loop, Throwable cause) {
         loop.forgetPending(this);
-        if (key != null) {
-            key.cancel();
-        }
-        Sockets.closeQuietly(channel);
+        closeSocket();
         loop.engine.metrics.connections.decrementAndGet();
         future.completeExceptionally(cause instanceof IOException ? cause : new ConnectException(String.valueOf(cause)));
     }

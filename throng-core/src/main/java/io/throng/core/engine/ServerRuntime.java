@@ -5,6 +5,7 @@ import io.throng.core.ServerStats;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.config.AcceptMode;
 import io.throng.core.config.ServerConfig;
+import io.throng.core.config.TransportKind;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -26,6 +27,7 @@ public final class ServerRuntime {
     private WorkerPool pool;
     private ThreadPerConnection threads;
     private InetSocketAddress address;
+    private TransportKind transport;
     private final long startNanos = System.nanoTime();
 
     private ServerRuntime(ServerConfig config, Handler handler) {
@@ -46,10 +48,12 @@ public final class ServerRuntime {
     }
 
     private void startModel() throws IOException {
+        transport = Transports.resolve(config.transport());
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
         switch (config.model()) {
             case VIRTUAL_THREADS, PLATFORM_THREADS -> {
-                threads = new ThreadPerConnection(engine, bind, config.model() == io.throng.core.config.Model.VIRTUAL_THREADS);
+                threads = new ThreadPerConnection(engine, bind, config.model() == io.throng.core.config.Model.VIRTUAL_THREADS,
+                        transport);
                 address = threads.address();
                 threads.start();
             }
@@ -63,7 +67,7 @@ public final class ServerRuntime {
             pool = new WorkerPool(engine, config.workers());
         }
         for (int i = 0; i < n; i++) {
-            EventLoop loop = new EventLoop(i, engine, pool, "throng-loop-" + i);
+            EventLoop loop = newLoop(i, pool, "throng-loop-" + i);
             loops.add(loop);
             loop.start();
         }
@@ -75,20 +79,40 @@ public final class ServerRuntime {
             // One listener per loop, all on one port: the kernel spreads connections over them.
             InetSocketAddress at = bind;
             for (EventLoop loop : loops) {
-                ServerSocketChannel ch = Sockets.listen(at, config.socket(), n > 1);
+                at = listen(loop, at, n > 1, null);
                 if (address == null) {
-                    address = localAddress(ch);
-                    at = address;
+                    address = at;
                 }
-                addListener(loop, ch, null);
             }
         } else {
-            acceptorLoop = new EventLoop(-1, engine, null, "throng-acceptor");
+            acceptorLoop = newLoop(-1, null, "throng-acceptor");
             acceptorLoop.start();
-            ServerSocketChannel ch = Sockets.listen(bind, config.socket(), false);
-            address = localAddress(ch);
-            addListener(acceptorLoop, ch, loops.toArray(new EventLoop[0]));
+            address = listen(acceptorLoop, bind, false, loops.toArray(new EventLoop[0]));
         }
+    }
+
+    private EventLoop newLoop(int index, WorkerPool workers, String name) throws IOException {
+        return transport == TransportKind.EPOLL ? new EpollLoop(index, engine, workers, name)
+                : new NioLoop(index, engine, workers, name);
+    }
+
+    /** Binds a listener for {@code loop} (handing sockets to {@code targets} if given); returns its address. */
+    private InetSocketAddress listen(EventLoop loop, InetSocketAddress at, boolean reusePort, EventLoop[] targets)
+            throws IOException {
+        AdmissionGate gate = pool == null ? null : pool.gate;
+        Listener l;
+        InetSocketAddress bound;
+        if (transport == TransportKind.EPOLL) {
+            int fd = EpollSockets.listen(at, config.socket(), reusePort);
+            bound = EpollSockets.localAddress(fd);
+            l = new EpollListener((EpollLoop) loop, fd, bound.toString(), targets, gate);
+        } else {
+            ServerSocketChannel ch = Sockets.listen(at, config.socket(), reusePort);
+            bound = localAddress(ch);
+            l = new NioListener((NioLoop) loop, ch, targets, gate);
+        }
+        register(loop, l);
+        return bound;
     }
 
     private static InetSocketAddress localAddress(ServerSocketChannel ch) {
@@ -99,8 +123,7 @@ public final class ServerRuntime {
         }
     }
 
-    private void addListener(EventLoop loop, ServerSocketChannel ch, EventLoop[] targets) throws IOException {
-        Listener l = new Listener(loop, ch, targets, pool == null ? null : pool.gate);
+    private void register(EventLoop loop, Listener l) throws IOException {
         if (pool != null) {
             pool.gate.add(l);
         }
@@ -116,12 +139,17 @@ public final class ServerRuntime {
         try {
             done.get(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
-            Sockets.closeQuietly(ch);
+            l.closeSocket();
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (Exception e) {
-            Sockets.closeQuietly(ch);
+            l.closeSocket();
             throw new IOException("listener registration failed", e);
         }
+    }
+
+    /** The transport that runs (auto resolved). */
+    public TransportKind transport() {
+        return transport;
     }
 
     public InetSocketAddress address() {
@@ -136,7 +164,7 @@ public final class ServerRuntime {
         EngineMetrics m = engine.metrics;
         BufferPool.Stats b = engine.pool.stats();
         return new ServerStats(System.nanoTime() - startNanos, m.connections.get(), m.accepted.sum(), m.rejected.sum(),
-                m.closed.sum(), m.bytesRead.sum(), m.bytesWritten.sum(), m.reads.sum(), m.writes.sum(),
+                m.closed.sum(), m.bytesRead(), m.bytesWritten(), m.reads(), m.writes(),
                 m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
                 m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
                 m.overflowed.sum(),

@@ -1,6 +1,9 @@
 package io.throng.core.engine;
 
 import io.throng.core.CloseReason;
+import io.throng.core.config.TransportKind;
+import io.throng.core.linux.Errno;
+import io.throng.core.linux.Linux;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -29,7 +32,7 @@ final class ThreadPerConnection extends Owner {
     private static final int DISPATCHING = 2;
 
     private final Engine engine;
-    private final ServerSocketChannel listener;
+    private final Acceptor listener;
     private final Thread acceptor;
     private final Thread.Builder connectionThreads;
     private final Set<ConnectionImpl> live = ConcurrentHashMap.newKeySet();
@@ -44,10 +47,128 @@ final class ThreadPerConnection extends Owner {
         volatile int phase;
     }
 
-    ThreadPerConnection(Engine engine, InetSocketAddress address, boolean virtual) throws IOException {
+    /** Accepts connections with blocking semantics, on either transport. */
+    private interface Acceptor {
+        /** The next connection (set up, not yet counted), or null if the listener was closed. */
+        ConnectionImpl accept(ThreadPerConnection owner) throws IOException;
+
+        InetSocketAddress address() throws IOException;
+
+        /** Stops accepting; wakes the acceptor thread. Any thread. */
+        void close();
+
+        /** Frees the listener. The acceptor thread, once it has left accept. */
+        default void release() {
+        }
+    }
+
+    /** NIO: a blocking ServerSocketChannel; connections are blocking SocketChannels. */
+    private static final class NioAcceptor implements Acceptor {
+        private final ServerSocketChannel channel;
+
+        NioAcceptor(InetSocketAddress address, Engine engine) throws IOException {
+            channel = Sockets.listen(address, engine.socket, false);
+        }
+
+        @Override
+        public ConnectionImpl accept(ThreadPerConnection owner) throws IOException {
+            SocketChannel ch;
+            try {
+                ch = channel.accept();
+            } catch (ClosedChannelException e) {
+                return null;
+            }
+            try {
+                Sockets.configure(ch, owner.engine.socket);
+                return new NioConnection(owner.engine, owner, ch);
+            } catch (IOException e) {
+                Sockets.closeQuietly(ch);
+                throw e;
+            }
+        }
+
+        @Override
+        public InetSocketAddress address() throws IOException {
+            return (InetSocketAddress) channel.getLocalAddress();
+        }
+
+        @Override
+        public void close() {
+            Sockets.closeQuietly(channel);
+        }
+    }
+
+    /** epoll: a non-blocking listener the acceptor waits on through the parker. */
+    private static final class EpollAcceptor implements Acceptor {
+        private final int fd;
+        private final EpollParker parker;
+        private final InetSocketAddress address;
+        private volatile boolean closed;
+        private boolean registered;
+
+        EpollAcceptor(InetSocketAddress bind, Engine engine, EpollParker parker) throws IOException {
+            this.fd = EpollSockets.listen(bind, engine.socket, false);
+            this.parker = parker;
+            this.address = EpollSockets.localAddress(fd);
+        }
+
+        @Override
+        public ConnectionImpl accept(ThreadPerConnection owner) throws IOException {
+            EpollScratch s = EpollScratch.of(null);
+            for (;;) {
+                if (closed) {
+                    return null;
+                }
+                int r = Linux.accept(s.errno, fd);
+                if (r >= 0) {
+                    EpollSockets.configure(s, r, owner.engine.socket);
+                    return new EpollConnection(owner.engine, owner, r, parker);
+                }
+                int errno = -r;
+                if (errno == Errno.EAGAIN) {
+                    registered = parker.await(fd, Linux.EPOLLIN, registered);
+                } else if (closed || errno == Errno.EINVAL) {
+                    return null;
+                } else if (errno != Errno.EINTR && errno != Errno.ECONNABORTED) {
+                    throw Errno.exception("accept4", errno);
+                }
+            }
+        }
+
+        @Override
+        public InetSocketAddress address() {
+            return address;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                // Wakes the acceptor (accept then fails with EINVAL); the descriptor is released by
+                // the acceptor thread itself, so its number cannot be reused under it.
+                Linux.shutdown(EpollScratch.of(null).errno, fd, Linux.SHUT_RDWR);
+            }
+        }
+
+        @Override
+        public void release() {
+            Linux.close(EpollScratch.of(null).errno, fd);
+        }
+    }
+
+    private final EpollParker parker;
+
+    ThreadPerConnection(Engine engine, InetSocketAddress address, boolean virtual, TransportKind transport)
+            throws IOException {
         this.engine = engine;
         this.virtual = virtual;
-        this.listener = Sockets.listen(address, engine.socket, false);
+        if (transport == TransportKind.EPOLL) {
+            this.parker = new EpollParker(engine, engine.name + "-parker");
+            this.listener = new EpollAcceptor(address, engine, parker);
+        } else {
+            this.parker = null;
+            this.listener = new NioAcceptor(address, engine);
+        }
         this.connectionThreads = virtual
                 ? Thread.ofVirtual().name(engine.name + "-conn-", 0)
                 : Thread.ofPlatform().daemon(true).name(engine.name + "-conn-", 0);
@@ -56,11 +177,13 @@ final class ThreadPerConnection extends Owner {
     }
 
     InetSocketAddress address() throws IOException {
-        return (InetSocketAddress) listener.getLocalAddress();
+        return listener.address();
     }
 
     void start() {
-        if (virtual) {
+        if (parker != null) {
+            parker.start();
+        } else if (virtual) {
             warmUpVirtualThreadPoller();
         }
         timer.start();
@@ -94,15 +217,24 @@ final class ThreadPerConnection extends Owner {
     }
 
     private void acceptLoop() {
+        try {
+            acceptUntilClosed();
+        } finally {
+            listener.release();
+        }
+    }
+
+    private void acceptUntilClosed() {
         long backoff = 0;
         while (!stopped) {
-            SocketChannel ch;
+            ConnectionImpl c;
             try {
-                ch = listener.accept();
+                c = listener.accept(this);
                 backoff = 0;
-            } catch (ClosedChannelException e) {
-                return;
             } catch (IOException e) {
+                if (stopped) {
+                    return;
+                }
                 engine.metrics.acceptErrors.increment();
                 backoff = backoff == 0 ? 10 : Math.min(1000, backoff * 2);
                 engine.log.log(Level.WARNING, "accept failed: " + e.getMessage() + "; pausing accept for " + backoff + " ms");
@@ -113,21 +245,15 @@ final class ThreadPerConnection extends Owner {
                 }
                 continue;
             }
+            if (c == null) {
+                break;
+            }
             engine.metrics.accepted.increment();
             int max = engine.limits.maxConnections();
             if (engine.metrics.connections.incrementAndGet() > max && max > 0) {
                 engine.metrics.connections.decrementAndGet();
                 engine.metrics.rejected.increment();
-                Sockets.closeQuietly(ch);
-                continue;
-            }
-            NioConnection c;
-            try {
-                Sockets.configure(ch, engine.socket);
-                c = new NioConnection(engine, this, ch);
-            } catch (IOException e) {
-                engine.metrics.connections.decrementAndGet();
-                Sockets.closeQuietly(ch);
+                c.closeSocket(false);
                 continue;
             }
             c.modelState = new PerThread();
@@ -151,8 +277,8 @@ final class ThreadPerConnection extends Owner {
     }
 
     /** A connection's own thread. */
-    private void serve(NioConnection c) {
-        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.threadBufferSize());
+    private void serve(ConnectionImpl c) {
+        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.threadBufferSize(), engine.metrics);
         PerThread st = (PerThread) c.modelState;
         try {
             st.lock.lock();
@@ -181,6 +307,7 @@ final class ThreadPerConnection extends Owner {
                     continue;
                 }
                 st.phase = DISPATCHING;
+                ctx.now = System.nanoTime();
                 st.lock.lock();
                 try {
                     c.enter(ctx);
@@ -190,7 +317,7 @@ final class ThreadPerConnection extends Owner {
                     if (n < 0) {
                         c.endOfStream();
                     }
-                    if ((c.flags() & ConnectionImpl.SHUTDOWN_REQUESTED) != 0 && available(c) == 0) {
+                    if ((c.flags() & ConnectionImpl.SHUTDOWN_REQUESTED) != 0 && c.available() == 0) {
                         c.close();
                     }
                     c.epilogue(ctx);
@@ -219,9 +346,9 @@ final class ThreadPerConnection extends Owner {
      * now instead of blocking in read. (Shutdown sets the flag, then looks at the phase; this thread
      * sets the phase, then looks at the flag; both are volatile, so one of them sees the other.)
      */
-    private static boolean shutdownBeforeRead(NioConnection c, IoContext ctx, PerThread st) {
+    private static boolean shutdownBeforeRead(ConnectionImpl c, IoContext ctx, PerThread st) {
         int fl = c.flags();
-        if ((fl & ConnectionImpl.SHUTDOWN_REQUESTED) == 0 || (fl & ConnectionImpl.CLOSING) != 0 || available(c) > 0) {
+        if ((fl & ConnectionImpl.SHUTDOWN_REQUESTED) == 0 || (fl & ConnectionImpl.CLOSING) != 0 || c.available() > 0) {
             return false;
         }
         st.phase = DISPATCHING;
@@ -285,20 +412,11 @@ final class ThreadPerConnection extends Owner {
         }
     }
 
-    private static int available(NioConnection c) {
-        try {
-            return c.channel.socket().getInputStream().available();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
     // ------------------------------------------------------------------ Owner
 
     @Override
     void schedule(ConnectionImpl c) {
         int t = c.takeTasks();
-        NioConnection nc = (NioConnection) c;
         if ((t & ConnectionImpl.T_WRITABLE) != 0) {
             PerThread st = (PerThread) c.modelState;
             st.lock.lock();
@@ -310,10 +428,10 @@ final class ThreadPerConnection extends Owner {
             c.flushBlocking(null);
         }
         if ((t & ConnectionImpl.T_SHUTDOWN) != 0) {
-            shutdownOne(nc);
+            shutdownOne(c);
         }
         if ((t & ConnectionImpl.T_CLOSE) != 0) {
-            wake(nc);
+            wake(c);
         }
         if ((t & ConnectionImpl.T_RETIME) != 0) {
             deadlineChanged(c);
@@ -321,16 +439,12 @@ final class ThreadPerConnection extends Owner {
     }
 
     /** Makes the connection's thread leave its blocking read to carry out a close. */
-    private static void wake(NioConnection c) {
+    private static void wake(ConnectionImpl c) {
         CloseReason f = c.failure();
         if (f != null) {
-            c.closeSocket(ConnectionImpl.resets(f));
+            c.wakeReader(false, ConnectionImpl.resets(f));
         } else if ((c.flags() & ConnectionImpl.CLOSING) != 0) {
-            try {
-                c.channel.shutdownInput();
-            } catch (IOException ignored) {
-                // not connected any more: the reader is failing already
-            }
+            c.wakeReader(true, false);
         }
     }
 
@@ -338,12 +452,12 @@ final class ThreadPerConnection extends Owner {
      * Shutdown of one connection: if its thread waits in read with nothing arrived, close it now;
      * otherwise let the thread handle what arrived and close after (it checks the flag).
      */
-    private void shutdownOne(NioConnection c) {
+    private void shutdownOne(ConnectionImpl c) {
         synchronized (c) {
             c.markShutdownRequested();
         }
         PerThread st = (PerThread) c.modelState;
-        if (st.phase == READING && available(c) == 0) {
+        if (st.phase == READING && c.available() == 0) {
             c.close();
         }
     }
@@ -419,7 +533,7 @@ final class ThreadPerConnection extends Owner {
     // ------------------------------------------------------------------ lifecycle
 
     void stopAccepting() {
-        Sockets.closeQuietly(listener);
+        listener.close();
     }
 
     void shutdownConnections() {
@@ -440,5 +554,8 @@ final class ThreadPerConnection extends Owner {
         acceptor.join(1000);
         timer.interrupt();
         timer.join(1000);
+        if (parker != null) {
+            parker.stop();
+        }
     }
 }

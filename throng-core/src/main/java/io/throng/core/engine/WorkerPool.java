@@ -113,7 +113,7 @@ final class WorkerPool {
     }
 
     private void work() {
-        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.readBufferSize());
+        IoContext ctx = new IoContext(Thread.currentThread(), engine.pool, engine.buffers.readBufferSize(), engine.metrics);
         ready.countDown();
         try {
             while (!stopped) {
@@ -127,6 +127,7 @@ final class WorkerPool {
                     continue;
                 }
                 busy.incrementAndGet();
+                ctx.now = System.nanoTime();
                 try {
                     ((WorkerOwner) c.owner).run(c, ctx);
                 } catch (Throwable t) {
@@ -171,7 +172,7 @@ final class WorkerPool {
                     return false;
                 }
                 c.busy = true;
-                ((NioConnection) c).setInterest(0);
+                c.setInterest(0);
                 return true;
             }
         }
@@ -190,9 +191,9 @@ final class WorkerPool {
                         continue;
                     }
                     c.busy = false;
-                    wake = !closed && ((NioConnection) c).setInterest(c.desiredInterestLocked());
+                    wake = !closed && c.setInterest(c.desiredInterestLocked());
                 }
-                if (wake) {
+                if (wake && loop.needsWakeupForInterest()) {
                     loop.wakeup();
                 }
                 return;
@@ -209,7 +210,7 @@ final class WorkerPool {
         @Override
         void interestChanged(ConnectionImpl c, int interest) {
             // While a worker holds it the connection stays disarmed; the worker re-arms it.
-            if (!c.busy && ((NioConnection) c).setInterest(interest) && !loop.inLoop()) {
+            if (!c.busy && c.setInterest(interest) && !loop.inLoop() && loop.needsWakeupForInterest()) {
                 loop.wakeup();
             }
         }

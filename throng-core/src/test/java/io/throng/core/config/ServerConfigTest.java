@@ -14,7 +14,7 @@ class ServerConfigTest {
         assertThat(c.port()).isEqualTo(8972);
         assertThat(c.model()).isEqualTo(Model.MULTI_REACTOR);
         String text = c.describe();
-        assertThat(text).contains("model: multi-reactor", "transport: nio", "high: 64 KiB", "max-queued-bytes: 8 MiB",
+        assertThat(text).contains("model: multi-reactor", "transport: auto", "high: 64 KiB", "max-queued-bytes: 8 MiB",
                 "idle-timeout: none");
     }
 

@@ -48,18 +48,23 @@ class TimerWheelTest {
     private ConnectionImpl connection(long lastActivity) {
         ConnectionImpl c = new ConnectionImpl(engine, owner) {
             @Override
-            int readSocket(ByteBuffer dst) {
+            int readSocket(IoContext ctx, ByteBuffer dst, long base) {
                 return 0;
             }
 
             @Override
-            long writeSocket(ByteBuffer src) {
+            long writeSocket(IoContext ctx, ByteBuffer src, long base) {
                 return 0;
             }
 
             @Override
-            long writeSocket(ByteBuffer[] srcs, int offset, int length) {
+            long writeSocket(IoContext ctx, ByteBuffer[] srcs, long[] bases, int offset, int length) {
                 return 0;
+            }
+
+            @Override
+            boolean setInterest(int ops) {
+                return false;
             }
 
             @Override
@@ -116,9 +121,10 @@ class TimerWheelTest {
         long t0 = 1000 * S;
         TimerWheel wheel = new TimerWheel(t0);
         ConnectionImpl c = new ConnectionImpl(longIdle, owner) {
-            @Override int readSocket(ByteBuffer dst) { return 0; }
-            @Override long writeSocket(ByteBuffer src) { return 0; }
-            @Override long writeSocket(ByteBuffer[] s, int o, int l) { return 0; }
+            @Override int readSocket(IoContext ctx, ByteBuffer dst, long base) { return 0; }
+            @Override long writeSocket(IoContext ctx, ByteBuffer src, long base) { return 0; }
+            @Override long writeSocket(IoContext ctx, ByteBuffer[] s, long[] b, int o, int l) { return 0; }
+            @Override boolean setInterest(int ops) { return false; }
             @Override void shutdownOutputSocket() { }
             @Override void closeSocket(boolean reset) { }
             @Override public SocketAddress remoteAddress() { return null; }

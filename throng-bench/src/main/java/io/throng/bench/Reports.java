@@ -1,0 +1,134 @@
+package io.throng.bench;
+
+import io.throng.load.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Writes a report as JSON, CSV, Markdown (shaped like the seed's table) and self-contained HTML. */
+public final class Reports {
+    private Reports() {
+    }
+
+    /** Writes bench.json, bench.csv, bench.md and bench.html into {@code dir}; returns the Markdown. */
+    public static String write(Results.Report report, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("bench.json"), Json.pretty(report));
+        Files.writeString(dir.resolve("bench.csv"), csv(report));
+        String md = markdown(report);
+        Files.writeString(dir.resolve("bench.md"), md);
+        Files.writeString(dir.resolve("bench.html"), Html.render(report));
+        return md;
+    }
+
+    static String csv(Results.Report r) {
+        StringBuilder s = new StringBuilder("connections,target,label,rounds,requests_per_second,min,max,spread,"
+                + "p50_us,p99_us,p999_us,cpu_s_per_million,rss_bytes_per_conn,heap_bytes_per_conn,mismatches,connect_failures\n");
+        for (Results.Summary x : r.summary()) {
+            s.append(String.format(Locale.ROOT, "%d,%s,\"%s\",%d,%.0f,%.0f,%.0f,%.3f,%.1f,%.1f,%.1f,%.3f,%.0f,%.0f,%d,%d%n",
+                    x.connections(), x.target(), x.label(), x.rounds(), x.requestsPerSecond(), x.minRequestsPerSecond(),
+                    x.maxRequestsPerSecond(), x.spread(), x.p50Micros(), x.p99Micros(), x.p999Micros(),
+                    x.cpuSecondsPerMillion(), x.rssPerConnection(), x.heapPerConnection(), x.mismatches(),
+                    x.connectFailures()));
+        }
+        return s.toString();
+    }
+
+    static String markdown(Results.Report r) {
+        StringBuilder s = new StringBuilder();
+        Results.Machine m = r.machine();
+        BenchOptions o = r.options();
+        s.append("# throng bench\n\n");
+        s.append(String.format("`%s`, started %s, took %.1f minutes.%n%n", r.command(), r.started(), r.durationSeconds() / 60));
+        s.append(String.format("Machine: %d cores (%s), %.1f GiB, %s, Linux %s, JDK %s. Load and servers share these cores.%n%n",
+                m.cores(), m.cpu(), m.memoryBytes() / (1024.0 * 1024 * 1024), m.os(), m.kernel(), m.jdk()));
+        s.append(String.format("Load: `throng load pingpong` from one process: each connection sends an 8-byte timestamp "
+                + "and waits for its echo (pipeline %d, the seed's closed loop), warm-up %.0f s, window %.0f s. "
+                + "Each server runs in its own JVM (`%s`), %d round%s, servers in rotated order; figures are medians, "
+                + "spread = (max - min) / median. RSS and heap per connection: growth once all connections are open "
+                + "(heap after a full GC). CPU: the server process's user + system time in the window per million requests.%n%n",
+                o.pipeline(), o.warmupSeconds(), o.windowSeconds(), String.join(" ", o.serverJvm()), o.repeat(),
+                o.repeat() == 1 ? "" : "s"));
+        for (int n : o.connections()) {
+            s.append(String.format("## %,d connections%n%n", n));
+            s.append("| server | requests/s | spread | p50 | p99 | p99.9 | CPU s / M req | RSS / conn | heap / conn |\n");
+            s.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            r.summary().stream().filter(x -> x.connections() == n)
+                    .sorted(Comparator.comparingDouble(Results.Summary::requestsPerSecond).reversed())
+                    .forEach(x -> s.append(String.format(Locale.ROOT, "| %s | %,.0f | %.0f%% | %s | %s | %s | %.2f | %,.0f B | %,.0f B |%s%n",
+                            x.label(), x.requestsPerSecond(), x.spread() * 100, time(x.p50Micros()), time(x.p99Micros()),
+                            time(x.p999Micros()), x.cpuSecondsPerMillion(), x.rssPerConnection(), x.heapPerConnection(),
+                            x.mismatches() > 0 ? " **" + x.mismatches() + " wrong echoes**" : "")));
+            s.append('\n');
+        }
+        s.append(versusNetty(r));
+        if (!r.rateSummary().isEmpty()) {
+            s.append(String.format("## Connection rate%n%nShort connections (connect, one 8-byte exchange, close with "
+                    + "SO_LINGER 0), %d at a time.%n%n", o.connrateConcurrency()));
+            s.append("| server | connections/s | spread | p99 exchange |\n| --- | ---: | ---: | ---: |\n");
+            for (Results.RateSummary x : r.rateSummary()) {
+                s.append(String.format(Locale.ROOT, "| %s | %,.0f | %.0f%% | %s |%n", x.label(), x.connectionsPerSecond(),
+                        x.spread() * 100, time(x.p99Micros())));
+            }
+            s.append('\n');
+        }
+        if (!r.unavailable().isEmpty()) {
+            s.append("## Not measured here\n\n");
+            r.unavailable().forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append('\n'));
+            s.append('\n');
+        }
+        s.append("""
+                ## The seed's table, for reference
+
+                1,000,000 connections on 2 x E5-2630 v4 (40 logical cores), Go, client in 50 containers (000_*.txt):
+
+                | model | throughput (tps) | latency |
+                | --- | ---: | ---: |
+                | goroutine per connection | 202,830 | 4.9 s |
+                | single epoll (server + client) | 42,495 | 23 s |
+                | single epoll server | 42,402 | 0.8 s |
+                | multiple epoll (SO_REUSEPORT) | 197,814 | 0.9 s |
+                | prefork | 444,415 | 1.5 s |
+                | epoll + worker pool | 190,022 | 0.3 s |
+                """);
+        return s.toString();
+    }
+
+    /** The best throng model against the Netty epoll peer of the same run, per connection count. */
+    static String versusNetty(Results.Report r) {
+        List<String> rows = new ArrayList<>();
+        for (int n : r.options().connections()) {
+            Optional<Results.Summary> best = r.summary().stream()
+                    .filter(x -> x.connections() == n && x.target().startsWith("throng/"))
+                    .max(Comparator.comparingDouble(Results.Summary::requestsPerSecond));
+            Optional<Results.Summary> netty = r.summary().stream()
+                    .filter(x -> x.connections() == n && x.target().equals("netty/epoll")).findFirst();
+            if (best.isPresent() && netty.isPresent() && netty.get().requestsPerSecond() > 0) {
+                rows.add(String.format(Locale.ROOT, "| %,d | %s | %,.0f | %,.0f | %.2fx |", n, best.get().label(),
+                        best.get().requestsPerSecond(), netty.get().requestsPerSecond(),
+                        best.get().requestsPerSecond() / netty.get().requestsPerSecond()));
+            }
+        }
+        if (rows.isEmpty()) {
+            return "";
+        }
+        return "## throng against Netty epoll\n\nThe best throng model at each count, as a ratio to the Netty 4.2 epoll "
+                + "peer of the same run (medians).\n\n| connections | best throng model | requests/s | Netty epoll | ratio |\n"
+                + "| ---: | --- | ---: | ---: | ---: |\n" + String.join("\n", rows) + "\n\n";
+    }
+
+    static String time(double micros) {
+        if (micros >= 1_000_000) {
+            return String.format(Locale.ROOT, "%.2f s", micros / 1e6);
+        }
+        if (micros >= 1000) {
+            return String.format(Locale.ROOT, "%.2f ms", micros / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f µs", micros);
+    }
+}

@@ -1,0 +1,62 @@
+package io.throng.bench;
+
+import io.throng.bench.peers.JdkEchoServer;
+import io.throng.bench.peers.NettyEchoServer;
+import io.throng.bench.peers.ThrongEchoServer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One server the benchmark measures: a throng model on a transport, or a peer.
+ *
+ * @param id    a stable key ("throng/worker-pool/nio", "netty/epoll", "jdk/virtual-threads")
+ * @param label how tables name it
+ * @param kind  whose server it is
+ * @param model the throng model, or the peer's flavour
+ * @param transport the transport
+ */
+public record Target(String id, String label, Kind kind, String model, String transport) {
+
+    public enum Kind { THRONG, NETTY, JDK }
+
+    public static Target throng(String model, String transport) {
+        return new Target("throng/" + model + "/" + transport, "throng " + model + " (" + transport + ")", Kind.THRONG,
+                model, transport);
+    }
+
+    public static Target netty(String transport) {
+        return new Target("netty/" + transport, "Netty 4.2 " + transport, Kind.NETTY, "event-loops", transport);
+    }
+
+    public static Target jdk() {
+        return new Target("jdk/virtual-threads", "JDK virtual threads", Kind.JDK, "thread-per-connection", "jdk");
+    }
+
+    /** Every throng model on the given transports, then the peers. */
+    public static List<Target> standard(List<String> transports) {
+        List<Target> all = new ArrayList<>();
+        for (String transport : transports) {
+            for (String model : List.of("virtual-threads", "platform-threads", "single-reactor", "multi-reactor", "worker-pool")) {
+                all.add(throng(model, transport));
+            }
+        }
+        all.add(netty("nio"));
+        all.add(netty("epoll"));
+        all.add(netty("io_uring"));
+        all.add(jdk());
+        return all;
+    }
+
+    /** The main class and arguments that run this server on {@code port}. */
+    List<String> command(int port) {
+        return switch (kind) {
+            case THRONG -> List.of(ThrongEchoServer.class.getName(), model, transport, Integer.toString(port));
+            case NETTY -> List.of(NettyEchoServer.class.getName(), transport, Integer.toString(port));
+            case JDK -> List.of(JdkEchoServer.class.getName(), Integer.toString(port));
+        };
+    }
+
+    public boolean isThrong() {
+        return kind == Kind.THRONG;
+    }
+}

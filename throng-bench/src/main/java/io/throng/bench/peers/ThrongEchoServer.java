@@ -1,0 +1,24 @@
+package io.throng.bench.peers;
+
+import io.throng.core.Server;
+import io.throng.core.config.Model;
+import io.throng.core.config.ServerConfig;
+import io.throng.core.config.TransportKind;
+import io.throng.core.handler.TimestampEchoHandler;
+import java.time.Duration;
+
+/** A throng server with the seed's handler, for the benchmark: {@code <model> <transport> <port>}. */
+public final class ThrongEchoServer {
+    private ThrongEchoServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ServerConfig config = ServerConfig.defaults().withModel(Model.parse(args[0]))
+                .withTransport(TransportKind.parse(args[1])).withPort(Integer.parseInt(args[2]))
+                .withLoops(ServerMain.cores()).withShutdownTimeout(Duration.ofSeconds(3));
+        try (Server server = Server.start(config, new TimestampEchoHandler())) {
+            ServerMain.announce(server.port());
+            ServerMain.awaitStdinClosed();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.throng.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.load.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A tiny benchmark, end to end: real server processes, real load, every report written. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class BenchTest {
+
+    @Test
+    void aTinyBenchmarkMeasuresEveryKindOfServerAndWritesEveryReport(@TempDir Path dir) throws Exception {
+        List<Target> targets = List.of(Target.throng("single-reactor", "nio"), Target.netty("epoll"), Target.jdk());
+        BenchOptions options = new BenchOptions(targets, List.of(20), 2, 0.3, 0.7, 1, true, 4, BenchOptions.SERVER_JVM, true);
+        List<String> log = new ArrayList<>();
+        Results.Report report = new Bench(options, log::add).run("test");
+
+        assertThat(report.cells()).hasSize(6);
+        assertThat(report.rates()).hasSize(6);
+        for (Results.Cell c : report.cells()) {
+            if (c.unavailable() != null) {
+                continue;
+            }
+            assertThat(c.established()).as(c.target()).isEqualTo(20);
+            assertThat(c.mismatches()).isZero();
+            assertThat(c.requestsPerSecond()).as(c.target()).isPositive();
+            assertThat(c.p50Micros()).isPositive().isLessThanOrEqualTo(c.p99Micros());
+            assertThat(c.cpuSecondsPerMillion()).as("server CPU per million requests").isPositive();
+        }
+        assertThat(report.summary()).hasSize(3);
+        for (Results.Summary s : report.summary()) {
+            assertThat(s.rounds()).isEqualTo(2);
+            assertThat(s.requestsPerSecond()).isBetween(s.minRequestsPerSecond(), s.maxRequestsPerSecond());
+        }
+        assertThat(report.rateSummary()).isNotEmpty().allSatisfy(r -> assertThat(r.connectionsPerSecond()).isPositive());
+        assertThat(report.machine().cores()).isPositive();
+
+        String md = Reports.write(report, dir);
+        assertThat(md).contains("## 20 connections", "| throng single-reactor (nio) |", "| JDK virtual threads |",
+                "The seed's table", "Machine: ");
+        assertThat(Files.readString(dir.resolve("bench.html"))).contains("<svg", "Requests per second", "throng single-reactor");
+        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(4);
+        Results.Report back = Json.mapper().readValue(dir.resolve("bench.json").toFile(), Results.Report.class);
+        assertThat(back.summary()).isEqualTo(report.summary());
+        assertThat(log).anyMatch(l -> l.contains("round 2"));
+    }
+}

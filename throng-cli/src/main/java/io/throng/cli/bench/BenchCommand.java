@@ -1,0 +1,93 @@
+package io.throng.cli.bench;
+
+import io.throng.bench.Bench;
+import io.throng.bench.BenchOptions;
+import io.throng.bench.Reports;
+import io.throng.bench.Results;
+import io.throng.bench.Target;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code throng bench}: the seed's comparison, every model beside Netty and plain JDK threads. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs every server model (and the Netty 4.2 nio/epoll/io_uring and JDK virtual-thread peers),",
+                "each in its own process, under the seed's timestamp-echo load, and writes JSON, CSV, Markdown and HTML.",
+                "The full run takes about 30 minutes on 2 cores; --quick under 3."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quick", description = "100 and 1,000 connections, one round, short windows: under 3 minutes")
+    boolean quick;
+
+    @Option(names = "--conns", split = ",", paramLabel = "<n>", description = "connection counts (default: 100,1000,10000; quick: 100,1000)")
+    List<Integer> conns;
+
+    @Option(names = "--repeat", description = "rounds (default: 3; quick: 1)")
+    Integer repeat;
+
+    @Option(names = "--warmup", description = "seconds before each window (default: 3; quick: 1)")
+    Double warmup;
+
+    @Option(names = "--window", description = "seconds measured per cell (default: 10; quick: 2)")
+    Double window;
+
+    @Option(names = "--pipeline", description = "pings in flight per connection (default: 1, as the seed)")
+    int pipeline = 1;
+
+    @Option(names = "--targets", split = ",", paramLabel = "<id>",
+            description = "only these servers, e.g. throng/worker-pool/nio,netty/epoll (default: all)")
+    List<String> targets;
+
+    @Option(names = "--transports", split = ",", description = "throng transports to measure (default: ${DEFAULT-VALUE})")
+    List<String> transports = List.of("epoll", "nio");
+
+    @Option(names = "--no-connrate", description = "skip the connection-rate cells")
+    boolean noConnrate;
+
+    @Option(names = "--out", paramLabel = "<dir>", description = "report directory (default: reports/bench-<time>)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        BenchOptions base = quick ? BenchOptions.quick(transports) : BenchOptions.full(transports);
+        List<Target> chosen = base.targets();
+        if (targets != null) {
+            chosen = new ArrayList<>();
+            for (String id : targets) {
+                chosen.add(base.targets().stream().filter(t -> t.id().equals(id)).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("unknown target '" + id + "'; known: "
+                                + base.targets().stream().map(Target::id).toList())));
+            }
+        }
+        BenchOptions options = new BenchOptions(chosen, conns != null ? conns : base.connections(),
+                repeat != null ? repeat : base.repeat(), warmup != null ? warmup : base.warmupSeconds(),
+                window != null ? window : base.windowSeconds(), pipeline, !noConnrate, base.connrateConcurrency(),
+                base.serverJvm(), quick);
+        Path dir = out != null ? out
+                : Path.of("reports", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        String command = "throng bench" + (spec.commandLine().getParseResult().originalArgs().isEmpty() ? ""
+                : " " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        System.out.printf("throng bench: %d servers x %s connections x %d round(s)%s; reports in %s%n",
+                options.targets().size(), options.connections(), options.repeat(),
+                options.connrate() ? ", plus connection rate" : "", dir);
+        Results.Report report = new Bench(options, line -> {
+            System.out.println(line);
+            System.out.flush();
+        }).run(command);
+        String md = Reports.write(report, dir);
+        System.out.println();
+        System.out.println(md);
+        System.out.printf("written: %s/bench.{json,csv,md,html} (%.1f minutes)%n", dir, report.durationSeconds() / 60);
+        return report.summary().stream().anyMatch(s -> s.mismatches() > 0) ? 3 : 0;
+    }
+}

@@ -1,0 +1,182 @@
+package io.throng.cli.load;
+
+import io.throng.load.Json;
+import io.throng.load.Load;
+import io.throng.load.LoadMode;
+import io.throng.load.LoadOptions;
+import io.throng.load.LoadResult;
+import io.throng.load.Progress;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code throng load}: the seed's timestamp-echo client, in three modes. */
+@Command(name = "load", mixinStandardHelpOptions = true,
+        description = {"Drives a server with 8-byte timestamp echoes (run it against 'throng serve --handler timestamp-echo'",
+                "or any echo server). Exit status 3 if an echo came back wrong or nothing could connect."},
+        subcommands = {LoadCommand.PingPong.class, LoadCommand.ConnRate.class, LoadCommand.Hold.class})
+public final class LoadCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Options every mode has. */
+    static final class Common {
+        @Option(names = "--host", description = "server address (default: ${DEFAULT-VALUE})")
+        String host = "127.0.0.1";
+
+        @Option(names = "--port", description = "server port (default: ${DEFAULT-VALUE})")
+        int port = 8972;
+
+        @Option(names = "--src-ips", description = "source addresses 127.0.0.2..(1+K), to pass one address's ports (default: ${DEFAULT-VALUE})")
+        int srcIps = 4;
+
+        @Option(names = "--procs", description = "client processes; one holds at most ~19,900 sockets here (default: ${DEFAULT-VALUE})")
+        int procs = 1;
+
+        @Option(names = "--loops", description = "event loops per process, 0 for one per core (default: ${DEFAULT-VALUE})")
+        int loops = 0;
+
+        @Option(names = "--connect-timeout", description = "seconds (default: ${DEFAULT-VALUE})")
+        double connectTimeout = 10;
+
+        @Option(names = "--json", paramLabel = "<file>", description = "also write the result as JSON to this file ('-' for stdout instead of the summary)")
+        String json;
+
+        LoadOptions apply(LoadOptions o) {
+            return o.withTarget(host, port).withSrcIps(srcIps).withProcs(procs).withLoops(loops)
+                    .withConnectTimeout(connectTimeout);
+        }
+    }
+
+    static int execute(LoadOptions options, Common common) throws Exception {
+        PrintStream out = System.out;
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        Consumer<Progress> progress = terminal ? liveLine(out) : everyFewSeconds(out);
+        LoadResult result = Load.run(options, progress);
+        if (terminal) {
+            out.print("\r" + " ".repeat(120) + "\r");
+        }
+        if ("-".equals(common.json)) {
+            out.println(Json.pretty(result));
+        } else {
+            out.print(Load.summary(result));
+            if (common.json != null) {
+                Files.writeString(Path.of(common.json), Json.pretty(result));
+                out.println("  result written to " + common.json);
+            }
+        }
+        boolean nothing = result.established() == 0 && options.mode() != LoadMode.CONNRATE
+                || options.mode() == LoadMode.CONNRATE && result.responses() == 0;
+        return result.mismatches() > 0 || nothing ? 3 : 0;
+    }
+
+    private static Consumer<Progress> liveLine(PrintStream out) {
+        return p -> {
+            String line = p.line();
+            out.print("\r" + line + " ".repeat(Math.max(0, 118 - line.length())));
+            out.flush();
+        };
+    }
+
+    private static Consumer<Progress> everyFewSeconds(PrintStream out) {
+        double[] last = {-10};
+        return p -> {
+            if (p.seconds() - last[0] >= 5 || "stopping".equals(p.phase())) {
+                last[0] = p.seconds();
+                out.println(p.line());
+            }
+        };
+    }
+
+    @Command(name = "pingpong", mixinStandardHelpOptions = true,
+            description = "Each connection sends a timestamp and waits for its echo (not pipelined, as in the seed), or keeps --pipeline in flight.")
+    static final class PingPong implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--conns", description = "connections (default: ${DEFAULT-VALUE})")
+        int conns = 100;
+
+        @Option(names = "--pipeline", description = "pings in flight per connection (default: ${DEFAULT-VALUE})")
+        int pipeline = 1;
+
+        @Option(names = "--rate", description = "new connections per second while opening, 0 for as fast as possible (default: ${DEFAULT-VALUE})")
+        double rate = 0;
+
+        @Option(names = "--warmup", description = "seconds of load before measuring (default: ${DEFAULT-VALUE})")
+        double warmup = 2;
+
+        @Option(names = "--duration", description = "seconds measured (default: ${DEFAULT-VALUE})")
+        double duration = 10;
+
+        @Override
+        public Integer call() throws Exception {
+            LoadOptions o = common.apply(LoadOptions.defaults(LoadMode.PINGPONG)).withConns(conns).withPipeline(pipeline)
+                    .withRate(rate).withTiming(warmup, duration);
+            return execute(o, common);
+        }
+    }
+
+    @Command(name = "connrate", mixinStandardHelpOptions = true,
+            description = "Short connections: connect, one 8-byte exchange, close; measures connections per second.")
+    static final class ConnRate implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--concurrency", description = "connections in progress at once (default: ${DEFAULT-VALUE})")
+        int concurrency = 64;
+
+        @Option(names = "--linger0", description = "close with SO_LINGER 0 (a reset; no TIME_WAIT left behind)")
+        boolean linger0;
+
+        @Option(names = "--warmup", description = "seconds before measuring (default: ${DEFAULT-VALUE})")
+        double warmup = 2;
+
+        @Option(names = "--duration", description = "seconds measured (default: ${DEFAULT-VALUE})")
+        double duration = 10;
+
+        @Override
+        public Integer call() throws Exception {
+            LoadOptions o = common.apply(LoadOptions.defaults(LoadMode.CONNRATE)).withConcurrency(concurrency)
+                    .withLinger0(linger0).withTiming(warmup, duration);
+            return execute(o, common);
+        }
+    }
+
+    @Command(name = "hold", mixinStandardHelpOptions = true,
+            description = "Opens N connections at a rate and holds them, each pinging every interval; reports how many stay alive.")
+    static final class Hold implements Callable<Integer> {
+        @Mixin
+        Common common = new Common();
+
+        @Option(names = "--conns", description = "connections (default: ${DEFAULT-VALUE})")
+        int conns = 1000;
+
+        @Option(names = "--rate", description = "new connections per second, 0 for as fast as possible (default: ${DEFAULT-VALUE})")
+        double rate = 5000;
+
+        @Option(names = "--ping-interval", description = "seconds between a connection's pings (default: ${DEFAULT-VALUE})")
+        double pingInterval = 10;
+
+        @Option(names = "--duration", description = "seconds to hold after opening (default: ${DEFAULT-VALUE})")
+        double duration = 30;
+
+        @Override
+        public Integer call() throws Exception {
+            LoadOptions o = common.apply(LoadOptions.defaults(LoadMode.HOLD)).withConns(conns).withRate(rate)
+                    .withPingInterval(pingInterval).withTiming(0, duration);
+            return execute(o, common);
+        }
+    }
+}

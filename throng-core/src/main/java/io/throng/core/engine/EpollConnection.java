@@ -1,0 +1,234 @@
+package io.throng.core.engine;
+
+import io.throng.core.linux.Errno;
+import io.throng.core.linux.Iovec;
+import io.throng.core.linux.Linux;
+import io.throng.core.linux.SockAddr;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A connection over a raw non-blocking socket, read and written with the C library's calls through
+ * FFM. Holds its descriptor and its registration state: nothing else per connection (no JDK
+ * channel, key, locks or address objects, which cost an NIO connection ~580 bytes of heap).
+ *
+ * <p>Only the connection's serial context closes the descriptor: closing it from another thread
+ * could let a new connection reuse the number while this one still uses it. Other threads shut the
+ * socket down instead, which wakes whoever waits on it.
+ */
+final class EpollConnection extends ConnectionImpl {
+    final int fd;
+    final EpollLoop loop;
+    /** epoll registration flags: EPOLLONESHOT for the models where the kernel disarms on each event. */
+    private final int mode;
+    /** The events registered with epoll now. Guarded by this. */
+    private int registered;
+    private boolean closed;
+    /** Thread-per-connection: the parker that blocks this connection's thread; null under a loop. */
+    private final EpollParker parker;
+    private boolean parked;
+
+    EpollConnection(Engine engine, Owner owner, int fd, EpollLoop loop, int mode, int registered) {
+        super(engine, owner);
+        this.fd = fd;
+        this.loop = loop;
+        this.mode = mode;
+        this.registered = registered;
+        this.parker = null;
+    }
+
+    /** A blocking connection: its thread parks on {@code parker} when the socket would block. */
+    EpollConnection(Engine engine, Owner owner, int fd, EpollParker parker) {
+        super(engine, owner);
+        this.fd = fd;
+        this.loop = null;
+        this.mode = 0;
+        this.parker = parker;
+    }
+
+    /** Blocking mode: wait until the socket is ready for {@code events}. */
+    private void park(int events) throws IOException {
+        parked = parker.await(fd, events, parked);
+    }
+
+    /** The address of {@code b}'s index 0 (a buffer's segment starts at its position, hence the subtraction). */
+    private static long address(ByteBuffer b, long base) {
+        return base != 0 ? base : MemorySegment.ofBuffer(b).address() - b.position();
+    }
+
+    @Override
+    int readSocket(IoContext ctx, ByteBuffer dst, long dstBase) throws IOException {
+        MemorySegment err = EpollScratch.of(ctx).errno;
+        int pos = dst.position();
+        for (;;) {
+            long n = Linux.read(err, fd, address(dst, dstBase) + pos, dst.limit() - pos);
+            if (n > 0) {
+                dst.position(pos + (int) n);
+                return (int) n;
+            }
+            if (n == 0) {
+                return dst.hasRemaining() ? -1 : 0;
+            }
+            int errno = (int) -n;
+            if (errno == Errno.EAGAIN) {
+                if (parker == null) {
+                    return 0;
+                }
+                park(Linux.EPOLLIN);
+            } else if (errno != Errno.EINTR) {
+                throw Errno.exception("read", errno);
+            }
+        }
+    }
+
+    @Override
+    long writeSocket(IoContext ctx, ByteBuffer src, long srcBase) throws IOException {
+        MemorySegment err = EpollScratch.of(ctx).errno;
+        int pos = src.position();
+        for (;;) {
+            long n = Linux.write(err, fd, address(src, srcBase) + pos, src.limit() - pos);
+            if (n >= 0) {
+                src.position(pos + (int) n);
+                return n;
+            }
+            int errno = (int) -n;
+            if (errno == Errno.EAGAIN) {
+                if (parker == null) {
+                    return 0;
+                }
+                park(Linux.EPOLLOUT);
+            } else if (errno != Errno.EINTR) {
+                throw Errno.exception("write", errno);
+            }
+        }
+    }
+
+    @Override
+    long writeSocket(IoContext ctx, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException {
+        EpollScratch s = EpollScratch.of(ctx);
+        int count = Math.min(length, s.iovCapacity);
+        for (int i = 0; i < count; i++) {
+            ByteBuffer b = srcs[offset + i];
+            Iovec.set(s.iov, i, address(b, bases[offset + i]) + b.position(), b.remaining());
+        }
+        long n;
+        for (;;) {
+            n = Linux.writev(s.errno, fd, s.iov, count);
+            if (n >= 0) {
+                break;
+            }
+            int errno = (int) -n;
+            if (errno == Errno.EAGAIN) {
+                if (parker == null) {
+                    return 0;
+                }
+                park(Linux.EPOLLOUT);
+            } else if (errno != Errno.EINTR) {
+                throw Errno.exception("writev", errno);
+            }
+        }
+        long left = n;
+        for (int i = 0; i < count && left > 0; i++) {
+            ByteBuffer b = srcs[offset + i];
+            int k = (int) Math.min(left, b.remaining());
+            b.position(b.position() + k);
+            left -= k;
+        }
+        return n;
+    }
+
+    @Override
+    void shutdownOutputSocket() throws IOException {
+        int r = Linux.shutdown(EpollScratch.of(currentContext()).errno, fd, Linux.SHUT_WR);
+        if (r < 0 && -r != Errno.ENOTCONN) {
+            throw Errno.exception("shutdown", -r);
+        }
+    }
+
+    @Override
+    void closeSocket(boolean reset) {
+        EpollScratch s = EpollScratch.of(currentContext());
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (reset) {
+            Linux.setLinger(s.errno, fd, true, 0, s.small);
+        }
+        if (loop != null) {
+            loop.forget(fd, this);
+        }
+        Linux.close(s.errno, fd);
+    }
+
+    @Override
+    void wakeReader(boolean graceful, boolean reset) {
+        if (graceful) {
+            Linux.shutdown(EpollScratch.of(null).errno, fd, Linux.SHUT_RD);
+        } else {
+            shutdownBoth(reset);
+        }
+    }
+
+    /** Wakes a thread blocked on this socket (it finds end of stream or an error) without closing it. */
+    void shutdownBoth(boolean reset) {
+        EpollScratch s = EpollScratch.of(null);
+        if (reset) {
+            Linux.setLinger(s.errno, fd, true, 0, s.small);
+        }
+        Linux.shutdown(s.errno, fd, Linux.SHUT_RDWR);
+    }
+
+    @Override
+    boolean setInterest(int ops) {
+        int events = (ops & READ) != 0 ? Linux.EPOLLIN | Linux.EPOLLRDHUP : 0;
+        if ((ops & WRITE) != 0) {
+            events |= Linux.EPOLLOUT;
+        }
+        synchronized (this) {
+            if (events == registered || closed) {
+                return false;
+            }
+            registered = events;
+        }
+        EpollScratch s = EpollScratch.of(currentContext());
+        Linux.epollCtl(s.errno, loop.epfd, Linux.EPOLL_CTL_MOD, fd, events | mode, s.event);
+        return true;
+    }
+
+    /** A one-shot registration fired: the kernel disarmed it. Loop thread. */
+    synchronized void disarmed() {
+        registered = 0;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return name(true);
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return name(false);
+    }
+
+    private SocketAddress name(boolean peer) {
+        EpollScratch s = EpollScratch.of(currentContext());
+        synchronized (s) {
+            if (Linux.socketName(s.errno, fd, peer, s.sockaddr, s.sockaddrLength) < 0) {
+                return null;
+            }
+            return SockAddr.decode(s.sockaddr);
+        }
+    }
+
+    @Override
+    int available() {
+        EpollScratch s = EpollScratch.of(null);
+        int n = Linux.available(s.errno, fd, s.small);
+        return Math.max(0, n);
+    }
+}

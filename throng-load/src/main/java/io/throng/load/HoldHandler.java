@@ -1,0 +1,75 @@
+package io.throng.load;
+
+import io.throng.core.CloseReason;
+import io.throng.core.Connection;
+import io.throng.core.Handler;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Held connections: each pings every interval (first ping at a random point of the first interval,
+ * so a million connections do not ping in step). A ping not answered by the next one counts as a
+ * failure. The timer is the connection's own (on the client loop's wheel): no timer object each.
+ */
+final class HoldHandler implements Handler {
+    private final LoadStats stats;
+    private final long intervalNanos;
+
+    static final class State {
+        long sentAt;
+        boolean outstanding;
+    }
+
+    HoldHandler(LoadStats stats, double intervalSeconds) {
+        this.stats = stats;
+        this.intervalNanos = (long) (intervalSeconds * 1e9);
+    }
+
+    @Override
+    public void onOpen(Connection c) {
+        c.attach(new State());
+        stats.established.increment();
+        stats.open.increment();
+        c.setTimer(Duration.ofNanos(ThreadLocalRandom.current().nextLong(1, intervalNanos + 1)));
+    }
+
+    @Override
+    public void onTimer(Connection c) {
+        if (stats.phase == LoadStats.Phase.STOPPING) {
+            return;
+        }
+        State st = c.attachment();
+        if (st.outstanding) {
+            stats.pingFailures.increment();
+        }
+        st.sentAt = System.nanoTime();
+        st.outstanding = true;
+        c.write(Wire.message(st.sentAt));
+        c.setTimer(Duration.ofNanos(intervalNanos));
+    }
+
+    @Override
+    public void onData(Connection c, ByteBuffer in) {
+        State st = c.attachment();
+        long now = System.nanoTime();
+        while (in.remaining() >= Wire.MESSAGE) {
+            long echoed = in.getLong();
+            if (!st.outstanding || echoed != st.sentAt) {
+                stats.mismatches.increment();
+                continue;
+            }
+            st.outstanding = false;
+            stats.responses.increment();
+            stats.latency.recordValue(Math.max(0, now - echoed));
+        }
+    }
+
+    @Override
+    public void onClose(Connection c, CloseReason reason) {
+        stats.open.decrement();
+        if (stats.phase != LoadStats.Phase.STOPPING) {
+            stats.disconnects.increment();
+        }
+    }
+}

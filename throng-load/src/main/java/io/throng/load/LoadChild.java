@@ -1,0 +1,38 @@
+package io.throng.load;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One process of a multi-process run. Protocol on stdout, one JSON object a line:
+ * {@code {"progress": ...}} every second, {@code {"ready": true}} once its connections are open,
+ * then (after the parent writes {@code go} on stdin) {@code {"result": ...}}. If stdin closes before
+ * {@code go}, it stops without measuring.
+ */
+public final class LoadChild {
+    private LoadChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        LoadOptions options = Json.read(args[0], LoadOptions.class);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (LoadRun run = new LoadRun(options, p -> emit(out, "progress", p))) {
+            run.connect();
+            emit(out, "ready", Boolean.TRUE);
+            String line = in.readLine();
+            if (!"go".equals(line)) {
+                return;
+            }
+            LoadResult result = run.measure();
+            emit(out, "result", result);
+        }
+        System.exit(0);
+    }
+
+    private static synchronized void emit(PrintStream out, String key, Object value) {
+        out.println("{\"" + key + "\":" + Json.write(value) + "}");
+    }
+}

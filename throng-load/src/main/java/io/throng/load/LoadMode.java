@@ -1,0 +1,35 @@
+package io.throng.load;
+
+/** What the load generator does with its connections. */
+public enum LoadMode {
+    /** Each connection sends an 8-byte timestamp and waits for its echo (or keeps D in flight). */
+    PINGPONG("pingpong"),
+    /** Short connections: connect, one 8-byte exchange, close; measures connections per second. */
+    CONNRATE("connrate"),
+    /** Open N connections at a rate, keep them open, each pinging every T seconds. */
+    HOLD("hold");
+
+    private final String id;
+
+    LoadMode(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public static LoadMode parse(String s) {
+        for (LoadMode m : values()) {
+            if (m.id.equalsIgnoreCase(s) || m.name().equalsIgnoreCase(s)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown load mode '" + s + "'; expected pingpong, connrate or hold");
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

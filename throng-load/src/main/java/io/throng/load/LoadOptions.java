@@ -1,0 +1,129 @@
+package io.throng.load;
+
+import java.util.Objects;
+
+/**
+ * One load run, as data: the CLI, the benchmark and the child processes of a multi-process run all
+ * build (or read, as JSON) this record.
+ *
+ * @param mode            what the connections do
+ * @param host            the server's address
+ * @param port            the server's port
+ * @param conns           connections (pingpong, hold)
+ * @param pipeline        pings in flight per connection (pingpong; 1 = the seed's closed loop)
+ * @param concurrency     connections in progress at once (connrate)
+ * @param linger0         connrate: close with SO_LINGER 0 (RST, no TIME_WAIT)
+ * @param rate            new connections per second while opening them; 0 for as fast as possible
+ * @param pingInterval    seconds between a hold connection's pings
+ * @param warmupSeconds   load before the measured window (pingpong, connrate)
+ * @param durationSeconds the measured window (pingpong, connrate) or the hold time (hold)
+ * @param srcIps          source addresses 127.0.0.2 .. 127.0.0.(1+K), so N can pass one address's ports
+ * @param procs           client processes; each holds conns/procs connections
+ * @param loops           event loops per process (0: one per core)
+ * @param connectTimeoutSeconds a connection not established within this counts as a failure
+ */
+public record LoadOptions(LoadMode mode, String host, int port, int conns, int pipeline, int concurrency,
+                          boolean linger0, double rate, double pingInterval, double warmupSeconds,
+                          double durationSeconds, int srcIps, int procs, int loops, double connectTimeoutSeconds) {
+
+    public LoadOptions {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(host, "host");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be within 1..65535, got " + port);
+        }
+        if (conns < 1) {
+            throw new IllegalArgumentException("conns must be >= 1, got " + conns);
+        }
+        if (pipeline < 1 || pipeline > 4096) {
+            throw new IllegalArgumentException("pipeline must be within 1..4096, got " + pipeline);
+        }
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
+        }
+        if (rate < 0 || pingInterval <= 0 || warmupSeconds < 0 || durationSeconds <= 0 || connectTimeoutSeconds <= 0) {
+            throw new IllegalArgumentException("rate, warm-up >= 0; ping interval, duration, connect timeout > 0");
+        }
+        if (srcIps < 1 || srcIps > 250) {
+            throw new IllegalArgumentException("src-ips must be within 1..250, got " + srcIps);
+        }
+        if (procs < 1 || procs > 256) {
+            throw new IllegalArgumentException("procs must be within 1..256, got " + procs);
+        }
+        if (loops < 0) {
+            throw new IllegalArgumentException("loops must be >= 0 (0: one per core), got " + loops);
+        }
+    }
+
+    public static LoadOptions defaults(LoadMode mode) {
+        return new LoadOptions(mode, "127.0.0.1", 8972, 100, 1, 64, false, 0, 1.0, 2, 10, 4, 1, 0, 10);
+    }
+
+    public LoadOptions withTarget(String h, int p) {
+        return new LoadOptions(mode, h, p, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withConns(int n) {
+        return new LoadOptions(mode, host, port, n, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withPipeline(int d) {
+        return new LoadOptions(mode, host, port, conns, d, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withConcurrency(int c) {
+        return new LoadOptions(mode, host, port, conns, pipeline, c, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withLinger0(boolean v) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, v, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withRate(double r) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, r, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withPingInterval(double s) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, s, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withTiming(double warmup, double duration) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmup,
+                duration, srcIps, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withSrcIps(int k) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, k, procs, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withProcs(int p) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, p, loops, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withLoops(int l) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, l, connectTimeoutSeconds);
+    }
+
+    public LoadOptions withConnectTimeout(double s) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, s);
+    }
+
+    /** This process's share when the run is split over {@link #procs} processes. */
+    LoadOptions shareOf(int index) {
+        int share = conns / procs + (index < conns % procs ? 1 : 0);
+        int concurrencyShare = Math.max(1, concurrency / procs + (index < concurrency % procs ? 1 : 0));
+        return new LoadOptions(mode, host, port, Math.max(1, share), pipeline, concurrencyShare, linger0,
+                rate / procs, pingInterval, warmupSeconds, durationSeconds, srcIps, 1, loops, connectTimeoutSeconds);
+    }
+}

@@ -1,0 +1,70 @@
+package io.throng.load;
+
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one run measured (one process, or the aggregate of several), in a shape that serialises to
+ * JSON as it stands.
+ *
+ * @param options            the run
+ * @param processes          client processes that took part
+ * @param connectAttempts    connections attempted
+ * @param established        connections established
+ * @param openAtEnd          connections still open when the run ended ("alive", for hold)
+ * @param disconnects        connections lost during the run, not closed by us
+ * @param connectFailures    failed connects by cause
+ * @param connectSeconds     time to establish every connection (pingpong, hold)
+ * @param windowSeconds      length of the measured window (hold: the hold time)
+ * @param responses          echoes received within the window (hold: every ping answered)
+ * @param requestsPerSecond  responses / windowSeconds (connrate: connections per second)
+ * @param mismatches         echoes that differed from what was sent
+ * @param pingFailures       hold: pings not answered within one interval
+ * @param latency            round-trip percentiles in microseconds, over the window
+ * @param histogram          the window's HdrHistogram, compressed and base64-encoded, for merging
+ */
+public record LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
+                         long disconnects, Map<String, Long> connectFailures, double connectSeconds,
+                         double windowSeconds, long responses, double requestsPerSecond, long mismatches,
+                         long pingFailures, Latency latency, String histogram) {
+
+    /** Round-trip percentiles, in microseconds. */
+    public record Latency(long count, double mean, double p50, double p90, double p99, double p999, double p9999,
+                          double max) {
+        static Latency of(Histogram h) {
+            if (h.getTotalCount() == 0) {
+                return new Latency(0, 0, 0, 0, 0, 0, 0, 0);
+            }
+            return new Latency(h.getTotalCount(), h.getMean() / 1e3, us(h, 50), us(h, 90), us(h, 99), us(h, 99.9),
+                    us(h, 99.99), h.getMaxValue() / 1e3);
+        }
+
+        private static double us(Histogram h, double percentile) {
+            return h.getValueAtPercentile(percentile) / 1e3;
+        }
+    }
+
+    public long connectFailureCount() {
+        long n = 0;
+        for (long v : connectFailures.values()) {
+            n += v;
+        }
+        return n;
+    }
+
+    static String encode(Histogram h) {
+        ByteBuffer b = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int n = h.encodeIntoCompressedByteBuffer(b);
+        return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(b.array(), n));
+    }
+
+    public Histogram decodeHistogram() {
+        try {
+            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(histogram)), 0);
+        } catch (java.util.zip.DataFormatException e) {
+            throw new IllegalStateException("corrupt histogram in a load result", e);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.throng.load;
+
+import io.throng.core.Client;
+import io.throng.core.Connection;
+import io.throng.core.Handler;
+import io.throng.core.config.ClientConfig;
+import io.throng.core.config.Limits;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One load process: opens its connections ({@link #connect()}), then runs the warm-up and the
+ * measured window, or the hold ({@link #measure()}). Split in two so that several processes can be
+ * started together between the two (see {@link MultiProcessLoad}).
+ *
+ * <p>The driver thread paces connects, switches phases and samples progress; the connections' work
+ * happens on the client's loops.
+ */
+public final class LoadRun implements AutoCloseable {
+    /** Connects in flight at once, so a fast ramp does not overflow the server's SYN backlog. */
+    private static final int MAX_PENDING_CONNECTS = 2048;
+
+    private final LoadOptions options;
+    private final LoadStats stats = new LoadStats();
+    private final Client client;
+    private final Queue<Connection> opened = new ConcurrentLinkedQueue<>();
+    private final Consumer<Progress> progress;
+    private final InetSocketAddress target;
+    private final InetSocketAddress[] sources;
+    private final AtomicInteger nextSource = new AtomicInteger();
+    private final Histogram window = new Histogram(100_000_000_000L, 3);
+    private final ScheduledExecutorService retries;
+    private final long started = System.nanoTime();
+    private Histogram recycled;
+    private double connectSeconds;
+    private long lastTick = System.nanoTime();
+    private long lastResponses;
+
+    public LoadRun(LoadOptions options, Consumer<Progress> progress) throws IOException {
+        this.options = options;
+        this.progress = progress;
+        this.target = new InetSocketAddress(options.host(), options.port());
+        this.sources = sourceAddresses(target.getAddress(), options.srcIps());
+        Handler handler = switch (options.mode()) {
+            case PINGPONG -> new PingPongHandler(stats, options.pipeline(), opened);
+            case HOLD -> new HoldHandler(stats, options.pingInterval());
+            case CONNRATE -> new ConnRateHandler(stats, options.linger0(), this::nextExchange);
+        };
+        int loops = options.loops() > 0 ? options.loops() : Math.max(1, Runtime.getRuntime().availableProcessors());
+        ClientConfig config = ClientConfig.defaults().withLoops(loops)
+                .withLimits(Limits.DEFAULT.withLingerTimeout(Duration.ofSeconds(1)))
+                .withConnectTimeout(Duration.ofMillis((long) (options.connectTimeoutSeconds() * 1000)));
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+                .name("throng-load-retry").unstarted(r));
+        this.client = Client.start(config, handler);
+        if (options.mode() == LoadMode.HOLD) {
+            stats.phase = LoadStats.Phase.MEASURE; // held connections ping from the moment they open
+        }
+    }
+
+    /** 127.0.0.2 .. 127.0.0.(1+K) when the target is on loopback; otherwise the kernel chooses. */
+    private static InetSocketAddress[] sourceAddresses(InetAddress target, int k) throws IOException {
+        if (!target.isLoopbackAddress() || k <= 1) {
+            return new InetSocketAddress[] {null};
+        }
+        InetSocketAddress[] s = new InetSocketAddress[k];
+        for (int i = 0; i < k; i++) {
+            s[i] = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (2 + i)}), 0);
+        }
+        return s;
+    }
+
+    private InetSocketAddress nextSource() {
+        return sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)];
+    }
+
+    /** Opens the connections (pingpong, hold), paced by the rate; returns when each is up or failed. */
+    public void connect() throws InterruptedException {
+        if (options.mode() == LoadMode.CONNRATE) {
+            return;
+        }
+        int n = options.conns();
+        PortRange.ensure((n + sources.length - 1) / sources.length, sources.length);
+        Semaphore pending = new Semaphore(MAX_PENDING_CONNECTS);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            if (options.rate() > 0) {
+                long due = t0 + (long) (i * 1e9 / options.rate());
+                for (long wait; (wait = due - System.nanoTime()) > 0; ) {
+                    LockSupport.parkNanos(Math.min(wait, 100_000_000L));
+                    maybeTick();
+                }
+            }
+            while (!pending.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                maybeTick();
+            }
+            stats.connectAttempts.increment();
+            client.connect(target, nextSource()).whenComplete((c, e) -> {
+                pending.release();
+                if (e != null) {
+                    stats.connectFailed(e);
+                }
+            });
+            maybeTick();
+        }
+        long deadline = System.nanoTime() + (long) ((options.connectTimeoutSeconds() + 5) * 1e9);
+        while (stats.established.sum() + stats.failureCount() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            maybeTick();
+        }
+        connectSeconds = (System.nanoTime() - t0) / 1e9;
+        tick();
+    }
+
+    /** Told when the measured window starts and ends (the benchmark reads the server's CPU time then). */
+    public interface WindowListener {
+        void windowStarted();
+
+        void windowEnded();
+    }
+
+    /** The warm-up and the measured window (pingpong, connrate), or the hold; then stops. */
+    public LoadResult measure() throws InterruptedException {
+        return measure(null);
+    }
+
+    /** As {@link #measure()}, telling {@code listener} (if not null) when the window starts and ends. */
+    public LoadResult measure(WindowListener listener) throws InterruptedException {
+        double windowSeconds;
+        switch (options.mode()) {
+            case PINGPONG, CONNRATE -> {
+                stats.phase = LoadStats.Phase.WARMUP;
+                if (options.mode() == LoadMode.PINGPONG) {
+                    for (Connection c : opened) {
+                        c.setTimer(Duration.ofNanos(1)); // the first pings go out from each connection's loop
+                    }
+                } else {
+                    for (int i = 0; i < options.concurrency(); i++) {
+                        nextExchange();
+                    }
+                }
+                runFor(options.warmupSeconds());
+                interval(false);
+                if (listener != null) {
+                    listener.windowStarted();
+                }
+                stats.phase = LoadStats.Phase.MEASURE;
+                long windowStart = System.nanoTime();
+                runFor(options.durationSeconds());
+                interval(true);
+                windowSeconds = (System.nanoTime() - windowStart) / 1e9;
+                if (listener != null) {
+                    listener.windowEnded();
+                }
+            }
+            case HOLD -> {
+                if (listener != null) {
+                    listener.windowStarted();
+                }
+                long holdStart = System.nanoTime();
+                runFor(options.durationSeconds());
+                interval(true);
+                windowSeconds = (System.nanoTime() - holdStart) / 1e9;
+                if (listener != null) {
+                    listener.windowEnded();
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+        long openAtEnd = stats.open.sum();
+        stats.phase = LoadStats.Phase.STOPPING;
+        tick();
+        // The window's count is its histogram's: one source for the rate and the percentiles.
+        long responses = window.getTotalCount();
+        return new LoadResult(options, 1, stats.connectAttempts.sum(), stats.established.sum(), openAtEnd,
+                stats.disconnects.sum(), stats.failures(), connectSeconds, windowSeconds, responses,
+                responses / windowSeconds, stats.mismatches.sum(), stats.pingFailures.sum(),
+                LoadResult.Latency.of(window), LoadResult.encode(window));
+    }
+
+    /** connect() then measure(), for a run in this process alone. */
+    public LoadResult run() throws InterruptedException {
+        connect();
+        return measure();
+    }
+
+    /** Connection-rate mode: start the next short connection (from a loop when the last closed). */
+    private void nextExchange() {
+        if (!stats.running()) {
+            return;
+        }
+        stats.connectAttempts.increment();
+        client.connect(target, nextSource()).whenComplete((c, e) -> {
+            if (e != null) {
+                stats.connectFailed(e);
+                // Out of ports or refused: try again shortly rather than spin.
+                retries.schedule(this::nextExchange, 10, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void runFor(double seconds) throws InterruptedException {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        for (long left; (left = end - System.nanoTime()) > 0; ) {
+            Thread.sleep(Math.max(1, Math.min(left / 1_000_000, 250)));
+            maybeTick();
+        }
+    }
+
+    private void maybeTick() {
+        if (System.nanoTime() - lastTick >= 1_000_000_000L) {
+            tick();
+        }
+    }
+
+    /** Samples progress; the interval's latencies go into the window while measuring. */
+    private void tick() {
+        long now = System.nanoTime();
+        double dt = Math.max(1e-9, (now - lastTick) / 1e9);
+        long responses = stats.responses.sum();
+        Histogram iv = interval(stats.phase == LoadStats.Phase.MEASURE);
+        double p99 = iv.getTotalCount() == 0 ? 0 : iv.getValueAtPercentile(99) / 1e3;
+        progress.accept(new Progress(stats.phase.name().toLowerCase(java.util.Locale.ROOT), (now - started) / 1e9,
+                stats.established.sum(), stats.open.sum(), stats.failureCount(), (responses - lastResponses) / dt, p99,
+                stats.mismatches.sum(), stats.pingFailures.sum()));
+        lastTick = now;
+        lastResponses = responses;
+    }
+
+    private Histogram interval(boolean intoWindow) {
+        Histogram iv = stats.latency.getIntervalHistogram(recycled);
+        if (intoWindow) {
+            window.add(iv);
+        }
+        recycled = iv;
+        return iv;
+    }
+
+    @Override
+    public void close() {
+        stats.phase = LoadStats.Phase.STOPPING;
+        retries.shutdownNow();
+        client.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,189 @@
+package io.throng.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A run split over several client processes, because one process holds at most ~19,900 sockets
+ * here. Each child ({@link LoadChild}, same classpath) opens its share of the connections; when all
+ * are ready the parent says "go" to all at once, so their windows line up; the parent merges the
+ * children's counters and HdrHistograms into one result and their progress into one line.
+ */
+public final class MultiProcessLoad {
+    /** JVM options for a child: small, since it only holds sockets and a few objects each. */
+    public static final List<String> CHILD_JVM = List.of("-XX:+UseCompactObjectHeaders", "-XX:+UseSerialGC",
+            "-Xmx1g", "--enable-native-access=ALL-UNNAMED");
+
+    private MultiProcessLoad() {
+    }
+
+    public static LoadResult run(LoadOptions options, Consumer<Progress> progress) throws IOException, InterruptedException {
+        int n = options.procs();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String classpath = System.getProperty("java.class.path");
+        List<Process> children = new ArrayList<>();
+        AtomicReferenceArray<Progress> latest = new AtomicReferenceArray<>(n);
+        AtomicReferenceArray<LoadResult> results = new AtomicReferenceArray<>(n);
+        CountDownLatch ready = new CountDownLatch(n);
+        CountDownLatch done = new CountDownLatch(n);
+        try {
+            for (int i = 0; i < n; i++) {
+                List<String> cmd = new ArrayList<>();
+                cmd.add(java);
+                cmd.addAll(CHILD_JVM);
+                cmd.add("-cp");
+                cmd.add(classpath);
+                cmd.add(LoadChild.class.getName());
+                cmd.add(Json.write(options.shareOf(i)));
+                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                children.add(p);
+                int index = i;
+                Thread.ofPlatform().daemon(true).name("throng-load-child-" + i)
+                        .start(() -> follow(p, index, latest, results, ready, done));
+            }
+            long connectDeadline = System.nanoTime() + (long) ((options.connectTimeoutSeconds() + 60
+                    + (options.rate() > 0 ? options.conns() / options.rate() : 0)) * 1e9);
+            while (!ready.await(1, TimeUnit.SECONDS)) {
+                emit(progress, latest);
+                if (System.nanoTime() > connectDeadline) {
+                    throw new IOException("load processes not ready in time");
+                }
+            }
+            for (Process p : children) {
+                OutputStream in = p.getOutputStream();
+                in.write("go\n".getBytes(StandardCharsets.US_ASCII));
+                in.flush();
+            }
+            long runDeadline = System.nanoTime() + (long) ((options.warmupSeconds() + options.durationSeconds() + 60) * 1e9);
+            while (!done.await(1, TimeUnit.SECONDS)) {
+                emit(progress, latest);
+                if (System.nanoTime() > runDeadline) {
+                    throw new IOException("load processes did not finish in time");
+                }
+            }
+            emit(progress, latest);
+            List<LoadResult> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                LoadResult r = results.get(i);
+                if (r == null) {
+                    throw new IOException("load process " + i + " ended without a result (exit "
+                            + children.get(i).waitFor() + ")");
+                }
+                all.add(r);
+            }
+            return merge(options, all);
+        } finally {
+            for (Process p : children) {
+                p.getOutputStream().close();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static void follow(Process p, int index, AtomicReferenceArray<Progress> latest,
+                               AtomicReferenceArray<LoadResult> results, CountDownLatch ready, CountDownLatch done) {
+        boolean wasReady = false;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (!line.startsWith("{")) {
+                    continue;
+                }
+                JsonNode node = Json.mapper().readTree(line);
+                if (node.has("progress")) {
+                    latest.set(index, Json.mapper().treeToValue(node.get("progress"), Progress.class));
+                } else if (node.has("ready")) {
+                    wasReady = true;
+                    ready.countDown();
+                } else if (node.has("result")) {
+                    results.set(index, Json.mapper().treeToValue(node.get("result"), LoadResult.class));
+                }
+            }
+        } catch (IOException e) {
+            // the child is gone; the parent reports the missing result
+        } finally {
+            if (!wasReady) {
+                ready.countDown();
+            }
+            done.countDown();
+        }
+    }
+
+    private static void emit(Consumer<Progress> sink, AtomicReferenceArray<Progress> latest) {
+        List<Progress> all = new ArrayList<>();
+        for (int i = 0; i < latest.length(); i++) {
+            if (latest.get(i) != null) {
+                all.add(latest.get(i));
+            }
+        }
+        if (all.isEmpty()) {
+            return;
+        }
+        String phase = all.getFirst().phase();
+        double seconds = 0;
+        double p99 = 0;
+        long established = 0;
+        long open = 0;
+        long failures = 0;
+        long mismatches = 0;
+        long pingFailures = 0;
+        double perSecond = 0;
+        for (Progress p : all) {
+            seconds = Math.max(seconds, p.seconds());
+            p99 = Math.max(p99, p.p99Micros());
+            established += p.established();
+            open += p.open();
+            failures += p.failures();
+            mismatches += p.mismatches();
+            pingFailures += p.pingFailures();
+            perSecond += p.perSecond();
+        }
+        sink.accept(new Progress(phase, seconds, established, open, failures, perSecond, p99, mismatches, pingFailures));
+    }
+
+    /** One result from the children's: counts summed, rates summed, histograms merged. */
+    static LoadResult merge(LoadOptions options, List<LoadResult> parts) {
+        Histogram h = new Histogram(100_000_000_000L, 3);
+        Map<String, Long> failures = new TreeMap<>();
+        long attempts = 0;
+        long established = 0;
+        long open = 0;
+        long disconnects = 0;
+        long responses = 0;
+        long mismatches = 0;
+        long pingFailures = 0;
+        double connectSeconds = 0;
+        double window = 0;
+        double rate = 0;
+        for (LoadResult r : parts) {
+            h.add(r.decodeHistogram());
+            r.connectFailures().forEach((k, v) -> failures.merge(k, v, Long::sum));
+            attempts += r.connectAttempts();
+            established += r.established();
+            open += r.openAtEnd();
+            disconnects += r.disconnects();
+            responses += r.responses();
+            mismatches += r.mismatches();
+            pingFailures += r.pingFailures();
+            connectSeconds = Math.max(connectSeconds, r.connectSeconds());
+            window += r.windowSeconds() / parts.size();
+            rate += r.requestsPerSecond();
+        }
+        return new LoadResult(options, parts.size(), attempts, established, open, disconnects, failures, connectSeconds,
+                window, responses, rate, mismatches, pingFailures, LoadResult.Latency.of(h), LoadResult.encode(h));
+    }
+}

@@ -1,0 +1,164 @@
+package io.throng.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.core.Server;
+import io.throng.core.config.Model;
+import io.throng.core.config.ServerConfig;
+import io.throng.core.handler.TimestampEchoHandler;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The load generator against real servers: throng's, an independent JDK one, a corrupting one, none. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LoadTest {
+    private final List<Progress> progress = new ArrayList<>();
+
+    private static LoadOptions tiny(LoadMode mode, int port) {
+        return LoadOptions.defaults(mode).withTarget("127.0.0.1", port).withTiming(0.3, 1.0).withLoops(1);
+    }
+
+    private static void assertSaneLatency(LoadResult r) {
+        LoadResult.Latency l = r.latency();
+        assertThat(l.count()).isEqualTo(r.responses());
+        assertThat(l.p50()).isPositive();
+        assertThat(l.p50()).isLessThanOrEqualTo(l.p90());
+        assertThat(l.p90()).isLessThanOrEqualTo(l.p99());
+        assertThat(l.p99()).isLessThanOrEqualTo(l.p999());
+        assertThat(l.p999()).isLessThanOrEqualTo(l.p9999());
+        assertThat(l.p9999()).isLessThanOrEqualTo(l.max());
+        assertThat(l.max()).as("a loopback echo takes less than 10 s").isLessThan(10_000_000);
+        assertThat(r.decodeHistogram().getTotalCount()).isEqualTo(r.responses());
+    }
+
+    @Test
+    void pingpongAgainstAThrongServerCountsAddUp() throws Exception {
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.SINGLE_REACTOR), echo)) {
+            LoadResult r = Load.run(tiny(LoadMode.PINGPONG, server.port()).withConns(20).withPipeline(3), progress::add);
+            assertThat(r.connectAttempts()).isEqualTo(20);
+            assertThat(r.established()).isEqualTo(20);
+            assertThat(r.openAtEnd()).isEqualTo(20);
+            assertThat(r.connectFailures()).isEmpty();
+            assertThat(r.disconnects()).isZero();
+            assertThat(r.mismatches()).isZero();
+            assertThat(r.responses()).isPositive();
+            assertThat(r.requestsPerSecond()).isCloseTo(r.responses() / r.windowSeconds(), org.assertj.core.data.Offset.offset(1.0));
+            assertThat(echo.messages()).as("the server echoed at least what was counted").isGreaterThanOrEqualTo(r.responses());
+            assertSaneLatency(r);
+            assertThat(progress).extracting(Progress::phase).contains("connecting", "stopping");
+            assertThat(Json.read(Json.write(r), LoadResult.class)).isEqualTo(r);
+        }
+    }
+
+    @Test
+    void pingpongAgainstAnIndependentJdkEchoServer() throws Exception {
+        try (EchoServers server = new EchoServers(0)) {
+            LoadResult r = Load.run(tiny(LoadMode.PINGPONG, server.port()).withConns(10), progress::add);
+            assertThat(r.established()).isEqualTo(10);
+            assertThat(r.mismatches()).isZero();
+            assertThat(r.responses()).isPositive();
+            assertSaneLatency(r);
+        }
+    }
+
+    @Test
+    void aCorruptingEchoServerIsCaught() throws Exception {
+        try (EchoServers server = new EchoServers(10)) {
+            LoadResult r = Load.run(tiny(LoadMode.PINGPONG, server.port()).withConns(5), progress::add);
+            assertThat(r.mismatches()).isPositive();
+            // about one in ten; only the good ones are counted as responses
+            assertThat((double) r.mismatches()).isBetween(0.05 * (r.responses() + r.mismatches()),
+                    0.15 * (r.responses() + r.mismatches()));
+        }
+    }
+
+    @Test
+    void anAbsentServerGivesConnectFailuresNotACrash() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort(); // free now, nobody listening once closed
+        }
+        LoadResult r = Load.run(tiny(LoadMode.PINGPONG, port).withConns(8), progress::add);
+        assertThat(r.established()).isZero();
+        assertThat(r.connectFailures()).isEqualTo(Map.of("connection refused", 8L));
+        assertThat(r.responses()).isZero();
+    }
+
+    @Test
+    void connrateCountsShortConnections() throws Exception {
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.MULTI_REACTOR), echo)) {
+            for (boolean linger0 : new boolean[] {false, true}) {
+                LoadResult r = Load.run(tiny(LoadMode.CONNRATE, server.port()).withConcurrency(8).withLinger0(linger0),
+                        progress::add);
+                assertThat(r.responses()).isPositive();
+                assertThat(r.mismatches()).isZero();
+                assertThat(r.established()).isLessThanOrEqualTo(r.connectAttempts());
+                assertThat(r.established()).isGreaterThanOrEqualTo(r.responses());
+                assertSaneLatency(r);
+            }
+        }
+    }
+
+    @Test
+    void holdKeepsConnectionsAliveAndEveryPingAnswered() throws Exception {
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.WORKER_POOL), echo)) {
+            LoadResult r = Load.run(tiny(LoadMode.HOLD, server.port()).withConns(50).withRate(500).withPingInterval(0.3)
+                    .withTiming(0, 1.5), progress::add);
+            assertThat(r.established()).isEqualTo(50);
+            assertThat(r.openAtEnd()).isEqualTo(50);
+            assertThat(r.pingFailures()).isZero();
+            assertThat(r.mismatches()).isZero();
+            assertThat(r.responses()).as("about 50 x 1.6 s / 0.3 s pings").isGreaterThan(50 * 3);
+            assertSaneLatency(r);
+        }
+    }
+
+    @Test
+    void severalProcessesAggregateIntoOneResult() throws Exception {
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.MULTI_REACTOR), echo)) {
+            LoadResult r = Load.run(tiny(LoadMode.PINGPONG, server.port()).withConns(11).withProcs(2), progress::add);
+            assertThat(r.processes()).isEqualTo(2);
+            assertThat(r.connectAttempts()).isEqualTo(11);
+            assertThat(r.established()).isEqualTo(11);
+            assertThat(r.mismatches()).isZero();
+            assertThat(echo.messages()).isGreaterThanOrEqualTo(r.responses());
+            assertSaneLatency(r);
+        }
+    }
+
+    @Test
+    void mergingAddsCountsAndHistograms() {
+        org.HdrHistogram.Histogram a = new org.HdrHistogram.Histogram(100_000_000_000L, 3);
+        org.HdrHistogram.Histogram b = new org.HdrHistogram.Histogram(100_000_000_000L, 3);
+        for (int i = 1; i <= 100; i++) {
+            a.recordValue(i * 1000L);
+            b.recordValue(i * 1_000_000L);
+        }
+        LoadOptions o = LoadOptions.defaults(LoadMode.PINGPONG);
+        LoadResult ra = new LoadResult(o, 1, 5, 5, 5, 0, Map.of("connection refused", 1L), 0.5, 2.0, 100, 50, 1, 0,
+                LoadResult.Latency.of(a), LoadResult.encode(a));
+        LoadResult rb = new LoadResult(o, 1, 6, 4, 3, 1, Map.of("connection refused", 2L, "connect timeout", 1L), 0.7,
+                2.0, 100, 50, 0, 0, LoadResult.Latency.of(b), LoadResult.encode(b));
+        LoadResult m = MultiProcessLoad.merge(o.withProcs(2), List.of(ra, rb));
+        assertThat(m.processes()).isEqualTo(2);
+        assertThat(m.connectAttempts()).isEqualTo(11);
+        assertThat(m.established()).isEqualTo(9);
+        assertThat(m.openAtEnd()).isEqualTo(8);
+        assertThat(m.connectFailures()).isEqualTo(Map.of("connection refused", 3L, "connect timeout", 1L));
+        assertThat(m.responses()).isEqualTo(200);
+        assertThat(m.requestsPerSecond()).isEqualTo(100);
+        assertThat(m.connectSeconds()).isEqualTo(0.7);
+        assertThat(m.latency().count()).isEqualTo(200);
+        assertThat(m.latency().p50()).isCloseTo(100, org.assertj.core.data.Offset.offset(1.0)); // 100 us: the 100th of 200
+        assertThat(m.latency().max()).isCloseTo(100_000, org.assertj.core.data.Offset.offset(100.0));
+    }
+}
