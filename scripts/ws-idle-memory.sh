@@ -3,6 +3,7 @@
 #
 #   scripts/ws-idle-memory.sh [model ...]      (default: single-reactor multi-reactor worker-pool; CONNS=10000)
 #   MODE=push scripts/ws-idle-memory.sh ...    (the push service, each connection subscribed to one channel)
+#   TRANSPORT=nio scripts/ws-idle-memory.sh ... (default: the server's default, auto = epoll on Linux)
 #
 # As scripts/idle-memory.sh does for raw TCP: start the server (`throng serve --handler ws-echo`, or
 # `throng push`) with a fixed, pre-touched heap; warm it up with one round of CONNS handshakes that
@@ -19,6 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 conns=${CONNS:-10000}
 heap=${HEAP:-1g}
 mode=${MODE:-echo}
+transport=${TRANSPORT:-auto}
 jvm_opts="-Xms$heap -Xmx$heap -XX:+AlwaysPreTouch"
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(single-reactor multi-reactor worker-pool)
@@ -31,18 +33,18 @@ heap_kb() {
   "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info | sed -n 's/.*used \([0-9]*\)K.*/\1/p' | head -n 1
 }
 
-printf '%-16s %-5s %8s %10s %10s %10s %10s\n' model mode conns "rss/conn" "heap/conn" "total/conn" "threads"
+printf '%-16s %-5s %-9s %8s %10s %10s %10s %10s\n' model mode transport conns "rss/conn" "heap/conn" "total/conn" "threads"
 for model in "${models[@]}"; do
   port=$((20000 + RANDOM % 20000))
   log=$(mktemp)
   if [ "$mode" = push ]; then
     path=/sub/idle
-    THRONG_JAVA_OPTS="$jvm_opts" "$root/throng" push --model "$model" --port "$port" --status-interval 0 \
+    THRONG_JAVA_OPTS="$jvm_opts" "$root/throng" push --model "$model" --transport "$transport" --port "$port" --status-interval 0 \
       --max-handshakes 20000 >"$log" 2>&1 &
     marker="throng push on"
   else
     path=/
-    THRONG_JAVA_OPTS="$jvm_opts" "$root/throng" serve --handler ws-echo --model "$model" --port "$port" \
+    THRONG_JAVA_OPTS="$jvm_opts" "$root/throng" serve --handler ws-echo --model "$model" --transport "$transport" --port "$port" \
       --status-interval 0 >"$log" 2>&1 &
     marker="throng serving"
   fi
@@ -69,8 +71,8 @@ for model in "${models[@]}"; do
   rm -f "$fifo"
   kill -TERM "$server"; wait "$server" || true
 
-  awk -v m="$model" -v mode="$mode" -v n="$conns" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" -v t0="$threads0" -v t1="$threads1" 'BEGIN {
+  awk -v m="$model" -v mode="$mode" -v tr="$transport" -v n="$conns" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" -v t0="$threads0" -v t1="$threads1" 'BEGIN {
     rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n;
-    printf "%-16s %-5s %8d %9.0fB %9.0fB %9.0fB %5d->%d\n", m, mode, n, rss, hp, rss + hp, t0, t1 }'
+    printf "%-16s %-5s %-9s %8d %9.0fB %9.0fB %9.0fB %5d->%d\n", m, mode, tr, n, rss, hp, rss + hp, t0, t1 }'
   rm -f "$log" "$log.hold"
 done

@@ -4,6 +4,7 @@ import io.throng.core.config.AcceptMode;
 import io.throng.core.config.Limits;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
+import io.throng.core.config.TransportKind;
 import io.throng.core.config.WorkerPoolConfig;
 import io.throng.websocket.DeflateConfig;
 import io.throng.websocket.SlowSubscriberPolicy;
@@ -31,6 +32,9 @@ public final class PushCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "<model>", description = "virtual-threads, platform-threads, single-reactor, multi-reactor, worker-pool (default: multi-reactor)")
     String model = DEFAULTS.model().id();
+
+    @Option(names = "--transport", paramLabel = "<transport>", description = "auto (epoll on Linux, else nio), epoll or nio (default: ${DEFAULT-VALUE})")
+    String transport = DEFAULTS.transport().id();
 
     @Option(names = "--host", description = "address to bind (default: ${DEFAULT-VALUE})")
     String host = DEFAULTS.host();
@@ -85,7 +89,7 @@ public final class PushCommand implements Callable<Integer> {
 
     ServerConfig serverConfig() {
         Model m = Model.parse(model);
-        return DEFAULTS.withHost(host).withPort(port).withModel(m).withLoops(loops).withAcceptMode(AcceptMode.parse(accept))
+        return DEFAULTS.withHost(host).withPort(port).withModel(m).withTransport(TransportKind.parse(transport)).withLoops(loops).withAcceptMode(AcceptMode.parse(accept))
                 .withWorkers(new WorkerPoolConfig(workers, workerQueue, virtualWorkers))
                 .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections)
                         .withMaxInboundBytes(Math.max(Limits.DEFAULT.maxInboundBytes(), maxMessage + 1024)))
