@@ -23,12 +23,31 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs a server under the model of your choice and prints a status line every few seconds.",
                 "Stops gracefully on SIGINT or SIGTERM (or after --duration)."})
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
     private static final ServerConfig DEFAULTS = ServerConfig.defaults();
 
-    @Option(names = "--model", paramLabel = "<model>", converter = Converters.ModelConverter.class,
-            description = "virtual-threads, platform-threads, single-reactor, multi-reactor, worker-pool (default: ${DEFAULT-VALUE})")
-    Model model = DEFAULTS.model();
+    @Option(names = "--model", paramLabel = "<model>",
+            description = {"virtual-threads, platform-threads, single-reactor, multi-reactor, worker-pool, leader-follower,",
+                    "or prefork (--procs worker processes, each running --worker-model) (default: ${DEFAULT-VALUE})"})
+    String model = DEFAULTS.model().id();
+
+    @Option(names = "--procs", description = "prefork: worker processes sharing the port (default: ${DEFAULT-VALUE})")
+    int procs = 2;
+
+    @Option(names = "--worker-model", paramLabel = "<model>", description = "prefork: the model each worker runs (default: ${DEFAULT-VALUE})")
+    String workerModel = DEFAULTS.model().id();
+
+    @Option(names = "--worker-jvm", paramLabel = "<options>", description = "prefork: extra JVM options for the workers, e.g. \"-Xmx512m\"")
+    String workerJvm = "";
+
+    @Option(names = "--reuse-port", hidden = true, description = "set SO_REUSEPORT (prefork workers)")
+    boolean reusePort;
+
+    @Option(names = "--status-format", hidden = true, description = "human or json (prefork workers report in json)")
+    String statusFormat = "human";
+
+    @Option(names = "--exit-on-stdin-close", hidden = true, description = "stop when stdin closes (a prefork worker whose supervisor died)")
+    boolean exitOnStdinClose;
 
     @Option(names = "--transport", paramLabel = "<transport>", converter = Converters.TransportConverter.class,
             description = "auto (epoll where it can run, else nio, with a log line), epoll or nio (default: ${DEFAULT-VALUE})")
@@ -84,18 +103,100 @@ final class ServeCommand implements Callable<Integer> {
             description = "stop by itself after this long; 0 to run until a signal (default: 0)")
     Duration duration = Duration.ZERO;
 
+    boolean prefork() {
+        return "prefork".equalsIgnoreCase(model);
+    }
+
+    private static Model parseModel(String text) {
+        try {
+            return Model.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + ", or prefork");
+        }
+    }
+
     ServerConfig config() {
-        return DEFAULTS.withHost(host).withPort(port).withModel(model).withTransport(transport).withLoops(loops)
+        return DEFAULTS.withHost(host).withPort(port).withModel(parseModel(model)).withTransport(transport).withLoops(loops)
                 .withAcceptMode(accept)
                 .withWorkers(new WorkerPoolConfig(workers, workerQueue, virtualWorkers))
                 .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections).withIdleTimeout(idleTimeout)
                         .withMaxQueuedBytes(maxQueuedBytes))
                 .withBuffers(BufferConfig.DEFAULT.withReadBufferSize(readBuffer))
+                .withSocket(DEFAULTS.socket().withReusePort(reusePort))
                 .withShutdownTimeout(shutdownTimeout);
     }
 
     @Override
+    public String host() {
+        return host;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public int procs() {
+        return procs;
+    }
+
+    @Override
+    public String workerModel() {
+        return workerModel;
+    }
+
+    @Override
+    public String workerJvm() {
+        return workerJvm;
+    }
+
+    @Override
+    public String handler() {
+        return handler;
+    }
+
+    @Override
+    public Duration statusInterval() {
+        return statusInterval;
+    }
+
+    @Override
+    public Duration duration() {
+        return duration;
+    }
+
+    @Override
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    /** The options a prefork worker is started with: this command's, for one worker. */
+    @Override
+    public java.util.List<String> workerArguments(int workerPort, String interval) {
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("serve", "--model", workerModel,
+                "--host", host, "--port", Integer.toString(workerPort), "--transport", transport.id(),
+                "--handler", handler, "--loops", Integer.toString(loops), "--accept", accept.id(),
+                "--workers", Integer.toString(workers), "--worker-queue", Integer.toString(workerQueue),
+                "--max-connections", Integer.toString(maxConnections),
+                "--idle-timeout", idleTimeout.toMillis() + "ms", "--max-queued-bytes", Long.toString(maxQueuedBytes),
+                "--read-buffer", Integer.toString(readBuffer), "--shutdown-timeout", shutdownTimeout.toMillis() + "ms",
+                "--reuse-port", "--status-format", "json", "--status-interval", interval, "--exit-on-stdin-close"));
+        if (virtualWorkers) {
+            a.add("--virtual-workers");
+        }
+        return a;
+    }
+
+    @Override
     public Integer call() throws Exception {
+        if (prefork()) {
+            if ("prefork".equalsIgnoreCase(workerModel)) {
+                throw new IllegalArgumentException("--worker-model cannot be prefork");
+            }
+            parseModel(workerModel); // fail here, not in every worker
+            return new io.throng.cli.prefork.Supervisor(this).run();
+        }
         PrintStream out = System.out;
         ServerConfig config = config();
         Handler h = Handlers.create(handler);
@@ -117,6 +218,19 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
 
         StatusLine status = new StatusLine(server, h instanceof TimestampEchoHandler t ? t::messages : null);
+        boolean json = "json".equals(statusFormat);
+        if (exitOnStdinClose) {
+            Thread.ofPlatform().daemon(true).name("throng-stdin-watch").start(() -> {
+                try {
+                    while (System.in.read() >= 0) {
+                        // only the end matters
+                    }
+                } catch (java.io.IOException ignored) {
+                    // the supervisor is gone either way
+                }
+                stopped.countDown(); // leaves the wait below; the hook-less stop follows
+            });
+        }
         long deadline = duration.isZero() ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         long interval = statusInterval.isZero() ? 1000 : statusInterval.toMillis();
         while (stopped.getCount() > 0 && System.nanoTime() < deadline) {
@@ -125,16 +239,25 @@ final class ServeCommand implements Callable<Integer> {
             }
             server.trimBuffers();
             if (!statusInterval.isZero()) {
-                out.println(status.next());
+                out.println(json ? status.json() : status.next());
                 out.flush();
             }
         }
-        if (stopped.getCount() > 0) {
-            // --duration elapsed: stop as a signal would
-            Runtime.getRuntime().removeShutdownHook(hook);
+        if (!stoppedByHook(hook)) {
+            // --duration elapsed, or the supervisor went away: stop as a signal would
             hook.run();
         }
         return 0;
+    }
+
+    /** True if the shutdown hook is running or has run (a signal); otherwise it is removed. */
+    private static boolean stoppedByHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return false;
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        }
     }
 
     /** One status line per interval, with rates since the previous one. */
@@ -174,6 +297,17 @@ final class ServeCommand implements Callable<Integer> {
                     Units.bytes(ProcessMemory.rssBytes()), Units.bytes(ProcessMemory.heapUsedBytes())));
             previous = s;
             return line.toString();
+        }
+
+        /** The raw counters, as one JSON line, for a prefork supervisor to add up. */
+        String json() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("pid", ProcessHandle.current().pid());
+            m.put("stats", server.stats());
+            m.put("messages", messages == null ? 0 : messages.getAsLong());
+            m.put("rss", ProcessMemory.rssBytes());
+            m.put("heap", ProcessMemory.heapUsedBytes());
+            return "{\"status\":" + io.throng.load.Json.write(m) + "}";
         }
     }
 }

@@ -93,8 +93,12 @@ class ServeCommandTest {
     @Test
     void aBadOptionIsAClearErrorNotAStackTrace() {
         Result r = run("serve", "--model", "fork-bomb");
-        assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("unknown model 'fork-bomb'", "virtual-threads, platform-threads");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("throng serve: unknown model 'fork-bomb'", "virtual-threads, platform-threads",
+                "leader-follower, or prefork").doesNotContain("at io.throng");
+        Result t = run("serve", "--transport", "carrier-pigeon");
+        assertThat(t.code()).isEqualTo(2);
+        assertThat(t.err()).contains("unknown transport 'carrier-pigeon'; expected auto, epoll or nio");
         Result h = run("serve", "--handler", "nope", "--port", "0", "--duration", "1s");
         assertThat(h.code()).isEqualTo(1);
         assertThat(h.err()).contains("throng serve: unknown handler 'nope'; expected one of echo, timestamp-echo")

@@ -10,15 +10,31 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Held connections: each pings every interval (first ping at a random point of the first interval,
  * so a million connections do not ping in step). A ping not answered by the next one counts as a
- * failure. The timer is the connection's own (on the client loop's wheel): no timer object each.
+ * failure; if its echo turns up later it is recognised (the last few pings are remembered) and
+ * counted as late, not as a wrong echo. The timer is the connection's own (on the client loop's
+ * wheel): no timer object each.
  */
 final class HoldHandler implements Handler {
     private final LoadStats stats;
     private final long intervalNanos;
 
+    /** Pings remembered per connection, to recognise late echoes. */
+    private static final int REMEMBERED = 4;
+
     static final class State {
         long sentAt;
         boolean outstanding;
+        final long[] earlier = new long[REMEMBERED];
+        int next;
+
+        boolean sentEarlier(long t) {
+            for (long e : earlier) {
+                if (e == t && t != 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     HoldHandler(LoadStats stats, double intervalSeconds) {
@@ -42,6 +58,7 @@ final class HoldHandler implements Handler {
         State st = c.attachment();
         if (st.outstanding) {
             stats.pingFailures.increment();
+            st.earlier[st.next++ % REMEMBERED] = st.sentAt;
         }
         st.sentAt = System.nanoTime();
         st.outstanding = true;
@@ -56,7 +73,11 @@ final class HoldHandler implements Handler {
         while (in.remaining() >= Wire.MESSAGE) {
             long echoed = in.getLong();
             if (!st.outstanding || echoed != st.sentAt) {
-                stats.mismatches.increment();
+                if (st.sentEarlier(echoed)) {
+                    stats.lateEchoes.increment(); // a ping already counted as failed, answered late
+                } else {
+                    stats.mismatches.increment();
+                }
                 continue;
             }
             st.outstanding = false;

@@ -49,6 +49,9 @@ public final class Load {
                 r.responses(), r.mismatches()));
         if (o.mode() == LoadMode.HOLD) {
             s.append(String.format("; pings answered %,d, failed %,d", r.responses(), r.pingFailures()));
+            if (r.lateEchoes() > 0) {
+                s.append(String.format(" (%,d of them answered late)", r.lateEchoes()));
+            }
         }
         s.append('\n');
         LoadResult.Latency l = r.latency();

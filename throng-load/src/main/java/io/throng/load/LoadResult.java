@@ -22,13 +22,14 @@ import org.HdrHistogram.Histogram;
  * @param requestsPerSecond  responses / windowSeconds (connrate: connections per second)
  * @param mismatches         echoes that differed from what was sent
  * @param pingFailures       hold: pings not answered within one interval
+ * @param lateEchoes         hold: of those, the ones whose echo came later still
  * @param latency            round-trip percentiles in microseconds, over the window
  * @param histogram          the window's HdrHistogram, compressed and base64-encoded, for merging
  */
 public record LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
                          long disconnects, Map<String, Long> connectFailures, double connectSeconds,
                          double windowSeconds, long responses, double requestsPerSecond, long mismatches,
-                         long pingFailures, Latency latency, String histogram) {
+                         long pingFailures, long lateEchoes, Latency latency, String histogram) {
 
     /** Round-trip percentiles, in microseconds. */
     public record Latency(long count, double mean, double p50, double p90, double p99, double p999, double p9999,

@@ -186,7 +186,7 @@ public final class LoadRun implements AutoCloseable {
         long responses = window.getTotalCount();
         return new LoadResult(options, 1, stats.connectAttempts.sum(), stats.established.sum(), openAtEnd,
                 stats.disconnects.sum(), stats.failures(), connectSeconds, windowSeconds, responses,
-                responses / windowSeconds, stats.mismatches.sum(), stats.pingFailures.sum(),
+                responses / windowSeconds, stats.mismatches.sum(), stats.pingFailures.sum(), stats.lateEchoes.sum(),
                 LoadResult.Latency.of(window), LoadResult.encode(window));
     }
 

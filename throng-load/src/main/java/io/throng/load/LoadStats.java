@@ -21,6 +21,7 @@ final class LoadStats {
     final LongAdder responses = new LongAdder();
     final LongAdder mismatches = new LongAdder();
     final LongAdder pingFailures = new LongAdder();
+    final LongAdder lateEchoes = new LongAdder();
     final LongAdder exchanges = new LongAdder();
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     volatile Phase phase = Phase.CONNECTING;

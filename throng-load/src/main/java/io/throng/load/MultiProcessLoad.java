@@ -166,6 +166,7 @@ public final class MultiProcessLoad {
         long responses = 0;
         long mismatches = 0;
         long pingFailures = 0;
+        long late = 0;
         double connectSeconds = 0;
         double window = 0;
         double rate = 0;
@@ -179,11 +180,12 @@ public final class MultiProcessLoad {
             responses += r.responses();
             mismatches += r.mismatches();
             pingFailures += r.pingFailures();
+            late += r.lateEchoes();
             connectSeconds = Math.max(connectSeconds, r.connectSeconds());
             window += r.windowSeconds() / parts.size();
             rate += r.requestsPerSecond();
         }
         return new LoadResult(options, parts.size(), attempts, established, open, disconnects, failures, connectSeconds,
-                window, responses, rate, mismatches, pingFailures, LoadResult.Latency.of(h), LoadResult.encode(h));
+                window, responses, rate, mismatches, pingFailures, late, LoadResult.Latency.of(h), LoadResult.encode(h));
     }
 }

@@ -144,10 +144,10 @@ class LoadTest {
             b.recordValue(i * 1_000_000L);
         }
         LoadOptions o = LoadOptions.defaults(LoadMode.PINGPONG);
-        LoadResult ra = new LoadResult(o, 1, 5, 5, 5, 0, Map.of("connection refused", 1L), 0.5, 2.0, 100, 50, 1, 0,
+        LoadResult ra = new LoadResult(o, 1, 5, 5, 5, 0, Map.of("connection refused", 1L), 0.5, 2.0, 100, 50, 1, 0, 0,
                 LoadResult.Latency.of(a), LoadResult.encode(a));
         LoadResult rb = new LoadResult(o, 1, 6, 4, 3, 1, Map.of("connection refused", 2L, "connect timeout", 1L), 0.7,
-                2.0, 100, 50, 0, 0, LoadResult.Latency.of(b), LoadResult.encode(b));
+                2.0, 100, 50, 0, 0, 0, LoadResult.Latency.of(b), LoadResult.encode(b));
         LoadResult m = MultiProcessLoad.merge(o.withProcs(2), List.of(ra, rb));
         assertThat(m.processes()).isEqualTo(2);
         assertThat(m.connectAttempts()).isEqualTo(11);

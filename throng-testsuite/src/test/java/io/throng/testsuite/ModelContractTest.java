@@ -355,13 +355,22 @@ class ModelContractTest {
             ch.setOption(StandardSocketOptions.SO_RCVBUF, 64 * 1024);
             Net.await("the connection to turn unwritable", Duration.ofSeconds(10),
                     () -> firehose.unwritableSeen.get() > 0);
-            Thread.sleep(300);
+            // The kernel's send buffer grows (autotuning, up to net.ipv4.tcp_wmem's max) for a while
+            // before the server must stop: wait until production stalls, within 10 s.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            long before = -1;
             long sent1 = firehose.sent.get();
+            while (sent1 != before && System.nanoTime() < deadline) {
+                before = sent1;
+                Thread.sleep(400);
+                sent1 = firehose.sent.get();
+            }
+            assertThat(sent1).as("production stalled while the client does not read").isEqualTo(before);
             long lent1 = server.stats().lentBytes();
             Thread.sleep(500);
             long sent2 = firehose.sent.get();
             long lent2 = server.stats().lentBytes();
-            assertThat(sent2).as("production stalled while the client does not read").isEqualTo(sent1);
+            assertThat(sent2).as("production stays stalled").isEqualTo(sent1);
             assertThat(lent2).as("server memory stopped growing").isEqualTo(lent1);
             assertThat(firehose.connection.isWritable()).isFalse();
             assertThat(firehose.maxQueued.get()).as("queue bounded by the high water mark plus one chunk")

@@ -58,6 +58,14 @@ class TransportSelectionTest {
     }
 
     @Test
+    void leaderFollowerOnNioIsRefusedWithTheReason() {
+        ServerConfig c = ServerConfig.defaults().withPort(0).withModel(Model.LEADER_FOLLOWER).withTransport(TransportKind.NIO);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Server.start(c, new EchoHandler()))
+                .hasMessageContaining("leader-follower runs on the epoll transport only")
+                .hasMessageContaining("worker-pool is the nearest design");
+    }
+
+    @Test
     void anExplicitEpollThatCannotRunIsAnError() throws Exception {
         String out = run(false, "epoll");
         assertThat(out).contains("refused: transport epoll cannot run: native access is not enabled")

@@ -29,7 +29,10 @@ record Variant(String name, Model model, TransportKind transport, UnaryOperator<
                         c -> c.withLoops(2).withWorkers(c.workers().withThreads(4))),
                 new Variant("worker-pool/virtual-workers" + on, Model.WORKER_POOL, t,
                         c -> c.withLoops(1).withAcceptMode(AcceptMode.ACCEPTOR)
-                                .withWorkers(c.workers().withThreads(8).withVirtualThreads(true))));
+                                .withWorkers(c.workers().withThreads(8).withVirtualThreads(true))),
+                new Variant("leader-follower" + on, Model.LEADER_FOLLOWER, t,
+                        c -> c.withLoops(2).withWorkers(c.workers().withThreads(2))))
+                .filter(v -> v.model() != Model.LEADER_FOLLOWER || t == TransportKind.EPOLL);
     }
 
     static Stream<Variant> all() {

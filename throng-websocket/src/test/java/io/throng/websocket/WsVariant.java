@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 /** A server configuration the WebSocket tests run under: a model on a transport. */
 record WsVariant(String name, Model model, TransportKind transport, UnaryOperator<ServerConfig> tweak) {
 
-    /** Every model on every transport. */
+    /** Every model on every transport it runs on. */
     static final List<WsVariant> ALL = Stream.of(TransportKind.NIO, TransportKind.EPOLL).flatMap(WsVariant::modelsOn).toList();
 
     /** The multi-reactor model on the default transport: where single-configuration tests run. */
@@ -26,7 +26,10 @@ record WsVariant(String name, Model model, TransportKind transport, UnaryOperato
                 new WsVariant("multi-reactor" + on, Model.MULTI_REACTOR, t, c -> c.withLoops(2).withAcceptMode(AcceptMode.REUSEPORT)),
                 new WsVariant("worker-pool" + on, Model.WORKER_POOL, t, c -> c.withLoops(2).withWorkers(c.workers().withThreads(4))),
                 new WsVariant("virtual-threads" + on, Model.VIRTUAL_THREADS, t, c -> c),
-                new WsVariant("platform-threads" + on, Model.PLATFORM_THREADS, t, c -> c));
+                new WsVariant("platform-threads" + on, Model.PLATFORM_THREADS, t, c -> c),
+                new WsVariant("leader-follower" + on, Model.LEADER_FOLLOWER, t,
+                        c -> c.withLoops(2).withWorkers(c.workers().withThreads(2))))
+                .filter(v -> v.model() != Model.LEADER_FOLLOWER || t == TransportKind.EPOLL); // epoll only
     }
 
     static WsVariant of(String name) {

@@ -42,6 +42,9 @@ final class ConfigText {
         value(depth + 1, "receive-buffer", s.receiveBufferSize() == 0 ? "kernel default" : bytes(s.receiveBufferSize()));
         value(depth + 1, "send-buffer", s.sendBufferSize() == 0 ? "kernel default" : bytes(s.sendBufferSize()));
         value(depth + 1, "backlog", s.backlog());
+        if (s.reusePort()) {
+            value(depth + 1, "reuse-port", true);
+        }
     }
 
     static String bytes(long n) {

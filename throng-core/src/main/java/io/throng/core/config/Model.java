@@ -2,7 +2,7 @@ package io.throng.core.config;
 
 /**
  * Which threads wait for readiness and which run the handler. The same handler runs under each.
- * Leader-follower and prefork arrive with the epoll transport and the supervisor.
+ * (Prefork, several processes each running one of these, is the CLI's supervisor.)
  */
 public enum Model {
     /** One virtual thread per connection, blocking reads; the JDK's poller parks and wakes them. */
@@ -14,7 +14,13 @@ public enum Model {
     /** N loops, each owning its connections; accept by SO_REUSEPORT per loop or one acceptor. */
     MULTI_REACTOR("multi-reactor", false),
     /** Loops detect readiness and hand readable connections to a bounded pool of workers. */
-    WORKER_POOL("worker-pool", true);
+    WORKER_POOL("worker-pool", true),
+    /**
+     * epoll only: G groups (the loops setting) of T threads (the workers setting) each waiting on
+     * one epoll set; one-shot registration gives each readiness to one thread, which runs it and
+     * re-arms the connection. A dedicated acceptor deals connections to the groups.
+     */
+    LEADER_FOLLOWER("leader-follower", true);
 
     private final String id;
     private final boolean handlerMayBlock;

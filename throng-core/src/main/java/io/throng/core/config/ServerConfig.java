@@ -63,7 +63,7 @@ public record ServerConfig(String host, int port, Model model, TransportKind tra
     public int effectiveLoops() {
         return switch (model) {
             case SINGLE_REACTOR -> 1;
-            case MULTI_REACTOR, WORKER_POOL -> loops;
+            case MULTI_REACTOR, WORKER_POOL, LEADER_FOLLOWER -> loops;
             case VIRTUAL_THREADS, PLATFORM_THREADS -> 0;
         };
     }
@@ -125,9 +125,14 @@ public record ServerConfig(String host, int port, Model model, TransportKind tra
         t.value(1, "model", model);
         t.value(1, "transport", transport);
         int effective = effectiveLoops();
-        t.value(1, "loops", effective == 0 ? "none (thread per connection)" : effective);
-        if (effective > 1) {
-            t.value(1, "accept", acceptMode);
+        if (model == Model.LEADER_FOLLOWER) {
+            t.value(1, "groups", loops);
+            t.value(1, "threads-per-group", workers.threads());
+        } else {
+            t.value(1, "loops", effective == 0 ? "none (thread per connection)" : effective);
+            if (effective > 1) {
+                t.value(1, "accept", acceptMode);
+            }
         }
         if (model == Model.WORKER_POOL) {
             t.line(1, "workers");

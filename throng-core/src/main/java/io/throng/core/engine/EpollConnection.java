@@ -20,7 +20,8 @@ import java.nio.ByteBuffer;
  */
 final class EpollConnection extends ConnectionImpl {
     final int fd;
-    final EpollLoop loop;
+    /** The set this connection is registered in (null for a parked, thread-per-connection one). */
+    private final EpollSet set;
     /** epoll registration flags: EPOLLONESHOT for the models where the kernel disarms on each event. */
     private final int mode;
     /** The events registered with epoll now. Guarded by this. */
@@ -30,10 +31,10 @@ final class EpollConnection extends ConnectionImpl {
     private final EpollParker parker;
     private boolean parked;
 
-    EpollConnection(Engine engine, Owner owner, int fd, EpollLoop loop, int mode, int registered) {
+    EpollConnection(Engine engine, Owner owner, int fd, EpollSet set, int mode, int registered) {
         super(engine, owner);
         this.fd = fd;
-        this.loop = loop;
+        this.set = set;
         this.mode = mode;
         this.registered = registered;
         this.parker = null;
@@ -43,7 +44,7 @@ final class EpollConnection extends ConnectionImpl {
     EpollConnection(Engine engine, Owner owner, int fd, EpollParker parker) {
         super(engine, owner);
         this.fd = fd;
-        this.loop = null;
+        this.set = null;
         this.mode = 0;
         this.parker = parker;
     }
@@ -159,8 +160,8 @@ final class EpollConnection extends ConnectionImpl {
         if (reset) {
             Linux.setLinger(s.errno, fd, true, 0, s.small);
         }
-        if (loop != null) {
-            loop.forget(fd, this);
+        if (set != null) {
+            set.forget(fd, this);
         }
         Linux.close(s.errno, fd);
     }
@@ -196,7 +197,7 @@ final class EpollConnection extends ConnectionImpl {
             registered = events;
         }
         EpollScratch s = EpollScratch.of(currentContext());
-        Linux.epollCtl(s.errno, loop.epfd, Linux.EPOLL_CTL_MOD, fd, events | mode, s.event);
+        Linux.epollCtl(s.errno, set.epfd(), Linux.EPOLL_CTL_MOD, fd, events | mode, s.event);
         return true;
     }
 

@@ -23,7 +23,7 @@ import java.util.concurrent.CompletableFuture;
  * in an array indexed by descriptor (descriptors are small, dense integers): no map, no boxing.
  * The event array is loop-owned and reused.
  */
-final class EpollLoop extends EventLoop {
+final class EpollLoop extends EventLoop implements EpollSet {
     /** Events taken per epoll_wait; a full batch just means another wait right after. */
     private static final int MAX_EVENTS = 1024;
 
@@ -129,8 +129,14 @@ final class EpollLoop extends EventLoop {
         byFd[fd] = owner;
     }
 
+    @Override
+    public int epfd() {
+        return epfd;
+    }
+
     /** {@code fd} is being closed by {@code owner}. Any thread; only clears the entry if it is still owner's. */
-    void forget(int fd, Object owner) {
+    @Override
+    public void forget(int fd, Object owner) {
         Object[] table = byFd;
         if (fd < table.length && table[fd] == owner) {
             table[fd] = null;

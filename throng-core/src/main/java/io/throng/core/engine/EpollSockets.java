@@ -31,7 +31,7 @@ final class EpollSockets {
         int fd = EpollLoop.check(Linux.socket(s.errno, family), "socket");
         try {
             Linux.setInt(s.errno, fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1, s.small);
-            if (reusePort) {
+            if (reusePort || o.reusePort()) {
                 EpollLoop.check(Linux.setInt(s.errno, fd, Linux.SOL_SOCKET, Linux.SO_REUSEPORT, 1, s.small), "SO_REUSEPORT");
             }
             if (o.receiveBufferSize() > 0) {

@@ -26,6 +26,7 @@ public final class ServerRuntime {
     private EventLoop acceptorLoop;
     private WorkerPool pool;
     private ThreadPerConnection threads;
+    private LeaderFollower leaderFollower;
     private InetSocketAddress address;
     private TransportKind transport;
     private final long startNanos = System.nanoTime();
@@ -58,6 +59,24 @@ public final class ServerRuntime {
                 threads.start();
             }
             case SINGLE_REACTOR, MULTI_REACTOR, WORKER_POOL -> startLoops(bind);
+            case LEADER_FOLLOWER -> {
+                if (transport != TransportKind.EPOLL) {
+                    throw new IllegalStateException("leader-follower runs on the epoll transport only"
+                            + (config.transport() == TransportKind.AUTO ? " (epoll cannot run here: "
+                            + Transports.epollUnavailableReason() + ")" : "")
+                            + ": it needs one-shot registration in an epoll set shared by several threads, which a "
+                            + "JDK Selector (selected by one thread at a time) cannot express; on nio, worker-pool is the "
+                            + "nearest design");
+                }
+                leaderFollower = new LeaderFollower(engine, bind, config.loops(), config.workers().threads());
+                address = leaderFollower.address();
+                try {
+                    leaderFollower.start();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while starting", e);
+                }
+            }
         }
     }
 
@@ -168,7 +187,9 @@ public final class ServerRuntime {
                 m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
                 m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
                 m.overflowed.sum(),
-                pool == null ? 0 : pool.threads(), pool == null ? 0 : pool.busyWorkers(), pool == null ? 0 : pool.queued(),
+                pool != null ? pool.threads() : leaderFollower != null ? leaderFollower.threads() : 0,
+                pool != null ? pool.busyWorkers() : leaderFollower != null ? leaderFollower.busyThreads() : 0,
+                pool == null ? 0 : pool.queued(),
                 b.lentBuffers(), b.lentBytes(), b.allocatedBytes());
     }
 
@@ -187,6 +208,8 @@ public final class ServerRuntime {
         stopAccepting();
         if (threads != null) {
             threads.shutdownConnections();
+        } else if (leaderFollower != null) {
+            leaderFollower.shutdownConnections();
         } else {
             for (EventLoop loop : loops) {
                 loop.execute(loop::shutdownConnections);
@@ -196,6 +219,8 @@ public final class ServerRuntime {
         if (!clean) {
             if (threads != null) {
                 threads.failConnections();
+            } else if (leaderFollower != null) {
+                leaderFollower.failConnections();
             } else {
                 for (EventLoop loop : loops) {
                     loop.execute(loop::failConnections);
@@ -226,10 +251,13 @@ public final class ServerRuntime {
         if (threads != null) {
             threads.stopAccepting();
         }
+        if (leaderFollower != null) {
+            leaderFollower.stopAccepting();
+        }
         if (acceptorLoop != null) {
             acceptorLoop.stop();
         }
-        if (acceptorLoop == null && threads == null) {
+        if (acceptorLoop == null && threads == null && leaderFollower == null) {
             for (EventLoop loop : loops) {
                 loop.execute(loop::closeListeners);
             }
@@ -241,6 +269,9 @@ public final class ServerRuntime {
         try {
             if (threads != null) {
                 threads.stop();
+            }
+            if (leaderFollower != null) {
+                leaderFollower.stop();
             }
             if (pool != null) {
                 pool.stop(1000);

@@ -29,7 +29,7 @@ final class Sockets {
         ServerSocketChannel ch = ServerSocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            if (reusePort) {
+            if (reusePort || o.reusePort()) {
                 ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             }
             if (o.receiveBufferSize() > 0) {

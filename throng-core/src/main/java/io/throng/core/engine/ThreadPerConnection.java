@@ -36,9 +36,8 @@ final class ThreadPerConnection extends Owner {
     private final Thread acceptor;
     private final Thread.Builder connectionThreads;
     private final Set<ConnectionImpl> live = ConcurrentHashMap.newKeySet();
-    private final TimerWheel wheel = new TimerWheel(System.nanoTime());
+    private final SharedTimers timers;
     private final boolean virtual;
-    private final Thread timer;
     private volatile boolean stopped;
 
     /** Per-connection state of this model. */
@@ -173,7 +172,7 @@ final class ThreadPerConnection extends Owner {
                 ? Thread.ofVirtual().name(engine.name + "-conn-", 0)
                 : Thread.ofPlatform().daemon(true).name(engine.name + "-conn-", 0);
         this.acceptor = Thread.ofPlatform().daemon(true).name(engine.name + "-acceptor").unstarted(this::acceptLoop);
-        this.timer = Thread.ofPlatform().daemon(true).name(engine.name + "-timer").unstarted(this::timerLoop);
+        this.timers = new SharedTimers(engine.name + "-timer");
     }
 
     InetSocketAddress address() throws IOException {
@@ -186,7 +185,7 @@ final class ThreadPerConnection extends Owner {
         } else if (virtual) {
             warmUpVirtualThreadPoller();
         }
-        timer.start();
+        timers.start();
         acceptor.start();
     }
 
@@ -258,18 +257,14 @@ final class ThreadPerConnection extends Owner {
             }
             c.modelState = new PerThread();
             live.add(c);
-            synchronized (wheel) {
-                wheel.schedule(c, System.nanoTime());
-            }
+            timers.schedule(c);
             try {
                 connectionThreads.start(() -> serve(c));
             } catch (OutOfMemoryError | RuntimeException e) {
                 // Platform threads run out long before sockets do; say so rather than die.
                 engine.log.log(Level.WARNING, "cannot start a thread for " + c + ": " + e);
                 live.remove(c);
-                synchronized (wheel) {
-                    wheel.cancel(c);
-                }
+                timers.cancel(c);
                 c.closeSocket(true);
                 engine.metrics.connections.decrementAndGet();
             }
@@ -477,7 +472,7 @@ final class ThreadPerConnection extends Owner {
         if (c.expiredAt(now)) {
             c.fail(c.expiryReason());
         } else {
-            wheel.schedule(c, now);
+            timers.schedule(c); // (the timer thread holds the wheel's monitor: reentrant)
         }
     }
 
@@ -500,34 +495,17 @@ final class ThreadPerConnection extends Owner {
     @Override
     void closed(ConnectionImpl c) {
         live.remove(c);
-        synchronized (wheel) {
-            wheel.cancel(c);
-        }
+        timers.cancel(c);
     }
 
     @Override
     void deadlineChanged(ConnectionImpl c) {
-        synchronized (wheel) {
-            wheel.reschedule(c, System.nanoTime());
-        }
+        timers.reschedule(c);
     }
 
     @Override
     boolean blocking() {
         return true;
-    }
-
-    private void timerLoop() {
-        while (!stopped) {
-            try {
-                Thread.sleep(TimerWheel.TICK_NANOS / 1_000_000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            synchronized (wheel) {
-                wheel.advance(System.nanoTime());
-            }
-        }
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -552,8 +530,7 @@ final class ThreadPerConnection extends Owner {
         stopped = true;
         stopAccepting();
         acceptor.join(1000);
-        timer.interrupt();
-        timer.join(1000);
+        timers.stop();
         if (parker != null) {
             parker.stop();
         }

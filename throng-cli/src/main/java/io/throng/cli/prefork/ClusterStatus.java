@@ -1,0 +1,72 @@
+package io.throng.cli.prefork;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/** The cluster's status line: the workers' latest counters added up, rates since the last line. */
+final class ClusterStatus {
+    private long lastNanos = System.nanoTime();
+    private long lastAccepted;
+    private long lastReads;
+    private long lastMessages;
+    private long lastIn;
+    private long lastOut;
+
+    String line(List<JsonNode> reports, int live, int restarts) {
+        long connections = 0;
+        long accepted = 0;
+        long reads = 0;
+        long messages = 0;
+        long in = 0;
+        long out = 0;
+        long rejected = 0;
+        long acceptErrors = 0;
+        long rss = 0;
+        for (JsonNode r : reports) {
+            if (r == null) {
+                continue;
+            }
+            JsonNode s = r.get("stats");
+            connections += s.get("connections").asLong();
+            accepted += s.get("accepted").asLong();
+            reads += s.get("reads").asLong();
+            in += s.get("bytesRead").asLong();
+            out += s.get("bytesWritten").asLong();
+            rejected += s.get("rejected").asLong();
+            acceptErrors += s.get("acceptErrors").asLong();
+            messages += r.get("messages").asLong();
+            rss += Math.max(0, r.get("rss").asLong());
+        }
+        long now = System.nanoTime();
+        double seconds = Math.max(1e-9, (now - lastNanos) / 1e9);
+        String line = String.format("cluster %d/%d workers | conns %s | accepted/s %s | reads/s %s%s | in %s/s out %s/s%s%s | rss %s",
+                live, reports.size(), count(connections), count(rate(accepted, lastAccepted, seconds)),
+                count(rate(reads, lastReads, seconds)),
+                messages > 0 ? " | msgs/s " + count(rate(messages, lastMessages, seconds)) : "",
+                bytes(rate(in, lastIn, seconds)), bytes(rate(out, lastOut, seconds)),
+                rejected + acceptErrors > 0 ? " | rejected " + rejected + " accept errors " + acceptErrors : "",
+                restarts > 0 ? " | restarts " + restarts : "", bytes(rss));
+        lastNanos = now;
+        lastAccepted = accepted;
+        lastReads = reads;
+        lastMessages = messages;
+        lastIn = in;
+        lastOut = out;
+        return line;
+    }
+
+    /** A worker that restarted counts from zero again: never report a negative rate. */
+    private static double rate(long now, long before, double seconds) {
+        return Math.max(0, now - before) / seconds;
+    }
+
+    private static String count(double n) {
+        return n < 10_000 ? String.format("%.0f", n) : n < 10_000_000 ? String.format("%.1fk", n / 1000)
+                : String.format("%.2fM", n / 1e6);
+    }
+
+    private static String bytes(double n) {
+        return n < 1024 ? String.format("%.0f B", n) : n < 1 << 20 ? String.format("%.1f KiB", n / 1024)
+                : n < 1L << 30 ? String.format("%.1f MiB", n / (1 << 20)) : String.format("%.2f GiB", n / (1L << 30));
+    }
+}

@@ -1,0 +1,227 @@
+package io.throng.cli.prefork;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.throng.cli.ServeCommandAccess;
+import io.throng.load.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The prefork model: P worker JVMs, each running one of the other models on the same port (every
+ * listener sets SO_REUSEPORT, so the kernel spreads new connections over all of them). This is how
+ * one machine holds more connections than one process has descriptors (20,000 here), and how the
+ * seed's fastest model (prefork: independent processes, independent GCs) is run.
+ *
+ * <p>The supervisor restarts a worker that dies, after a back-off that doubles from 0.5 s to 30 s
+ * while it keeps dying (and resets once a worker has lived 30 s), with a log line each time; turns
+ * SIGTERM or SIGINT into a graceful stop of every worker; and prints one status line for the
+ * cluster, adding up the workers' counters (they report them as JSON lines). Workers watch their
+ * stdin: if the supervisor dies, they stop too.
+ */
+public final class Supervisor {
+    private static final long MIN_BACKOFF_MS = 500;
+    private static final long MAX_BACKOFF_MS = 30_000;
+    private static final long STABLE_MS = 30_000;
+
+    private final ServeCommandAccess options;
+    private final PrintStream out = System.out;
+    private final List<Worker> workers = new ArrayList<>();
+    private volatile boolean stopping;
+    private int port;
+
+    public Supervisor(ServeCommandAccess options) {
+        this.options = options;
+    }
+
+    /** One worker slot: its current process, restarted in place. */
+    private final class Worker {
+        final int index;
+        volatile Process process;
+        volatile long startedAt;
+        volatile JsonNode latest;
+        volatile long backoffMs = MIN_BACKOFF_MS;
+        volatile int restarts;
+        final CountDownLatch listening = new CountDownLatch(1);
+
+        Worker(int index) {
+            this.index = index;
+        }
+
+        void start() throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.add("-XX:+UseCompactObjectHeaders");
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+            for (String o : options.workerJvm().trim().split("\\s+")) {
+                if (!o.isEmpty()) {
+                    cmd.add(o);
+                }
+            }
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add("io.throng.cli.ThrongCommand");
+            cmd.addAll(options.workerArguments(port, statusInterval() + "ms"));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = p;
+            startedAt = System.currentTimeMillis();
+            latest = null;
+            Thread.ofPlatform().daemon(true).name("prefork-worker-" + index).start(() -> follow(p));
+            p.onExit().thenAccept(this::exited);
+        }
+
+        private void follow(Process p) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.startsWith("{\"status\":")) {
+                        latest = Json.mapper().readTree(line).get("status");
+                    } else if (line.startsWith("throng serving")) {
+                        listening.countDown();
+                        say("worker " + index + " (pid " + p.pid() + ") " + line.substring(7));
+                    } else if (line.startsWith("stopped") || line.startsWith("stopping")) {
+                        say("worker " + index + ": " + line);
+                    }
+                }
+            } catch (IOException ignored) {
+                // the worker is gone; exited() takes over
+            }
+        }
+
+        private void exited(Process p) {
+            if (stopping || p != process) {
+                return;
+            }
+            long lived = System.currentTimeMillis() - startedAt;
+            if (lived > STABLE_MS) {
+                backoffMs = MIN_BACKOFF_MS;
+            }
+            long wait = backoffMs;
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            say(String.format("worker %d (pid %d) exited with status %d after %.1fs; restarting it in %.1fs",
+                    index, p.pid(), p.exitValue(), lived / 1000.0, wait / 1000.0));
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(wait);
+                    if (!stopping) {
+                        restarts++;
+                        start();
+                    }
+                } catch (IOException | InterruptedException e) {
+                    say("worker " + index + " could not be restarted: " + e);
+                }
+            });
+        }
+    }
+
+    private long statusInterval() {
+        long ms = options.statusInterval().toMillis();
+        return ms == 0 ? 1000 : ms;
+    }
+
+    private synchronized void say(String line) {
+        out.println("prefork: " + line);
+        out.flush();
+    }
+
+    public int run() throws Exception {
+        port = options.port() != 0 ? options.port() : freePort(options.host());
+        say(String.format("starting %d workers running %s on %s:%d (SO_REUSEPORT), pid %d", options.procs(),
+                options.workerModel(), options.host(), port, ProcessHandle.current().pid()));
+        for (int i = 0; i < options.procs(); i++) {
+            Worker w = new Worker(i);
+            workers.add(w);
+            w.start();
+        }
+        for (Worker w : workers) {
+            if (!w.listening.await(60, TimeUnit.SECONDS)) {
+                throw new IOException("worker " + w.index + " did not start listening within 60 s");
+            }
+        }
+        out.println("throng serving " + options.handler() + " on " + options.host() + ":" + port + " (prefork x"
+                + options.procs() + " " + options.workerModel() + ", pid " + ProcessHandle.current().pid() + ")");
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopAll();
+            stopped.countDown();
+        }, "prefork-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long deadline = options.duration().isZero() ? Long.MAX_VALUE : System.nanoTime() + options.duration().toNanos();
+        ClusterStatus status = new ClusterStatus();
+        while (System.nanoTime() < deadline) {
+            if (stopped.await(Math.min(statusInterval(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+                    TimeUnit.MILLISECONDS)) {
+                return 0;
+            }
+            if (!options.statusInterval().isZero()) {
+                out.println(status.line(workers.stream().map(w -> w.latest).toList(), live(), totalRestarts()));
+                out.flush();
+            }
+        }
+        Runtime.getRuntime().removeShutdownHook(hook);
+        stopAll();
+        return 0;
+    }
+
+    private int live() {
+        int n = 0;
+        for (Worker w : workers) {
+            Process p = w.process;
+            if (p != null && p.isAlive()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int totalRestarts() {
+        int n = 0;
+        for (Worker w : workers) {
+            n += w.restarts;
+        }
+        return n;
+    }
+
+    /** SIGTERM to every worker (each stops gracefully), then wait; force what outlives its timeout. */
+    private void stopAll() {
+        stopping = true;
+        say("stopping " + workers.size() + " workers gracefully");
+        for (Worker w : workers) {
+            Process p = w.process;
+            if (p != null) {
+                // SIGTERM through the handle: Process.destroy() would also close our ends of the
+                // worker's pipes, and its last lines ("stopped: ...") would be lost.
+                p.toHandle().destroy();
+            }
+        }
+        long deadline = System.nanoTime() + options.shutdownTimeout().toNanos() + 5_000_000_000L;
+        for (Worker w : workers) {
+            Process p = w.process;
+            try {
+                if (p != null && !p.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+                    say("worker " + w.index + " (pid " + p.pid() + ") did not stop in time; killing it");
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        say("stopped");
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(host, 0));
+            return s.getLocalPort();
+        }
+    }
+}
