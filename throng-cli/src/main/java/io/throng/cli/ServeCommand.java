@@ -59,7 +59,7 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
     @Option(names = "--port", description = "port to bind, 0 for any (default: ${DEFAULT-VALUE})")
     int port = DEFAULTS.port();
 
-    @Option(names = "--handler", description = "echo or timestamp-echo (default: ${DEFAULT-VALUE})")
+    @Option(names = "--handler", description = "echo, timestamp-echo, ws-echo or ws-echo-deflate (default: ${DEFAULT-VALUE})")
     String handler = "echo";
 
     @Option(names = "--loops", description = "event loops for multi-reactor and worker-pool (default: cores = ${DEFAULT-VALUE})")

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "A network engine for servers that hold very many connections, and the tools that prove it.",
         subcommands = {ServeCommand.class, io.throng.cli.load.LoadCommand.class,
                 io.throng.cli.bench.BenchCommand.class, io.throng.cli.rpc.RpcCommand.class,
+                io.throng.cli.push.PushCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ThrongCommand implements Runnable {
 

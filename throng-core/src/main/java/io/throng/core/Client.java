@@ -34,12 +34,22 @@ public final class Client implements AutoCloseable {
 
     /** Connects to {@code remote}; the future completes after the handler's onOpen. */
     public CompletableFuture<Connection> connect(InetSocketAddress remote) {
-        return runtime.connect(remote, null);
+        return runtime.connect(remote, null, null);
     }
 
     /** Connects from {@code local} (a source address such as 127.0.0.7:0) to {@code remote}. */
     public CompletableFuture<Connection> connect(InetSocketAddress remote, InetSocketAddress local) {
-        return runtime.connect(remote, local);
+        return runtime.connect(remote, local, null);
+    }
+
+    /**
+     * Connects as {@link #connect(InetSocketAddress, InetSocketAddress)} ({@code local} may be null),
+     * with {@code attachment} already attached when the handler's onOpen runs. A protocol client
+     * needs this to know, in onOpen, which request a connection belongs to (the handler is shared
+     * by every connection, and attaching after the future completes would race with the first bytes).
+     */
+    public CompletableFuture<Connection> connect(InetSocketAddress remote, InetSocketAddress local, Object attachment) {
+        return runtime.connect(remote, local, attachment);
     }
 
     public ServerStats stats() {

@@ -40,8 +40,11 @@ public final class ClientRuntime {
         }
     }
 
-    /** Connects to {@code remote}, from {@code local} if not null. Any thread. */
-    public CompletableFuture<Connection> connect(InetSocketAddress remote, InetSocketAddress local) {
+    /**
+     * Connects to {@code remote}, from {@code local} if not null; the connection carries
+     * {@code attachment} (may be null) from before its onOpen. Any thread.
+     */
+    public CompletableFuture<Connection> connect(InetSocketAddress remote, InetSocketAddress local, Object attachment) {
         CompletableFuture<Connection> f = new CompletableFuture<>();
         int max = engine.limits.maxConnections();
         if (engine.metrics.connections.incrementAndGet() > max && max > 0) {
@@ -52,7 +55,7 @@ public final class ClientRuntime {
         }
         EventLoop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
         long timeout = config.connectTimeout().toNanos();
-        loop.execute(() -> loop.connect(remote, local, f, timeout));
+        loop.execute(() -> loop.connect(remote, local, attachment, f, timeout));
         return f;
     }
 

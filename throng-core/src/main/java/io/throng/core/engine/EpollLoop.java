@@ -167,7 +167,8 @@ final class EpollLoop extends EventLoop implements EpollSet {
     }
 
     @Override
-    void connect(InetSocketAddress remote, InetSocketAddress local, CompletableFuture<Connection> future, long timeoutNanos) {
+    void connect(InetSocketAddress remote, InetSocketAddress local, Object attachment, CompletableFuture<Connection> future,
+                 long timeoutNanos) {
         EpollScratch s = scratch();
         int fd = Linux.socket(s.errno, remote.getAddress() instanceof java.net.Inet6Address ? SockAddr.AF_INET6 : SockAddr.AF_INET);
         try {
@@ -193,7 +194,7 @@ final class EpollLoop extends EventLoop implements EpollSet {
             if (r < 0 && -r != Errno.EINPROGRESS) {
                 throw Errno.exception("connect", -r);
             }
-            EpollPendingConnect p = new EpollPendingConnect(fd, this, future, System.nanoTime() + timeoutNanos);
+            EpollPendingConnect p = new EpollPendingConnect(fd, this, attachment, future, System.nanoTime() + timeoutNanos);
             bind(fd, p);
             int rr = Linux.epollCtl(s.errno, epfd, Linux.EPOLL_CTL_ADD, fd, Linux.EPOLLOUT, s.event);
             if (rr < 0) {

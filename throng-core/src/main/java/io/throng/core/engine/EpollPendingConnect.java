@@ -10,8 +10,8 @@ final class EpollPendingConnect extends PendingConnect {
     final int fd;
     private final EpollLoop loop;
 
-    EpollPendingConnect(int fd, EpollLoop loop, CompletableFuture<Connection> future, long deadline) {
-        super(future, deadline);
+    EpollPendingConnect(int fd, EpollLoop loop, Object attachment, CompletableFuture<Connection> future, long deadline) {
+        super(attachment, future, deadline);
         this.fd = fd;
         this.loop = loop;
     }

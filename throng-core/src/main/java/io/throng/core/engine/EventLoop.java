@@ -128,8 +128,8 @@ abstract class EventLoop implements Runnable {
     /** Closes an accepted socket that will not be adopted (the connection limit). */
     abstract void reject(Object socket);
 
-    /** Starts a client connection from this loop. Loop thread. */
-    abstract void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local,
+    /** Starts a client connection from this loop, carrying {@code attachment} (may be null). Loop thread. */
+    abstract void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local, Object attachment,
                           java.util.concurrent.CompletableFuture<io.throng.core.Connection> future, long timeoutNanos);
 
     /** A connection became ready: run it here (reactor) or hand it to the pool. Loop thread. */
@@ -282,6 +282,7 @@ abstract class EventLoop implements Runnable {
     void connected(PendingConnect p, ConnectionImpl c) {
         pendingConnects.remove(p);
         engine.metrics.accepted.increment();
+        c.attach(p.attachment);
         link(c);
         wheel.schedule(c, System.nanoTime());
         c.open(ctx);

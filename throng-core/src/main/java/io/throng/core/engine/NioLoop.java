@@ -79,7 +79,7 @@ final class NioLoop extends EventLoop {
     }
 
     @Override
-    void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local,
+    void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local, Object attachment,
                  java.util.concurrent.CompletableFuture<io.throng.core.Connection> future, long timeoutNanos) {
         SocketChannel ch = null;
         try {
@@ -89,7 +89,7 @@ final class NioLoop extends EventLoop {
             if (local != null) {
                 ch.bind(local);
             }
-            NioPendingConnect p = new NioPendingConnect(ch, future, System.nanoTime() + timeoutNanos);
+            NioPendingConnect p = new NioPendingConnect(ch, attachment, future, System.nanoTime() + timeoutNanos);
             if (ch.connect(remote)) {
                 p.key = ch.register(selector, 0, p);
                 established(p);

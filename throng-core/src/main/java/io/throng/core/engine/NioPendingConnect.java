@@ -11,8 +11,8 @@ final class NioPendingConnect extends PendingConnect {
     final SocketChannel channel;
     SelectionKey key;
 
-    NioPendingConnect(SocketChannel channel, CompletableFuture<Connection> future, long deadline) {
-        super(future, deadline);
+    NioPendingConnect(SocketChannel channel, Object attachment, CompletableFuture<Connection> future, long deadline) {
+        super(attachment, future, deadline);
         this.channel = channel;
     }
 

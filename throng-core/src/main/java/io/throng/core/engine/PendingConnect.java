@@ -9,8 +9,11 @@ import java.util.concurrent.CompletableFuture;
 abstract class PendingConnect {
     final CompletableFuture<Connection> future;
     final long deadline;
+    /** What the connection carries from before its onOpen (the application's per-connection state). */
+    final Object attachment;
 
-    PendingConnect(CompletableFuture<Connection> future, long deadline) {
+    PendingConnect(Object attachment, CompletableFuture<Connection> future, long deadline) {
+        this.attachment = attachment;
         this.future = future;
         this.deadline = deadline;
     }

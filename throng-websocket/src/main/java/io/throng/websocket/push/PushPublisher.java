@@ -1,0 +1,66 @@
+package io.throng.websocket.push;
+
+import io.throng.websocket.topic.PublishResult;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A blocking client of {@link PublishProtocol}, for tools and tests: {@link #publish} sends one
+ * message and waits for its result; {@link #send} and {@link #readResult} pipeline many.
+ */
+public final class PushPublisher implements AutoCloseable {
+    private final Socket socket;
+    private final OutputStream out;
+    private final DataInputStream in;
+
+    private PushPublisher(Socket socket) throws IOException {
+        this.socket = socket;
+        this.out = socket.getOutputStream();
+        this.in = new DataInputStream(socket.getInputStream());
+    }
+
+    public static PushPublisher connect(InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        s.setTcpNoDelay(true);
+        s.connect(address, 10_000);
+        s.setSoTimeout(30_000);
+        PushPublisher p = new PushPublisher(s);
+        p.out.write(PublishProtocol.PREFACE);
+        return p;
+    }
+
+    /** Sends one publish without waiting (pipelining); read its result later with {@link #readResult}. */
+    public void send(String channel, byte[] payload) throws IOException {
+        byte[] name = channel.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(2 + name.length + 4 + payload.length);
+        b.putShort((short) name.length).put(name).putInt(payload.length).put(payload);
+        out.write(b.array());
+        out.flush();
+    }
+
+    /** The result of the oldest publish not yet read; throws with the server's message on an error. */
+    public PublishResult readResult() throws IOException {
+        int status = in.readUnsignedByte();
+        if (status != 0) {
+            byte[] m = new byte[in.readUnsignedShort()];
+            in.readFully(m);
+            throw new IOException("the server refused the publish: " + new String(m, StandardCharsets.UTF_8));
+        }
+        return new PublishResult(in.readInt(), in.readInt(), in.readInt(), in.readInt());
+    }
+
+    public PublishResult publish(String channel, byte[] payload) throws IOException {
+        send(channel, payload);
+        return readResult();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,196 @@
+package io.throng.websocket.push;
+
+import io.throng.core.config.ServerConfig;
+import io.throng.websocket.HttpRequest;
+import io.throng.websocket.HttpResponse;
+import io.throng.websocket.PreparedMessage;
+import io.throng.websocket.RequestDecision;
+import io.throng.websocket.WebSocketConfig;
+import io.throng.websocket.WebSocketProtocol;
+import io.throng.websocket.WebSocketServer;
+import io.throng.websocket.WebSocketStats;
+import io.throng.websocket.internal.Utf8;
+import io.throng.websocket.topic.LocalBus;
+import io.throng.websocket.topic.MessageBus;
+import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.topic.TopicRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The notification service, on one port:
+ * <ul>
+ *   <li>{@code GET /}: a page that subscribes to a channel, shows notifications live, and publishes;</li>
+ *   <li>WebSocket {@code /sub/<channel>} (or {@code /sub}): a subscriber, see {@link PushHandler};</li>
+ *   <li>{@code POST /pub/<channel>}: publishes the body (a text frame if it is UTF-8, else binary) and
+ *       answers with the counts as JSON;</li>
+ *   <li>{@code GET /stats}: the counters as JSON;</li>
+ *   <li>a connection starting with byte 0x00: the binary {@link PublishProtocol}.</li>
+ * </ul>
+ */
+public final class PushServer implements AutoCloseable {
+    private final WebSocketServer server;
+    private final TopicRegistry topics;
+    private final MessageBus bus;
+    private final PublishProtocol publishProtocol;
+
+    private PushServer(WebSocketServer server, TopicRegistry topics, MessageBus bus, PublishProtocol publishProtocol) {
+        this.server = server;
+        this.topics = topics;
+        this.bus = bus;
+        this.publishProtocol = publishProtocol;
+    }
+
+    /** Starts with the in-process bus. */
+    public static PushServer start(ServerConfig config, WebSocketConfig wsConfig) throws IOException {
+        return start(config, wsConfig, LocalBus::new);
+    }
+
+    /** Starts with the bus {@code busFactory} makes around this server's topic registry. */
+    public static PushServer start(ServerConfig config, WebSocketConfig wsConfig,
+                                   Function<TopicRegistry, MessageBus> busFactory) throws IOException {
+        TopicRegistry topics = new TopicRegistry();
+        MessageBus bus = busFactory.apply(topics);
+        PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes());
+        byte[] page = page();
+        Holder holder = new Holder();
+        WebSocketProtocol protocol = WebSocketProtocol.server(new PushHandler(topics))
+                .config(wsConfig)
+                .model(config.model())
+                .topics(topics)
+                .rawProtocol(publish)
+                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder))
+                .build();
+        PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish);
+        holder.server = push;
+        return push;
+    }
+
+    /** Lets the hook reach the server it belongs to (for /stats) once it exists. */
+    private static final class Holder {
+        volatile PushServer server;
+    }
+
+    private static RequestDecision route(HttpRequest request, MessageBus bus, int maxBody, byte[] page, Holder holder) {
+        String path = request.path();
+        if (request.isUpgrade()) {
+            if (path.equals("/sub") || path.equals("/sub/")) {
+                return RequestDecision.upgrade();
+            }
+            if (path.startsWith("/sub/")) {
+                String channel = path.substring(5);
+                return Channels.isValid(channel) ? RequestDecision.upgrade(channel)
+                        : RequestDecision.refuse(400, Channels.problem(channel));
+            }
+            return RequestDecision.refuse(404, "no WebSocket endpoint at " + path + "; subscribe at /sub/<channel>");
+        }
+        String method = request.method();
+        if (path.startsWith("/pub/")) {
+            if (!method.equals("POST")) {
+                return RequestDecision.respond(HttpResponse.refuse(405, "publish with POST").withHeader("Allow", "POST"));
+            }
+            String channel = path.substring(5);
+            if (!Channels.isValid(channel)) {
+                return RequestDecision.refuse(400, Channels.problem(channel));
+            }
+            return new RequestDecision.ReadBody(maxBody, body -> {
+                PreparedMessage message = Utf8.isValid(body) ? PreparedMessage.text(body) : PreparedMessage.binary(body);
+                PublishResult r = bus.publish(channel, message);
+                return HttpResponse.of(200, "application/json", (r.toJson(channel) + "\n").getBytes(StandardCharsets.UTF_8));
+            });
+        }
+        if (!method.equals("GET")) {
+            return RequestDecision.respond(HttpResponse.refuse(405, "method " + method + " not allowed here")
+                    .withHeader("Allow", "GET"));
+        }
+        return switch (path) {
+            case "/", "/index.html" -> RequestDecision.respond(HttpResponse.of(200, "text/html; charset=utf-8", page)
+                    .withHeader("Cache-Control", "no-store"));
+            case "/stats" -> RequestDecision.respond(HttpResponse.of(200, "application/json",
+                    statsJson(holder.server).getBytes(StandardCharsets.UTF_8)));
+            default -> RequestDecision.respond(HttpResponse.text(404, "not found: " + path
+                    + " (the page is at /, subscribers at /sub/<channel>, publishers POST to /pub/<channel>)"));
+        };
+    }
+
+    private static String statsJson(PushServer s) {
+        if (s == null) {
+            return "{}\n";
+        }
+        WebSocketStats w = s.stats();
+        return "{\"connections\":" + s.server.engineStats().connections() + ",\"websockets\":" + w.open()
+                + ",\"topics\":" + w.topics() + ",\"subscriptions\":" + w.subscriptions() + ",\"published\":"
+                + s.topics.publishes() + ",\"delivered\":" + w.deliveries() + ",\"dropped\":" + w.dropped()
+                + ",\"slowCloses\":" + w.slowCloses() + "}\n";
+    }
+
+    private static byte[] page() {
+        try (InputStream in = PushServer.class.getResourceAsStream("push.html")) {
+            if (in == null) {
+                throw new IllegalStateException("push.html is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Publishes as {@code POST /pub/<channel>} does. */
+    public PublishResult publish(String channel, ByteBuffer body) {
+        if (!Channels.isValid(channel)) {
+            throw new IllegalArgumentException(Channels.problem(channel));
+        }
+        return bus.publish(channel, Utf8.isValid(body) ? PreparedMessage.text(body) : PreparedMessage.binary(body));
+    }
+
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public TopicRegistry topics() {
+        return topics;
+    }
+
+    public MessageBus bus() {
+        return bus;
+    }
+
+    public WebSocketServer webSocketServer() {
+        return server;
+    }
+
+    /** WebSocket counters, with the registry's publish count. */
+    public WebSocketStats stats() {
+        WebSocketStats s = server.stats();
+        return new WebSocketStats(s.open(), s.handshakesInFlight(), s.upgrades(), s.refused(), s.handshakeTimeouts(),
+                s.overloaded(), s.httpResponses(), s.messagesIn(), s.messagesOut(), s.pingsSent(), s.pongsReceived(),
+                s.protocolErrors(), s.invalidPayloads(), s.tooBig(), s.handlerErrors(), s.idleCloses(), s.closeTimeouts(),
+                topics.publishes(), s.deliveries(), s.dropped(), s.slowCloses(), s.subscriptions(), s.topics());
+    }
+
+    /** Messages published with the binary protocol. */
+    public long binaryPublishes() {
+        return publishProtocol.published();
+    }
+
+    public boolean shutdown(Duration timeout) {
+        boolean clean = server.shutdown(timeout);
+        bus.close();
+        return clean;
+    }
+
+    @Override
+    public void close() {
+        shutdown(server.engine().config().shutdownTimeout());
+    }
+}

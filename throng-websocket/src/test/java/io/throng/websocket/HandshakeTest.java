@@ -1,0 +1,251 @@
+package io.throng.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.core.config.ServerConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The opening handshake over real sockets: the RFC's answers to bad requests, the hook, subprotocols. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HandshakeTest {
+    private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+    private WebSocketServer server;
+    private final ConcurrentLinkedQueue<String> seenByHook = new ConcurrentLinkedQueue<>();
+
+    @BeforeAll
+    void start() throws IOException {
+        RequestHook hook = request -> {
+            seenByHook.add(request.method() + " " + request.path() + " q=" + request.queryParameter("q") + " cookie="
+                    + request.cookie("session") + " agent=" + request.header("user-agent") + " protocol=" + request.subprotocol()
+                    + " offered=" + request.offeredSubprotocols());
+            if (request.path().equals("/private") && !"s3cret".equals(request.cookie("session"))) {
+                return RequestDecision.refuse(401, "log in first");
+            }
+            if (request.path().equals("/plain")) {
+                return RequestDecision.respond(HttpResponse.text(200, "plain answer"));
+            }
+            return RequestHook.UPGRADE_ALL.onRequest(request);
+        };
+        WebSocketConfig config = WebSocketConfig.defaults().withSubprotocols(List.of("chat.v2", "chat.v1"))
+                .withHandshakeTimeout(Duration.ofMillis(700)).withMaxRequestHeadBytes(2048);
+        server = WebSocketServer.start(WsVariant.MULTI.config(),
+                WebSocketProtocol.server(new EchoWebSocketHandler()).config(config).hook(hook).build());
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+    }
+
+    private InetSocketAddress address() {
+        return server.address();
+    }
+
+    private String exchange(String request) throws IOException {
+        try (RawPeer p = RawPeer.connectRaw(address())) {
+            p.write(request.getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
+            String response = p.readResponse();
+            return response;
+        }
+    }
+
+    private static String upgrade(String extra) {
+        return "GET /chat HTTP/1.1\r\nHost: example.test\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n" + extra + "\r\n";
+    }
+
+    @Test
+    void theRfcExampleKeyGetsTheRfcAcceptValue() throws IOException {
+        String response = exchange(upgrade(""));
+        assertThat(response).startsWith("HTTP/1.1 101 Switching Protocols\r\n");
+        assertThat(response).contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");
+        assertThat(response).contains("Upgrade: websocket\r\n").contains("Connection: Upgrade\r\n");
+        assertThat(response).doesNotContain("Sec-WebSocket-Protocol").doesNotContain("Sec-WebSocket-Extensions");
+    }
+
+    static List<Object[]> badRequests() {
+        String ok = upgrade("");
+        return List.of(
+                new Object[] {"garbage", "hello\r\n\r\n", 400},
+                new Object[] {"space before the colon", ok.replace("Upgrade: websocket", "Upgrade : websocket"), 400},
+                new Object[] {"folded header", ok.replace("Host: example.test\r\n", "Host: example.test\r\n continued\r\n"), 400},
+                new Object[] {"control character in a value", ok.replace("example.test", "exa\u0001mple"), 400},
+                new Object[] {"missing key", ok.replace("Sec-WebSocket-Key: " + KEY + "\r\n", ""), 400},
+                new Object[] {"key too short", ok.replace(KEY, "c2hvcnQ="), 400},
+                new Object[] {"key not base64", ok.replace(KEY, "dGhlIHNhbXBsZSBub25jZQ!="), 400},
+                new Object[] {"two keys", ok.replace("Sec-WebSocket-Version", "Sec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version"), 400},
+                new Object[] {"missing Host", ok.replace("Host: example.test\r\n", ""), 400},
+                new Object[] {"Connection without upgrade", ok.replace("keep-alive, Upgrade", "keep-alive"), 400},
+                new Object[] {"missing version", ok.replace("Sec-WebSocket-Version: 13\r\n", ""), 400},
+                new Object[] {"HTTP/1.0 upgrade", ok.replace("HTTP/1.1", "HTTP/1.0"), 400},
+                new Object[] {"HTTP/2.0 text", ok.replace("HTTP/1.1", "HTTP/2.0"), 505},
+                new Object[] {"POST upgrade", ok.replace("GET", "POST"), 405},
+                new Object[] {"version 8", ok.replace("Version: 13", "Version: 8"), 426},
+                new Object[] {"plain GET to a WebSocket endpoint", "GET /chat HTTP/1.1\r\nHost: x\r\n\r\n", 426},
+                new Object[] {"plain DELETE", "DELETE /chat HTTP/1.1\r\nHost: x\r\n\r\n", 405},
+                new Object[] {"chunked body", "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 411},
+                new Object[] {"head over the limit", ok.replace("Host:", "X-Padding: " + "p".repeat(3000) + "\r\nHost:"), 431},
+                new Object[] {"refused by the hook", ok.replace("/chat", "/private"), 401});
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @MethodSource("badRequests")
+    void badRequestsGetTheirStatusAndAClose(String what, String request, int status) throws IOException {
+        try (RawPeer p = RawPeer.connectRaw(address())) {
+            p.write(request.getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
+            String response = p.readResponse();
+            assertThat(response).startsWith("HTTP/1.1 " + status + " ");
+            assertThat(response).contains("Connection: close");
+            if (status == 426 && request.contains("Upgrade: websocket")) {
+                assertThat(response).contains("Sec-WebSocket-Version: 13\r\n");
+            }
+            if (status == 405) {
+                assertThat(response).contains("Allow: GET\r\n");
+            }
+            assertThat(p.read(Duration.ofSeconds(5))).as("closed after the refusal").isEqualTo(RawPeer.Frame.EOF);
+        }
+    }
+
+    @Test
+    void theHookSeesOnlyWhatItAsksForAndTheSubprotocolFollowsTheClientsOrder() throws Exception {
+        seenByHook.clear();
+        String response = exchange(upgrade("Cookie: theme=dark; session=abc123\r\nUser-Agent: tester/1.0\r\n"
+                + "Sec-WebSocket-Protocol: chat.v0, chat.v1\r\nSec-WebSocket-Protocol: chat.v2\r\n").replace("/chat", "/chat?q=caf%C3%A9&x=1"));
+        assertThat(response).startsWith("HTTP/1.1 101").contains("Sec-WebSocket-Protocol: chat.v1\r\n");
+        assertThat(seenByHook).containsExactly("GET /chat q=caf\u00e9 cookie=abc123 agent=tester/1.0 protocol=chat.v1"
+                + " offered=[chat.v0, chat.v1, chat.v2]");
+    }
+
+    @Test
+    void theHookCanAuthenticateByCookie() throws IOException {
+        String response = exchange(upgrade("Cookie: session=s3cret\r\n").replace("/chat", "/private"));
+        assertThat(response).startsWith("HTTP/1.1 101");
+    }
+
+    @Test
+    void plainRequestsAreAnsweredAndTheConnectionKeptAlive() throws IOException {
+        try (RawPeer p = RawPeer.connectRaw(address())) {
+            String get = "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n";
+            p.write((get + get).getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE); // pipelined
+            for (int i = 0; i < 2; i++) {
+                String r = p.readResponse();
+                assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("plain answer\n").doesNotContain("Connection: close");
+            }
+            // then an upgrade on the same connection
+            p.write(upgrade("").getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
+            assertThat(p.readHead()).startsWith("HTTP/1.1 101");
+        }
+    }
+
+    @Test
+    void aSlowSenderIsTimedOutWith408AndAByteBySenderStillUpgrades() throws Exception {
+        long before = server.stats().handshakeTimeouts();
+        try (RawPeer p = RawPeer.connectRaw(address())) {
+            p.write("GET /chat HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
+            String r = p.readResponse();
+            assertThat(r).startsWith("HTTP/1.1 408 ");
+        }
+        assertThat(server.stats().handshakeTimeouts()).isEqualTo(before + 1);
+        // one byte at a time, but within the deadline: parsed incrementally, upgraded
+        try (RawPeer p = RawPeer.connectRaw(address())) {
+            p.write(upgrade("").getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.BYTEWISE);
+            assertThat(p.readHead()).startsWith("HTTP/1.1 101");
+        }
+        // a connection that sends nothing is closed without a response
+        try (RawPeer p = RawPeer.connectRaw(address())) {
+            p.socket.setSoTimeout(5000);
+            assertThat(p.socket.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void framesSentRightBehindTheRequestAreNotLost() throws IOException {
+        try (RawPeer p = RawPeer.connectRaw(address())) {
+            byte[] frame = p.text("early");
+            p.write(AutobahnCases.concat(upgrade("").getBytes(StandardCharsets.ISO_8859_1), frame), RawPeer.Chop.NONE);
+            assertThat(p.readHead()).startsWith("HTTP/1.1 101");
+            RawPeer.Frame echo = p.read();
+            assertThat(echo.text()).isEqualTo("early");
+        }
+    }
+
+    @Test
+    void tooManyHandshakesInFlightAreRefusedWith503() throws Exception {
+        WebSocketConfig config = WebSocketConfig.defaults().withMaxHandshakesInFlight(2);
+        try (WebSocketServer small = WebSocketServer.start(ServerConfig.defaults().withPort(0), config, new EchoWebSocketHandler());
+             RawPeer a = RawPeer.connectRaw(small.address());
+             RawPeer b = RawPeer.connectRaw(small.address())) {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (small.stats().handshakesInFlight() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            RawPeer c = RawPeer.connectRaw(small.address());
+            String r = c.readResponse();
+            c.close();
+            assertThat(r).startsWith("HTTP/1.1 503 ").contains("Retry-After: 1");
+            assertThat(small.stats().overloaded()).isEqualTo(1);
+            // the two in flight can still upgrade
+            a.write(upgrade("").getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
+            assertThat(a.readHead()).startsWith("HTTP/1.1 101");
+            assertThat(small.stats().handshakesInFlight()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void ourClientNegotiatesTheSubprotocolAndReportsRefusals() throws Exception {
+        try (WebSocketClient client = WebSocketClient.start(io.throng.core.config.ClientConfig.defaults().withLoops(1),
+                WebSocketConfig.defaults())) {
+            WebSocket ws = client.connect(WebSocketRequest.to(address(), "/chat").withSubprotocols(List.of("chat.v1", "chat.v2")),
+                    new WebSocketHandler() {}).get(5, TimeUnit.SECONDS);
+            assertThat(ws.subprotocol()).isEqualTo("chat.v1");
+            ws.close();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            client.connect(WebSocketRequest.to(address(), "/private"), new WebSocketHandler() {})
+                    .whenComplete((w, e) -> failure.set(e)).exceptionally(e -> null).get(5, TimeUnit.SECONDS);
+            assertThat(failure.get()).isInstanceOf(WebSocketHandshakeException.class);
+            assertThat(((WebSocketHandshakeException) failure.get()).status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void theServerClosesWithGoingAwayOnShutdown() throws Exception {
+        ConcurrentLinkedQueue<Integer> codes = new ConcurrentLinkedQueue<>();
+        WebSocketServer s = WebSocketServer.start(ServerConfig.defaults().withPort(0), WebSocketConfig.defaults(),
+                new EchoWebSocketHandler());
+        try (WebSocketClient client = WebSocketClient.start(io.throng.core.config.ClientConfig.defaults().withLoops(1),
+                WebSocketConfig.defaults())) {
+            client.connect(WebSocketRequest.to(s.address(), "/"), new WebSocketHandler() {
+                @Override
+                public void onClose(WebSocket ws, int code, String reason) {
+                    codes.add(code);
+                }
+            }).get(5, TimeUnit.SECONDS);
+            assertThat(s.shutdown(Duration.ofSeconds(4))).isTrue();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (codes.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(codes).containsExactly(1001);
+        }
+    }
+
+    static ByteBuffer ascii(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
+    }
+}
