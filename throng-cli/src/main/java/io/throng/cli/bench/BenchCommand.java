@@ -75,8 +75,12 @@ public final class BenchCommand implements Callable<Integer> {
                 base.serverJvm(), quick);
         Path dir = out != null ? out
                 : Path.of("reports", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        String command = "throng bench" + (spec.commandLine().getParseResult().originalArgs().isEmpty() ? ""
-                : " " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        // originalArgs are the whole command line's, which start with this subcommand's name
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!args.isEmpty() && args.getFirst().equals("bench")) {
+            args.removeFirst();
+        }
+        String command = "throng bench" + (args.isEmpty() ? "" : " " + String.join(" ", args));
         System.out.printf("throng bench: %d servers x %s connections x %d round(s)%s; reports in %s%n",
                 options.targets().size(), options.connections(), options.repeat(),
                 options.connrate() ? ", plus connection rate" : "", dir);
