@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs every server model (and the Netty 4.2 nio/epoll/io_uring and JDK virtual-thread peers),",
                 "each in its own process, under the seed's timestamp-echo load, and writes JSON, CSV, Markdown and HTML.",
-                "The full run takes about 30 minutes on 2 cores; --quick under 3."})
+                "The full run takes about 50 minutes on 2 cores; --quick under 3."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -38,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "seconds before each window (default: 3; quick: 1)")
     Double warmup;
 
-    @Option(names = "--window", description = "seconds measured per cell (default: 10; quick: 2)")
+    @Option(names = "--window", description = "seconds measured per cell (default: 10; quick: 1.5)")
     Double window;
 
     @Option(names = "--pipeline", description = "pings in flight per connection (default: 1, as the seed)")
