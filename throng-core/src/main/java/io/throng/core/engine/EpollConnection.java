@@ -67,12 +67,26 @@ final class EpollConnection extends ConnectionImpl {
             return;
         }
         EpollScratch s = EpollScratch.of(ctx);
-        int r = Linux.pollOne(s.errno, s.small, fd, events == Linux.EPOLLOUT ? Linux.POLLOUT : Linux.POLLIN, 1000);
-        if (r < 0 && -r != Errno.EINTR) {
-            throw Errno.exception("poll", -r);
-        }
-        if (me.isInterrupted()) {
-            throw new java.io.InterruptedIOException("interrupted while waiting for the socket");
+        short wanted = events == Linux.EPOLLOUT ? Linux.POLLOUT : Linux.POLLIN;
+        // Return only when the socket is ready (or hung up, or closed): a retry after a mere
+        // timeout could write the few bytes a full send buffer still takes below its writability
+        // threshold, trickling output where the parker, and NIO, wait until there is room.
+        for (;;) {
+            int r = Linux.pollOne(s.errno, s.small, fd, wanted, 1000);
+            if (r > 0) {
+                return;
+            }
+            if (r < 0 && -r != Errno.EINTR) {
+                throw Errno.exception("poll", -r);
+            }
+            if (me.isInterrupted()) {
+                throw new java.io.InterruptedIOException("interrupted while waiting for the socket");
+            }
+            synchronized (this) {
+                if (closed) {
+                    return; // the next read or write reports it
+                }
+            }
         }
     }
 
