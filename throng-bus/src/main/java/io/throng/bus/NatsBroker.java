@@ -161,6 +161,11 @@ public final class NatsBroker implements Broker {
         /** PING, and the server's PONG: everything before it has been processed. */
         private void flush() throws IOException {
             Duration timeout = config.timeout();
+            Connection.Status status = connection.getStatus();
+            if (status != Connection.Status.CONNECTED) {
+                // jnats would wait out the timeout on a connection it already knows is gone
+                throw new IOException("the NATS connection is " + status.name().toLowerCase(java.util.Locale.ROOT));
+            }
             try {
                 connection.flush(timeout);
             } catch (TimeoutException e) {

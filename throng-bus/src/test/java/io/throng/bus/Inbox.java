@@ -48,6 +48,9 @@ final class Inbox implements WebSocketHandler {
             if (!seen.add(m)) {
                 throw new AssertionError("delivered twice: " + m + " after " + got);
             }
+            if (!m.matches(".+-\\d+")) {
+                throw new AssertionError("unexpected message '" + m + "' after " + got);
+            }
             int dash = m.lastIndexOf('-');
             int seq = Integer.parseInt(m.substring(dash + 1));
             Integer before = last.put(m.substring(0, dash), seq);

@@ -115,7 +115,7 @@ class PushPreforkTest {
                     break;
                 }
             }
-            assertThat(spread).as("subscribers per worker").allMatch(n -> n >= 3);
+            assertThat(Arrays.stream(spread).boxed().toList()).as("subscribers per worker").allMatch(n -> n >= 3);
 
             // Warm-up: until every subscriber has a message, every worker has subscribed at the hub.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -126,7 +126,11 @@ public record BusConfig(Kind kind, String host, int port, Path hub, int relayQue
                     + " path or query)");
         }
         int port = uri.getPort() == -1 ? kind.defaultPort : uri.getPort();
-        return embedded().with(kind, uri.getHost(), port);
+        String host = uri.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1); // an IPv6 literal, without its URL brackets
+        }
+        return embedded().with(kind, host, port);
     }
 
     private BusConfig with(Kind k, String h, int p) {

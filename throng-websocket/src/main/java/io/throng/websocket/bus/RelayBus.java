@@ -33,8 +33,9 @@ import java.util.concurrent.locks.LockSupport;
  *       for the publishing node too, so every node, this one included, sees one stream per channel
  *       in the broker's order. A publisher's messages keep their order: one queue, one link, one
  *       connection to the broker.</li>
- *   <li><b>At most once</b>: a message is handed to the broker once and never retried; a batch
- *       in flight when the link fails is counted as dropped. Each node holds one subscription per
+ *   <li><b>At most once</b>: a message is handed to the broker once and never retried; what a
+ *       link accepted and had not relayed when it failed (the batch in flight, the queue) is
+ *       counted as dropped, never sent by a later link. Each node holds one subscription per
  *       channel, and a session's deliveries stop before the next session subscribes, so no
  *       subscriber gets a message twice.</li>
  *   <li><b>Subscriptions</b> follow the node's subscribers: a channel is subscribed upstream while
@@ -176,6 +177,9 @@ public final class RelayBus implements Bus {
             try {
                 failure = null;
                 session = broker.connect(inbound);
+                // A publisher that saw the link up just before it failed may have queued since the
+                // drain above: that message belongs to the failed session, and is dropped too.
+                dropped.add(drainQueue());
                 changed.clear(); // before the snapshot: a change after it is marked again
                 Set<String> upstream = new HashSet<>(local.channels());
                 List<String> all = new ArrayList<>(upstream);
@@ -216,6 +220,8 @@ public final class RelayBus implements Bus {
                     session.close();
                 }
                 inbound.close(); // waits for a delivery in progress; later ones are discarded
+                // What this session accepted and did not relay is lost with it: not sent later, stale.
+                dropped.add(drainQueue());
             }
             if (closed) {
                 break;

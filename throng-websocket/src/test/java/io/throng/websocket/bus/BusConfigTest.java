@@ -21,6 +21,7 @@ class BusConfigTest {
         assertThat(BusConfig.parse("nats://10.0.0.5").url()).isEqualTo("nats://10.0.0.5:4222");
         assertThat(BusConfig.parse("NATS://localhost:4223/").url()).isEqualTo("nats://localhost:4223");
         assertThat(BusConfig.parse("redis://[::1]:6379").url()).isEqualTo("redis://[::1]:6379");
+        assertThat(BusConfig.parse("redis://[::1]:6379").host()).isEqualTo("::1");
     }
 
     @Test
@@ -30,7 +31,7 @@ class BusConfigTest {
         assertThatThrownBy(() -> BusConfig.parse("redis")).hasMessageContaining("unknown bus 'redis'");
         assertThatThrownBy(() -> BusConfig.parse("")).hasMessageContaining("empty bus");
         assertThatThrownBy(() -> BusConfig.parse("redis://:6379")).hasMessageContaining("has no host");
-        assertThatThrownBy(() -> BusConfig.parse("redis://host:99999")).hasMessageContaining("no host");
+        assertThatThrownBy(() -> BusConfig.parse("redis://host:99999")).hasMessage("bus port must be within 1..65535, got 99999");
         assertThatThrownBy(() -> BusConfig.parse("rediss://host:6379")).hasMessageContaining("TLS to the broker is not supported");
         assertThatThrownBy(() -> BusConfig.parse("redis://user:pw@host:6379")).hasMessageContaining("only scheme://host:port");
         assertThatThrownBy(() -> BusConfig.parse("nats://host:4222/subject")).hasMessageContaining("only scheme://host:port");
