@@ -8,6 +8,7 @@ module io.throng.websocket {
 
     exports io.throng.websocket;
     exports io.throng.websocket.topic;
+    exports io.throng.websocket.bus;
     exports io.throng.websocket.push;
     exports io.throng.websocket.probe;
 

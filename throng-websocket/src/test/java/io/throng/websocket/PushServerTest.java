@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.throng.core.config.ClientConfig;
 import io.throng.core.config.ServerConfig;
+import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.push.PushPublisher;
 import io.throng.websocket.push.PushServer;
 import io.throng.websocket.topic.PublishResult;
@@ -40,6 +41,12 @@ class PushServerTest {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The counts of a publish the in-process bus fanned out. */
+    static PublishResult done(PublishOutcome outcome) {
+        assertThat(outcome).isInstanceOf(PublishOutcome.Delivered.class);
+        return ((PublishOutcome.Delivered) outcome).result();
     }
 
     static HttpResponse<String> get(PushServer s, String path) throws IOException, InterruptedException {
@@ -80,11 +87,11 @@ class PushServerTest {
                     publisher.send("news", ("binary-protocol " + i).getBytes(StandardCharsets.UTF_8)); // pipelined
                 }
                 for (int i = 0; i < 5; i++) {
-                    PublishResult result = publisher.readResult();
+                    PublishResult result = done(publisher.readResult());
                     assertThat(result.subscribers()).isEqualTo(20);
                     assertThat(result.delivered()).isEqualTo(20);
                 }
-                assertThat(publisher.publish("nobody-listens", new byte[] {1}).subscribers()).isZero();
+                assertThat(done(publisher.publish("nobody-listens", new byte[] {1})).subscribers()).isZero();
             }
             for (Inbox inbox : inboxes) {
                 for (int i = 0; i < 5; i++) {
@@ -178,7 +185,7 @@ class PushServerTest {
                 int dropped = 0;
                 int closed = 0;
                 for (int i = 0; i < 400 && dropped + closed == 0; i++) {
-                    PublishResult r = push.publish("firehose", java.nio.ByteBuffer.wrap(chunk));
+                    PublishResult r = done(push.publish("firehose", java.nio.ByteBuffer.wrap(chunk)));
                     dropped += r.dropped();
                     closed += r.closed();
                     assertThat(healthy.nextText()).hasSize(chunk.length); // the healthy subscriber keeps up

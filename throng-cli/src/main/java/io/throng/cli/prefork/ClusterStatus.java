@@ -3,7 +3,10 @@ package io.throng.cli.prefork;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
-/** The cluster's status line: the workers' latest counters added up, rates since the last line. */
+/**
+ * The cluster's status line: the workers' latest counters added up, rates since the last line; for
+ * push workers also each worker's subscribers and the bus's counters.
+ */
 final class ClusterStatus {
     private long lastNanos = System.nanoTime();
     private long lastAccepted;
@@ -11,6 +14,8 @@ final class ClusterStatus {
     private long lastMessages;
     private long lastIn;
     private long lastOut;
+    private long lastBusRelayed;
+    private long lastBusReceived;
 
     String line(List<JsonNode> reports, int live, int restarts) {
         long connections = 0;
@@ -22,9 +27,30 @@ final class ClusterStatus {
         long rejected = 0;
         long acceptErrors = 0;
         long rss = 0;
+        StringBuilder subscribers = new StringBuilder();
+        long busRelayed = 0;
+        long busReceived = 0;
+        long busDropped = 0;
+        long busRefused = 0;
+        long busReconnects = 0;
+        int busUp = 0;
+        boolean push = false;
         for (JsonNode r : reports) {
             if (r == null) {
+                subscribers.append(subscribers.isEmpty() ? "" : "+").append('-');
                 continue;
+            }
+            JsonNode p = r.get("push");
+            if (p != null) {
+                push = true;
+                subscribers.append(subscribers.isEmpty() ? "" : "+").append(p.get("subscribers").asLong());
+                JsonNode b = r.get("bus");
+                busRelayed += b.get("relayed").asLong();
+                busReceived += b.get("received").asLong();
+                busDropped += b.get("dropped").asLong();
+                busRefused += b.get("refused").asLong();
+                busReconnects += b.get("reconnects").asLong();
+                busUp += "up".equals(b.get("state").asText()) ? 1 : 0;
             }
             JsonNode s = r.get("stats");
             connections += s.get("connections").asLong();
@@ -46,6 +72,14 @@ final class ClusterStatus {
                 bytes(rate(in, lastIn, seconds)), bytes(rate(out, lastOut, seconds)),
                 rejected + acceptErrors > 0 ? " | rejected " + rejected + " accept errors " + acceptErrors : "",
                 restarts > 0 ? " | restarts " + restarts : "", bytes(rss));
+        if (push) {
+            // per worker, so that one sees how the kernel spread the subscribers
+            line += String.format(" | subscribers %s | bus up %d/%d relayed/s %s received/s %s dropped %d refused %d reconnects %d",
+                    subscribers, busUp, reports.size(), count(rate(busRelayed, lastBusRelayed, seconds)),
+                    count(rate(busReceived, lastBusReceived, seconds)), busDropped, busRefused, busReconnects);
+            lastBusRelayed = busRelayed;
+            lastBusReceived = busReceived;
+        }
         lastNanos = now;
         lastAccepted = accepted;
         lastReads = reads;

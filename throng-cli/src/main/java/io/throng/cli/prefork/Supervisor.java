@@ -83,7 +83,7 @@ public final class Supervisor {
                 for (String line; (line = r.readLine()) != null; ) {
                     if (line.startsWith("{\"status\":")) {
                         latest = Json.mapper().readTree(line).get("status");
-                    } else if (line.startsWith("throng serving")) {
+                    } else if (line.startsWith(options.readyLine())) {
                         listening.countDown();
                         say("worker " + index + " (pid " + p.pid() + ") " + line.substring(7));
                     } else if (line.startsWith("stopped") || line.startsWith("stopping")) {
@@ -145,8 +145,7 @@ public final class Supervisor {
                 throw new IOException("worker " + w.index + " did not start listening within 60 s");
             }
         }
-        out.println("throng serving " + options.handler() + " on " + options.host() + ":" + port + " (prefork x"
-                + options.procs() + " " + options.workerModel() + ", pid " + ProcessHandle.current().pid() + ")");
+        out.println(options.announce(options.host(), port));
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -162,7 +161,8 @@ public final class Supervisor {
                 return 0;
             }
             if (!options.statusInterval().isZero()) {
-                out.println(status.line(workers.stream().map(w -> w.latest).toList(), live(), totalRestarts()));
+                out.println(status.line(workers.stream().map(w -> w.latest).toList(), live(), totalRestarts())
+                        + options.statusExtra());
                 out.flush();
             }
         }
@@ -215,6 +215,7 @@ public final class Supervisor {
                 return;
             }
         }
+        options.afterStop();
         say("stopped");
     }
 

@@ -1,5 +1,8 @@
 package io.throng.cli.push;
 
+import io.throng.bus.Buses;
+import io.throng.cli.ServeCommandAccess;
+import io.throng.cli.prefork.Supervisor;
 import io.throng.core.config.AcceptMode;
 import io.throng.core.config.Limits;
 import io.throng.core.config.Model;
@@ -9,29 +12,61 @@ import io.throng.core.config.WorkerPoolConfig;
 import io.throng.websocket.DeflateConfig;
 import io.throng.websocket.SlowSubscriberPolicy;
 import io.throng.websocket.WebSocketConfig;
+import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.BusConfig;
+import io.throng.websocket.bus.HubServer;
+import io.throng.websocket.bus.RelayBus;
 import io.throng.websocket.push.PushServer;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code throng push}: the notification service (WebSocket subscribers, HTTP and binary publishers, a page). */
 @Command(name = "push", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs the push (notification) service on one port:",
                 "  GET /                      a page that subscribes to a channel and shows notifications live",
                 "  ws://HOST:PORT/sub/<ch>    a WebSocket subscribed to channel <ch>; send 'subscribe <ch>' / 'unsubscribe <ch>' for more",
-                "  POST /pub/<ch>             publishes the body (text if UTF-8, else binary); answers with the counts",
+                "  POST /pub/<ch>             publishes the body (text if UTF-8, else binary): 200 with the counts when",
+                "                             fanned out here, 202 when relayed by a broker, 503 while the bus is down",
+                "  GET /stats                 the counters, the bus's included, as JSON",
                 "  first byte 0x00            the binary publish protocol (see PublishProtocol), for high rates",
+                "Several processes or machines share messages through a bus (--bus): under --model prefork the",
+                "workers do by default (the supervisor relays); across machines use Redis or NATS (docs/push-bus.md).",
                 "Stops gracefully on SIGINT or SIGTERM (subscribers get Close 1001), or after --duration."})
-public final class PushCommand implements Callable<Integer> {
+public final class PushCommand implements Callable<Integer>, ServeCommandAccess {
     private static final ServerConfig DEFAULTS = ServerConfig.defaults();
     private static final WebSocketConfig WS = WebSocketConfig.defaults();
 
-    @Option(names = "--model", paramLabel = "<model>", description = "virtual-threads, platform-threads, single-reactor, multi-reactor, worker-pool (default: multi-reactor)")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "<file>", description = "a YAML file whose keys are these options' names"
+            + " (port: 8973, bus: {url: redis://host:6379}); options given here win")
+    Path config;
+
+    @Option(names = "--model", paramLabel = "<model>", description = {"virtual-threads, platform-threads, single-reactor,"
+            + " multi-reactor, worker-pool, leader-follower,", "or prefork (--procs worker processes, each running --worker-model) (default: multi-reactor)"})
     String model = DEFAULTS.model().id();
+
+    @Option(names = "--procs", description = "prefork: worker processes sharing the port (default: ${DEFAULT-VALUE})")
+    int procs = 2;
+
+    @Option(names = "--worker-model", paramLabel = "<model>", description = "prefork: the model each worker runs (default: ${DEFAULT-VALUE})")
+    String workerModel = DEFAULTS.model().id();
+
+    @Option(names = "--worker-jvm", paramLabel = "<options>", description = "prefork: extra JVM options for the workers, e.g. \"-Xmx1g\"")
+    String workerJvm = "";
 
     @Option(names = "--transport", paramLabel = "<transport>", description = "auto (epoll on Linux, else nio), epoll or nio (default: ${DEFAULT-VALUE})")
     String transport = DEFAULTS.transport().id();
@@ -78,6 +113,25 @@ public final class PushCommand implements Callable<Integer> {
     @Option(names = "--deflate", description = "offer permessage-deflate (no context takeover: no zlib memory per idle connection)")
     boolean deflate;
 
+    @Option(names = "--bus", paramLabel = "<bus>", description = {"embedded (in-process; under prefork the supervisor relays between",
+            "the workers), redis://HOST:PORT or nats://HOST:PORT for several nodes (default: ${DEFAULT-VALUE})"})
+    String bus = "embedded";
+
+    @Option(names = "--bus-queue", paramLabel = "<messages>", description = "publishes waiting for the bus link at most; past it 503 (default: ${DEFAULT-VALUE})")
+    int busQueue = BusConfig.DEFAULT_RELAY_QUEUE;
+
+    @Option(names = "--bus-backoff-min", paramLabel = "<duration>", description = "first wait before reconnecting to the broker; doubles (default: 100ms)")
+    String busBackoffMin = "100ms";
+
+    @Option(names = "--bus-backoff-max", paramLabel = "<duration>", description = "longest wait between reconnection attempts (default: 5s)")
+    String busBackoffMax = "5s";
+
+    @Option(names = "--bus-timeout", paramLabel = "<duration>", description = "connecting to the broker and waiting for its acknowledgements (default: 2s)")
+    String busTimeout = "2s";
+
+    @Option(names = "--bus-heartbeat", paramLabel = "<duration>", description = "an idle bus link checks the broker this often (default: 2s)")
+    String busHeartbeat = "2s";
+
     @Option(names = "--shutdown-timeout", paramLabel = "<duration>", description = "how long a graceful stop may take (default: 10s)")
     String shutdownTimeout = "10s";
 
@@ -87,12 +141,33 @@ public final class PushCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "<duration>", description = "stop by itself after this long; 0 to run until a signal (default: 0)")
     String duration = "0";
 
+    @Option(names = "--reuse-port", hidden = true, description = "set SO_REUSEPORT (prefork workers)")
+    boolean reusePort;
+
+    @Option(names = "--status-format", hidden = true, description = "human or json (prefork workers report in json)")
+    String statusFormat = "human";
+
+    @Option(names = "--exit-on-stdin-close", hidden = true, description = "stop when stdin closes (a prefork worker whose supervisor died)")
+    boolean exitOnStdinClose;
+
+    @Option(names = "--bus-hub", hidden = true, description = "the prefork supervisor's bus hub socket (workers)")
+    Path busHub;
+
+    private volatile HubServer hub;
+    private Path hubDirectory;
+    private HubRates hubRates;
+
+    boolean prefork() {
+        return "prefork".equalsIgnoreCase(model);
+    }
+
     ServerConfig serverConfig() {
         Model m = Model.parse(model);
         return DEFAULTS.withHost(host).withPort(port).withModel(m).withTransport(TransportKind.parse(transport)).withLoops(loops).withAcceptMode(AcceptMode.parse(accept))
                 .withWorkers(new WorkerPoolConfig(workers, workerQueue, virtualWorkers))
                 .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections)
                         .withMaxInboundBytes(Math.max(Limits.DEFAULT.maxInboundBytes(), maxMessage + 1024)))
+                .withSocket(DEFAULTS.socket().withReusePort(reusePort))
                 .withShutdownTimeout(Durations.parse(shutdownTimeout));
     }
 
@@ -103,19 +178,50 @@ public final class PushCommand implements Callable<Integer> {
                 .withDeflate(deflate ? DeflateConfig.ENABLED : DeflateConfig.DISABLED);
     }
 
+    BusConfig busConfig() {
+        BusConfig b = BusConfig.parse(bus).withRelayQueue(busQueue)
+                .withBackoff(Durations.parse(busBackoffMin), Durations.parse(busBackoffMax))
+                .withTimeout(Durations.parse(busTimeout)).withHeartbeat(Durations.parse(busHeartbeat));
+        if (busHub != null) {
+            if (b.kind() != BusConfig.Kind.EMBEDDED) {
+                throw new IllegalArgumentException("--bus-hub belongs to the embedded bus, not " + b.url());
+            }
+            b = b.withHub(busHub);
+        }
+        return b;
+    }
+
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            PushYaml.apply(config, spec);
+        }
+        if (prefork()) {
+            return supervise();
+        }
         PrintStream out = System.out;
         ServerConfig config = serverConfig();
         WebSocketConfig ws = webSocketConfig();
+        BusConfig busConfig = busConfig();
         Duration stopAfter = Durations.parse(duration);
         Duration interval = Durations.parse(statusInterval);
         out.print(config.describe());
         out.print(ws.describe());
+        out.print(busConfig.describe());
         out.flush();
-        PushServer push = PushServer.start(config, ws);
+        PushServer push = PushServer.start(config, ws, local -> Buses.open(busConfig, local, maxMessage));
+        Bus b = push.bus();
+        if (b instanceof RelayBus relay) {
+            if (relay.awaitUp(busConfig.timeout())) {
+                out.println("bus " + b.name() + ": up" + (busHub == null ? "" : " (the prefork hub at " + busHub + ")"));
+            } else {
+                out.println("bus " + b.name() + ": not reachable yet (" + b.stats().problem()
+                        + "); publishes get 503 until it is, and the node keeps trying");
+            }
+        }
         String at = push.address().getHostString() + ":" + push.port();
-        out.println("throng push on " + at + " (" + config.model() + ", pid " + ProcessHandle.current().pid() + ")");
+        out.println("throng push on " + at + " (" + config.model() + ", bus " + b.name() + ", pid "
+                + ProcessHandle.current().pid() + ")");
         out.println("  page:       http://" + at + "/");
         out.println("  subscribe:  ws://" + at + "/sub/<channel>");
         out.println("  publish:    curl -d 'hello' http://" + at + "/pub/<channel>");
@@ -130,7 +236,20 @@ public final class PushCommand implements Callable<Integer> {
             stopped.countDown();
         }, "throng-push-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (exitOnStdinClose) {
+            Thread.ofPlatform().daemon(true).name("throng-stdin-watch").start(() -> {
+                try {
+                    while (System.in.read() >= 0) {
+                        // only the end matters
+                    }
+                } catch (IOException ignored) {
+                    // the supervisor is gone either way
+                }
+                stopped.countDown();
+            });
+        }
         PushStatus status = new PushStatus(push);
+        boolean json = "json".equals(statusFormat);
         long deadline = stopAfter.isZero() ? Long.MAX_VALUE : System.nanoTime() + stopAfter.toNanos();
         long every = interval.isZero() ? 1000 : interval.toMillis();
         while (stopped.getCount() > 0 && System.nanoTime() < deadline) {
@@ -139,14 +258,172 @@ public final class PushCommand implements Callable<Integer> {
             }
             push.webSocketServer().engine().trimBuffers();
             if (!interval.isZero()) {
-                out.println(status.next());
+                out.println(json ? status.json() : status.next());
                 out.flush();
             }
         }
-        if (stopped.getCount() > 0) {
-            Runtime.getRuntime().removeShutdownHook(hook);
-            hook.run();
+        if (!stoppedByHook(hook)) {
+            hook.run(); // --duration elapsed, or the supervisor went away: stop as a signal would
         }
         return 0;
+    }
+
+    /** True if the shutdown hook is running or has run (a signal); otherwise it is removed. */
+    private static boolean stoppedByHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return false;
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        }
+    }
+
+    // ================================================================ prefork
+
+    private int supervise() throws Exception {
+        if ("prefork".equalsIgnoreCase(workerModel)) {
+            throw new IllegalArgumentException("--worker-model cannot be prefork");
+        }
+        Model.parse(workerModel); // fail here, not in every worker
+        if (busHub != null) {
+            throw new IllegalArgumentException("--bus-hub is for prefork workers, not for the supervisor");
+        }
+        BusConfig busConfig = busConfig(); // fail here too
+        WebSocketConfig ws = webSocketConfig();
+        if (busConfig.kind() == BusConfig.Kind.EMBEDDED) {
+            hubDirectory = Files.createTempDirectory("throng-push-");
+            hub = HubServer.start(hubDirectory.resolve("hub.sock"), ws.maxMessageBytes(), busQueue);
+            hubRates = new HubRates();
+            System.out.println("prefork: bus hub on " + hub.socket() + " (the workers relay through it)");
+        }
+        try {
+            return new Supervisor(this).run();
+        } finally {
+            afterStop();
+        }
+    }
+
+    @Override
+    public String host() {
+        return host;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public int procs() {
+        return procs;
+    }
+
+    @Override
+    public String workerModel() {
+        return workerModel;
+    }
+
+    @Override
+    public String workerJvm() {
+        return workerJvm;
+    }
+
+    @Override
+    public String handler() {
+        return "push";
+    }
+
+    @Override
+    public Duration statusInterval() {
+        return Durations.parse(statusInterval);
+    }
+
+    @Override
+    public Duration duration() {
+        return Durations.parse(duration);
+    }
+
+    @Override
+    public Duration shutdownTimeout() {
+        return Durations.parse(shutdownTimeout);
+    }
+
+    @Override
+    public String readyLine() {
+        return "throng push on";
+    }
+
+    @Override
+    public String announce(String host, int port) {
+        return "throng push on " + host + ":" + port + " (prefork x" + procs + " " + workerModel + ", bus "
+                + BusConfig.parse(bus).url() + ", pid " + ProcessHandle.current().pid() + ")";
+    }
+
+    @Override
+    public String statusExtra() {
+        HubServer h = hub;
+        return h == null ? "" : hubRates.line(h.stats());
+    }
+
+    @Override
+    public void afterStop() {
+        HubServer h = hub;
+        hub = null;
+        if (h != null) {
+            h.close();
+        }
+        if (hubDirectory != null) {
+            try {
+                Files.deleteIfExists(hubDirectory);
+            } catch (IOException ignored) {
+                // a temporary directory
+            }
+        }
+    }
+
+    /** The options a prefork worker is started with: this command's, for one worker. */
+    @Override
+    public List<String> workerArguments(int workerPort, String interval) {
+        List<String> a = new ArrayList<>(List.of("push", "--model", workerModel, "--host", host,
+                "--port", Integer.toString(workerPort), "--transport", transport, "--loops", Integer.toString(loops),
+                "--accept", accept, "--workers", Integer.toString(workers), "--worker-queue", Integer.toString(workerQueue),
+                "--max-connections", Integer.toString(maxConnections), "--max-message", Integer.toString(maxMessage),
+                "--idle-timeout", idleTimeout, "--max-handshakes", Integer.toString(maxHandshakes),
+                "--slow-limit", Long.toString(slowLimit), "--slow-action", slowAction,
+                "--bus", bus, "--bus-queue", Integer.toString(busQueue), "--bus-backoff-min", busBackoffMin,
+                "--bus-backoff-max", busBackoffMax, "--bus-timeout", busTimeout, "--bus-heartbeat", busHeartbeat,
+                "--shutdown-timeout", shutdownTimeout, "--reuse-port", "--status-format", "json",
+                "--status-interval", interval, "--exit-on-stdin-close"));
+        HubServer h = hub;
+        if (h != null) {
+            a.add("--bus-hub");
+            a.add(h.socket().toString());
+        }
+        if (virtualWorkers) {
+            a.add("--virtual-workers");
+        }
+        if (deflate) {
+            a.add("--deflate");
+        }
+        return a;
+    }
+
+    /** The hub's part of the supervisor's status line, with rates since the last one. */
+    private static final class HubRates {
+        private long lastNanos = System.nanoTime();
+        private long lastPublished;
+        private long lastForwarded;
+
+        String line(io.throng.websocket.bus.HubStats s) {
+            long now = System.nanoTime();
+            double seconds = Math.max(1e-9, (now - lastNanos) / 1e9);
+            String line = String.format(" | hub %d workers %d channels relayed/s %.0f copies/s %.0f dropped %d", s.workers(),
+                    s.channels(), (s.published() - lastPublished) / seconds, (s.forwarded() - lastForwarded) / seconds,
+                    s.dropped());
+            lastNanos = now;
+            lastPublished = s.published();
+            lastForwarded = s.forwarded();
+            return line;
+        }
     }
 }

@@ -1,20 +1,30 @@
 package io.throng.cli.push;
 
+import io.throng.load.Json;
 import io.throng.websocket.WebSocketStats;
+import io.throng.websocket.bus.BusStats;
+import io.throng.websocket.bus.RelayBus;
 import io.throng.websocket.push.PushServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** One status line per interval: subscribers, channels, publish and delivery rates, drops, memory. */
+/**
+ * One status line per interval: subscribers, channels, publish and delivery rates, drops, the bus,
+ * memory. A prefork worker reports the raw counters as one JSON line instead, for its supervisor.
+ */
 final class PushStatus {
     private final PushServer push;
     private WebSocketStats previous;
+    private BusStats previousBus;
     private long previousNanos = System.nanoTime();
 
     PushStatus(PushServer push) {
         this.push = push;
         this.previous = push.stats();
+        this.previousBus = push.bus().stats();
     }
 
     String next() {
@@ -27,9 +37,44 @@ final class PushStatus {
                 count((s.publishes() - previous.publishes()) / seconds), count((s.deliveries() - previous.deliveries()) / seconds),
                 s.dropped(), s.slowCloses(), s.handshakesInFlight(), bytes(rss()),
                 bytes(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()));
+        BusStats b = push.bus().stats();
+        if (push.bus() instanceof RelayBus) {
+            line += String.format(" | bus %s relayed/s %s received/s %s dropped %d refused %d reconnects %d", b.state().id(),
+                    count((b.relayed() - previousBus.relayed()) / seconds), count((b.received() - previousBus.received()) / seconds),
+                    b.dropped(), b.refused(), b.reconnects());
+        }
         previous = s;
+        previousBus = b;
         previousNanos = now;
         return line;
+    }
+
+    /** The counters as one JSON line, for a prefork supervisor to add up (see ClusterStatus). */
+    String json() {
+        WebSocketStats s = push.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pid", ProcessHandle.current().pid());
+        m.put("stats", push.webSocketServer().engineStats());
+        m.put("messages", s.messagesOut());
+        m.put("rss", rss());
+        m.put("heap", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("subscribers", s.open());
+        p.put("channels", s.topics());
+        p.put("published", s.publishes());
+        p.put("delivered", s.deliveries());
+        p.put("dropped", s.dropped());
+        m.put("push", p);
+        BusStats b = push.bus().stats();
+        Map<String, Object> bus = new LinkedHashMap<>();
+        bus.put("state", b.state().id());
+        bus.put("relayed", b.relayed());
+        bus.put("received", b.received());
+        bus.put("dropped", b.dropped());
+        bus.put("refused", b.refused());
+        bus.put("reconnects", b.reconnects());
+        m.put("bus", bus);
+        return "{\"status\":" + Json.write(m) + "}";
     }
 
     private static long rss() {

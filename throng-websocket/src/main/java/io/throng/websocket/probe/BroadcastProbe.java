@@ -6,8 +6,8 @@ import io.throng.websocket.WebSocketClient;
 import io.throng.websocket.WebSocketConfig;
 import io.throng.websocket.WebSocketHandler;
 import io.throng.websocket.WebSocketRequest;
+import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.push.PushPublisher;
-import io.throng.websocket.topic.PublishResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -35,8 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>java -cp throng-cli/target/throng.jar io.throng.websocket.probe.BroadcastProbe PORT SUBSCRIBERS [SIZE] [ROUNDS]</pre>
  */
 public final class BroadcastProbe implements AutoCloseable {
-    /** One round: the publish result and when each subscriber received (nanos after the publish began). */
-    public record Round(PublishResult result, long publishNanos, long[] deliveryNanos, int missing) {
+    /**
+     * One round: what the publish answered, how long the call took, and when each subscriber
+     * received (nanos after the publish began).
+     */
+    public record Round(PublishOutcome outcome, long publishNanos, long[] deliveryNanos, int missing) {
         public long percentile(double p) {
             long[] sorted = deliveryNanos.clone();
             Arrays.sort(sorted);
@@ -45,8 +48,14 @@ public final class BroadcastProbe implements AutoCloseable {
         }
 
         public String describe() {
-            return String.format(Locale.ROOT, "delivered %d of %d | publish call %.1f ms | p50 %.1f ms | p99 %.1f ms | max (last) %.1f ms%s",
-                    deliveryNanos.length, result.subscribers(), publishNanos / 1e6, percentile(50) / 1e6,
+            String answer = switch (outcome) {
+                case PublishOutcome.Delivered d -> "fanned out by the server";
+                case PublishOutcome.Accepted a -> "relayed by " + a.bus();
+                case PublishOutcome.Refused r -> "REFUSED: " + r.reason();
+            };
+            return String.format(Locale.ROOT, "delivered %d of %d (%s) | publish call %.1f ms | p50 %.1f ms | p99 %.1f ms"
+                            + " | max (last) %.1f ms%s",
+                    deliveryNanos.length, deliveryNanos.length + missing, answer, publishNanos / 1e6, percentile(50) / 1e6,
                     percentile(99) / 1e6, percentile(100) / 1e6, missing > 0 ? " | MISSING " + missing : "");
         }
     }
@@ -137,11 +146,13 @@ public final class BroadcastProbe implements AutoCloseable {
         CountDownLatch latch = new CountDownLatch(receivedAt.length);
         pending = latch;
         long start = System.nanoTime();
-        PublishResult result = publisher.publish(channel, payload);
+        PublishOutcome outcome = publisher.publish(channel, payload);
         long publishNanos = System.nanoTime() - start;
-        latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (!(outcome instanceof PublishOutcome.Refused)) {
+            latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
         long[] times = Arrays.stream(receivedAt).filter(t -> t != 0).map(t -> t - start).toArray();
-        return new Round(result, publishNanos, times, receivedAt.length - times.length);
+        return new Round(outcome, publishNanos, times, receivedAt.length - times.length);
     }
 
     public int subscribers() {

@@ -3,9 +3,8 @@ package io.throng.websocket.push;
 import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
-import io.throng.websocket.PreparedMessage;
-import io.throng.websocket.internal.Utf8;
-import io.throng.websocket.topic.MessageBus;
+import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.topic.PublishResult;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +17,15 @@ import java.util.concurrent.atomic.LongAdder;
  * <pre>
  * publisher: preface  00 'T' 'P' '1'                      (once)
  *            publish  u16 channel length | channel (ASCII) | u32 payload length | payload
- * server:    result   00 | u32 subscribers | u32 delivered | u32 dropped | u32 closed   (per publish, in order)
- *            error    01 | u16 length | UTF-8 message, then the server closes
+ * server, per publish, in order:
+ *            done     00 | u32 subscribers | u32 delivered | u32 dropped | u32 closed
+ *                     (fanned out here, by the in-process bus)
+ *            accepted 02 | u16 length | UTF-8 "bus node"
+ *                     (queued for the broker; every node fans it out when the broker hands it back)
+ *            refused  03 | u16 length | UTF-8 message
+ *                     (the bus is down or its relay queue full: nothing sent; the connection stays open)
+ * server, then closes:
+ *            error    01 | u16 length | UTF-8 message
  * </pre>
  * Integers are big-endian. The payload goes out as a text frame if it is UTF-8, else binary. A
  * publisher that does not read its results is slowed down: reads stop while its connection is
@@ -28,13 +34,19 @@ import java.util.concurrent.atomic.LongAdder;
 public final class PublishProtocol implements Handler {
     public static final byte[] PREFACE = {0, 'T', 'P', '1'};
     public static final int RESULT_BYTES = 17;
+    public static final byte DONE = 0;
+    public static final byte ERROR = 1;
+    public static final byte ACCEPTED = 2;
+    public static final byte REFUSED = 3;
     private static final Object READY = "ready";
 
-    private final MessageBus bus;
+    private final Bus bus;
     private final int maxPayloadBytes;
     private final LongAdder published = new LongAdder();
+    /** The answer to an accepted publish: the same bytes every time for one bus. */
+    private volatile byte[] acceptedReply;
 
-    public PublishProtocol(MessageBus bus, int maxPayloadBytes) {
+    public PublishProtocol(Bus bus, int maxPayloadBytes) {
         this.bus = bus;
         this.maxPayloadBytes = maxPayloadBytes;
     }
@@ -83,18 +95,48 @@ public final class PublishProtocol implements Handler {
                 error(c, in, Channels.problem(channel));
                 return;
             }
+            String busProblem = bus.channelProblem(channel);
+            if (busProblem != null) {
+                error(c, in, busProblem);
+                return;
+            }
             ByteBuffer payload = in.slice(p + 6 + channelLength, (int) payloadLength);
-            PreparedMessage message = Utf8.isValid(payload) ? PreparedMessage.text(payload) : PreparedMessage.binary(payload);
-            PublishResult r = bus.publish(channel, message);
+            PublishOutcome outcome = bus.publish(channel, payload);
             published.increment();
             in.position(p + total);
-            ByteBuffer reply = ByteBuffer.allocate(RESULT_BYTES);
-            reply.put((byte) 0).putInt(r.subscribers()).putInt(r.delivered()).putInt(r.dropped()).putInt(r.closed()).flip();
-            c.write(reply);
+            c.write(reply(outcome));
         }
         if (!c.isWritable()) {
             c.suspendReads();
         }
+    }
+
+    private ByteBuffer reply(PublishOutcome outcome) {
+        return switch (outcome) {
+            case PublishOutcome.Delivered d -> {
+                PublishResult r = d.result();
+                ByteBuffer b = ByteBuffer.allocate(RESULT_BYTES);
+                b.put(DONE).putInt(r.subscribers()).putInt(r.delivered()).putInt(r.dropped()).putInt(r.closed());
+                yield b.flip();
+            }
+            case PublishOutcome.Accepted a -> {
+                byte[] cached = acceptedReply;
+                if (cached == null) {
+                    cached = text(ACCEPTED, a.bus() + " " + a.node());
+                    acceptedReply = cached;
+                }
+                yield ByteBuffer.wrap(cached);
+            }
+            case PublishOutcome.Refused r -> ByteBuffer.wrap(text(REFUSED, r.reason()));
+        };
+    }
+
+    private static byte[] text(byte status, String message) {
+        byte[] m = message.getBytes(StandardCharsets.UTF_8);
+        int length = Math.min(m.length, 0xFFFF);
+        ByteBuffer b = ByteBuffer.allocate(3 + length);
+        b.put(status).putShort((short) length).put(m, 0, length);
+        return b.array();
     }
 
     @Override
@@ -103,10 +145,7 @@ public final class PublishProtocol implements Handler {
     }
 
     private static void error(Connection c, ByteBuffer in, String message) {
-        byte[] m = message.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer reply = ByteBuffer.allocate(3 + m.length);
-        reply.put((byte) 1).putShort((short) m.length).put(m).flip();
-        c.write(reply);
+        c.write(text(ERROR, message));
         in.position(in.limit());
         c.close();
     }

@@ -2,6 +2,7 @@ package io.throng.websocket.push;
 
 import io.throng.websocket.WebSocket;
 import io.throng.websocket.WebSocketHandler;
+import io.throng.websocket.bus.Bus;
 import io.throng.websocket.topic.TopicRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -11,16 +12,18 @@ import java.nio.charset.StandardCharsets;
  * /sub/<channel>}), then to more or fewer by text messages {@code subscribe <channel>} and
  * {@code unsubscribe <channel>}. Commands are not acknowledged (any text could be a notification);
  * a Ping sent after a command is answered only once the command is done, which is how a client
- * knows. Other messages are ignored.
+ * knows. Other messages are ignored, and so is a subscription to a channel the bus cannot carry.
  */
 final class PushHandler implements WebSocketHandler {
     private static final byte[] SUBSCRIBE = "subscribe ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UNSUBSCRIBE = "unsubscribe ".getBytes(StandardCharsets.US_ASCII);
 
     private final TopicRegistry topics;
+    private final Bus bus;
 
-    PushHandler(TopicRegistry topics) {
+    PushHandler(TopicRegistry topics, Bus bus) {
         this.topics = topics;
+        this.bus = bus;
     }
 
     @Override
@@ -35,7 +38,7 @@ final class PushHandler implements WebSocketHandler {
     public void onText(WebSocket ws, ByteBuffer utf8) {
         if (startsWith(utf8, SUBSCRIBE)) {
             String channel = rest(utf8, SUBSCRIBE.length);
-            if (Channels.isValid(channel)) {
+            if (PushServer.problem(channel, bus) == null) {
                 topics.subscribe(channel, ws);
             }
         } else if (startsWith(utf8, UNSUBSCRIBE)) {

@@ -1,5 +1,6 @@
 package io.throng.websocket.push;
 
+import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.topic.PublishResult;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -43,18 +44,35 @@ public final class PushPublisher implements AutoCloseable {
         out.flush();
     }
 
-    /** The result of the oldest publish not yet read; throws with the server's message on an error. */
-    public PublishResult readResult() throws IOException {
+    /**
+     * The outcome of the oldest publish not yet read: done here (with the counts), accepted by
+     * the bus's broker, or refused by the bus (down, or its queue full; the connection stays open).
+     * Throws with the server's message when it refused the publish itself and closed.
+     */
+    public PublishOutcome readResult() throws IOException {
         int status = in.readUnsignedByte();
-        if (status != 0) {
-            byte[] m = new byte[in.readUnsignedShort()];
-            in.readFully(m);
-            throw new IOException("the server refused the publish: " + new String(m, StandardCharsets.UTF_8));
-        }
-        return new PublishResult(in.readInt(), in.readInt(), in.readInt(), in.readInt());
+        return switch (status) {
+            case PublishProtocol.DONE -> new PublishOutcome.Delivered(
+                    new PublishResult(in.readInt(), in.readInt(), in.readInt(), in.readInt()));
+            case PublishProtocol.ACCEPTED -> {
+                String text = readText();
+                int space = text.indexOf(' ');
+                yield new PublishOutcome.Accepted(space < 0 ? text : text.substring(0, space),
+                        space < 0 ? "" : text.substring(space + 1));
+            }
+            case PublishProtocol.REFUSED -> new PublishOutcome.Refused(readText());
+            case PublishProtocol.ERROR -> throw new IOException("the server refused the publish: " + readText());
+            default -> throw new IOException("not a publish result: status byte " + status);
+        };
     }
 
-    public PublishResult publish(String channel, byte[] payload) throws IOException {
+    private String readText() throws IOException {
+        byte[] m = new byte[in.readUnsignedShort()];
+        in.readFully(m);
+        return new String(m, StandardCharsets.UTF_8);
+    }
+
+    public PublishOutcome publish(String channel, byte[] payload) throws IOException {
         send(channel, payload);
         return readResult();
     }

@@ -9,10 +9,13 @@ import io.throng.websocket.WebSocketConfig;
 import io.throng.websocket.WebSocketProtocol;
 import io.throng.websocket.WebSocketServer;
 import io.throng.websocket.WebSocketStats;
+import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.LocalBus;
+import io.throng.websocket.bus.LocalSubscribers;
+import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.internal.Utf8;
-import io.throng.websocket.topic.LocalBus;
-import io.throng.websocket.topic.MessageBus;
 import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.topic.TopicListener;
 import io.throng.websocket.topic.TopicRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -28,8 +32,10 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code GET /}: a page that subscribes to a channel, shows notifications live, and publishes;</li>
  *   <li>WebSocket {@code /sub/<channel>} (or {@code /sub}): a subscriber, see {@link PushHandler};</li>
- *   <li>{@code POST /pub/<channel>}: publishes the body (a text frame if it is UTF-8, else binary) and
- *       answers with the counts as JSON;</li>
+ *   <li>{@code POST /pub/<channel>}: publishes the body (a text frame if it is UTF-8, else binary)
+ *       through the {@link Bus}: 200 with the counts as JSON when the bus is this process (the fan-out
+ *       is done), 202 when a broker relays it (every node fans it out when the broker hands it back),
+ *       503 when the bus cannot take it now (down, or its relay queue full);</li>
  *   <li>{@code GET /stats}: the counters as JSON;</li>
  *   <li>a connection starting with byte 0x00: the binary {@link PublishProtocol}.</li>
  * </ul>
@@ -37,10 +43,10 @@ import java.util.function.Function;
 public final class PushServer implements AutoCloseable {
     private final WebSocketServer server;
     private final TopicRegistry topics;
-    private final MessageBus bus;
+    private final Bus bus;
     private final PublishProtocol publishProtocol;
 
-    private PushServer(WebSocketServer server, TopicRegistry topics, MessageBus bus, PublishProtocol publishProtocol) {
+    private PushServer(WebSocketServer server, TopicRegistry topics, Bus bus, PublishProtocol publishProtocol) {
         this.server = server;
         this.topics = topics;
         this.bus = bus;
@@ -52,24 +58,73 @@ public final class PushServer implements AutoCloseable {
         return start(config, wsConfig, LocalBus::new);
     }
 
-    /** Starts with the bus {@code busFactory} makes around this server's topic registry. */
+    /**
+     * Starts with the bus {@code busFactory} makes around this server's subscribers; the server
+     * closes it when it stops (and closes it at once if the server cannot start).
+     */
     public static PushServer start(ServerConfig config, WebSocketConfig wsConfig,
-                                   Function<TopicRegistry, MessageBus> busFactory) throws IOException {
-        TopicRegistry topics = new TopicRegistry();
-        MessageBus bus = busFactory.apply(topics);
-        PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes());
-        byte[] page = page();
-        Holder holder = new Holder();
-        WebSocketProtocol protocol = WebSocketProtocol.server(new PushHandler(topics))
-                .config(wsConfig)
-                .model(config.model())
-                .topics(topics)
-                .rawProtocol(publish)
-                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder))
-                .build();
-        PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish);
-        holder.server = push;
-        return push;
+                                   Function<LocalSubscribers, Bus> busFactory) throws IOException {
+        BusHolder busHolder = new BusHolder();
+        TopicRegistry topics = new TopicRegistry(busHolder);
+        Bus bus = busFactory.apply(new RegistrySubscribers(topics));
+        busHolder.bus = bus;
+        try {
+            PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes());
+            byte[] page = page();
+            Holder holder = new Holder();
+            WebSocketProtocol protocol = WebSocketProtocol.server(new PushHandler(topics, bus))
+                    .config(wsConfig)
+                    .model(config.model())
+                    .topics(topics)
+                    .rawProtocol(publish)
+                    .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder))
+                    .build();
+            PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish);
+            holder.server = push;
+            return push;
+        } catch (IOException | RuntimeException e) {
+            bus.close();
+            throw e;
+        }
+    }
+
+    /** Tells the bus when a channel gets its first subscriber here and loses its last. */
+    private static final class BusHolder implements TopicListener {
+        volatile Bus bus;
+
+        @Override
+        public void firstSubscriber(String topic) {
+            Bus b = bus;
+            if (b != null) {
+                b.subscribe(topic);
+            }
+        }
+
+        @Override
+        public void lastSubscriberLeft(String topic) {
+            Bus b = bus;
+            if (b != null) {
+                b.unsubscribe(topic);
+            }
+        }
+    }
+
+    /** This server's subscribers as the bus sees them. */
+    private record RegistrySubscribers(TopicRegistry topics) implements LocalSubscribers {
+        @Override
+        public PublishResult deliver(String channel, ByteBuffer payload) {
+            return topics.publish(channel, Utf8.isValid(payload) ? PreparedMessage.text(payload) : PreparedMessage.binary(payload));
+        }
+
+        @Override
+        public boolean hasSubscribers(String channel) {
+            return topics.subscribers(channel) > 0;
+        }
+
+        @Override
+        public List<String> channels() {
+            return topics.topicNames();
+        }
     }
 
     /** Lets the hook reach the server it belongs to (for /stats) once it exists. */
@@ -77,7 +132,7 @@ public final class PushServer implements AutoCloseable {
         volatile PushServer server;
     }
 
-    private static RequestDecision route(HttpRequest request, MessageBus bus, int maxBody, byte[] page, Holder holder) {
+    private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Holder holder) {
         String path = request.path();
         if (request.isUpgrade()) {
             if (path.equals("/sub") || path.equals("/sub/")) {
@@ -85,8 +140,8 @@ public final class PushServer implements AutoCloseable {
             }
             if (path.startsWith("/sub/")) {
                 String channel = path.substring(5);
-                return Channels.isValid(channel) ? RequestDecision.upgrade(channel)
-                        : RequestDecision.refuse(400, Channels.problem(channel));
+                String problem = problem(channel, bus);
+                return problem == null ? RequestDecision.upgrade(channel) : RequestDecision.refuse(400, problem);
             }
             return RequestDecision.refuse(404, "no WebSocket endpoint at " + path + "; subscribe at /sub/<channel>");
         }
@@ -96,14 +151,11 @@ public final class PushServer implements AutoCloseable {
                 return RequestDecision.respond(HttpResponse.refuse(405, "publish with POST").withHeader("Allow", "POST"));
             }
             String channel = path.substring(5);
-            if (!Channels.isValid(channel)) {
-                return RequestDecision.refuse(400, Channels.problem(channel));
+            String problem = problem(channel, bus);
+            if (problem != null) {
+                return RequestDecision.refuse(400, problem);
             }
-            return new RequestDecision.ReadBody(maxBody, body -> {
-                PreparedMessage message = Utf8.isValid(body) ? PreparedMessage.text(body) : PreparedMessage.binary(body);
-                PublishResult r = bus.publish(channel, message);
-                return HttpResponse.of(200, "application/json", (r.toJson(channel) + "\n").getBytes(StandardCharsets.UTF_8));
-            });
+            return new RequestDecision.ReadBody(maxBody, body -> answer(channel, bus.publish(channel, body)));
         }
         if (!method.equals("GET")) {
             return RequestDecision.respond(HttpResponse.refuse(405, "method " + method + " not allowed here")
@@ -119,6 +171,24 @@ public final class PushServer implements AutoCloseable {
         };
     }
 
+    /** Why {@code channel} cannot be used here (not a channel name, or not one this bus can carry), or null. */
+    static String problem(String channel, Bus bus) {
+        if (!Channels.isValid(channel)) {
+            return Channels.problem(channel);
+        }
+        return bus.channelProblem(channel);
+    }
+
+    /** {@code POST /pub}'s answer: 200 fanned out here, 202 accepted by the broker, 503 refused. */
+    private static HttpResponse answer(String channel, PublishOutcome outcome) {
+        byte[] json = (outcome.toJson(channel) + "\n").getBytes(StandardCharsets.UTF_8);
+        return switch (outcome) {
+            case PublishOutcome.Delivered d -> HttpResponse.of(200, "application/json", json);
+            case PublishOutcome.Accepted a -> HttpResponse.of(202, "application/json", json);
+            case PublishOutcome.Refused r -> HttpResponse.of(503, "application/json", json).withHeader("Retry-After", "1");
+        };
+    }
+
     private static String statsJson(PushServer s) {
         if (s == null) {
             return "{}\n";
@@ -127,7 +197,7 @@ public final class PushServer implements AutoCloseable {
         return "{\"connections\":" + s.server.engineStats().connections() + ",\"websockets\":" + w.open()
                 + ",\"topics\":" + w.topics() + ",\"subscriptions\":" + w.subscriptions() + ",\"published\":"
                 + s.topics.publishes() + ",\"delivered\":" + w.deliveries() + ",\"dropped\":" + w.dropped()
-                + ",\"slowCloses\":" + w.slowCloses() + "}\n";
+                + ",\"slowCloses\":" + w.slowCloses() + ",\"bus\":" + s.bus.stats().toJson() + "}\n";
     }
 
     private static byte[] page() {
@@ -142,11 +212,12 @@ public final class PushServer implements AutoCloseable {
     }
 
     /** Publishes as {@code POST /pub/<channel>} does. */
-    public PublishResult publish(String channel, ByteBuffer body) {
-        if (!Channels.isValid(channel)) {
-            throw new IllegalArgumentException(Channels.problem(channel));
+    public PublishOutcome publish(String channel, ByteBuffer body) {
+        String problem = problem(channel, bus);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
-        return bus.publish(channel, Utf8.isValid(body) ? PreparedMessage.text(body) : PreparedMessage.binary(body));
+        return bus.publish(channel, body);
     }
 
     public InetSocketAddress address() {
@@ -161,7 +232,7 @@ public final class PushServer implements AutoCloseable {
         return topics;
     }
 
-    public MessageBus bus() {
+    public Bus bus() {
         return bus;
     }
 

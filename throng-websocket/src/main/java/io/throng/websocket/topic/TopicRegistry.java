@@ -212,6 +212,11 @@ public final class TopicRegistry {
         return slot == null ? List.of() : slot instanceof String one ? List.of(one) : List.of((String[]) slot);
     }
 
+    /** The names of the topics with at least one subscriber now (a snapshot). */
+    public List<String> topicNames() {
+        return new ArrayList<>(topics.keySet());
+    }
+
     /** Topics with at least one subscriber. */
     public int topicCount() {
         return topics.size();

@@ -1,0 +1,241 @@
+package io.throng.bus;
+
+import io.throng.websocket.bus.Broker;
+import io.throng.websocket.bus.BusConfig;
+import io.throng.websocket.bus.RelayBus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Redis pub/sub as the push service's bus, through Jedis. A session is two connections: one in
+ * subscribed mode, read by a thread of its own (Redis allows nothing but (un)subscribe and ping on
+ * it), and one for PUBLISH, pipelined: a batch of publishes is one write and one read of the
+ * replies, and a reply means Redis has passed the message to every subscribed connection.
+ *
+ * <p>Channels are Redis channels as they are, payloads the message bytes as they are: any Redis
+ * client reaches the subscribers with {@code PUBLISH channel message}. The subscriber connection
+ * always holds one channel of its own ({@code throng:node:<host/pid>:<random>}) so that Jedis's
+ * subscription loop runs while the node has no channel, and so that a ping proves it alive.
+ */
+public final class RedisBroker implements Broker {
+    private final BusConfig config;
+    private final HostAndPort address;
+    private final String name;
+
+    public RedisBroker(BusConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        if (config.kind() != BusConfig.Kind.REDIS) {
+            throw new IllegalArgumentException("not a Redis bus: " + config.url());
+        }
+        this.address = new HostAndPort(config.host(), config.port());
+        this.name = config.url();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Session connect(Inbound inbound) throws IOException {
+        int timeout = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
+        JedisClientConfig client = DefaultJedisClientConfig.builder().connectionTimeoutMillis(timeout)
+                .socketTimeoutMillis(timeout).clientName("throng-push").build();
+        Jedis publisher = null;
+        Jedis subscriber = null;
+        try {
+            publisher = new Jedis(address, client);
+            publisher.ping();
+            subscriber = new Jedis(address, client);
+            RedisSession s = new RedisSession(publisher, subscriber, inbound);
+            s.start(config.timeout().toMillis());
+            return s;
+        } catch (JedisException e) {
+            close(publisher);
+            close(subscriber);
+            throw new IOException(message(e), e);
+        } catch (IOException | RuntimeException e) {
+            close(publisher);
+            close(subscriber);
+            throw e;
+        }
+    }
+
+    private static void close(Jedis j) {
+        if (j != null) {
+            try {
+                j.close();
+            } catch (RuntimeException ignored) {
+                // broken already
+            }
+        }
+    }
+
+    /** Jedis wraps the socket's error; the innermost message says what happened ("Connection refused"). */
+    static String message(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    private final class RedisSession extends BinaryJedisPubSub implements Session {
+        private final Jedis publisher;
+        private final Jedis subscriber;
+        private final Inbound inbound;
+        private final byte[] own = ("throng:node:" + RelayBus.NODE + ":" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
+                .getBytes(StandardCharsets.UTF_8);
+        /** Done when Redis confirms the node's own channel: the subscriber connection is live. */
+        private final CompletableFuture<Void> subscribed = new CompletableFuture<>();
+        private volatile boolean closing;
+        private volatile Thread reader;
+        private volatile long pingSentNanos;
+        private volatile long pongNanos;
+
+        RedisSession(Jedis publisher, Jedis subscriber, Inbound inbound) {
+            this.publisher = publisher;
+            this.subscriber = subscriber;
+            this.inbound = inbound;
+        }
+
+        void start(long timeoutMillis) throws IOException {
+            reader = Thread.ofPlatform().daemon().name("throng-bus-redis-reader").start(() -> {
+                try {
+                    subscriber.subscribe(this, own);
+                    if (!closing) {
+                        inbound.failed(new IOException("the Redis subscription ended"));
+                    }
+                } catch (RuntimeException e) {
+                    IOException failure = new IOException(message(e), e);
+                    subscribed.completeExceptionally(failure);
+                    if (!closing) {
+                        inbound.failed(failure);
+                    }
+                }
+            });
+            try {
+                subscribed.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                close();
+                throw new IOException("Redis did not confirm the subscription within " + timeoutMillis + " ms");
+            } catch (ExecutionException e) {
+                close();
+                throw (IOException) e.getCause();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new IOException("interrupted while subscribing", e);
+            }
+        }
+
+        // ------------------------------------------------ the reader thread (Jedis calls these)
+
+        @Override
+        public void onSubscribe(byte[] channel, int subscribedChannels) {
+            if (java.util.Arrays.equals(channel, own)) {
+                subscribed.complete(null);
+            }
+        }
+
+        @Override
+        public void onMessage(byte[] channel, byte[] message) {
+            inbound.message(new String(channel, StandardCharsets.ISO_8859_1), ByteBuffer.wrap(message));
+        }
+
+        @Override
+        public void onPong(byte[] pattern) {
+            pongNanos = System.nanoTime();
+        }
+
+        // ------------------------------------------------ the link thread
+
+        @Override
+        public void subscribe(List<String> channels) throws IOException {
+            try {
+                subscribe(bytes(channels));
+            } catch (JedisException e) {
+                throw new IOException(message(e), e);
+            }
+        }
+
+        @Override
+        public void unsubscribe(List<String> channels) throws IOException {
+            try {
+                unsubscribe(bytes(channels));
+            } catch (JedisException e) {
+                throw new IOException(message(e), e);
+            }
+        }
+
+        private static byte[][] bytes(List<String> channels) {
+            byte[][] b = new byte[channels.size()][];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = channels.get(i).getBytes(StandardCharsets.ISO_8859_1);
+            }
+            return b;
+        }
+
+        @Override
+        public void publish(List<Message> batch) throws IOException {
+            try {
+                Pipeline p = publisher.pipelined();
+                for (Message m : batch) {
+                    p.publish(m.channel().getBytes(StandardCharsets.ISO_8859_1), m.payload());
+                }
+                p.sync();
+            } catch (JedisException e) {
+                throw new IOException(message(e), e);
+            }
+        }
+
+        @Override
+        public void heartbeat() throws IOException {
+            long now = System.nanoTime();
+            long sent = pingSentNanos;
+            if (sent != 0 && pongNanos - sent < 0 && now - sent > config.timeout().toNanos()) {
+                throw new IOException("no PONG on the subscriber connection within " + config.timeout().toMillis() + " ms");
+            }
+            try {
+                publisher.ping();
+                if (sent == 0 || pongNanos - sent >= 0) {
+                    pingSentNanos = System.nanoTime();
+                    ping();
+                }
+            } catch (JedisException e) {
+                throw new IOException(message(e), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            closing = true;
+            RedisBroker.close(publisher);
+            RedisBroker.close(subscriber);
+            Thread r = reader;
+            if (r != null && r != Thread.currentThread()) {
+                try {
+                    r.join(config.timeout().toMillis() + 1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package io.throng.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.throng.core.config.ClientConfig;
+import io.throng.core.config.Model;
+import io.throng.core.config.ServerConfig;
+import io.throng.websocket.WebSocket;
+import io.throng.websocket.WebSocketClient;
+import io.throng.websocket.WebSocketConfig;
+import io.throng.websocket.WebSocketRequest;
+import io.throng.websocket.bus.BusConfig;
+import io.throng.websocket.bus.BusStats;
+import io.throng.websocket.bus.PublishOutcome;
+import io.throng.websocket.bus.RelayBus;
+import io.throng.websocket.push.PushPublisher;
+import io.throng.websocket.push.PushServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Two push nodes (in this JVM, each with its own bus link) on one real broker, Redis or NATS,
+ * started by the test: what one node's subscriber gets from the other's publishers, in order and
+ * once; which channels each node subscribes to on the broker; any client of the broker as a
+ * publisher; the broker dying and coming back under running nodes and subscribers. throng-cli's
+ * tests run the same with the nodes as {@code throng push} processes.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BrokerBusTest {
+    private static final int MAX = 1 << 20;
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+    private final List<PushServer> nodes = new ArrayList<>();
+    private WebSocketClient client;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (PushServer n : nodes) {
+            n.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        for (AutoCloseable c : closeLast) {
+            c.close();
+        }
+    }
+
+    private BrokerProcess broker(BrokerProcess.Kind kind) throws Exception {
+        BrokerProcess b = BrokerProcess.start(kind);
+        closeLast.add(b);
+        client = WebSocketClient.start(ClientConfig.defaults().withLoops(1), WebSocketConfig.defaults());
+        return b;
+    }
+
+    private PushServer node(BrokerProcess broker) throws Exception {
+        BusConfig config = BusConfig.parse(broker.url()).withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .withTimeout(Duration.ofSeconds(1)).withHeartbeat(Duration.ofMillis(500));
+        ServerConfig server = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withModel(Model.MULTI_REACTOR)
+                .withLoops(1).withShutdownTimeout(Duration.ofSeconds(3));
+        PushServer n = PushServer.start(server, WebSocketConfig.defaults(), local -> Buses.open(config, local, MAX));
+        nodes.add(n);
+        assertThat(((RelayBus) n.bus()).awaitUp(Duration.ofSeconds(10))).as(n.bus().stats().toString()).isTrue();
+        return n;
+    }
+
+    private Inbox subscribe(PushServer n, String channel) throws Exception {
+        Inbox inbox = new Inbox();
+        client.connect(WebSocketRequest.to(n.address(), "/sub/" + channel), inbox).get(10, TimeUnit.SECONDS);
+        return inbox;
+    }
+
+    static HttpResponse<String> post(PushServer n, String channel, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.port() + "/pub/" + channel))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 20 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Publishes through {@code node} until every inbox has had a message (subscriptions are in place), then empties them. */
+    static void warmUp(PushServer node, String channel, List<Inbox> inboxes) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (inboxes.stream().anyMatch(i -> i.messages.isEmpty())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("warm-up messages did not reach every subscriber");
+            }
+            node.publish(channel, java.nio.ByteBuffer.wrap("warm-up".getBytes(StandardCharsets.UTF_8)));
+            Thread.sleep(20);
+        }
+        Thread.sleep(200);
+        inboxes.forEach(i -> i.messages.clear());
+    }
+
+    /** How many connections (nodes) the broker has subscribed to {@code channel}. */
+    static long subscribedNodes(BrokerProcess broker, String channel) throws Exception {
+        if (broker.kind() == BrokerProcess.Kind.REDIS) {
+            try (Jedis j = new Jedis("127.0.0.1", broker.port())) {
+                Map<String, Long> n = j.pubsubNumSub(channel);
+                return n.getOrDefault(channel, 0L);
+            }
+        }
+        String subsz = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.monitorPort()
+                + "/subsz?subs=1&limit=1000")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("\"subject\":\\s*\"" + Pattern.quote(channel) + "\"").matcher(subsz);
+        long count = 0;
+        while (m.find()) {
+            count++;
+        }
+        return count;
+    }
+
+    @ParameterizedTest
+    @EnumSource(BrokerProcess.Kind.class)
+    void subscribersOnBothNodesGetWhatEitherPublishesInOrderAndOnce(BrokerProcess.Kind kind) throws Exception {
+        BrokerProcess broker = broker(kind);
+        PushServer a = node(broker);
+        PushServer b = node(broker);
+        List<Inbox> news = new ArrayList<>();
+        for (PushServer n : List.of(a, b)) {
+            for (int i = 0; i < 3; i++) {
+                news.add(subscribe(n, "news"));
+            }
+        }
+        Inbox sport = subscribe(a, "sport");
+        warmUp(b, "news", news);
+        await("a and b subscribed to news on the broker, a alone to sport", () -> {
+            try {
+                return subscribedNodes(broker, "news") == 2 && subscribedNodes(broker, "sport") == 1;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        int count = 100;
+        try (PushPublisher p = PushPublisher.connect(b.address())) {
+            for (int k = 0; k < count; k++) {
+                p.send("news", ("binary-" + k).getBytes(StandardCharsets.UTF_8));
+            }
+            for (int k = 0; k < count; k++) {
+                assertThat(p.readResult()).isInstanceOf(PublishOutcome.Accepted.class);
+            }
+        }
+        for (int k = 0; k < 20; k++) {
+            HttpResponse<String> r = post(a, "news", "http-" + k);
+            assertThat(r.statusCode()).isEqualTo(202);
+            assertThat(r.body()).contains("\"bus\":\"" + broker.url() + "\"");
+        }
+        for (Inbox inbox : news) {
+            List<String> got = inbox.inOrder(count + 20);
+            assertThat(got).contains("binary-0", "binary-" + (count - 1), "http-0", "http-19");
+        }
+        Thread.sleep(300);
+        for (Inbox inbox : news) {
+            assertThat(inbox.messages).as("nothing more, nothing twice").isEmpty();
+        }
+        assertThat(sport.messages).isEmpty();
+        assertThat(b.bus().stats().relayed()).isGreaterThanOrEqualTo(count);
+        assertThat(a.bus().stats().received()).isGreaterThanOrEqualTo(count + 20);
+        assertThat(a.bus().stats().dropped() + b.bus().stats().dropped()).isZero();
+
+        // a channel's only subscriber comes and goes: the node subscribes on the broker, then leaves
+        WebSocket weather = client.connect(WebSocketRequest.to(a.address(), "/sub/weather"), new Inbox()).get(10, TimeUnit.SECONDS);
+        await("weather subscribed", () -> a.bus().stats().channels() == 3);
+        weather.close();
+        await("a left weather on the broker", () -> {
+            try {
+                return subscribedNodes(broker, "weather") == 0 && a.bus().stats().channels() == 2;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(BrokerProcess.Kind.class)
+    void anyClientOfTheBrokerIsAPublisher(BrokerProcess.Kind kind) throws Exception {
+        BrokerProcess broker = broker(kind);
+        PushServer a = node(broker);
+        Inbox inbox = subscribe(a, "mail.inbox.42");
+        await("subscribed", () -> a.bus().stats().channels() == 1);
+        byte[] hello = "you have mail".getBytes(StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // The subscription reaches the broker a moment after the node counts it: publish until it arrives.
+        while (inbox.messages.isEmpty() && System.nanoTime() < deadline) {
+            if (kind == BrokerProcess.Kind.REDIS) {
+                try (Jedis j = new Jedis("127.0.0.1", broker.port())) {
+                    j.publish("mail.inbox.42".getBytes(StandardCharsets.UTF_8), hello);
+                }
+            } else {
+                try (Connection nc = Nats.connect(broker.url())) {
+                    nc.publish("mail.inbox.42", hello);
+                    nc.flush(Duration.ofSeconds(2));
+                }
+            }
+            Thread.sleep(50);
+        }
+        assertThat(inbox.next()).isEqualTo("you have mail");
+    }
+
+    @ParameterizedTest
+    @EnumSource(BrokerProcess.Kind.class)
+    void whileTheBrokerIsDownPublishersGet503AndWhenItReturnsDeliveryResumes(BrokerProcess.Kind kind) throws Exception {
+        BrokerProcess broker = broker(kind);
+        PushServer a = node(broker);
+        PushServer b = node(broker);
+        Inbox inbox = subscribe(a, "ticker");
+        warmUp(b, "ticker", List.of(inbox));
+
+        broker.kill();
+        // The nodes notice at once (the connection ends) or at the next heartbeat (500 ms here).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        HttpResponse<String> r;
+        do {
+            r = post(b, "ticker", "during-outage");
+            Thread.sleep(20);
+        } while (r.statusCode() != 503 && System.nanoTime() < deadline);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.body()).contains("\"accepted\":false").contains("bus " + broker.url() + " is down");
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        await("a's link down too", () -> a.bus().stats().state() == BusStats.State.DOWN);
+        assertThat(post(a, "ticker", "during-outage").statusCode()).isEqualTo(503);
+        assertThat(b.bus().stats().refused()).isPositive();
+
+        broker.startAgain();
+        await("both links up again", () -> a.bus().stats().state() == BusStats.State.UP
+                && b.bus().stats().state() == BusStats.State.UP);
+        assertThat(a.bus().stats().reconnects()).isEqualTo(1);
+        assertThat(b.bus().stats().reconnects()).isEqualTo(1);
+        await("a subscribed to ticker again", () -> {
+            try {
+                return subscribedNodes(broker, "ticker") == 1;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        for (int k = 0; k < 20; k++) {
+            assertThat(post(b, "ticker", "after-" + k).statusCode()).isEqualTo(202);
+        }
+        List<String> got = inbox.inOrder(20);
+        assertThat(got.getFirst()).isEqualTo("after-0");
+        assertThat(got.getLast()).isEqualTo("after-19");
+        Thread.sleep(300);
+        assertThat(inbox.messages).as("nothing accepted or refused during the outage arrives, nothing twice").isEmpty();
+        BusStats sb = b.bus().stats();
+        assertThat(sb.relayed() + sb.dropped()).as("what b accepted was relayed or counted as dropped").isGreaterThanOrEqualTo(20);
+    }
+
+    @ParameterizedTest
+    @EnumSource(BrokerProcess.Kind.class)
+    void aChannelTheBrokerCannotCarryIsRefusedWith400(BrokerProcess.Kind kind) throws Exception {
+        BrokerProcess broker = broker(kind);
+        PushServer a = node(broker);
+        HttpResponse<String> r = post(a, "a..b", "x");
+        if (kind == BrokerProcess.Kind.NATS) {
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("not a NATS subject");
+        } else {
+            assertThat(r.statusCode()).as("any name is a Redis channel").isEqualTo(202);
+        }
+    }
+}

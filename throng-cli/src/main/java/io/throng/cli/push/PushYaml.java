@@ -1,0 +1,141 @@
+package io.throng.cli.push;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * {@code throng push --config FILE}: a YAML mapping whose keys are the command's long options
+ * without the dashes ({@code port: 8973}, {@code model: prefork}), and {@code bus} either a URL or
+ * a mapping of the bus settings:
+ *
+ * <pre>
+ * port: 8973
+ * model: prefork
+ * procs: 4
+ * bus:
+ *   url: redis://10.0.0.5:6379
+ *   relay-queue: 65536
+ *   backoff-min: 100ms
+ *   backoff-max: 5s
+ *   timeout: 2s
+ *   heartbeat: 2s
+ * </pre>
+ * An option given on the command line wins over the file. An unknown key, or a value of the wrong
+ * type, is an error naming the key: a typo must not silently become a default.
+ */
+final class PushYaml {
+    /** The keys of the {@code bus} mapping and the options they set. */
+    private static final Map<String, String> BUS_KEYS = Map.of("url", "--bus", "relay-queue", "--bus-queue",
+            "backoff-min", "--bus-backoff-min", "backoff-max", "--bus-backoff-max", "timeout", "--bus-timeout",
+            "heartbeat", "--bus-heartbeat");
+
+    private PushYaml() {
+    }
+
+    static void apply(Path file, CommandSpec spec) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--config " + file + ": no such file");
+        }
+        Object parsed;
+        try {
+            parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
+        } catch (YAMLException e) {
+            throw new IllegalArgumentException(file + " is not valid YAML: " + e.getMessage());
+        }
+        if (parsed == null) {
+            return; // an empty file: nothing to change
+        }
+        if (!(parsed instanceof Map<?, ?> root)) {
+            throw new IllegalArgumentException(file + ": the configuration must be a YAML mapping of option names");
+        }
+        ParseResult given = spec.commandLine().getParseResult();
+        for (Map.Entry<?, ?> e : root.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            if (key.equals("bus") && e.getValue() instanceof Map<?, ?> bus) {
+                for (Map.Entry<?, ?> b : bus.entrySet()) {
+                    String busKey = String.valueOf(b.getKey());
+                    String option = BUS_KEYS.get(busKey);
+                    if (option == null) {
+                        throw new IllegalArgumentException(file + ": unknown key bus." + busKey + " (known: "
+                                + String.join(", ", new TreeSet<>(BUS_KEYS.keySet())) + ")");
+                    }
+                    set(file, "bus." + busKey, spec.findOption(option), b.getValue(), given);
+                }
+                continue;
+            }
+            OptionSpec option = spec.findOption("--" + key);
+            if (option == null || option.hidden() || key.equals("config") || key.equals("help") || key.equals("version")) {
+                throw new IllegalArgumentException(file + ": unknown key " + key + " (known: " + String.join(", ", known(spec)) + ")");
+            }
+            set(file, key, option, e.getValue(), given);
+        }
+    }
+
+    private static void set(Path file, String key, OptionSpec option, Object value, ParseResult given) {
+        if (given != null && given.hasMatchedOption(option)) {
+            return; // the command line wins
+        }
+        if (value == null || value instanceof Map<?, ?> || value instanceof List<?>) {
+            throw new IllegalArgumentException(file + ": " + key + " must be a single value, got " + value);
+        }
+        Class<?> type = option.type();
+        Object converted;
+        if (type == String.class) {
+            converted = String.valueOf(value);
+        } else if (type == int.class || type == Integer.class) {
+            converted = integral(file, key, value, Integer.MIN_VALUE, Integer.MAX_VALUE).intValue();
+        } else if (type == long.class || type == Long.class) {
+            converted = integral(file, key, value, Long.MIN_VALUE, Long.MAX_VALUE);
+        } else if (type == boolean.class || type == Boolean.class) {
+            if (!(value instanceof Boolean b)) {
+                throw new IllegalArgumentException(file + ": " + key + " must be true or false, got " + value);
+            }
+            converted = b;
+        } else if (type == Path.class) {
+            converted = Path.of(String.valueOf(value));
+        } else {
+            throw new IllegalStateException("option " + option.longestName() + " has a type YAML cannot set: " + type);
+        }
+        option.setValue(converted);
+    }
+
+    private static Long integral(Path file, String key, Object value, long min, long max) {
+        long v;
+        if (value instanceof Number n && !(value instanceof Double) && !(value instanceof Float)) {
+            v = n.longValue();
+        } else {
+            try {
+                v = Long.parseLong(String.valueOf(value).strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(file + ": " + key + " must be an integer, got " + value);
+            }
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(file + ": " + key + " is out of range: " + value);
+        }
+        return v;
+    }
+
+    private static List<String> known(CommandSpec spec) {
+        List<String> names = new ArrayList<>();
+        for (OptionSpec o : spec.options()) {
+            String n = o.longestName();
+            if (!o.hidden() && n.startsWith("--") && !n.equals("--config") && !n.equals("--help") && !n.equals("--version")) {
+                names.add(n.substring(2));
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,67 @@
+package io.throng.websocket.bus;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * What {@link RelayBus} needs from a message broker: a way to open one session (a connection, or a
+ * pair of them), which it drives from its link thread and drops at the first failure. Reconnection,
+ * back-off, re-subscription, the relay queue and the counters are RelayBus's, the same for every
+ * broker; an implementation only speaks its broker's protocol.
+ */
+public interface Broker {
+
+    /** For logs, JSON and errors: {@code redis://127.0.0.1:6379}. */
+    String name();
+
+    /** Why {@code channel} cannot be a channel on this broker, or null (see {@link Bus#channelProblem}). */
+    default String channelProblem(String channel) {
+        return null;
+    }
+
+    /**
+     * Connects (within the configured timeout) and returns the session, ready to subscribe and
+     * publish. Messages of subscribed channels go to {@code inbound}, in the broker's order, from
+     * the session's own reader thread.
+     */
+    Session connect(Inbound inbound) throws IOException;
+
+    /** One message to publish: the channel and a private copy of the payload. */
+    record Message(String channel, byte[] payload) {
+    }
+
+    /** Where a session delivers; both methods are called from the session's reader thread. */
+    interface Inbound {
+
+        /** A message of a subscribed channel; {@code payload} is valid during the call. */
+        void message(String channel, ByteBuffer payload);
+
+        /** The session broke (the broker closed it, a read failed): the link reconnects. */
+        void failed(Throwable cause);
+    }
+
+    /** One live connection to the broker. Called from one thread (the link's), except {@link #close}. */
+    interface Session extends AutoCloseable {
+
+        /** Subscribes to more channels (none of them subscribed already). */
+        void subscribe(List<String> channels) throws IOException;
+
+        /** Unsubscribes from channels subscribed before. */
+        void unsubscribe(List<String> channels) throws IOException;
+
+        /**
+         * Publishes the batch in order and returns once the broker has taken it: Redis and NATS
+         * acknowledge it, the prefork hub once written. An exception means the session is broken
+         * and the batch's fate unknown (it is counted as dropped).
+         */
+        void publish(List<Message> batch) throws IOException;
+
+        /** Called when the link has been idle for a heartbeat: checks the broker still answers. */
+        void heartbeat() throws IOException;
+
+        /** Closes the connection(s); the reader stops soon after. */
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,158 @@
+package io.throng.websocket.bus;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A prefork worker's side of the embedded bus: one Unix domain socket to the supervisor's {@link
+ * HubServer}. Publishes are written (the hub acknowledges nothing: it lives and dies with the
+ * workers' supervisor, and a worker whose supervisor is gone stops), messages come back on the
+ * same socket.
+ */
+public final class HubBroker implements Broker {
+    private final Path socket;
+    private final int maxPayload;
+
+    /**
+     * @param socket     the hub's socket (the supervisor passes it to the worker)
+     * @param maxPayload the largest message the hub may send (the push service's max-message)
+     */
+    public HubBroker(Path socket, int maxPayload) {
+        this.socket = Objects.requireNonNull(socket, "socket");
+        this.maxPayload = maxPayload;
+    }
+
+    @Override
+    public String name() {
+        return "embedded";
+    }
+
+    @Override
+    public Session connect(Inbound inbound) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            ch.close();
+            throw new IOException("cannot reach the prefork hub at " + socket + ": " + e.getMessage(), e);
+        }
+        HubSession s = new HubSession(ch);
+        s.reader = Thread.ofPlatform().daemon().name("throng-bus-hub-reader").start(() -> s.read(inbound));
+        return s;
+    }
+
+    private final class HubSession implements Session {
+        private final SocketChannel channel;
+        private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+        private volatile boolean closing;
+        volatile Thread reader;
+
+        HubSession(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void read(Inbound inbound) {
+            try {
+                HubFrames.readAll(channel, maxPayload, (op, name, payload) -> {
+                    if (op != HubFrames.MESSAGE) {
+                        throw new IOException("the hub sent op " + op + ", which only workers send");
+                    }
+                    inbound.message(name, payload);
+                });
+                if (!closing) {
+                    inbound.failed(new IOException("the prefork hub closed the connection"));
+                }
+            } catch (IOException e) {
+                if (!closing) {
+                    inbound.failed(e);
+                }
+            }
+        }
+
+        @Override
+        public void subscribe(List<String> channels) throws IOException {
+            control(HubFrames.SUBSCRIBE, channels);
+        }
+
+        @Override
+        public void unsubscribe(List<String> channels) throws IOException {
+            control(HubFrames.UNSUBSCRIBE, channels);
+        }
+
+        private void control(byte op, List<String> channels) throws IOException {
+            int size = 0;
+            for (String c : channels) {
+                size += HubFrames.size(c, 0, false);
+            }
+            ByteBuffer b = buffer(size);
+            for (String c : channels) {
+                HubFrames.put(b, op, c, null);
+            }
+            writeOut(b);
+        }
+
+        @Override
+        public void publish(List<Message> batch) throws IOException {
+            long size = 0;
+            for (Message m : batch) {
+                size += HubFrames.size(m.channel(), m.payload().length, true);
+            }
+            if (size > Integer.MAX_VALUE - 64) {
+                // a batch larger than one buffer: one frame at a time
+                for (Message m : batch) {
+                    publish(List.of(m));
+                }
+                return;
+            }
+            ByteBuffer b = buffer((int) size);
+            for (Message m : batch) {
+                HubFrames.put(b, HubFrames.PUBLISH, m.channel(), ByteBuffer.wrap(m.payload()));
+            }
+            writeOut(b);
+        }
+
+        /** The link thread's reusable output buffer, cleared, with room for {@code size} bytes. */
+        private ByteBuffer buffer(int size) {
+            if (out.capacity() < size || (out.capacity() > 1 << 20 && size <= 64 * 1024)) {
+                out = ByteBuffer.allocate(Math.max(size, 64 * 1024));
+            }
+            return out.clear();
+        }
+
+        private void writeOut(ByteBuffer b) throws IOException {
+            b.flip();
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+        }
+
+        @Override
+        public void heartbeat() {
+            // a Unix socket to our own supervisor: its end is seen at once as the end of the stream
+        }
+
+        @Override
+        public void close() {
+            closing = true;
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            Thread r = reader;
+            if (r != null && r != Thread.currentThread()) {
+                try {
+                    r.join(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.throng.websocket.bus;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * One node's subscribers, as a bus sees them: where messages from the bus are fanned out, and the
+ * truth about which channels this node needs (a bus re-reads it rather than trusting the order of
+ * subscribe and unsubscribe calls). Any thread.
+ */
+public interface LocalSubscribers {
+
+    /**
+     * Sends {@code payload} (valid during the call) to this node's subscribers of {@code channel};
+     * returns what the fan-out did. Never blocks on a slow subscriber.
+     */
+    io.throng.websocket.topic.PublishResult deliver(String channel, ByteBuffer payload);
+
+    /** Whether {@code channel} has a subscriber on this node now. */
+    boolean hasSubscribers(String channel);
+
+    /** The channels with a subscriber on this node now (a snapshot). */
+    List<String> channels();
+}

@@ -1,0 +1,365 @@
+package io.throng.websocket.bus;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A bus that relays through a broker ({@link Broker}: the prefork hub, Redis, NATS), with the
+ * semantics every one of them gets the same way:
+ *
+ * <ul>
+ *   <li><b>Publishing</b> copies the payload into a bounded relay queue ({@link BusConfig#relayQueue()})
+ *       and returns at once: {@link PublishOutcome.Accepted}. While the link is not up, or when the
+ *       queue is full, the publish is {@link PublishOutcome.Refused refused} (the push service answers
+ *       503), so a publisher learns of an outage instead of losing messages silently.</li>
+ *   <li><b>Delivery</b> to this node's subscribers happens when the broker hands a message back,
+ *       for the publishing node too, so every node, this one included, sees one stream per channel
+ *       in the broker's order. A publisher's messages keep their order: one queue, one link, one
+ *       connection to the broker.</li>
+ *   <li><b>At most once</b>: a message is handed to the broker once and never retried; what a
+ *       link accepted and had not relayed when it failed (the batch in flight, the queue) is
+ *       counted as dropped, never sent by a later link. Each node holds one subscription per
+ *       channel, and a session's deliveries stop before the next session subscribes, so no
+ *       subscriber gets a message twice.</li>
+ *   <li><b>Subscriptions</b> follow the node's subscribers: a channel is subscribed upstream while
+ *       it has a local subscriber. Calls to {@link #subscribe} and {@link #unsubscribe} only mark the
+ *       channel; the link thread re-reads {@link LocalSubscribers#hasSubscribers} and sends what
+ *       changed, so calls racing each other cannot leave a wrong subscription behind.</li>
+ *   <li><b>Reconnection</b>: after a failure the link waits {@link BusConfig#backoffMin()}, doubling
+ *       to {@link BusConfig#backoffMax()} (with jitter, so that many nodes do not return at once),
+ *       reconnects, subscribes every channel that has a local subscriber then, and is up again.</li>
+ * </ul>
+ *
+ * <p>Threads: one link thread (platform, daemon) connects, subscribes and publishes; the session's
+ * reader delivers. Publishers never block: they only offer to the queue and wake the link.
+ */
+public final class RelayBus implements Bus {
+    private static final System.Logger LOG = System.getLogger("io.throng.websocket.bus");
+    /** Publishes sent to the broker in one write (Redis: one pipeline, NATS: one flush). */
+    static final int BATCH = 512;
+
+    /** This process, as publish answers name it: host/pid. */
+    public static final String NODE = hostName() + "/" + ProcessHandle.current().pid();
+
+    private final Broker broker;
+    private final LocalSubscribers local;
+    private final BusConfig config;
+    private final ArrayBlockingQueue<Broker.Message> queue;
+    private final Set<String> changed = ConcurrentHashMap.newKeySet();
+    private final PublishOutcome.Accepted accepted;
+    private final LongAdder relayed = new LongAdder();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final AtomicLong reconnects = new AtomicLong();
+    private volatile Thread link;
+    private volatile BusStats.State state = BusStats.State.CONNECTING;
+    private volatile String problem = "connecting";
+    private volatile Throwable failure;
+    private volatile int channels;
+    private volatile boolean closed;
+
+    private RelayBus(Broker broker, LocalSubscribers local, BusConfig config) {
+        this.broker = Objects.requireNonNull(broker, "broker");
+        this.local = Objects.requireNonNull(local, "local");
+        this.config = Objects.requireNonNull(config, "config");
+        this.queue = new ArrayBlockingQueue<>(config.relayQueue());
+        this.accepted = new PublishOutcome.Accepted(broker.name(), NODE);
+    }
+
+    /** Starts the link (it connects in the background: publishes are refused until it is up). */
+    public static RelayBus start(Broker broker, LocalSubscribers local, BusConfig config) {
+        RelayBus bus = new RelayBus(broker, local, config);
+        bus.link = Thread.ofPlatform().daemon().name("throng-bus " + broker.name()).start(bus::run);
+        return bus;
+    }
+
+    @Override
+    public PublishOutcome publish(String channel, ByteBuffer payload) {
+        if (state != BusStats.State.UP) {
+            refused.increment();
+            String why = problem;
+            return new PublishOutcome.Refused("bus " + broker.name() + " is " + state.id()
+                    + (why == null ? "" : " (" + why + ")") + "; retry later");
+        }
+        byte[] copy = new byte[payload.remaining()];
+        payload.duplicate().get(copy);
+        if (!queue.offer(new Broker.Message(channel, copy))) {
+            dropped.increment();
+            return new PublishOutcome.Refused("the relay queue to " + broker.name() + " is full ("
+                    + config.relayQueue() + " messages); retry later");
+        }
+        LockSupport.unpark(link);
+        return accepted;
+    }
+
+    @Override
+    public void subscribe(String channel) {
+        changed.add(channel);
+        LockSupport.unpark(link);
+    }
+
+    @Override
+    public void unsubscribe(String channel) {
+        changed.add(channel);
+        LockSupport.unpark(link);
+    }
+
+    @Override
+    public String channelProblem(String channel) {
+        return broker.channelProblem(channel);
+    }
+
+    @Override
+    public String name() {
+        return broker.name();
+    }
+
+    @Override
+    public BusStats stats() {
+        return new BusStats(broker.name(), state, state == BusStats.State.UP ? null : problem, channels, queue.size(), relayed.sum(),
+                received.sum(), dropped.sum(), refused.sum(), reconnects.get());
+    }
+
+    /** Waits until the link is up; false if it is not within {@code timeout}. */
+    public boolean awaitUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (state != BusStats.State.UP) {
+            if (closed || System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread t = link;
+        LockSupport.unpark(t);
+        try {
+            t.join(config.timeout().toMillis() + 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dropped.add(drainQueue());
+        state = BusStats.State.CLOSED;
+    }
+
+    // ================================================================ the link thread
+
+    private void run() {
+        long backoff = config.backoffMin().toNanos();
+        boolean everUp = false;
+        long downSince = System.nanoTime();
+        int failures = 0;
+        while (!closed) {
+            SessionInbound inbound = new SessionInbound();
+            Broker.Session session = null;
+            try {
+                failure = null;
+                session = broker.connect(inbound);
+                // A publisher that saw the link up just before it failed may have queued since the
+                // drain above: that message belongs to the failed session, and is dropped too.
+                dropped.add(drainQueue());
+                changed.clear(); // before the snapshot: a change after it is marked again
+                Set<String> upstream = new HashSet<>(local.channels());
+                List<String> all = new ArrayList<>(upstream);
+                for (int i = 0; i < all.size(); i += BATCH) {
+                    session.subscribe(all.subList(i, Math.min(all.size(), i + BATCH)));
+                }
+                channels = upstream.size();
+                if (everUp) {
+                    reconnects.incrementAndGet();
+                    LOG.log(Level.INFO, String.format("bus %s: up again after %.1f s, %d channel(s) subscribed again",
+                            broker.name(), (System.nanoTime() - downSince) / 1e9, upstream.size()));
+                } else if (failures > 0) {
+                    LOG.log(Level.INFO, "bus " + broker.name() + ": up, " + upstream.size() + " channel(s) subscribed");
+                }
+                everUp = true;
+                failures = 0;
+                backoff = config.backoffMin().toNanos();
+                problem = null;
+                state = BusStats.State.UP;
+                serve(session, upstream);
+            } catch (Throwable e) {
+                if (!closed) {
+                    String why = describe(e);
+                    if (state == BusStats.State.UP) {
+                        downSince = System.nanoTime();
+                        LOG.log(Level.WARNING, "bus " + broker.name() + ": down (" + why + "); publishes are refused"
+                                + " until it is back; reconnecting");
+                    } else if (failures == 0) {
+                        LOG.log(Level.WARNING, "bus " + broker.name() + ": cannot connect (" + why + "); retrying, from "
+                                + config.backoffMin().toMillis() + " ms up to every " + config.backoffMax().toMillis() + " ms");
+                    }
+                    problem = why;
+                    state = BusStats.State.DOWN;
+                    failures++;
+                }
+            } finally {
+                if (session != null) {
+                    session.close();
+                }
+                inbound.close(); // waits for a delivery in progress; later ones are discarded
+                // What this session accepted and did not relay is lost with it: not sent later, stale.
+                dropped.add(drainQueue());
+            }
+            if (closed) {
+                break;
+            }
+            // Equal jitter: half the back-off fixed, half random.
+            long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            long until = System.nanoTime() + wait;
+            while (!closed && System.nanoTime() < until) {
+                LockSupport.parkNanos(this, until - System.nanoTime());
+            }
+            backoff = Math.min(config.backoffMax().toNanos(), backoff * 2);
+        }
+        state = BusStats.State.CLOSED;
+    }
+
+    /** Relays until the session fails (an exception) or the bus closes. */
+    private void serve(Broker.Session session, Set<String> upstream) throws Throwable {
+        List<Broker.Message> batch = new ArrayList<>(BATCH);
+        long heartbeat = config.heartbeat().toNanos();
+        long lastWork = System.nanoTime();
+        while (!closed) {
+            Throwable f = failure;
+            if (f != null) {
+                throw f;
+            }
+            boolean worked = syncSubscriptions(session, upstream);
+            queue.drainTo(batch, BATCH);
+            if (!batch.isEmpty()) {
+                try {
+                    session.publish(batch);
+                    relayed.add(batch.size());
+                } catch (Throwable e) {
+                    dropped.add(batch.size());
+                    throw e;
+                } finally {
+                    batch.clear();
+                }
+                worked = true;
+            }
+            long now = System.nanoTime();
+            if (worked) {
+                lastWork = now;
+            } else if (now - lastWork >= heartbeat) {
+                session.heartbeat();
+                lastWork = System.nanoTime();
+            } else {
+                LockSupport.parkNanos(this, heartbeat - (now - lastWork));
+            }
+        }
+    }
+
+    /** Sends the subscription changes marked since the last look; true if there were marks. */
+    private boolean syncSubscriptions(Broker.Session session, Set<String> upstream) throws IOException {
+        if (changed.isEmpty()) {
+            return false;
+        }
+        List<String> add = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        for (Iterator<String> it = changed.iterator(); it.hasNext(); ) {
+            String channel = it.next();
+            it.remove(); // before the look: a change after it marks the channel again
+            if (local.hasSubscribers(channel)) {
+                if (upstream.add(channel)) {
+                    add.add(channel);
+                }
+            } else if (upstream.remove(channel)) {
+                remove.add(channel);
+            }
+        }
+        for (int i = 0; i < add.size(); i += BATCH) {
+            session.subscribe(add.subList(i, Math.min(add.size(), i + BATCH)));
+        }
+        for (int i = 0; i < remove.size(); i += BATCH) {
+            session.unsubscribe(remove.subList(i, Math.min(remove.size(), i + BATCH)));
+        }
+        channels = upstream.size();
+        return true;
+    }
+
+    private int drainQueue() {
+        List<Broker.Message> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        return rest.size();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t.getMessage().isBlank())) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    private static String hostName() {
+        try {
+            String h = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII).strip();
+            if (!h.isEmpty()) {
+                return h;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux: fall through
+        }
+        String env = System.getenv("HOSTNAME");
+        return env == null || env.isBlank() ? "localhost" : env;
+    }
+
+    /**
+     * One session's door into the node: deliveries pass one at a time, and once the session is
+     * over none pass any more, so two sessions never deliver at once (no duplicates after a
+     * reconnection, no reordering across it).
+     */
+    private final class SessionInbound implements Broker.Inbound {
+        private boolean open = true; // guarded by this
+
+        @Override
+        public synchronized void message(String channel, ByteBuffer payload) {
+            if (!open) {
+                return;
+            }
+            received.increment();
+            try {
+                local.deliver(channel, payload);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "bus " + broker.name() + ": delivering a message of " + channel + " failed", e);
+            }
+        }
+
+        @Override
+        public synchronized void failed(Throwable cause) {
+            if (open && failure == null) {
+                failure = cause;
+                LockSupport.unpark(link);
+            }
+        }
+
+        synchronized void close() {
+            open = false;
+        }
+    }
+}
