@@ -179,6 +179,12 @@ public final class MultiProcessLoad {
             return;
         }
         String phase = all.getFirst().phase();
+        for (Progress p : all) {
+            if (!"stopping".equals(p.phase())) {
+                phase = p.phase(); // stopping only once every process is
+                break;
+            }
+        }
         double seconds = 0;
         double p99 = 0;
         long established = 0;

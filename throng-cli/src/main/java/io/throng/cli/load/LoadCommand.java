@@ -105,9 +105,12 @@ public final class LoadCommand implements Runnable {
 
     private static Consumer<Progress> everyFewSeconds(PrintStream out) {
         double[] last = {-10};
+        boolean[] stopped = {false};
         return p -> {
-            if (p.seconds() - last[0] >= 5 || "stopping".equals(p.phase())) {
+            boolean stopping = "stopping".equals(p.phase());
+            if (p.seconds() - last[0] >= 5 || stopping && !stopped[0]) { // the final line once, however often it comes
                 last[0] = p.seconds();
+                stopped[0] |= stopping;
                 out.println(p.line());
             }
         };
