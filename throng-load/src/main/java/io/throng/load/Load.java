@@ -20,6 +20,9 @@ public final class Load {
     /** A human summary of a result: what was asked, what happened, the percentiles. */
     public static String summary(LoadResult r) {
         LoadOptions o = r.options();
+        if (o.mode().webSocket()) {
+            return WsSummary.of(r);
+        }
         StringBuilder s = new StringBuilder();
         s.append(String.format("throng load %s against %s:%d, %d process%s%n", o.mode(), o.host(), o.port(),
                 r.processes(), r.processes() == 1 ? "" : "es"));
@@ -30,6 +33,7 @@ public final class Load {
                     o.concurrency(), o.linger0() ? ", SO_LINGER 0" : "", o.warmupSeconds(), r.windowSeconds()));
             case HOLD -> s.append(String.format("  %,d connections at %s/s, ping every %.1fs, held %.1fs%n",
                     o.conns(), o.rate() > 0 ? String.format("%,.0f", o.rate()) : "max", o.pingInterval(), r.windowSeconds()));
+            default -> throw new IllegalStateException(o.mode().id());
         }
         if (o.mode() != LoadMode.CONNRATE) {
             s.append(String.format("  established %,d of %,d in %.2fs; open at the end %,d; lost %,d%n", r.established(),
@@ -44,6 +48,7 @@ public final class Load {
             case PINGPONG -> "requests/s";
             case CONNRATE -> "connections/s";
             case HOLD -> "pings/s";
+            default -> throw new IllegalStateException(o.mode().id());
         };
         s.append(String.format("  %,.0f %s (%,d in the window); mismatches %d", r.requestsPerSecond(), unit,
                 r.responses(), r.mismatches()));
@@ -54,10 +59,13 @@ public final class Load {
             }
         }
         s.append('\n');
-        LoadResult.Latency l = r.latency();
-        s.append(String.format("  latency: p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (mean %s, n=%,d)%n",
-                Progress.micros(l.p50()), Progress.micros(l.p90()), Progress.micros(l.p99()), Progress.micros(l.p999()),
-                Progress.micros(l.p9999()), Progress.micros(l.max()), Progress.micros(l.mean()), l.count()));
+        s.append(latencyLine("latency", r.latency()));
         return s.toString();
+    }
+
+    static String latencyLine(String what, LoadResult.Latency l) {
+        return String.format("  %s: p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (mean %s, n=%,d)%n", what,
+                Progress.micros(l.p50()), Progress.micros(l.p90()), Progress.micros(l.p99()), Progress.micros(l.p999()),
+                Progress.micros(l.p9999()), Progress.micros(l.max()), Progress.micros(l.mean()), l.count());
     }
 }

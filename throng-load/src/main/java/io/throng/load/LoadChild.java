@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
  * One process of a multi-process run. Protocol on stdout, one JSON object a line:
  * {@code {"progress": ...}} every second, {@code {"ready": true}} once its connections are open,
  * then (after the parent writes {@code go} on stdin) {@code {"result": ...}}. If stdin closes before
- * {@code go}, it stops without measuring.
+ * {@code go}, it stops without measuring. In ws-broadcast the parent publishes and then writes
+ * {@code stop} (or closes stdin): the child reports at once, without waiting for deliveries still
+ * missing.
  */
 public final class LoadChild {
     private LoadChild() {
@@ -26,6 +28,16 @@ public final class LoadChild {
             if (!"go".equals(line)) {
                 return;
             }
+            Thread.ofPlatform().daemon(true).name("throng-load-stop").start(() -> {
+                try {
+                    for (String l; (l = in.readLine()) != null && !"stop".equals(l); ) {
+                        // only "stop" means anything now
+                    }
+                } catch (java.io.IOException e) {
+                    // the parent is gone: stop as well
+                }
+                run.requestStop();
+            });
             LoadResult result = run.measure();
             emit(out, "result", result);
         }

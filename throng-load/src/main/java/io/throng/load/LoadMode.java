@@ -7,7 +7,11 @@ public enum LoadMode {
     /** Short connections: connect, one 8-byte exchange, close; measures connections per second. */
     CONNRATE("connrate"),
     /** Open N connections at a rate, keep them open, each pinging every T seconds. */
-    HOLD("hold");
+    HOLD("hold"),
+    /** Open N WebSocket subscribers of a push server's channels and hold them, each pinging every T seconds. */
+    WS_HOLD("ws-hold"),
+    /** The WebSocket subscribers of ws-hold, then M broadcasts published to them, each delivery timed. */
+    WS_BROADCAST("ws-broadcast");
 
     private final String id;
 
@@ -19,13 +23,18 @@ public enum LoadMode {
         return id;
     }
 
+    /** Whether the connections are WebSocket subscribers (on throng's WebSocket client) rather than raw TCP. */
+    public boolean webSocket() {
+        return this == WS_HOLD || this == WS_BROADCAST;
+    }
+
     public static LoadMode parse(String s) {
         for (LoadMode m : values()) {
             if (m.id.equalsIgnoreCase(s) || m.name().equalsIgnoreCase(s)) {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown load mode '" + s + "'; expected pingpong, connrate or hold");
+        throw new IllegalArgumentException("unknown load mode '" + s + "'; expected pingpong, connrate, hold, ws-hold or ws-broadcast");
     }
 
     @Override

@@ -20,15 +20,18 @@ import java.util.Objects;
  * @param srcIps          source addresses 127.0.0.2 .. 127.0.0.(1+K), so N can pass one address's ports
  * @param procs           client processes; each holds conns/procs connections
  * @param loops           event loops per process (0: one per core)
- * @param connectTimeoutSeconds a connection not established within this counts as a failure
+ * @param connectTimeoutSeconds a connection (WebSocket: its upgrade too) not established within this counts as a failure
+ * @param ws              the WebSocket modes' settings (path, channels, broadcasts); ignored by the others
  */
 public record LoadOptions(LoadMode mode, String host, int port, int conns, int pipeline, int concurrency,
                           boolean linger0, double rate, double pingInterval, double warmupSeconds,
-                          double durationSeconds, int srcIps, int procs, int loops, double connectTimeoutSeconds) {
+                          double durationSeconds, int srcIps, int procs, int loops, double connectTimeoutSeconds,
+                          WsOptions ws) {
 
     public LoadOptions {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(ws, "ws");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be within 1..65535, got " + port);
         }
@@ -53,70 +56,102 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         if (loops < 0) {
             throw new IllegalArgumentException("loops must be >= 0 (0: one per core), got " + loops);
         }
+        if (mode == LoadMode.WS_BROADCAST) {
+            ws.requirePushChannels();
+        }
     }
 
     public static LoadOptions defaults(LoadMode mode) {
-        return new LoadOptions(mode, "127.0.0.1", 8972, 100, 1, 64, false, 0, 1.0, 2, 10, 4, 1, 0, 10);
+        return new LoadOptions(mode, "127.0.0.1", mode.webSocket() ? 8973 : 8972, 100, 1, 64, false, 0, 1.0, 2, 10, 4, 1,
+                0, 10, WsOptions.defaults());
     }
 
     public LoadOptions withTarget(String h, int p) {
         return new LoadOptions(mode, h, p, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withConns(int n) {
         return new LoadOptions(mode, host, port, n, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withPipeline(int d) {
         return new LoadOptions(mode, host, port, conns, d, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withConcurrency(int c) {
         return new LoadOptions(mode, host, port, conns, pipeline, c, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withLinger0(boolean v) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, v, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withRate(double r) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, r, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withPingInterval(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, s, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withTiming(double warmup, double duration) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmup,
-                duration, srcIps, procs, loops, connectTimeoutSeconds);
+                duration, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withSrcIps(int k) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, k, procs, loops, connectTimeoutSeconds);
+                durationSeconds, k, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withProcs(int p) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, p, loops, connectTimeoutSeconds);
+                durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withLoops(int l) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, l, connectTimeoutSeconds);
+                durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withConnectTimeout(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, s);
+                durationSeconds, srcIps, procs, loops, s, ws);
+    }
+
+    public LoadOptions withWs(WsOptions w) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
+                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w);
+    }
+
+    /** Target and path from a {@code ws://host:port/path} URL (no TLS: wss is not supported). */
+    public LoadOptions withUrl(String url) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + url);
+        }
+        if (!"ws".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("expected a ws://host:port/path URL, got " + url);
+        }
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (uri.getRawQuery() != null) {
+            path += "?" + uri.getRawQuery();
+        }
+        return withTarget(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort()).withWs(ws.withPath(path));
+    }
+
+    /** The subscribers' URL as given (with several channels, each subscriber's path gets its channel index), for reports. */
+    public String url() {
+        return "ws://" + host + ":" + port + ws.path();
     }
 
     /** This process's share when the run is split over {@link #procs} processes. */
@@ -124,6 +159,7 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         int share = conns / procs + (index < conns % procs ? 1 : 0);
         int concurrencyShare = Math.max(1, concurrency / procs + (index < concurrency % procs ? 1 : 0));
         return new LoadOptions(mode, host, port, Math.max(1, share), pipeline, concurrencyShare, linger0,
-                rate / procs, pingInterval, warmupSeconds, durationSeconds, srcIps, 1, loops, connectTimeoutSeconds);
+                rate / procs, pingInterval, warmupSeconds, durationSeconds, srcIps, 1, loops, connectTimeoutSeconds,
+                ws.withPublisher(false)); // the parent publishes, so that one clock stamps every broadcast
     }
 }

@@ -18,18 +18,30 @@ import org.HdrHistogram.Histogram;
  * @param connectFailures    failed connects by cause
  * @param connectSeconds     time to establish every connection (pingpong, hold)
  * @param windowSeconds      length of the measured window (hold: the hold time)
- * @param responses          echoes received within the window (hold: every ping answered)
+ * @param responses          echoes received within the window (hold, ws-hold: every ping answered;
+ *                           ws-broadcast: deliveries of the measured broadcasts)
  * @param requestsPerSecond  responses / windowSeconds (connrate: connections per second)
  * @param mismatches         echoes that differed from what was sent
  * @param pingFailures       hold: pings not answered within one interval
  * @param lateEchoes         hold: of those, the ones whose echo came later still
- * @param latency            round-trip percentiles in microseconds, over the window
+ * @param latency            round-trip percentiles in microseconds, over the window (ws-broadcast:
+ *                           the delivery latencies of the measured broadcasts)
  * @param histogram          the window's HdrHistogram, compressed and base64-encoded, for merging
+ * @param ws                 the WebSocket modes' own figures (pings, broadcasts); null for the others
  */
 public record LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
                          long disconnects, Map<String, Long> connectFailures, double connectSeconds,
                          double windowSeconds, long responses, double requestsPerSecond, long mismatches,
-                         long pingFailures, long lateEchoes, Latency latency, String histogram) {
+                         long pingFailures, long lateEchoes, Latency latency, String histogram, WsReport ws) {
+
+    /** A result without WebSocket figures (pingpong, connrate, hold). */
+    public LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
+                      long disconnects, Map<String, Long> connectFailures, double connectSeconds, double windowSeconds,
+                      long responses, double requestsPerSecond, long mismatches, long pingFailures, long lateEchoes,
+                      Latency latency, String histogram) {
+        this(options, processes, connectAttempts, established, openAtEnd, disconnects, connectFailures, connectSeconds,
+                windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, latency, histogram, null);
+    }
 
     /** Round-trip percentiles, in microseconds. */
     public record Latency(long count, double mean, double p50, double p90, double p99, double p999, double p9999,
@@ -47,6 +59,12 @@ public record LoadResult(LoadOptions options, int processes, long connectAttempt
         }
     }
 
+    LoadResult withWs(WsReport w) {
+        return new LoadResult(options, processes, connectAttempts, established, openAtEnd, disconnects, connectFailures,
+                connectSeconds, windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, latency,
+                histogram, w);
+    }
+
     public long connectFailureCount() {
         long n = 0;
         for (long v : connectFailures.values()) {
@@ -55,15 +73,19 @@ public record LoadResult(LoadOptions options, int processes, long connectAttempt
         return n;
     }
 
-    static String encode(Histogram h) {
+    static String encode(org.HdrHistogram.AbstractHistogram h) {
         ByteBuffer b = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
         int n = h.encodeIntoCompressedByteBuffer(b);
         return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(b.array(), n));
     }
 
     public Histogram decodeHistogram() {
+        return decode(histogram);
+    }
+
+    static Histogram decode(String encoded) {
         try {
-            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(histogram)), 0);
+            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(encoded)), 0);
         } catch (java.util.zip.DataFormatException e) {
             throw new IllegalStateException("corrupt histogram in a load result", e);
         }

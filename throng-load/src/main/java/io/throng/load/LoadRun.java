@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,19 +23,29 @@ import org.HdrHistogram.Histogram;
 
 /**
  * One load process: opens its connections ({@link #connect()}), then runs the warm-up and the
- * measured window, or the hold ({@link #measure()}). Split in two so that several processes can be
- * started together between the two (see {@link MultiProcessLoad}).
+ * measured window, the hold, or the broadcasts ({@link #measure()}). Split in two so that several
+ * processes can be started together between the two (see {@link MultiProcessLoad}).
  *
- * <p>The driver thread paces connects, switches phases and samples progress; the connections' work
- * happens on the client's loops.
+ * <p>The driver thread paces connects, switches phases, samples progress and (ws-broadcast, when
+ * this process is the publisher) publishes; the connections' work happens on the client's loops.
+ * The TCP modes run their handler on throng's {@link Client}; the WebSocket modes run
+ * {@link WsSubscribers} on throng's WebSocket client, which is the same engine underneath.
  */
 public final class LoadRun implements AutoCloseable {
     /** Connects in flight at once, so a fast ramp does not overflow the server's SYN backlog. */
     private static final int MAX_PENDING_CONNECTS = 2048;
+    /**
+     * Upgrades in flight at once: a push server answers 503 above its max-handshakes-in-flight
+     * (4,096 by default), so that four processes together stay under it.
+     */
+    private static final int MAX_PENDING_UPGRADES = 1024;
+    /** After the last expected delivery, how long to keep listening for duplicates. */
+    private static final long DUPLICATE_GRACE_NANOS = 200_000_000L;
 
     private final LoadOptions options;
     private final LoadStats stats = new LoadStats();
     private final Client client;
+    private final WsSubscribers subscribers;
     private final Queue<Connection> opened = new ConcurrentLinkedQueue<>();
     private final Consumer<Progress> progress;
     private final InetSocketAddress target;
@@ -47,6 +58,8 @@ public final class LoadRun implements AutoCloseable {
     private double connectSeconds;
     private long lastTick = System.nanoTime();
     private long lastResponses;
+    private volatile boolean stopRequested;
+    private BroadcastPublisher.Publication publication;
 
     public LoadRun(LoadOptions options, Consumer<Progress> progress) throws IOException {
         this.options = options;
@@ -57,6 +70,7 @@ public final class LoadRun implements AutoCloseable {
             case PINGPONG -> new PingPongHandler(stats, options.pipeline(), opened);
             case HOLD -> new HoldHandler(stats, options.pingInterval());
             case CONNRATE -> new ConnRateHandler(stats, options.linger0(), this::nextExchange);
+            case WS_HOLD, WS_BROADCAST -> null;
         };
         int loops = options.loops() > 0 ? options.loops() : Math.max(1, Runtime.getRuntime().availableProcessors());
         ClientConfig config = ClientConfig.defaults().withLoops(loops)
@@ -64,8 +78,14 @@ public final class LoadRun implements AutoCloseable {
                 .withConnectTimeout(Duration.ofMillis((long) (options.connectTimeoutSeconds() * 1000)));
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("throng-load-retry").unstarted(r));
-        this.client = Client.start(config, handler);
-        if (options.mode() == LoadMode.HOLD) {
+        if (handler != null) {
+            this.client = Client.start(config, handler);
+            this.subscribers = null;
+        } else {
+            this.client = null;
+            this.subscribers = new WsSubscribers(options, stats, config);
+        }
+        if (options.mode() == LoadMode.HOLD || options.mode().webSocket()) {
             stats.phase = LoadStats.Phase.MEASURE; // held connections ping from the moment they open
         }
     }
@@ -86,14 +106,14 @@ public final class LoadRun implements AutoCloseable {
         return sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)];
     }
 
-    /** Opens the connections (pingpong, hold), paced by the rate; returns when each is up or failed. */
+    /** Opens the connections (all modes but connrate), paced by the rate; returns when each is up or failed. */
     public void connect() throws InterruptedException {
         if (options.mode() == LoadMode.CONNRATE) {
             return;
         }
         int n = options.conns();
         PortRange.ensure((n + sources.length - 1) / sources.length, sources.length);
-        Semaphore pending = new Semaphore(MAX_PENDING_CONNECTS);
+        Semaphore pending = new Semaphore(subscribers != null ? MAX_PENDING_UPGRADES : MAX_PENDING_CONNECTS);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             if (options.rate() > 0) {
@@ -107,7 +127,9 @@ public final class LoadRun implements AutoCloseable {
                 maybeTick();
             }
             stats.connectAttempts.increment();
-            client.connect(target, nextSource()).whenComplete((c, e) -> {
+            InetSocketAddress source = nextSource();
+            CompletableFuture<?> dialled = subscribers != null ? subscribers.connect(i, source) : client.connect(target, source);
+            dialled.whenComplete((c, e) -> {
                 pending.release();
                 if (e != null) {
                     stats.connectFailed(e);
@@ -115,7 +137,9 @@ public final class LoadRun implements AutoCloseable {
             });
             maybeTick();
         }
-        long deadline = System.nanoTime() + (long) ((options.connectTimeoutSeconds() + 5) * 1e9);
+        // a WebSocket has the connect timeout for TCP, then as long again for the upgrade
+        double allowed = options.connectTimeoutSeconds() * (subscribers != null ? 2 : 1) + 5;
+        long deadline = System.nanoTime() + (long) (allowed * 1e9);
         while (stats.established.sum() + stats.failureCount() < n && System.nanoTime() < deadline) {
             Thread.sleep(10);
             maybeTick();
@@ -131,7 +155,7 @@ public final class LoadRun implements AutoCloseable {
         void windowEnded();
     }
 
-    /** The warm-up and the measured window (pingpong, connrate), or the hold; then stops. */
+    /** The warm-up and the measured window (pingpong, connrate), the hold, or the broadcasts; then stops. */
     public LoadResult measure() throws InterruptedException {
         return measure(null);
     }
@@ -165,7 +189,7 @@ public final class LoadRun implements AutoCloseable {
                     listener.windowEnded();
                 }
             }
-            case HOLD -> {
+            case HOLD, WS_HOLD -> {
                 if (listener != null) {
                     listener.windowStarted();
                 }
@@ -173,6 +197,18 @@ public final class LoadRun implements AutoCloseable {
                 runFor(options.durationSeconds());
                 interval(true);
                 windowSeconds = (System.nanoTime() - holdStart) / 1e9;
+                if (listener != null) {
+                    listener.windowEnded();
+                }
+            }
+            case WS_BROADCAST -> {
+                if (listener != null) {
+                    listener.windowStarted();
+                }
+                long begin = System.nanoTime();
+                broadcast();
+                interval(true);
+                windowSeconds = (System.nanoTime() - begin) / 1e9;
                 if (listener != null) {
                     listener.windowEnded();
                 }
@@ -187,7 +223,57 @@ public final class LoadRun implements AutoCloseable {
         return new LoadResult(options, 1, stats.connectAttempts.sum(), stats.established.sum(), openAtEnd,
                 stats.disconnects.sum(), stats.failures(), connectSeconds, windowSeconds, responses,
                 responses / windowSeconds, stats.mismatches.sum(), stats.pingFailures.sum(), stats.lateEchoes.sum(),
-                LoadResult.Latency.of(window), LoadResult.encode(window));
+                LoadResult.Latency.of(window), LoadResult.encode(window), wsReport());
+    }
+
+    /**
+     * ws-broadcast: publishes every round (if this process is the publisher), then waits until every
+     * subscriber has every round published, the delivery timeout passes, or the parent of a
+     * multi-process run says stop ({@link #requestStop()}).
+     */
+    private void broadcast() throws InterruptedException {
+        WsOptions ws = options.ws();
+        long subscribed = stats.established.sum();
+        long deadline;
+        int rounds = ws.rounds();
+        if (ws.publisher()) {
+            publication = BroadcastPublisher.run(options, this::maybeTick);
+            rounds = publication.rounds().size();
+            deadline = System.nanoTime() + (long) (ws.deliveryTimeoutSeconds() * 1e9);
+        } else {
+            deadline = System.nanoTime() + (long) ((rounds * ws.intervalSeconds() + ws.deliveryTimeoutSeconds() + 60) * 1e9);
+        }
+        BroadcastTally tally = subscribers.tally();
+        long expected = subscribed * rounds;
+        while (!stopRequested && tally.distinct() < expected && System.nanoTime() - deadline < 0) {
+            Thread.sleep(2);
+            maybeTick();
+        }
+        if (tally.distinct() >= expected) {
+            Thread.sleep(DUPLICATE_GRACE_NANOS / 1_000_000);
+        }
+    }
+
+    /** The WebSocket figures of this process, or null in the TCP modes. */
+    private WsReport wsReport() {
+        if (subscribers == null) {
+            return null;
+        }
+        WsReport.BroadcastReport b = null;
+        if (options.mode() == LoadMode.WS_BROADCAST) {
+            WsOptions ws = options.ws();
+            b = WsReport.BroadcastReport.of(ws.messages(), ws.warmupMessages(), ws.messageBytes(), ws.publishVia().toString(),
+                    null, subscribers.tally().rounds(stats.established.sum()));
+            if (publication != null) {
+                b = b.published(publication);
+            }
+        }
+        return subscribers.report(b);
+    }
+
+    /** ws-broadcast in a child process: the parent has published everything and waited; report now. */
+    public void requestStop() {
+        stopRequested = true;
     }
 
     /** connect() then measure(), for a run in this process alone. */
@@ -229,12 +315,12 @@ public final class LoadRun implements AutoCloseable {
     private void tick() {
         long now = System.nanoTime();
         double dt = Math.max(1e-9, (now - lastTick) / 1e9);
-        long responses = stats.responses.sum();
+        long responses = options.mode() == LoadMode.WS_BROADCAST ? stats.deliveries.sum() : stats.responses.sum();
         Histogram iv = interval(stats.phase == LoadStats.Phase.MEASURE);
         double p99 = iv.getTotalCount() == 0 ? 0 : iv.getValueAtPercentile(99) / 1e3;
         progress.accept(new Progress(stats.phase.name().toLowerCase(java.util.Locale.ROOT), (now - started) / 1e9,
                 stats.established.sum(), stats.open.sum(), stats.failureCount(), (responses - lastResponses) / dt, p99,
-                stats.mismatches.sum(), stats.pingFailures.sum()));
+                stats.mismatches.sum(), stats.pingFailures.sum(), stats.deliveries.sum()));
         lastTick = now;
         lastResponses = responses;
     }
@@ -252,6 +338,10 @@ public final class LoadRun implements AutoCloseable {
     public void close() {
         stats.phase = LoadStats.Phase.STOPPING;
         retries.shutdownNow();
-        client.close(Duration.ofSeconds(5));
+        if (subscribers != null) {
+            subscribers.close();
+        } else {
+            client.close(Duration.ofSeconds(5));
+        }
     }
 }

@@ -23,6 +23,8 @@ final class LoadStats {
     final LongAdder pingFailures = new LongAdder();
     final LongAdder lateEchoes = new LongAdder();
     final LongAdder exchanges = new LongAdder();
+    /** ws-broadcast: distinct deliveries of a broadcast to a subscriber. */
+    final LongAdder deliveries = new LongAdder();
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     volatile Phase phase = Phase.CONNECTING;
 
@@ -57,6 +59,16 @@ final class LoadStats {
             t = t.getCause();
         }
         String msg = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        if (t instanceof io.throng.websocket.WebSocketHandshakeException h) {
+            return switch (h.status()) {
+                case 0 -> msg.contains("no answer") ? "handshake timeout" : "handshake: bad answer";
+                case 101 -> "handshake: bad 101 answer";
+                default -> "handshake refused: HTTP " + h.status();
+            };
+        }
+        if (msg.contains("closed during the handshake")) {
+            return "closed during the handshake";
+        }
         if (msg.contains("refused")) {
             return "connection refused";
         }

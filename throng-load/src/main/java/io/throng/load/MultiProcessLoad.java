@@ -21,6 +21,12 @@ import org.HdrHistogram.Histogram;
  * here. Each child ({@link LoadChild}, same classpath) opens its share of the connections; when all
  * are ready the parent says "go" to all at once, so their windows line up; the parent merges the
  * children's counters and HdrHistograms into one result and their progress into one line.
+ *
+ * <p>In ws-broadcast the parent is the publisher: after "go" it publishes every round, waits for
+ * the children to see them all (each ends by itself when its subscribers have every round) or for
+ * the delivery timeout, then says "stop" to those still waiting. Each child times its own
+ * deliveries against the real-time stamp in the payload; the parent merges the rounds: a round's
+ * time to the last subscriber is the latest receipt in any child minus the round's start.
  */
 public final class MultiProcessLoad {
     /** JVM options for a child: small, since it only holds sockets and a few objects each. */
@@ -62,12 +68,25 @@ public final class MultiProcessLoad {
                     throw new IOException("load processes not ready in time");
                 }
             }
-            for (Process p : children) {
-                OutputStream in = p.getOutputStream();
-                in.write("go\n".getBytes(StandardCharsets.US_ASCII));
-                in.flush();
-            }
+            tell(children, "go");
+            BroadcastPublisher.Publication publication = null;
             long runDeadline = System.nanoTime() + (long) ((options.warmupSeconds() + options.durationSeconds() + 60) * 1e9);
+            if (options.mode() == LoadMode.WS_BROADCAST) {
+                long[] lastEmit = {System.nanoTime()};
+                publication = BroadcastPublisher.run(options, () -> {
+                    if (System.nanoTime() - lastEmit[0] >= 1_000_000_000L) {
+                        lastEmit[0] = System.nanoTime();
+                        emit(progress, latest);
+                    }
+                });
+                long settle = System.nanoTime() + (long) (options.ws().deliveryTimeoutSeconds() * 1e9);
+                while (!done.await(Math.max(1, Math.min(1_000_000_000L, settle - System.nanoTime())), TimeUnit.NANOSECONDS)
+                        && System.nanoTime() - settle < 0) {
+                    emit(progress, latest);
+                }
+                tell(children, "stop");
+                runDeadline = System.nanoTime() + 60_000_000_000L;
+            }
             while (!done.await(1, TimeUnit.SECONDS)) {
                 emit(progress, latest);
                 if (System.nanoTime() > runDeadline) {
@@ -84,13 +103,39 @@ public final class MultiProcessLoad {
                 }
                 all.add(r);
             }
-            return merge(options, all);
+            LoadResult merged = merge(options, all);
+            if (publication == null) {
+                return merged;
+            }
+            // the parent's clock started each round: the reference for the time to the last subscriber
+            WsReport ws = merged.ws();
+            return merged.withWs(ws.withBroadcast(ws.broadcast().published(publication)));
         } finally {
             for (Process p : children) {
-                p.getOutputStream().close();
+                try {
+                    p.getOutputStream().close();
+                } catch (IOException e) {
+                    // it had ended already (a line written to it was left unflushed)
+                }
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
+            }
+        }
+    }
+
+    /** A line to every child still running (one that has finished has closed its end: ignored). */
+    private static void tell(List<Process> children, String line) {
+        for (Process p : children) {
+            if (!p.isAlive()) {
+                continue;
+            }
+            try {
+                OutputStream in = p.getOutputStream();
+                in.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+                in.flush();
+            } catch (IOException e) {
+                // the child is gone already
             }
         }
     }
@@ -134,6 +179,12 @@ public final class MultiProcessLoad {
             return;
         }
         String phase = all.getFirst().phase();
+        for (Progress p : all) {
+            if (!"stopping".equals(p.phase())) {
+                phase = p.phase(); // stopping only once every process is
+                break;
+            }
+        }
         double seconds = 0;
         double p99 = 0;
         long established = 0;
@@ -141,8 +192,10 @@ public final class MultiProcessLoad {
         long failures = 0;
         long mismatches = 0;
         long pingFailures = 0;
+        long delivered = 0;
         double perSecond = 0;
         for (Progress p : all) {
+            delivered += p.delivered();
             seconds = Math.max(seconds, p.seconds());
             p99 = Math.max(p99, p.p99Micros());
             established += p.established();
@@ -152,7 +205,8 @@ public final class MultiProcessLoad {
             pingFailures += p.pingFailures();
             perSecond += p.perSecond();
         }
-        sink.accept(new Progress(phase, seconds, established, open, failures, perSecond, p99, mismatches, pingFailures));
+        sink.accept(new Progress(phase, seconds, established, open, failures, perSecond, p99, mismatches, pingFailures,
+                delivered));
     }
 
     /** One result from the children's: counts summed, rates summed, histograms merged. */
@@ -170,7 +224,11 @@ public final class MultiProcessLoad {
         double connectSeconds = 0;
         double window = 0;
         double rate = 0;
+        List<WsReport> ws = new ArrayList<>();
         for (LoadResult r : parts) {
+            if (r.ws() != null) {
+                ws.add(r.ws());
+            }
             h.add(r.decodeHistogram());
             r.connectFailures().forEach((k, v) -> failures.merge(k, v, Long::sum));
             attempts += r.connectAttempts();
@@ -186,6 +244,7 @@ public final class MultiProcessLoad {
             rate += r.requestsPerSecond();
         }
         return new LoadResult(options, parts.size(), attempts, established, open, disconnects, failures, connectSeconds,
-                window, responses, rate, mismatches, pingFailures, late, LoadResult.Latency.of(h), LoadResult.encode(h));
+                window, responses, rate, mismatches, pingFailures, late, LoadResult.Latency.of(h), LoadResult.encode(h),
+                ws.isEmpty() ? null : WsReport.merge(ws));
     }
 }

@@ -11,15 +11,17 @@ package io.throng.load;
  * @param perSecond    responses per second over the last interval
  * @param p99Micros    p99 round trip over the last interval
  * @param mismatches   wrong echoes so far
- * @param pingFailures unanswered pings so far (hold)
+ * @param pingFailures unanswered pings so far (hold, ws-hold, ws-broadcast)
+ * @param delivered    broadcast deliveries so far (ws-broadcast)
  */
 public record Progress(String phase, double seconds, long established, long open, long failures, double perSecond,
-                       double p99Micros, long mismatches, long pingFailures) {
+                       double p99Micros, long mismatches, long pingFailures, long delivered) {
 
     public String line() {
         return String.format("%-9s %6.1fs  established %,d  open %,d  failed %,d  %,.0f/s  p99 %s  mismatches %d%s",
                 phase, seconds, established, open, failures, perSecond, micros(p99Micros), mismatches,
-                pingFailures > 0 ? "  ping failures " + pingFailures : "");
+                pingFailures > 0 ? "  ping failures " + pingFailures : "")
+                + (delivered > 0 ? String.format("  delivered %,d", delivered) : "");
     }
 
     static String micros(double us) {

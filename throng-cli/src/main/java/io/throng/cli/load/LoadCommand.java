@@ -6,6 +6,8 @@ import io.throng.load.LoadMode;
 import io.throng.load.LoadOptions;
 import io.throng.load.LoadResult;
 import io.throng.load.Progress;
+import io.throng.load.WsOptions;
+import io.throng.load.WsReport;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +17,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code throng load}: the seed's timestamp-echo client, in three modes. */
+/** {@code throng load}: the seed's timestamp-echo client in three modes, and WebSocket subscribers in two. */
 @Command(name = "load", mixinStandardHelpOptions = true,
-        description = {"Drives a server with 8-byte timestamp echoes (run it against 'throng serve --handler timestamp-echo'",
-                "or any echo server). Exit status 3 if an echo came back wrong or nothing could connect."},
-        subcommands = {LoadCommand.PingPong.class, LoadCommand.ConnRate.class, LoadCommand.Hold.class})
+        description = {"Drives a server with 8-byte timestamp echoes (pingpong, connrate, hold: run it against",
+                "'throng serve --handler timestamp-echo' or any echo server), or holds WebSocket subscribers of a",
+                "'throng push' server and times broadcasts to them (ws-hold, ws-broadcast).",
+                "Exit status 3 if an echo or a pong came back wrong, a broadcast was missed or duplicated, or nothing could connect."},
+        subcommands = {LoadCommand.PingPong.class, LoadCommand.ConnRate.class, LoadCommand.Hold.class,
+                LoadCommand.WsHold.class, LoadCommand.WsBroadcast.class})
 public final class LoadCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -30,14 +35,21 @@ public final class LoadCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Options every mode has. */
-    static final class Common {
+    /** Where the TCP modes connect. */
+    static final class TcpTarget {
         @Option(names = "--host", description = "server address (default: ${DEFAULT-VALUE})")
         String host = "127.0.0.1";
 
         @Option(names = "--port", description = "server port (default: ${DEFAULT-VALUE})")
         int port = 8972;
 
+        LoadOptions apply(LoadOptions o) {
+            return o.withTarget(host, port);
+        }
+    }
+
+    /** Options every mode has. */
+    static final class Common {
         @Option(names = "--src-ips", description = "source addresses 127.0.0.2..(1+K), to pass one address's ports (default: ${DEFAULT-VALUE})")
         int srcIps = 4;
 
@@ -54,7 +66,7 @@ public final class LoadCommand implements Runnable {
         String json;
 
         LoadOptions apply(LoadOptions o) {
-            return o.withTarget(host, port).withSrcIps(srcIps).withProcs(procs).withLoops(loops)
+            return o.withSrcIps(srcIps).withProcs(procs).withLoops(loops)
                     .withConnectTimeout(connectTimeout);
         }
     }
@@ -78,7 +90,9 @@ public final class LoadCommand implements Runnable {
         }
         boolean nothing = result.established() == 0 && options.mode() != LoadMode.CONNRATE
                 || options.mode() == LoadMode.CONNRATE && result.responses() == 0;
-        return result.mismatches() > 0 || nothing ? 3 : 0;
+        WsReport.BroadcastReport b = result.ws() == null ? null : result.ws().broadcast();
+        boolean broadcastWrong = b != null && (b.missed() > 0 || b.duplicates() > 0 || b.publishError() != null);
+        return result.mismatches() > 0 || nothing || broadcastWrong ? 3 : 0;
     }
 
     private static Consumer<Progress> liveLine(PrintStream out) {
@@ -91,9 +105,12 @@ public final class LoadCommand implements Runnable {
 
     private static Consumer<Progress> everyFewSeconds(PrintStream out) {
         double[] last = {-10};
+        boolean[] stopped = {false};
         return p -> {
-            if (p.seconds() - last[0] >= 5 || "stopping".equals(p.phase())) {
+            boolean stopping = "stopping".equals(p.phase());
+            if (p.seconds() - last[0] >= 5 || stopping && !stopped[0]) { // the final line once, however often it comes
                 last[0] = p.seconds();
+                stopped[0] |= stopping;
                 out.println(p.line());
             }
         };
@@ -102,6 +119,9 @@ public final class LoadCommand implements Runnable {
     @Command(name = "pingpong", mixinStandardHelpOptions = true,
             description = "Each connection sends a timestamp and waits for its echo (not pipelined, as in the seed), or keeps --pipeline in flight.")
     static final class PingPong implements Callable<Integer> {
+        @Mixin
+        TcpTarget target = new TcpTarget();
+
         @Mixin
         Common common = new Common();
 
@@ -122,7 +142,7 @@ public final class LoadCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            LoadOptions o = common.apply(LoadOptions.defaults(LoadMode.PINGPONG)).withConns(conns).withPipeline(pipeline)
+            LoadOptions o = common.apply(target.apply(LoadOptions.defaults(LoadMode.PINGPONG))).withConns(conns).withPipeline(pipeline)
                     .withRate(rate).withTiming(warmup, duration);
             return execute(o, common);
         }
@@ -131,6 +151,9 @@ public final class LoadCommand implements Runnable {
     @Command(name = "connrate", mixinStandardHelpOptions = true,
             description = "Short connections: connect, one 8-byte exchange, close; measures connections per second.")
     static final class ConnRate implements Callable<Integer> {
+        @Mixin
+        TcpTarget target = new TcpTarget();
+
         @Mixin
         Common common = new Common();
 
@@ -148,7 +171,7 @@ public final class LoadCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            LoadOptions o = common.apply(LoadOptions.defaults(LoadMode.CONNRATE)).withConcurrency(concurrency)
+            LoadOptions o = common.apply(target.apply(LoadOptions.defaults(LoadMode.CONNRATE))).withConcurrency(concurrency)
                     .withLinger0(linger0).withTiming(warmup, duration);
             return execute(o, common);
         }
@@ -157,6 +180,9 @@ public final class LoadCommand implements Runnable {
     @Command(name = "hold", mixinStandardHelpOptions = true,
             description = "Opens N connections at a rate and holds them, each pinging every interval; reports how many stay alive.")
     static final class Hold implements Callable<Integer> {
+        @Mixin
+        TcpTarget target = new TcpTarget();
+
         @Mixin
         Common common = new Common();
 
@@ -174,9 +200,92 @@ public final class LoadCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            LoadOptions o = common.apply(LoadOptions.defaults(LoadMode.HOLD)).withConns(conns).withRate(rate)
+            LoadOptions o = common.apply(target.apply(LoadOptions.defaults(LoadMode.HOLD))).withConns(conns).withRate(rate)
                     .withPingInterval(pingInterval).withTiming(0, duration);
             return execute(o, common);
+        }
+    }
+
+    /** What both WebSocket modes take: the subscribers' URL, how many, how fast, on how many channels, pinging how often. */
+    static final class Subscribers {
+        @Option(names = "--url", description = "the subscribers' URL, ws://host:port/sub/<channel> for a push server (default: ${DEFAULT-VALUE})")
+        String url = "ws://127.0.0.1:8973/sub/load";
+
+        @Option(names = "--conns", description = "WebSocket subscribers (default: ${DEFAULT-VALUE})")
+        int conns = 1000;
+
+        @Option(names = "--rate", description = "new subscribers per second, 0 for as fast as possible (default: ${DEFAULT-VALUE})")
+        double rate = 5000;
+
+        @Option(names = "--channels", description = "channels to spread the subscribers over: with K > 1, subscriber i takes the URL's channel + '-' + (i mod K) (default: ${DEFAULT-VALUE})")
+        int channels = 1;
+
+        @Option(names = "--ping-interval", description = "seconds between a subscriber's WebSocket pings; a ping unanswered by the next fails (default: ${DEFAULT-VALUE})")
+        double pingInterval = 10;
+
+        LoadOptions apply(LoadOptions o) {
+            LoadOptions u = o.withUrl(url);
+            return u.withWs(u.ws().withChannels(channels)).withConns(conns).withRate(rate).withPingInterval(pingInterval);
+        }
+    }
+
+    @Command(name = "ws-hold", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Opens N WebSocket subscribers (throng's WebSocket client) at a rate, spread over K channels, and holds them,",
+                    "each pinging every interval; reports how many were established and stay alive, handshake failures by cause,",
+                    "pings answered and failed, and the ping round trip."})
+    static final class WsHold implements Callable<Integer> {
+        @Mixin
+        Subscribers subscribers = new Subscribers();
+
+        @Option(names = "--duration", description = "seconds to hold after opening (default: ${DEFAULT-VALUE})")
+        double duration = 30;
+
+        @Mixin
+        Common common = new Common();
+
+        @Override
+        public Integer call() throws Exception {
+            LoadOptions o = common.apply(subscribers.apply(LoadOptions.defaults(LoadMode.WS_HOLD))).withTiming(0, duration);
+            return execute(o, common);
+        }
+    }
+
+    @Command(name = "ws-broadcast", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Holds WebSocket subscribers of a push server as ws-hold does, then publishes M broadcasts (one message",
+                    "to each channel) carrying their publish time, and reports per broadcast how many subscribers got it,",
+                    "p50, p99 and max of the delivery latency and the time until the last subscriber had it; missed and",
+                    "duplicate deliveries are counted. With --procs, the subscribers of every process count and the parent publishes."})
+    static final class WsBroadcast implements Callable<Integer> {
+        @Mixin
+        Subscribers subscribers = new Subscribers();
+
+        @Option(names = "--messages", description = "broadcasts measured (default: ${DEFAULT-VALUE})")
+        int messages = 10;
+
+        @Option(names = "--warmup-messages", description = "broadcasts before them, checked but left out of the latencies (default: ${DEFAULT-VALUE})")
+        int warmupMessages = 2;
+
+        @Option(names = "--size", description = "payload bytes, at least 31 (default: ${DEFAULT-VALUE})")
+        int size = 64;
+
+        @Option(names = "--interval", description = "seconds from one broadcast's start to the next's (default: ${DEFAULT-VALUE})")
+        double interval = 1.0;
+
+        @Option(names = "--publish", paramLabel = "<path>", description = "binary (the push server's publish protocol) or http (POST /pub/<channel>) (default: ${DEFAULT-VALUE})")
+        String publish = "binary";
+
+        @Option(names = "--delivery-timeout", description = "seconds after the last publish to wait for missing deliveries (default: ${DEFAULT-VALUE})")
+        double deliveryTimeout = 10;
+
+        @Mixin
+        Common common = new Common();
+
+        @Override
+        public Integer call() throws Exception {
+            LoadOptions o = common.apply(subscribers.apply(LoadOptions.defaults(LoadMode.WS_BROADCAST)));
+            WsOptions ws = o.ws().withMessages(messages, warmupMessages).withMessageBytes(size).withInterval(interval)
+                    .withPublishVia(WsOptions.PublishVia.parse(publish)).withDeliveryTimeout(deliveryTimeout);
+            return execute(o.withWs(ws), common);
         }
     }
 }

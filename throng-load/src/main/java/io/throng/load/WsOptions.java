@@ -1,0 +1,171 @@
+package io.throng.load;
+
+import io.throng.websocket.push.Channels;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The WebSocket part of a load run (modes ws-hold and ws-broadcast).
+ *
+ * @param path                   the request path of the subscribers, e.g. {@code /sub/load}. With
+ *                               {@code channels > 1}, subscriber i asks for the path with
+ *                               {@code -(i mod channels)} appended to its last segment:
+ *                               {@code /sub/load-0}, {@code /sub/load-1}, ...
+ * @param channels               channels the subscribers are spread over, round-robin
+ * @param messages               ws-broadcast: broadcasts measured
+ * @param warmupMessages         ws-broadcast: broadcasts published first and checked, but left out
+ *                               of the latency figures (the first ones run while the JIT compiles)
+ * @param messageBytes           ws-broadcast: payload size of each message
+ * @param intervalSeconds        ws-broadcast: time from the start of one broadcast to the next
+ *                               (0: the next starts when the last publish call returned)
+ * @param publishVia             ws-broadcast: the push server's binary publish protocol or HTTP POST
+ * @param deliveryTimeoutSeconds ws-broadcast: how long after the last publish to wait for deliveries
+ *                               still missing; what has not arrived by then is missed
+ * @param publisher              whether this process publishes (false in the children of a
+ *                               multi-process run, whose parent publishes)
+ */
+public record WsOptions(String path, int channels, int messages, int warmupMessages, int messageBytes,
+                        double intervalSeconds, PublishVia publishVia, double deliveryTimeoutSeconds,
+                        boolean publisher) {
+
+    /** At most this many broadcasts in one run (half an hour at one a second): each keeps a 21 KiB histogram until the report. */
+    public static final int MAX_MESSAGES = 2_000;
+    /** The largest payload: the push server's default max-message is 1 MiB. */
+    public static final int MAX_MESSAGE_BYTES = 1 << 20;
+
+    /** How a broadcast is handed to the push server. */
+    public enum PublishVia {
+        /** The push server's binary publish protocol: one open TCP connection, no HTTP head per message. */
+        BINARY,
+        /** {@code POST /pub/<channel>}, one request per channel and broadcast (HTTP/1.1, kept alive). */
+        HTTP;
+
+        public static PublishVia parse(String s) {
+            for (PublishVia v : values()) {
+                if (v.name().equalsIgnoreCase(s)) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("unknown publish path '" + s + "'; expected binary or http");
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public WsOptions {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(publishVia, "publishVia");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("the WebSocket path must start with '/', got " + path);
+        }
+        if (channels < 1 || channels > 1_000_000) {
+            throw new IllegalArgumentException("channels must be within 1..1,000,000, got " + channels);
+        }
+        if (messages < 1 || messages > MAX_MESSAGES) {
+            throw new IllegalArgumentException("messages must be within 1.." + MAX_MESSAGES + ", got " + messages);
+        }
+        if (warmupMessages < 0 || warmupMessages + messages > MAX_MESSAGES) {
+            throw new IllegalArgumentException("warm-up and measured messages must be at most " + MAX_MESSAGES
+                    + " together, got " + warmupMessages + " + " + messages);
+        }
+        if (messageBytes < BroadcastPayload.MIN_BYTES || messageBytes > MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("message size must be within " + BroadcastPayload.MIN_BYTES + ".."
+                    + MAX_MESSAGE_BYTES + " bytes (the payload carries a " + BroadcastPayload.MIN_BYTES
+                    + "-byte stamp), got " + messageBytes);
+        }
+        if (intervalSeconds < 0 || deliveryTimeoutSeconds <= 0) {
+            throw new IllegalArgumentException("interval must be >= 0 and delivery timeout > 0");
+        }
+    }
+
+    public static WsOptions defaults() {
+        return new WsOptions("/sub/load", 1, 10, 2, 64, 1.0, PublishVia.BINARY, 10, true);
+    }
+
+    /** Broadcasts published in all: warm-up and measured. */
+    public int rounds() {
+        return warmupMessages + messages;
+    }
+
+    /** The path subscriber {@code index} asks for. */
+    public String pathFor(int index) {
+        if (channels == 1) {
+            return path;
+        }
+        int q = path.indexOf('?');
+        String suffix = "-" + Math.floorMod(index, channels);
+        return q < 0 ? path + suffix : path.substring(0, q) + suffix + path.substring(q);
+    }
+
+    /** The channel index of subscriber {@code index}. */
+    public int channelOf(int index) {
+        return Math.floorMod(index, channels);
+    }
+
+    /** The push channel behind {@link #pathFor} for channel index {@code channel}: the path's last segment. */
+    public String channelName(int channel) {
+        String p = pathFor(channel);
+        int q = p.indexOf('?');
+        if (q >= 0) {
+            p = p.substring(0, q);
+        }
+        return p.substring(p.lastIndexOf('/') + 1);
+    }
+
+    /** Checks that the path names push channels ({@code /sub/<channel>}), as ws-broadcast publishes to them. */
+    void requirePushChannels() {
+        if (!path.startsWith("/sub/")) {
+            throw new IllegalArgumentException("ws-broadcast publishes to the push server's channels: the URL's path must be "
+                    + "/sub/<channel>, got " + path);
+        }
+        for (int c : new int[] {0, channels - 1}) {
+            String name = channelName(c);
+            if (!Channels.isValid(name)) {
+                throw new IllegalArgumentException(Channels.problem(name));
+            }
+        }
+    }
+
+    public WsOptions withPath(String v) {
+        return new WsOptions(v, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
+                deliveryTimeoutSeconds, publisher);
+    }
+
+    public WsOptions withChannels(int v) {
+        return new WsOptions(path, v, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
+                deliveryTimeoutSeconds, publisher);
+    }
+
+    public WsOptions withMessages(int measured, int warmup) {
+        return new WsOptions(path, channels, measured, warmup, messageBytes, intervalSeconds, publishVia,
+                deliveryTimeoutSeconds, publisher);
+    }
+
+    public WsOptions withMessageBytes(int v) {
+        return new WsOptions(path, channels, messages, warmupMessages, v, intervalSeconds, publishVia,
+                deliveryTimeoutSeconds, publisher);
+    }
+
+    public WsOptions withInterval(double seconds) {
+        return new WsOptions(path, channels, messages, warmupMessages, messageBytes, seconds, publishVia,
+                deliveryTimeoutSeconds, publisher);
+    }
+
+    public WsOptions withPublishVia(PublishVia v) {
+        return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, v,
+                deliveryTimeoutSeconds, publisher);
+    }
+
+    public WsOptions withDeliveryTimeout(double seconds) {
+        return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
+                seconds, publisher);
+    }
+
+    WsOptions withPublisher(boolean v) {
+        return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
+                deliveryTimeoutSeconds, v);
+    }
+}
