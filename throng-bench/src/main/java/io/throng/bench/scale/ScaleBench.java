@@ -157,7 +157,9 @@ public final class ScaleBench {
                 options.transport()));
         try (PreforkServer server = PreforkServer.start(options, plan.workers(), options.workerModel(), workerJvm)) {
             Sampler sampler = new Sampler(server);
-            Thread.sleep(2000); // let the workers' start-up garbage settle
+            // Let the workers' start-up settle: their first status lines, a GC, and one native trim
+            // (TrimNativeHeapInterval=5000) give back what start-up used and freed.
+            Thread.sleep(7000);
             Sampler.Reading idle = sampler.read();
             log.accept(String.format("server on 127.0.0.1:%d: %d workers, idle: RSS %s, PSS %s (%s a worker)",
                     server.port(), idle.workers(), bytes(idle.workersRss()), bytes(idle.workersPss()),

@@ -96,8 +96,10 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
                     String.format("%,d connections from each of %d source addresses need that many ephemeral ports",
                             perSource, srcIps)));
         }
-        notes.add(String.format("%d loopback source addresses (127.0.0.2 ..), %,d connections each, within %,d "
-                + "ephemeral ports", srcIps, perSource, Math.max(ports, portsNeeded > ports ? 64_512 : ports)));
+        notes.add(srcIps == 1
+                ? String.format("one source address (127.0.0.1), within %,d ephemeral ports", ports)
+                : String.format("%d loopback source addresses (127.0.0.2 ..), %,d connections each, within %,d "
+                        + "ephemeral ports", srcIps, perSource, portsNeeded > ports ? 64_512 : ports));
 
         if (n > SMALL_RUN) {
             req.add(new Sysctls.Requirement("net.core.somaxconn", BACKLOG,
