@@ -41,6 +41,16 @@ await_conns() {
   done
   echo "warning: the server did not reach $1 connections" >&2
 }
+# Waits (up to 30 s) until the server is back to about $1 threads: under platform-threads a closed
+# connection's thread may still be exiting when the server already counts it gone, and a baseline
+# taken then would hold thousands of stacks.
+await_threads() {
+  for _ in $(seq 120); do
+    [ "$(ls "/proc/$pid/task" | wc -l)" -le $(( $1 + 16 )) ] && return
+    sleep 0.25
+  done
+  echo "warning: the server still has $(ls "/proc/$pid/task" | wc -l) threads" >&2
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 printf '%-18s %-6s %8s %10s %10s %10s %10s\n' model transport conns "rss/conn" "heap/conn" "total/conn" "threads"
@@ -52,8 +62,10 @@ for model in "${models[@]}"; do
   server=$!
   for _ in $(seq 200); do grep -q "throng serving" "$log" && break; sleep 0.2; done
   pid=$(sed -n 's/.*pid \([0-9]*\)).*/\1/p' "$log")
+  base_threads=$(ls "/proc/$pid/task" | wc -l)
   python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" --hold 0 >/dev/null 2>&1 </dev/null
   await_conns 0
+  await_threads "$base_threads"
   rss_deltas=(); heap_deltas=(); threads=""
   for _ in $(seq "$rounds"); do
     heap0=$(heap_bytes "$pid"); rss0=$(rss_kb "$pid"); t0=$(ls "/proc/$pid/task" | wc -l)
@@ -68,6 +80,7 @@ for model in "${models[@]}"; do
     wait "$holder" || true
     rm -f "$fifo"
     await_conns 0
+    await_threads "$base_threads"
     rss_deltas+=("$(( (rss1 - rss0) * 1024 / conns ))")
     heap_deltas+=("$(( (heap1 - heap0) / conns ))")
     threads="$t0->$t1"

@@ -36,7 +36,8 @@ public final class Bench {
         List<Results.Cell> cells = new ArrayList<>();
         List<Results.RateCell> rates = new ArrayList<>();
         List<Target> targets = options.targets();
-        int total = options.repeat() * (options.connections().size() * targets.size() + (options.connrate() ? targets.size() : 0));
+        List<Target> rateTargets = options.rateTargets();
+        int total = options.repeat() * (options.connections().size() * targets.size() + (options.connrate() ? rateTargets.size() : 0));
         int done = 0;
         for (int round = 1; round <= options.repeat(); round++) {
             for (int n : options.connections()) {
@@ -46,7 +47,7 @@ public final class Bench {
                 }
             }
             if (options.connrate()) {
-                for (Target t : rotated(targets, round)) {
+                for (Target t : rotated(rateTargets, round)) {
                     log.accept(String.format("[%d/%d] round %d, connection rate: %s", ++done, total, round, t.label()));
                     rates.add(connRate(t, round));
                 }

@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
 
 /**
  * A benchmark server in a process of its own, measured from outside: CPU time and RSS from /proc,
- * live heap from {@code jcmd GC.heap_info} after a forced full GC. Stops when its stdin closes.
+ * live heap from {@code jcmd GC.class_histogram} (which runs a full GC first). A server of several
+ * processes (prefork: a supervisor and its workers) is measured as the sum over the process and
+ * its descendants. A single-process server stops when its stdin closes; prefork on SIGTERM.
  */
 final class ServerProcess implements AutoCloseable {
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)");
@@ -23,11 +25,13 @@ final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final String unavailable;
+    private final boolean tree;
 
-    private ServerProcess(Process process, int port, String unavailable) {
+    private ServerProcess(Process process, int port, String unavailable, boolean tree) {
         this.process = process;
         this.port = port;
         this.unavailable = unavailable;
+        this.tree = tree;
     }
 
     static ServerProcess start(Target target, List<String> jvmOptions) throws IOException, InterruptedException {
@@ -36,7 +40,10 @@ final class ServerProcess implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(target.command(0));
+        boolean prefork = target.kind() == Target.Kind.PREFORK;
+        // prefork workers must all bind one port, so it is chosen here rather than by the kernel
+        int chosenPort = prefork ? freePort() : 0;
+        cmd.addAll(target.command(chosenPort));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<String> first = new CompletableFuture<>();
         StringBuilder output = new StringBuilder();
@@ -44,6 +51,9 @@ final class ServerProcess implements AutoCloseable {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     if (line.startsWith("port ") || line.startsWith("unavailable ")) {
+                        first.complete(line);
+                    } else if (prefork && line.startsWith("throng serving ")) {
+                        line = "port " + chosenPort; // the supervisor's line once every worker listens
                         first.complete(line);
                     } else if (output.length() < 4000) {
                         output.append(line).append('\n');
@@ -63,12 +73,28 @@ final class ServerProcess implements AutoCloseable {
         }
         if (line.startsWith("unavailable ")) {
             p.waitFor(5, TimeUnit.SECONDS);
-            return new ServerProcess(p, -1, line.substring(12));
+            return new ServerProcess(p, -1, line.substring(12), prefork);
         }
         if (!line.startsWith("port ")) {
             throw new IOException(target.id() + " exited before listening: " + output);
         }
-        return new ServerProcess(p, Integer.parseInt(line.substring(5).trim()), null);
+        return new ServerProcess(p, Integer.parseInt(line.substring(5).trim()), null, prefork);
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The process, and for a prefork server its live descendants (the workers). */
+    private List<Long> pids() {
+        List<Long> pids = new ArrayList<>();
+        pids.add(process.pid());
+        if (tree) {
+            process.toHandle().descendants().filter(ProcessHandle::isAlive).forEach(h -> pids.add(h.pid()));
+        }
+        return pids;
     }
 
     static String javaBinary(String tool) {
@@ -89,20 +115,27 @@ final class ServerProcess implements AutoCloseable {
         return process.pid();
     }
 
-    /** User plus system CPU seconds of the whole process so far. */
+    /** User plus system CPU seconds of the whole server (every process of it) so far. */
     double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ is 100 on Linux
+        double total = 0;
+        for (long pid : pids()) {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ is 100 on Linux
+        }
+        return total;
     }
 
     long rssBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+        long total = 0;
+        for (long pid : pids()) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    total += Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+                }
             }
         }
-        return -1;
+        return total;
     }
 
     /**
@@ -111,16 +144,20 @@ final class ServerProcess implements AutoCloseable {
      * connection between identical runs.)
      */
     long heapUsedAfterGc() throws IOException, InterruptedException {
-        String histogram = jcmd("GC.class_histogram");
-        Matcher m = HISTOGRAM_TOTAL.matcher(histogram);
-        if (!m.find()) {
-            throw new IOException("no total in jcmd GC.class_histogram output");
+        long total = 0;
+        for (long pid : pids()) {
+            String histogram = jcmd(pid, "GC.class_histogram");
+            Matcher m = HISTOGRAM_TOTAL.matcher(histogram);
+            if (!m.find()) {
+                throw new IOException("no total in jcmd GC.class_histogram output");
+            }
+            total += Long.parseLong(m.group(1));
         }
-        return Long.parseLong(m.group(1));
+        return total;
     }
 
-    private String jcmd(String command) throws IOException, InterruptedException {
-        Process j = new ProcessBuilder(javaBinary("jcmd"), Long.toString(pid()), command).redirectErrorStream(true).start();
+    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+        Process j = new ProcessBuilder(javaBinary("jcmd"), Long.toString(pid), command).redirectErrorStream(true).start();
         String out = new String(j.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!j.waitFor(30, TimeUnit.SECONDS) || j.exitValue() != 0) {
             throw new IOException("jcmd " + command + " failed: " + out);
@@ -130,6 +167,9 @@ final class ServerProcess implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        if (tree) {
+            process.destroy(); // SIGTERM: the supervisor stops its workers gracefully
+        }
         process.getOutputStream().close();
         if (!process.waitFor(15, TimeUnit.SECONDS)) {
             process.destroyForcibly();

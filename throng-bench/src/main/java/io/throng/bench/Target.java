@@ -17,11 +17,24 @@ import java.util.List;
  */
 public record Target(String id, String label, Kind kind, String model, String transport) {
 
-    public enum Kind { THRONG, NETTY, JDK }
+    public enum Kind { THRONG, PREFORK, NETTY, JDK }
+
+    /** Worker processes of the prefork target: one per core, each with one loop. */
+    static final int PREFORK_PROCS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     public static Target throng(String model, String transport) {
         return new Target("throng/" + model + "/" + transport, "throng " + model + " (" + transport + ")", Kind.THRONG,
                 model, transport);
+    }
+
+    /**
+     * {@code throng serve --model prefork}: the CLI's supervisor and its worker JVMs, each running
+     * {@code workerModel} with one loop on the same port (SO_REUSEPORT). Measured as one server:
+     * CPU, RSS and heap are the sums over the supervisor and its workers.
+     */
+    public static Target prefork(String workerModel, String transport) {
+        return new Target("throng/prefork/" + transport, "throng prefork x" + PREFORK_PROCS + " " + workerModel + " ("
+                + transport + ")", Kind.PREFORK, workerModel, transport);
     }
 
     public static Target netty(String transport) {
@@ -32,12 +45,21 @@ public record Target(String id, String label, Kind kind, String model, String tr
         return new Target("jdk/virtual-threads", "JDK virtual threads", Kind.JDK, "thread-per-connection", "jdk");
     }
 
-    /** Every throng model on the given transports, then the peers. */
-    public static List<Target> standard(List<String> transports) {
+    /**
+     * Every throng model on the given transports (leader-follower on epoll only, where it exists;
+     * prefork unless {@code quick}, since it starts a JVM per core for every cell), then the peers.
+     */
+    public static List<Target> standard(List<String> transports, boolean quick) {
         List<Target> all = new ArrayList<>();
         for (String transport : transports) {
             for (String model : List.of("virtual-threads", "platform-threads", "single-reactor", "multi-reactor", "worker-pool")) {
                 all.add(throng(model, transport));
+            }
+            if (transport.equals("epoll")) {
+                all.add(throng("leader-follower", transport));
+            }
+            if (!quick) {
+                all.add(prefork("multi-reactor", transport));
             }
         }
         all.add(netty("nio"));
@@ -51,12 +73,17 @@ public record Target(String id, String label, Kind kind, String model, String tr
     List<String> command(int port) {
         return switch (kind) {
             case THRONG -> List.of(ThrongEchoServer.class.getName(), model, transport, Integer.toString(port));
+            // the CLI is on the same class path (the shaded jar) but not a dependency of this module
+            case PREFORK -> List.of("io.throng.cli.ThrongCommand", "serve", "--model", "prefork",
+                    "--procs", Integer.toString(PREFORK_PROCS), "--worker-model", model, "--loops", "1",
+                    "--transport", transport, "--handler", "timestamp-echo", "--port", Integer.toString(port),
+                    "--status-interval", "1h", "--worker-jvm", "-XX:+UseCompactObjectHeaders -Xmx1g");
             case NETTY -> List.of(NettyEchoServer.class.getName(), transport, Integer.toString(port));
             case JDK -> List.of(JdkEchoServer.class.getName(), Integer.toString(port));
         };
     }
 
     public boolean isThrong() {
-        return kind == Kind.THRONG;
+        return kind == Kind.THRONG || kind == Kind.PREFORK;
     }
 }

@@ -19,7 +19,7 @@ class BenchTest {
     @Test
     void aTinyBenchmarkMeasuresEveryKindOfServerAndWritesEveryReport(@TempDir Path dir) throws Exception {
         List<Target> targets = List.of(Target.throng("single-reactor", "nio"), Target.netty("epoll"), Target.jdk());
-        BenchOptions options = new BenchOptions(targets, List.of(20), 2, 0.3, 0.7, 1, true, 4, BenchOptions.SERVER_JVM, true);
+        BenchOptions options = new BenchOptions(targets, List.of(20), 2, 0.3, 0.7, 1, true, 4, BenchOptions.SERVER_JVM, false);
         List<String> log = new ArrayList<>();
         Results.Report report = new Bench(options, log::add).run("test");
 
@@ -51,5 +51,18 @@ class BenchTest {
         Results.Report back = Json.mapper().readValue(dir.resolve("bench.json").toFile(), Results.Report.class);
         assertThat(back.summary()).isEqualTo(report.summary());
         assertThat(log).anyMatch(l -> l.contains("round 2"));
+    }
+
+    @Test
+    void theQuickRunMeasuresConnectionRateOnlyForThrongsDefaultAndNettyEpoll() {
+        BenchOptions quick = BenchOptions.quick(List.of("epoll", "nio"));
+        assertThat(quick.rateTargets()).extracting(Target::id)
+                .containsExactly("throng/multi-reactor/epoll", "throng/multi-reactor/nio", "netty/epoll");
+        assertThat(quick.targets()).extracting(Target::id).contains("throng/leader-follower/epoll")
+                .noneMatch(id -> id.startsWith("throng/prefork/"));
+        BenchOptions full = BenchOptions.full(List.of("epoll", "nio"));
+        assertThat(full.rateTargets()).isEqualTo(full.targets());
+        assertThat(full.targets()).extracting(Target::id).contains("throng/prefork/epoll", "throng/prefork/nio")
+                .doesNotContain("throng/leader-follower/nio");
     }
 }

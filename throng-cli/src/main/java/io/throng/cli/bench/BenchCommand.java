@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs every server model (and the Netty 4.2 nio/epoll/io_uring and JDK virtual-thread peers),",
                 "each in its own process, under the seed's timestamp-echo load, and writes JSON, CSV, Markdown and HTML.",
-                "The full run takes about 30 minutes on 2 cores; --quick under 3.",
+                "The full run takes about 50 minutes on 2 cores; --quick under 3.",
                 "With --scale N: holds N connections on this machine (prefork server and multi-process load together),",
                 "setting the kernel limits it needs and restoring them; see docs/scale.md."})
 public final class BenchCommand implements Callable<Integer> {
@@ -41,7 +41,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "seconds before each window (default: 3; quick: 1)")
     Double warmup;
 
-    @Option(names = "--window", description = "seconds measured per cell (default: 10; quick: 2)")
+    @Option(names = "--window", description = "seconds measured per cell (default: 10; quick: 1.5)")
     Double window;
 
     @Option(names = "--pipeline", description = "pings in flight per connection (default: 1, as the seed)")
@@ -65,8 +65,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // originalArgs are the whole command line's ("bench" included)
-        String command = "throng " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // originalArgs are the whole command line's, which start with this subcommand's name
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!args.isEmpty() && args.getFirst().equals("bench")) {
+            args.removeFirst();
+        }
+        String command = "throng bench" + (args.isEmpty() ? "" : " " + String.join(" ", args));
         if (scale.requested()) {
             return scale.run(command, warmup, window, out);
         }

@@ -58,6 +58,8 @@ public final class Linux {
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int FIONREAD = 0x541B;
+    public static final short POLLIN = 0x001;
+    public static final short POLLOUT = 0x004;
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -141,6 +143,7 @@ public final class Linux {
         static final MethodHandle CONNECT = link("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), true);
         static final MethodHandle GETSOCKNAME = link("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), true);
         static final MethodHandle GETPEERNAME = link("getpeername", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), true);
+        static final MethodHandle POLL = link("poll", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), false);
         static final MethodHandle IOCTL = link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), true);
 
         private static MethodHandle link(String name, FunctionDescriptor d, boolean critical) {
@@ -175,6 +178,23 @@ public final class Linux {
                     ? (int) Calls.EPOLL_WAIT_NOW.invokeExact(err, epfd, events.address(), max, 0)
                     : (int) Calls.EPOLL_WAIT.invokeExact(err, epfd, events.address(), max, timeoutMillis);
             return result(r, err);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /**
+     * {@code poll} on one descriptor: waits until it is ready for {@code events} ({@link #POLLIN},
+     * {@link #POLLOUT}), hung up, or {@code timeoutMillis} pass. {@code pollfd} is a scratch
+     * segment of at least 8 bytes ({@code struct pollfd { int fd; short events; short revents; }}).
+     * Returns 1 when ready, 0 on timeout. Never critical: it blocks.
+     */
+    public static int pollOne(MemorySegment err, MemorySegment pollfd, int fd, short events, int timeoutMillis) {
+        pollfd.set(JAVA_INT, 0, fd);
+        pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
+        pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        try {
+            return result((int) Calls.POLL.invokeExact(err, pollfd.address(), 1L, timeoutMillis), err);
         } catch (Throwable t) {
             throw fatal(t);
         }

@@ -9,9 +9,9 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@code tnet} and {@code epoll} ask for the native epoll transport: the engine's
- *       {@link TransportKind} whose id is {@code epoll}, looked up by name, so the day
- *       {@code TransportKind} gains it this module uses it unchanged. Until then, or off Linux,
- *       they fall back to {@code nio}.</li>
+ *       {@link TransportKind} whose id is {@code epoll}, looked up by name. Where it cannot run
+ *       (off Linux, another architecture, native access not enabled) they fall back to
+ *       {@code nio}, as tRPC-Go falls back from tnet to its portable transport.</li>
  *   <li>{@code gonet}, {@code go-net} (Go's portable net package) and {@code nio}: {@code nio}.</li>
  *   <li>{@code default} or nothing: the engine's default transport.</li>
  *   <li>any other name: the engine transport of that id, or an error listing the known ones.</li>
@@ -57,10 +57,10 @@ public record TransportChoice(String requested, String network, TransportKind ki
                     + id + " transport, which this build does not have (it has " + engineIds()
                     + "); using the portable nio transport");
         }
-        String os = System.getProperty("os.name", "");
-        if (!os.toLowerCase(Locale.ROOT).contains("linux")) {
+        String why = k.unavailableReason();
+        if (why != null) {
             return new TransportChoice(name, net, TransportKind.NIO, "transport " + name + " (" + id
-                    + ") runs only on Linux, not " + os + "; using the portable nio transport");
+                    + ") cannot run here: " + why + "; using the portable nio transport");
         }
         return new TransportChoice(name, net, k, null);
     }
