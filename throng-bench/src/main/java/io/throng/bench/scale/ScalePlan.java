@@ -125,7 +125,8 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
 
     /** A rough need in bytes, to warn before a run the machine cannot hold (measured here: see docs/scale.md). */
     public long estimatedMemoryBytes() {
-        long perConnection = 7_000 /* kernel: two sockets, conntrack */ + 1_500 /* server */ + 1_500 /* load */;
+        // kernel: two sockets with their files and epoll entries, conntrack (9.8-12.6 KB measured at 20,000)
+        long perConnection = 11_000 + 500 /* server */ + 1_000 /* load */;
         long perProcess = 40L << 20;
         return connections * perConnection + (workers + loadProcs) * perProcess;
     }
