@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Reads what every report states: cores, CPU model, memory, kernel, JDK. */
-final class Machine {
+public final class Machine {
     private Machine() {
     }
 
-    static Results.Machine describe() {
+    public static Results.Machine describe() {
         String cpu = "unknown";
         long memory = -1;
         try {

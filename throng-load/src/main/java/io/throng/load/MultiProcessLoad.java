@@ -37,6 +37,16 @@ public final class MultiProcessLoad {
     }
 
     public static LoadResult run(LoadOptions options, Consumer<Progress> progress) throws IOException, InterruptedException {
+        return run(options, progress, CHILD_JVM, Map.of());
+    }
+
+    /**
+     * As {@link #run(LoadOptions, Consumer)}, the children started with these JVM options and
+     * these additions to the environment (a million connections take ~52 children: a scale run
+     * starts them lean).
+     */
+    public static LoadResult run(LoadOptions options, Consumer<Progress> progress, List<String> childJvm,
+                                 Map<String, String> environment) throws IOException, InterruptedException {
         int n = options.procs();
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
@@ -49,18 +59,21 @@ public final class MultiProcessLoad {
             for (int i = 0; i < n; i++) {
                 List<String> cmd = new ArrayList<>();
                 cmd.add(java);
-                cmd.addAll(CHILD_JVM);
+                cmd.addAll(childJvm);
                 cmd.add("-cp");
                 cmd.add(classpath);
                 cmd.add(LoadChild.class.getName());
                 cmd.add(Json.write(options.shareOf(i)));
-                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+                pb.environment().putAll(environment);
+                Process p = pb.start();
                 children.add(p);
                 int index = i;
                 Thread.ofPlatform().daemon(true).name("throng-load-child-" + i)
                         .start(() -> follow(p, index, latest, results, ready, done));
             }
-            long connectDeadline = System.nanoTime() + (long) ((options.connectTimeoutSeconds() + 60
+            // Starting dozens of JVMs at once on two cores takes a while: two seconds each on top.
+            long connectDeadline = System.nanoTime() + (long) ((options.connectTimeoutSeconds() + 60 + 2.0 * n
                     + (options.rate() > 0 ? options.conns() / options.rate() : 0)) * 1e9);
             while (!ready.await(1, TimeUnit.SECONDS)) {
                 emit(progress, latest);

@@ -37,7 +37,13 @@ final class PortRange {
 
     static int[] read() {
         try {
-            String[] parts = Files.readString(SYSCTL).trim().split("\\s+");
+            // Through a stream: Files.readString reads a sysctl file (size 0) one byte first and
+            // the kernel answers the rest with nothing ("3" for "32768 60999").
+            String text;
+            try (java.io.InputStream in = Files.newInputStream(SYSCTL)) {
+                text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            }
+            String[] parts = text.trim().split("\\s+");
             return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
         } catch (IOException | RuntimeException e) {
             return null;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs every server model (and the Netty 4.2 nio/epoll/io_uring and JDK virtual-thread peers),",
                 "each in its own process, under the seed's timestamp-echo load, and writes JSON, CSV, Markdown and HTML.",
-                "The full run takes about 50 minutes on 2 cores; --quick under 3."})
+                "The full run takes about 50 minutes on 2 cores; --quick under 3.",
+                "With --scale N: holds N connections on this machine (prefork server and multi-process load together),",
+                "setting the kernel limits it needs and restoring them; see docs/scale.md."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -54,11 +57,23 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-connrate", description = "skip the connection-rate cells")
     boolean noConnrate;
 
-    @Option(names = "--out", paramLabel = "<dir>", description = "report directory (default: reports/bench-<time>)")
+    @Option(names = "--out", paramLabel = "<dir>", description = "report directory (default: reports/bench-<time>; scale: reports)")
     Path out;
+
+    @Mixin
+    ScaleArgs scale = new ScaleArgs();
 
     @Override
     public Integer call() throws Exception {
+        // originalArgs are the whole command line's, which start with this subcommand's name
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!args.isEmpty() && args.getFirst().equals("bench")) {
+            args.removeFirst();
+        }
+        String command = "throng bench" + (args.isEmpty() ? "" : " " + String.join(" ", args));
+        if (scale.requested()) {
+            return scale.run(command, warmup, window, out);
+        }
         BenchOptions base = quick ? BenchOptions.quick(transports) : BenchOptions.full(transports);
         List<Target> chosen = base.targets();
         if (targets != null) {
@@ -75,12 +90,6 @@ public final class BenchCommand implements Callable<Integer> {
                 base.serverJvm(), quick);
         Path dir = out != null ? out
                 : Path.of("reports", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        // originalArgs are the whole command line's, which start with this subcommand's name
-        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-        if (!args.isEmpty() && args.getFirst().equals("bench")) {
-            args.removeFirst();
-        }
-        String command = "throng bench" + (args.isEmpty() ? "" : " " + String.join(" ", args));
         System.out.printf("throng bench: %d servers x %s connections x %d round(s)%s; reports in %s%n",
                 options.targets().size(), options.connections(), options.repeat(),
                 options.connrate() ? ", plus connection rate" : "", dir);

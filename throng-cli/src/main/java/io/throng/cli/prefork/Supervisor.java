@@ -140,9 +140,12 @@ public final class Supervisor {
             workers.add(w);
             w.start();
         }
+        // Dozens of JVMs starting at once share the cores: allow a few seconds each.
+        long startSeconds = 60 + 3L * options.procs();
+        long startDeadline = System.nanoTime() + startSeconds * 1_000_000_000L;
         for (Worker w : workers) {
-            if (!w.listening.await(60, TimeUnit.SECONDS)) {
-                throw new IOException("worker " + w.index + " did not start listening within 60 s");
+            if (!w.listening.await(Math.max(1, startDeadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new IOException("worker " + w.index + " did not start listening within " + startSeconds + " s");
             }
         }
         out.println(options.announce(options.host(), port));

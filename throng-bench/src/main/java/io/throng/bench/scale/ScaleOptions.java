@@ -1,0 +1,120 @@
+package io.throng.bench.scale;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A scale run, as asked for; {@link ScalePlan} turns it into process counts for this machine.
+ *
+ * @param connections     N: connections to open and hold
+ * @param protocol        plain TCP (8-byte timestamp echoes) or WebSocket (subscribers of one channel)
+ * @param workerModel     the model every prefork worker runs
+ * @param transport       the workers' transport (auto, epoll, nio)
+ * @param workers         server worker processes; 0 to fit them to the descriptor limit
+ * @param loadProcs       load processes; 0 to fit them to the descriptor limit
+ * @param srcIps          loopback source addresses; 0 to fit them to the ephemeral port range
+ * @param rate            new connections per second, over all load processes
+ * @param pingInterval    seconds between one connection's pings; 0 to keep all pings near
+ *                        {@link ScalePlan#PINGS_PER_SECOND} a second
+ * @param holdSeconds     how long every connection is held once open
+ * @param connectTimeoutSeconds a connect not done within this counts as failed
+ * @param workerJvm       JVM options of each worker (see {@link LeanJvm})
+ * @param loadJvm         JVM options of each load process
+ * @param serverMain      main class of the {@code throng} command, which runs the prefork server
+ * @param compareModels   worker models for the seed's comparison at this N (empty: no comparison)
+ * @param compareWarmupSeconds ping-pong before the comparison's window
+ * @param compareWindowSeconds the comparison's measured window
+ */
+public record ScaleOptions(int connections, Protocol protocol, String workerModel, String transport, int workers,
+                           int loadProcs, int srcIps, double rate, double pingInterval, double holdSeconds,
+                           double connectTimeoutSeconds, List<String> workerJvm, List<String> loadJvm,
+                           String serverMain, List<String> compareModels, double compareWarmupSeconds,
+                           double compareWindowSeconds) {
+
+    /** What the connections speak. */
+    public enum Protocol { TCP, WS }
+
+    /** The CLI's main class, which every scale server is started through. */
+    public static final String THRONG_MAIN = "io.throng.cli.ThrongCommand";
+
+    /** Models the comparison runs by default: every one that holds a million (platform threads cannot). */
+    public static final List<String> COMPARABLE_MODELS = List.of("multi-reactor", "single-reactor", "worker-pool",
+            "leader-follower", "virtual-threads");
+
+    public ScaleOptions {
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(workerModel, "workerModel");
+        Objects.requireNonNull(transport, "transport");
+        if (connections < 1) {
+            throw new IllegalArgumentException("--scale must be >= 1, got " + connections);
+        }
+        if (workers < 0 || loadProcs < 0 || srcIps < 0 || srcIps > 250) {
+            throw new IllegalArgumentException("workers and load processes must be >= 0 (0: fit them), source addresses 0..250");
+        }
+        if (rate <= 0 || pingInterval < 0 || holdSeconds <= 0 || connectTimeoutSeconds <= 0) {
+            throw new IllegalArgumentException("rate, hold and connect timeout must be > 0, ping interval >= 0");
+        }
+        if (compareWarmupSeconds < 0 || compareWindowSeconds <= 0) {
+            throw new IllegalArgumentException("comparison warm-up must be >= 0 and window > 0");
+        }
+        if (workerModel.equals("prefork") || compareModels.contains("prefork")) {
+            throw new IllegalArgumentException("the workers are prefork's: give the model each one runs");
+        }
+        workerJvm = List.copyOf(workerJvm);
+        loadJvm = List.copyOf(loadJvm);
+        compareModels = List.copyOf(compareModels);
+    }
+
+    /** A million TCP connections, held 60 s, multi-reactor workers with {@link LeanJvm}'s options. */
+    public static ScaleOptions defaults() {
+        return new ScaleOptions(1_000_000, Protocol.TCP, "multi-reactor", "auto", 0, 0, 0, 10_000, 0, 60, 30,
+                LeanJvm.WORKER, LeanJvm.LOAD, THRONG_MAIN, List.of(), 20, 40);
+    }
+
+    public ScaleOptions withConnections(int n) {
+        return new ScaleOptions(n, protocol, workerModel, transport, workers, loadProcs, srcIps, rate, pingInterval,
+                holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds);
+    }
+
+    public ScaleOptions withProtocol(Protocol p) {
+        return new ScaleOptions(connections, p, workerModel, transport, workers, loadProcs, srcIps, rate, pingInterval,
+                holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds);
+    }
+
+    public ScaleOptions withWorkerModel(String m, String t) {
+        return new ScaleOptions(connections, protocol, m, t, workers, loadProcs, srcIps, rate, pingInterval,
+                holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds);
+    }
+
+    public ScaleOptions withProcesses(int w, int l, int ips) {
+        return new ScaleOptions(connections, protocol, workerModel, transport, w, l, ips, rate, pingInterval,
+                holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds);
+    }
+
+    public ScaleOptions withTiming(double r, double ping, double hold) {
+        return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, r, ping,
+                hold, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds);
+    }
+
+    public ScaleOptions withJvm(List<String> worker, List<String> load) {
+        return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
+                pingInterval, holdSeconds, connectTimeoutSeconds, worker, load, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds);
+    }
+
+    public ScaleOptions withConnectTimeout(double seconds) {
+        return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
+                pingInterval, holdSeconds, seconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds);
+    }
+
+    public ScaleOptions withComparison(List<String> models, double warmup, double window) {
+        return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
+                pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, models, warmup, window);
+    }
+}

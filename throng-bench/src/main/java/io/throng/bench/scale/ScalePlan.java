@@ -1,0 +1,137 @@
+package io.throng.bench.scale;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A scale run fitted to this machine: how many server workers and load processes the descriptor
+ * limit calls for, how many loopback source addresses the ephemeral port range calls for, how
+ * often each connection pings, and which kernel settings must be at least what.
+ *
+ * @param connections    N
+ * @param workers        server worker processes
+ * @param loadProcs      load processes
+ * @param srcIps         loopback source addresses (127.0.0.2 ..)
+ * @param rate           new connections per second, all load processes together
+ * @param pingInterval   seconds between one connection's pings
+ * @param holdSeconds    hold time once every connection is open
+ * @param descriptorLimit open files one process may hold (the hard limit; -1 unknown)
+ * @param requirements   kernel settings and their minimums
+ * @param notes          why the numbers are what they are, for the report
+ */
+public record ScalePlan(int connections, int workers, int loadProcs, int srcIps, double rate, double pingInterval,
+                        double holdSeconds, long descriptorLimit, List<Sysctls.Requirement> requirements,
+                        List<String> notes) {
+
+    /** Descriptors a JVM holds besides its sockets: jars, epoll and event fds, pipes, /proc reads. */
+    static final int RESERVED_DESCRIPTORS = 150;
+    /**
+     * Share of a worker's descriptors planned for: SO_REUSEPORT picks a worker by a hash of the
+     * connection's addresses, so each gets its share plus or minus a few standard deviations
+     * (sqrt(share): ~140 at 19,000); 7% room is ten of them.
+     */
+    static final double WORKER_FILL = 0.93;
+    /** A load process opens exactly its share; 3% room for the JVM's own descriptors to vary. */
+    static final double LOAD_FILL = 0.97;
+    /** Share of the ephemeral port range used per source address (connect-time port search stays short). */
+    static final double PORT_FILL = 0.8;
+    /**
+     * Pings per second for all connections together when the interval is left to the plan: two
+     * cores serve ~90,000 echoes a second with ~110 JVMs on them; a third of that leaves room for
+     * the ramp and for the JVMs' own work.
+     */
+    public static final double PINGS_PER_SECOND = 33_000;
+    /** Ping at least this often (seconds), so that every connection pings several times while held. */
+    static final double LONGEST_DEFAULT_INTERVAL = 30;
+    static final double SHORTEST_DEFAULT_INTERVAL = 10;
+    /** The server's listen backlog (SocketOptions' default); the kernel cuts it to somaxconn. */
+    static final int BACKLOG = 4096;
+    /** Up to this many connections the queue settings' defaults do (a test's run leaves the machine alone). */
+    static final int SMALL_RUN = 20_000;
+    /** Without a known limit, plan as if a process could hold this many. */
+    static final long NR_OPEN_DEFAULT = 1_048_576;
+
+    public ScalePlan {
+        requirements = List.copyOf(requirements);
+        notes = List.copyOf(notes);
+    }
+
+    /**
+     * The plan for {@code options} on a machine whose processes may hold {@code descriptorLimit}
+     * files (-1: unknown), whose ephemeral range is {@code portRange} ({low, high}, or null), with
+     * {@code cores} cores.
+     */
+    public static ScalePlan of(ScaleOptions options, long descriptorLimit, int[] portRange, int cores) {
+        int n = options.connections();
+        List<String> notes = new ArrayList<>();
+        long limit = descriptorLimit > 0 ? Math.min(descriptorLimit, NR_OPEN_DEFAULT) : NR_OPEN_DEFAULT;
+        long usable = Math.max(100, limit - RESERVED_DESCRIPTORS);
+        int perWorker = (int) Math.max(1, Math.floor(usable * WORKER_FILL));
+        int perLoad = (int) Math.max(1, Math.floor(usable * LOAD_FILL));
+        int workers = options.workers() > 0 ? options.workers()
+                : Math.max(ceilDiv(n, perWorker), Math.min(cores, ceilDiv(n, 1000)));
+        int loadProcs = options.loadProcs() > 0 ? options.loadProcs() : ceilDiv(n, perLoad);
+        notes.add(String.format("a process may hold %s open files (hard limit), %,d of them sockets: %d workers "
+                        + "(%,d connections each on average, planned at most %,d: SO_REUSEPORT spreads by hash) "
+                        + "and %d load processes (%,d each)",
+                descriptorLimit > 0 ? String.format("%,d", descriptorLimit) : "unlimited", usable, workers,
+                n / workers, perWorker, loadProcs, ceilDiv(n, loadProcs)));
+        if (options.workers() == 0 && (long) ceilDiv(n, workers) > usable) {
+            notes.add("WARNING: more connections per worker than a process may hold");
+        }
+
+        List<Sysctls.Requirement> req = new ArrayList<>();
+        int ports = portRange == null ? 28_232 : portRange[1] - portRange[0] + 1;
+        int srcIps = options.srcIps();
+        if (srcIps == 0) {
+            srcIps = ceilDiv(n, (int) (ports * PORT_FILL));
+            if (srcIps > 250) {
+                srcIps = 250;
+            }
+        }
+        int perSource = ceilDiv(n, srcIps);
+        int portsNeeded = (int) Math.ceil(perSource / PORT_FILL);
+        if (portsNeeded > ports) {
+            req.add(new Sysctls.Requirement(Sysctls.PORT_RANGE, Math.min(portsNeeded, 64_512),
+                    String.format("%,d connections from each of %d source addresses need that many ephemeral ports",
+                            perSource, srcIps)));
+        }
+        notes.add(srcIps == 1
+                ? String.format("one source address (127.0.0.1), within %,d ephemeral ports", ports)
+                : String.format("%d loopback source addresses (127.0.0.2 ..), %,d connections each, within %,d "
+                        + "ephemeral ports", srcIps, perSource, portsNeeded > ports ? 64_512 : ports));
+
+        if (n > SMALL_RUN) {
+            req.add(new Sysctls.Requirement("net.core.somaxconn", BACKLOG,
+                    "the listen backlog (" + BACKLOG + ") is cut to this; a fast ramp overflows a short accept queue"));
+            req.add(new Sysctls.Requirement("net.ipv4.tcp_max_syn_backlog", BACKLOG,
+                    "half-open connections past this are dropped (or answered with syncookies) during the ramp"));
+            req.add(new Sysctls.Requirement("net.core.netdev_max_backlog", 16_384,
+                    "loopback packets wait in this per-core queue; past it they are dropped and resent a second later"));
+        }
+        req.add(new Sysctls.Requirement("net.netfilter.nf_conntrack_max", n + n / 8L + 16_384,
+                "connection tracking follows loopback connections too; past this, new connections' packets are dropped"));
+        req.add(new Sysctls.Requirement("fs.file-max", 2L * n + 200_000,
+                "every connection is two descriptors on one machine (both ends), plus every JVM's own"));
+
+        double ping = options.pingInterval() > 0 ? options.pingInterval()
+                : Math.min(LONGEST_DEFAULT_INTERVAL, Math.max(SHORTEST_DEFAULT_INTERVAL, Math.round(n / PINGS_PER_SECOND)));
+        notes.add(String.format("each connection pings every %.0f s (%,.0f pings/s in all), opened at %,.0f/s "
+                + "(%.0f s to open them all), held %.0f s", ping, n / ping, options.rate(), n / options.rate(),
+                options.holdSeconds()));
+        return new ScalePlan(n, workers, loadProcs, srcIps, options.rate(), ping, options.holdSeconds(), descriptorLimit,
+                req, notes);
+    }
+
+    /** A rough need in bytes, to warn before a run the machine cannot hold (measured here: see docs/scale.md). */
+    public long estimatedMemoryBytes() {
+        // kernel: two sockets with their files and epoll entries, conntrack (9.8-12.6 KB measured at 20,000)
+        long perConnection = 11_000 + 500 /* server */ + 1_000 /* load */;
+        long perProcess = 40L << 20;
+        return connections * perConnection + (workers + loadProcs) * perProcess;
+    }
+
+    static int ceilDiv(long a, long b) {
+        return (int) ((a + b - 1) / b);
+    }
+}

@@ -1,0 +1,75 @@
+package io.throng.bench.scale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.load.LoadMode;
+import io.throng.load.LoadOptions;
+import io.throng.load.LoadResult;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** How a scale run is fitted to a machine, and what counts as a failed run. */
+class ScalePlanTest {
+
+    private static long minimum(ScalePlan plan, String name) {
+        return plan.requirements().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow().minimum();
+    }
+
+    @Test
+    void aMillionUnderTwentyThousandDescriptorsAProcessTakesFiftyFiveWorkers() {
+        ScalePlan plan = ScalePlan.of(ScaleOptions.defaults(), 20_000, new int[] {32768, 60999}, 2);
+
+        // 19,850 usable descriptors; workers planned at 93% of that (SO_REUSEPORT's hash is uneven)
+        assertThat(plan.workers()).isEqualTo(55);
+        assertThat(1_000_000 / plan.workers()).isLessThan(19_850 - 5 * 140);
+        assertThat(plan.loadProcs()).isEqualTo(52);
+        // 28,232 ephemeral ports, 80% of them used per source address: no need to widen the range
+        assertThat(plan.srcIps()).isEqualTo(45);
+        assertThat(plan.requirements()).noneMatch(r -> r.name().equals(Sysctls.PORT_RANGE));
+        assertThat(plan.pingInterval()).isEqualTo(30);
+        assertThat(1_000_000 / plan.pingInterval()).isLessThan(40_000); // what 2 shared cores serve easily
+        assertThat(minimum(plan, "net.netfilter.nf_conntrack_max")).isGreaterThan(1_000_000);
+        assertThat(minimum(plan, "fs.file-max")).isGreaterThan(2_000_000);
+        assertThat(minimum(plan, "net.core.somaxconn")).isEqualTo(4096);
+        assertThat(plan.notes()).anyMatch(n -> n.contains("55 workers"));
+    }
+
+    @Test
+    void aMachineWithoutTheCapRunsOneWorkerPerCoreAndSmallRunsTouchNoQueueSetting() {
+        ScalePlan big = ScalePlan.of(ScaleOptions.defaults(), 1_048_576, new int[] {32768, 60999}, 8);
+        assertThat(big.workers()).isEqualTo(8);
+        assertThat(big.loadProcs()).isEqualTo(1);
+
+        ScalePlan small = ScalePlan.of(ScaleOptions.defaults().withConnections(2000), 20_000, null, 2);
+        assertThat(small.workers()).isEqualTo(2);
+        assertThat(small.srcIps()).isEqualTo(1);
+        assertThat(small.pingInterval()).isEqualTo(10);
+        assertThat(small.requirements()).extracting(Sysctls.Requirement::name)
+                .containsExactly("net.netfilter.nf_conntrack_max", "fs.file-max");
+    }
+
+    @Test
+    void moreThanTwoHundredFiftySourceAddressesWorthWidensThePortRangeInstead() {
+        ScalePlan plan = ScalePlan.of(ScaleOptions.defaults().withConnections(2_000_000), 20_000, new int[] {50000, 50999}, 2);
+        assertThat(plan.srcIps()).isEqualTo(250);
+        assertThat(minimum(plan, Sysctls.PORT_RANGE)).isEqualTo(10_000); // 8,000 per address at 80%
+    }
+
+    @Test
+    void aRunFailsOnAnyMissingConnectionUnansweredPingOrLostWorker() {
+        LoadOptions o = LoadOptions.defaults(LoadMode.HOLD).withConns(100);
+        LoadResult.Latency l = new LoadResult.Latency(1, 1, 1, 1, 1, 1, 1, 1);
+        LoadResult good = new LoadResult(o, 1, 100, 100, 100, 0, Map.of(), 1, 1, 500, 500, 0, 0, 0, l, "");
+        assertThat(ScaleBench.failures(100, good, List.of())).isEmpty();
+
+        LoadResult bad = new LoadResult(o, 1, 100, 99, 97, 2, Map.of("refused", 1L), 1, 1, 500, 500, 0, 3, 1, l, "");
+        assertThat(ScaleBench.failures(100, bad, List.of("prefork: worker 1 (pid 7) exited with status 137")))
+                .anyMatch(f -> f.contains("established 99 of 100"))
+                .anyMatch(f -> f.contains("alive at the end 97 of 100"))
+                .anyMatch(f -> f.contains("refused"))
+                .anyMatch(f -> f.contains("2 connections lost"))
+                .anyMatch(f -> f.contains("3 pings unanswered"))
+                .anyMatch(f -> f.contains("workers exited"));
+    }
+}
