@@ -2,7 +2,7 @@ package io.throng.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.throng.websocket.push.PushPublisher;
-import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.bus.PublishOutcome;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -110,9 +110,17 @@ final class BroadcastPublisher {
             long subscribers = 0;
             long delivered = 0;
             for (int c = 0; c < channels.length; c++) {
-                PublishResult r = publisher.readResult();
-                subscribers += r.subscribers();
-                delivered += r.delivered();
+                // in one process the answer counts the fan-out; through a bus (prefork, Redis,
+                // NATS) it only says the message was taken: the subscribers' own counts tell
+                switch (publisher.readResult()) {
+                    case PublishOutcome.Delivered d -> {
+                        subscribers += d.result().subscribers();
+                        delivered += d.result().delivered();
+                    }
+                    case PublishOutcome.Accepted a -> { }
+                    case PublishOutcome.Refused refused ->
+                            throw new IOException("publish to " + channels[c] + " refused: " + refused.reason());
+                }
             }
             return new long[] {subscribers, delivered};
         }

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throng.core.config.ServerConfig;
 import io.throng.websocket.WebSocketConfig;
 import io.throng.websocket.push.PushServer;
-import io.throng.websocket.topic.MessageBus;
+import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.BusStats;
+import io.throng.websocket.bus.LocalBus;
+import io.throng.websocket.bus.LocalSubscribers;
+import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.topic.PublishResult;
-import io.throng.websocket.topic.TopicRegistry;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +32,51 @@ import org.junit.jupiter.api.Timeout;
 class WsLoadTest {
     private final List<Progress> progress = new CopyOnWriteArrayList<>();
 
-    private static PushServer push(Function<TopicRegistry, MessageBus> bus) throws Exception {
+    private static PushServer push(Function<LocalSubscribers, Bus> bus) throws Exception {
         return PushServer.start(ServerConfig.defaults().withPort(0).withLoops(2), WebSocketConfig.defaults(), bus);
     }
 
     private static PushServer push() throws Exception {
-        return push(io.throng.websocket.topic.LocalBus::new);
+        return push(LocalBus::new);
+    }
+
+    /** What a faulty server does with a publish, in place of the one local fan-out. */
+    private interface Fault {
+        PublishOutcome publish(LocalSubscribers local, String channel, ByteBuffer payload);
+    }
+
+    /** An in-process bus that publishes through {@code fault}: a server to catch misbehaving. */
+    private static Function<LocalSubscribers, Bus> faulty(Fault fault) {
+        return local -> new Bus() {
+            private final LocalBus real = new LocalBus(local);
+
+            @Override
+            public PublishOutcome publish(String channel, ByteBuffer payload) {
+                return fault.publish(local, channel, payload);
+            }
+
+            @Override
+            public void subscribe(String channel) {
+            }
+
+            @Override
+            public void unsubscribe(String channel) {
+            }
+
+            @Override
+            public String name() {
+                return "faulty";
+            }
+
+            @Override
+            public BusStats stats() {
+                return real.stats();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     private static LoadOptions subscribers(LoadMode mode, PushServer server, String channel, int conns, int channels) {
@@ -164,10 +207,10 @@ class WsLoadTest {
 
     @Test
     void aServerThatDeliversTwiceIsCaught() throws Exception {
-        try (PushServer server = push(registry -> (topic, message) -> {
-            registry.publish(topic, message);
-            return registry.publish(topic, message);
-        })) {
+        try (PushServer server = push(faulty((local, channel, payload) -> {
+            local.deliver(channel, payload.duplicate());
+            return new PublishOutcome.Delivered(local.deliver(channel, payload.duplicate()));
+        }))) {
             LoadResult r = Load.run(broadcast(server, "twice", 100, 1, 3, 0), progress::add);
             WsReport.BroadcastReport b = r.ws().broadcast();
             assertThat(b.delivered()).as("distinct deliveries").isEqualTo(300);
@@ -180,8 +223,8 @@ class WsLoadTest {
     @Test
     void aServerThatDropsABroadcastIsCaught() throws Exception {
         AtomicInteger publishes = new AtomicInteger();
-        try (PushServer server = push(registry -> (topic, message) ->
-                publishes.getAndIncrement() == 1 ? new PublishResult(100, 100, 0, 0) : registry.publish(topic, message))) {
+        try (PushServer server = push(faulty((local, channel, payload) -> new PublishOutcome.Delivered(
+                publishes.getAndIncrement() == 1 ? new PublishResult(100, 100, 0, 0) : local.deliver(channel, payload.duplicate()))))) {
             LoadOptions o = broadcast(server, "lossy", 100, 1, 3, 0);
             LoadResult r = Load.run(o.withWs(o.ws().withDeliveryTimeout(0.5)), progress::add);
             WsReport.BroadcastReport b = r.ws().broadcast();

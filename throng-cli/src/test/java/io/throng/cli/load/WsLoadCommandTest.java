@@ -8,9 +8,12 @@ import io.throng.core.config.ServerConfig;
 import io.throng.load.Json;
 import io.throng.websocket.WebSocketConfig;
 import io.throng.websocket.push.PushServer;
-import io.throng.websocket.topic.LocalBus;
-import io.throng.websocket.topic.MessageBus;
-import io.throng.websocket.topic.TopicRegistry;
+import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.BusStats;
+import io.throng.websocket.bus.LocalBus;
+import io.throng.websocket.bus.LocalSubscribers;
+import io.throng.websocket.bus.PublishOutcome;
+import java.nio.ByteBuffer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +32,41 @@ class WsLoadCommandTest {
     @TempDir
     Path dir;
 
-    private static PushServer push(Function<TopicRegistry, MessageBus> bus) throws Exception {
+    /** An in-process bus that fans every publish out twice: a server whose duplicates must be caught. */
+    private static Bus twice(LocalSubscribers local) {
+        LocalBus real = new LocalBus(local);
+        return new Bus() {
+            @Override
+            public PublishOutcome publish(String channel, ByteBuffer payload) {
+                local.deliver(channel, payload.duplicate());
+                return new PublishOutcome.Delivered(local.deliver(channel, payload.duplicate()));
+            }
+
+            @Override
+            public void subscribe(String channel) {
+            }
+
+            @Override
+            public void unsubscribe(String channel) {
+            }
+
+            @Override
+            public String name() {
+                return "twice";
+            }
+
+            @Override
+            public BusStats stats() {
+                return real.stats();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static PushServer push(Function<LocalSubscribers, Bus> bus) throws Exception {
         return PushServer.start(ServerConfig.defaults().withPort(0).withLoops(1), WebSocketConfig.defaults(), bus);
     }
 
@@ -77,10 +114,7 @@ class WsLoadCommandTest {
     @Test
     void duplicatesMakeTheExitStatusThree() {
         Path json = dir.resolve("dup.json");
-        try (PushServer server = push(registry -> (topic, message) -> {
-            registry.publish(topic, message);
-            return registry.publish(topic, message);
-        })) {
+        try (PushServer server = push(WsLoadCommandTest::twice)) {
             Object[] r = run(args(server, json));
             assertThat(r[0]).as((String) r[1]).isEqualTo(3);
         } catch (Exception e) {
