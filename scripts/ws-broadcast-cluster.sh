@@ -86,3 +86,8 @@ for p in "${probe_pids[@]}"; do wait "$p" || true; done
 echo "report ($subs subscribers over $workers workers, bus $bus_url, $size-byte messages):"
 "${java[@]}" -cp "$jar" io.throng.websocket.probe.ClusterBroadcastProbe report "$subs" "${files[@]}"
 echo "cluster: $(grep '^cluster' "$work/server.log" | tail -n 1)"
+downs=$(grep -c ': down (' "$work/server.log" || true)
+if [ "$downs" != 0 ]; then
+  echo "bus links lost during the run: $downs; why:"
+  grep -o ': down (.*' "$work/server.log" | sort | uniq -c
+fi
