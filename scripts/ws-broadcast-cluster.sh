@@ -53,7 +53,8 @@ port=$(free_port)
 "$root/throng" push --model prefork --procs "$workers" --worker-model multi-reactor --loops 1 --port "$port" \
   --bus "$bus_url" --max-handshakes 20000 --idle-timeout 0 --status-interval 5s --worker-jvm "$worker_jvm" \
   >"$work/server.log" 2>&1 &
-pids+=($!)
+supervisor=$!
+pids+=($supervisor)
 for _ in $(seq 240); do grep -q "^throng push on" "$work/server.log" && break; sleep 0.5; done
 grep -q "^throng push on" "$work/server.log" || { cat "$work/server.log"; exit 1; }
 echo "server: $(grep '^throng push on' "$work/server.log")"
@@ -81,8 +82,23 @@ for i in $(seq 0 $((probes - 1))); do
 done
 sleep 2
 echo "cluster: $(grep '^cluster' "$work/server.log" | tail -n 1)"
+# CPU seconds (user + system) of a set of processes, from /proc: to split a round's cost.
+cpu() { local t=0 p; for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo "$t"; }
+worker_pids=($(pgrep -P "$supervisor" || true))
+hz=$(getconf CLK_TCK)
+w0=$(cpu "${worker_pids[@]}"); s0=$(cpu "$supervisor"); p0=$(cpu "${probe_pids[@]}"); t0=$(date +%s.%N)
 "${java[@]}" -cp "$jar" io.throng.websocket.probe.ClusterBroadcastProbe publish "$port" "$rounds" "$size" "$gap"
+sleep 1
+w1=$(cpu "${worker_pids[@]}"); s1=$(cpu "$supervisor"); p1=$(cpu "${probe_pids[@]}"); t1=$(date +%s.%N)
 for p in "${probe_pids[@]}"; do wait "$p" || true; done
+awk -v w=$((w1 - w0)) -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v hz="$hz" -v t0="$t0" -v t1="$t1" -v r="$rounds" 'BEGIN {
+  printf "CPU over the %d rounds (%.1f s of wall time, 2 cores): workers %.2f s, supervisor %.2f s, subscribers %.2f s\n",
+    r, t1 - t0, w / hz, s / hz, p / hz }'
 echo "report ($subs subscribers over $workers workers, bus $bus_url, $size-byte messages):"
 "${java[@]}" -cp "$jar" io.throng.websocket.probe.ClusterBroadcastProbe report "$subs" "${files[@]}"
 echo "cluster: $(grep '^cluster' "$work/server.log" | tail -n 1)"
+downs=$(grep -c ': down (' "$work/server.log" || true)
+if [ "$downs" != 0 ]; then
+  echo "bus links lost during the run: $downs; why:"
+  grep -o ': down (.*' "$work/server.log" | sort | uniq -c
+fi

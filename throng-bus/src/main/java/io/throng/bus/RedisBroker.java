@@ -108,6 +108,10 @@ public final class RedisBroker implements Broker {
         private volatile Thread reader;
         private volatile long pingSentNanos;
         private volatile long pongNanos;
+        /** When the reader last read anything (a message, a PONG). */
+        private volatile long readNanos = System.nanoTime();
+        /** The reader is handing a message to the node (a fan-out to 10,000 subscribers takes a while). */
+        private volatile boolean delivering;
 
         RedisSession(Jedis publisher, Jedis subscriber, Inbound inbound) {
             this.publisher = publisher;
@@ -156,12 +160,21 @@ public final class RedisBroker implements Broker {
 
         @Override
         public void onMessage(byte[] channel, byte[] message) {
-            inbound.message(new String(channel, StandardCharsets.ISO_8859_1), ByteBuffer.wrap(message));
+            readNanos = System.nanoTime();
+            delivering = true;
+            try {
+                inbound.message(new String(channel, StandardCharsets.ISO_8859_1), ByteBuffer.wrap(message));
+            } finally {
+                delivering = false;
+                readNanos = System.nanoTime();
+            }
         }
 
         @Override
         public void onPong(byte[] pattern) {
-            pongNanos = System.nanoTime();
+            long now = System.nanoTime();
+            pongNanos = now;
+            readNanos = now;
         }
 
         // ------------------------------------------------ the link thread
@@ -205,16 +218,23 @@ public final class RedisBroker implements Broker {
             }
         }
 
+        /**
+         * PING on both connections. The subscriber connection's PONG comes back through the reader,
+         * which may be busy fanning a message out (seconds, for a big channel on a loaded machine):
+         * the connection counts as dead only if the reader has read nothing since the PING and is
+         * not delivering, a timeout after it.
+         */
         @Override
         public void heartbeat() throws IOException {
             long now = System.nanoTime();
             long sent = pingSentNanos;
-            if (sent != 0 && pongNanos - sent < 0 && now - sent > config.timeout().toNanos()) {
+            boolean outstanding = sent != 0 && pongNanos - sent < 0;
+            if (outstanding && !delivering && readNanos - sent < 0 && now - sent > config.timeout().toNanos()) {
                 throw new IOException("no PONG on the subscriber connection within " + config.timeout().toMillis() + " ms");
             }
             try {
                 publisher.ping();
-                if (sent == 0 || pongNanos - sent >= 0) {
+                if (!outstanding) {
                     pingSentNanos = System.nanoTime();
                     ping();
                 }

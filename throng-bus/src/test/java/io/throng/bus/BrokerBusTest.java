@@ -274,6 +274,60 @@ class BrokerBusTest {
         assertThat(sb.relayed() + sb.dropped()).as("what b accepted was relayed or counted as dropped").isGreaterThanOrEqualTo(20);
     }
 
+    /**
+     * A fan-out to a big channel keeps the session's reader busy for seconds on a loaded machine;
+     * the heartbeat must not take that for a dead broker (the 100,000-subscriber measurement over
+     * Redis lost its links this way before the heartbeat learnt to tell the two apart).
+     */
+    @ParameterizedTest
+    @EnumSource(BrokerProcess.Kind.class)
+    void aReaderBusyDeliveringIsNotTakenForADeadBroker(BrokerProcess.Kind kind) throws Exception {
+        BrokerProcess broker = broker(kind);
+        java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+        io.throng.websocket.bus.LocalSubscribers slow = new io.throng.websocket.bus.LocalSubscribers() {
+            @Override
+            public io.throng.websocket.topic.PublishResult deliver(String channel, java.nio.ByteBuffer payload) {
+                try {
+                    Thread.sleep(1500); // ten times the timeout below
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                delivered.incrementAndGet();
+                return io.throng.websocket.topic.PublishResult.NO_SUBSCRIBERS;
+            }
+
+            @Override
+            public boolean hasSubscribers(String channel) {
+                return channel.equals("big");
+            }
+
+            @Override
+            public List<String> channels() {
+                return List.of("big");
+            }
+        };
+        BusConfig config = BusConfig.parse(broker.url()).withTimeout(Duration.ofMillis(150))
+                .withHeartbeat(Duration.ofMillis(100)).withBackoff(Duration.ofMillis(50), Duration.ofMillis(100));
+        try (RelayBus bus = RelayBus.start(kind == BrokerProcess.Kind.REDIS ? new RedisBroker(config) : new NatsBroker(config),
+                slow, config)) {
+            assertThat(bus.awaitUp(Duration.ofSeconds(10))).isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (delivered.get() == 0 && bus.stats().received() == 0) { // until the subscription is in place
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                bus.publish("big", java.nio.ByteBuffer.wrap(new byte[] {1}));
+                Thread.sleep(50);
+            }
+            await("the first slow delivery done", () -> delivered.get() > 0);
+            long received = bus.stats().received();
+            for (int i = 0; i < 2; i++) {
+                assertThat(bus.publish("big", java.nio.ByteBuffer.wrap(new byte[] {2}))).isInstanceOf(PublishOutcome.Accepted.class);
+            }
+            await("two more slow deliveries", () -> bus.stats().received() >= received + 2 && delivered.get() >= received + 2);
+            assertThat(bus.stats().reconnects()).as("the link stayed up").isZero();
+            assertThat(bus.stats().state()).isEqualTo(BusStats.State.UP);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(BrokerProcess.Kind.class)
     void aChannelTheBrokerCannotCarryIsRefusedWith400(BrokerProcess.Kind kind) throws Exception {

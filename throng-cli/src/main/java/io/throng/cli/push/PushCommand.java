@@ -41,8 +41,9 @@ import picocli.CommandLine.Spec;
                 "                             fanned out here, 202 when relayed by a broker, 503 while the bus is down",
                 "  GET /stats                 the counters, the bus's included, as JSON",
                 "  first byte 0x00            the binary publish protocol (see PublishProtocol), for high rates",
-                "Several processes or machines share messages through a bus (--bus): under --model prefork the",
-                "workers do by default (the supervisor relays); across machines use Redis or NATS (docs/push-bus.md).",
+                "Processes and machines share channels through a bus (--bus): prefork",
+                "workers by default (the supervisor relays), several nodes through Redis",
+                "or NATS (docs/push-bus.md).",
                 "Stops gracefully on SIGINT or SIGTERM (subscribers get Close 1001), or after --duration."})
 public final class PushCommand implements Callable<Integer>, ServeCommandAccess {
     private static final ServerConfig DEFAULTS = ServerConfig.defaults();
@@ -55,8 +56,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " (port: 8973, bus: {url: redis://host:6379}); options given here win")
     Path config;
 
-    @Option(names = "--model", paramLabel = "<model>", description = {"virtual-threads, platform-threads, single-reactor,"
-            + " multi-reactor, worker-pool, leader-follower,", "or prefork (--procs worker processes, each running --worker-model) (default: multi-reactor)"})
+    @Option(names = "--model", paramLabel = "<model>", description = "virtual-threads, platform-threads, single-reactor,"
+            + " multi-reactor, worker-pool, leader-follower, or prefork (--procs worker processes, each running --worker-model)"
+            + " (default: multi-reactor)")
     String model = DEFAULTS.model().id();
 
     @Option(names = "--procs", description = "prefork: worker processes sharing the port (default: ${DEFAULT-VALUE})")
@@ -113,8 +115,8 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--deflate", description = "offer permessage-deflate (no context takeover: no zlib memory per idle connection)")
     boolean deflate;
 
-    @Option(names = "--bus", paramLabel = "<bus>", description = {"embedded (in-process; under prefork the supervisor relays between",
-            "the workers), redis://HOST:PORT or nats://HOST:PORT for several nodes (default: ${DEFAULT-VALUE})"})
+    @Option(names = "--bus", paramLabel = "<bus>", description = "embedded (in-process; under prefork the supervisor relays"
+            + " between the workers), redis://HOST:PORT or nats://HOST:PORT for several nodes (default: ${DEFAULT-VALUE})")
     String bus = "embedded";
 
     @Option(names = "--bus-queue", paramLabel = "<messages>", description = "publishes waiting for the bus link at most; past it 503 (default: ${DEFAULT-VALUE})")
