@@ -78,6 +78,27 @@ public final class ProcFs {
         return m;
     }
 
+    /**
+     * Bytes held by the named slab caches (/proc/slabinfo, root only): whole slabs, as the
+     * kernel holds them (slabs x pages per slab x 4 KiB); -1 if unreadable. A cache merged into
+     * another under a different name is simply absent.
+     */
+    public static long slabBytes(java.util.Set<String> caches) {
+        long total = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/slabinfo"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 15 && caches.contains(f[0])) {
+                    // name active num objsize perslab pagesperslab : tunables a b c : slabdata active num shared
+                    total += Long.parseLong(f[14]) * Long.parseLong(f[5]) * 4096;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return total;
+    }
+
     /** The machine's CPU time so far, from the first line of /proc/stat: {busy, total} in seconds. */
     public static double[] machineCpuSeconds() {
         try {

@@ -12,6 +12,14 @@ import java.util.Map;
  */
 final class Sampler {
     private static final long PAGE = 4096;
+    /**
+     * The slab caches a connection's two sockets live in: the socket, its inode, its open file,
+     * its epoll entry and wait-queue hook, its port's bind buckets, the conntrack entry. (Each
+     * socket also has a dentry, ~192 B, left out: the dentry cache grows with any file activity
+     * on the machine, and this one is shared.)
+     */
+    static final java.util.Set<String> SOCKET_CACHES = java.util.Set.of("TCP", "request_sock_TCP", "sock_inode_cache",
+            "filp", "eventpoll_epi", "eventpoll_pwq", "nf_conntrack", "tcp_bind_bucket", "tcp_bind2_bucket");
 
     /**
      * One reading; bytes and CPU seconds.
@@ -20,11 +28,12 @@ final class Sampler {
      * @param loadCpu    and of every load process
      */
     record Reading(long nanos, int workers, long workersRss, long workersPss, long supervisorRss, long loadRss,
-                   long loadPss, long slab, long sunreclaim, long tcpBuffers, long memAvailable, double workersCpu,
-                   double loadCpu, double machineBusy, double machineTotal) {
+                   long loadPss, long slab, long sunreclaim, long socketSlab, long tcpBuffers, long memAvailable,
+                   double workersCpu, double loadCpu, double machineBusy, double machineTotal) {
 
+        /** Kernel memory for sockets: their slab caches (or all slab, where slabinfo is unreadable) and buffers. */
         long kernel() {
-            return slab + tcpBuffers;
+            return (socketSlab >= 0 ? socketSlab : slab) + tcpBuffers;
         }
     }
 
@@ -58,7 +67,7 @@ final class Sampler {
         double[] cpu = ProcFs.machineCpuSeconds();
         return new Reading(System.nanoTime(), workers.size(), workersRss, workersPss,
                 Math.max(0, ProcFs.rssBytes(server.pid())), loadRss, loadPss, mem.getOrDefault("Slab", 0L),
-                mem.getOrDefault("SUnreclaim", 0L), tcp.getOrDefault("mem", 0L) * PAGE,
+                mem.getOrDefault("SUnreclaim", 0L), ProcFs.slabBytes(SOCKET_CACHES), tcp.getOrDefault("mem", 0L) * PAGE,
                 mem.getOrDefault("MemAvailable", 0L), sum(workerCpu), sum(loadCpu), cpu[0], cpu[1]);
     }
 

@@ -189,7 +189,8 @@ public final class ScaleBench {
                     r.pingFailures(), r.lateEchoes(), r.mismatches(), r.requestsPerSecond(), r.latency());
             ScaleResult.Memory memory = new ScaleResult.Memory(held.workersRss(), held.workersPss(), idle.workersRss(),
                     idle.workersPss(), held.workersRss() / (double) n, held.workersPss() / (double) n,
-                    (held.workersRss() - idle.workersRss()) / (double) n, held.supervisorRss(), held.loadRss(),
+                    (held.workersRss() - idle.workersRss()) / (double) n,
+                    (held.workersPss() - idle.workersPss()) / (double) n, held.supervisorRss(), held.loadRss(),
                     held.loadPss(), held.kernel() - idle.kernel(), (held.kernel() - idle.kernel()) / (double) n,
                     held.slab() - idle.slab(), held.sunreclaim() - idle.sunreclaim(),
                     held.tcpBuffers() - idle.tcpBuffers(), held.memAvailable());

@@ -62,14 +62,15 @@ public final class ScaleReport {
                 ScaleBench.seconds(l.p999()), ScaleBench.seconds(l.max())));
         row(s, "pings per second in the hold", String.format(Locale.ROOT, "%,.0f (every connection every %.0f s)",
                 h.pingsPerSecond(), p.pingInterval()));
-        row(s, "server workers' memory, PSS (true total)", String.format(Locale.ROOT, "%s = %,.0f B per connection",
-                ScaleBench.bytes(mem.workersPssBytes()), mem.pssPerConnection()));
+        row(s, "server workers' memory, PSS (true total)", String.format(Locale.ROOT, "%s = %,.0f B per connection "
+                        + "(%,.0f B above the idle workers' %s)", ScaleBench.bytes(mem.workersPssBytes()),
+                mem.pssPerConnection(), mem.pssGrowthPerConnection(), ScaleBench.bytes(mem.idleWorkersPssBytes())));
         row(s, "server workers' memory, RSS added up", String.format(Locale.ROOT, "%s = %,.0f B per connection "
                         + "(%,.0f B above the idle workers' %s)", ScaleBench.bytes(mem.workersRssBytes()),
                 mem.rssPerConnection(), mem.rssGrowthPerConnection(), ScaleBench.bytes(mem.idleWorkersRssBytes())));
-        row(s, "kernel memory (slab + TCP buffers), growth", String.format(Locale.ROOT, "%s = %,.0f B per connection "
-                        + "(both ends' sockets, files, epoll entries, conntrack; machine-wide, so other work moves it)", ScaleBench.bytes(mem.kernelBytes()),
-                mem.kernelPerConnection()));
+        row(s, "kernel memory for sockets, growth", String.format(Locale.ROOT, "%s = %,.0f B per connection (both "
+                        + "ends: socket, inode, file, epoll entry, bind buckets, conntrack, TCP buffers; all slab grew %s)",
+                ScaleBench.bytes(mem.kernelBytes()), mem.kernelPerConnection(), ScaleBench.bytes(mem.slabBytes())));
         row(s, "load processes' memory, PSS", ScaleBench.bytes(mem.loadPssBytes()));
         row(s, "prefork supervisor, RSS", ScaleBench.bytes(mem.supervisorRssBytes()));
         row(s, "CPU, ramp and hold", String.format(Locale.ROOT, "server %.0f s, load %.0f s, whole machine %.0f s "
@@ -129,7 +130,7 @@ public final class ScaleReport {
             s.append(comparison(r));
         }
 
-        s.append("## Timeline\n\n| s | established | open | pings/s | p99 | workers PSS | kernel (slab + buffers) | CPU busy |\n");
+        s.append("## Timeline\n\n| s | established | open | pings/s | p99 | workers PSS | kernel, sockets | CPU busy |\n");
         s.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         double step = Math.max(1, r.timeline().size() / 30.0);
         for (double i = 0; i < r.timeline().size(); i += step) {

@@ -68,19 +68,22 @@ public record ScaleResult(String command, String started, double seconds, Result
      * @param rssPerConnection   workersRss / N
      * @param pssPerConnection   workersPss / N
      * @param rssGrowthPerConnection (workersRss - idle) / N
+     * @param pssGrowthPerConnection (workersPss - idle) / N
      * @param supervisorRssBytes the prefork supervisor's RSS
      * @param loadRssBytes       the load processes' RSS added up
      * @param loadPssBytes       and their Pss
-     * @param kernelBytes        growth of kernel memory: slab caches plus TCP buffer pages
-     * @param kernelPerConnection kernelBytes / N: both ends' sockets, files, epoll entries, conntrack
-     * @param slabBytes          growth of Slab (of which unreclaimable: {@code sunreclaimBytes})
+     * @param kernelBytes        growth of kernel memory for sockets: their slab caches (socket, inode,
+     *                           file, epoll entry, bind buckets, conntrack) plus TCP buffer pages
+     * @param kernelPerConnection kernelBytes / N: both ends' sockets
+     * @param slabBytes          growth of all of Slab, machine-wide (of which unreclaimable:
+     *                           {@code sunreclaimBytes}); other work on the machine moves it
      * @param sunreclaimBytes    growth of SUnreclaim
      * @param tcpBufferBytes     growth of the TCP buffer pages (/proc/net/sockstat "mem")
      * @param memAvailableBytes  MemAvailable at that point
      */
     public record Memory(long workersRssBytes, long workersPssBytes, long idleWorkersRssBytes, long idleWorkersPssBytes,
                          double rssPerConnection, double pssPerConnection, double rssGrowthPerConnection,
-                         long supervisorRssBytes, long loadRssBytes, long loadPssBytes, long kernelBytes,
+                         double pssGrowthPerConnection, long supervisorRssBytes, long loadRssBytes, long loadPssBytes, long kernelBytes,
                          double kernelPerConnection, long slabBytes, long sunreclaimBytes, long tcpBufferBytes,
                          long memAvailableBytes) {
     }
@@ -144,7 +147,7 @@ public record ScaleResult(String command, String started, double seconds, Result
      * @param workersRssBytes the workers' RSS
      * @param workersPssBytes the workers' Pss
      * @param loadRssBytes    the load processes' RSS
-     * @param kernelBytes     slab plus TCP buffer pages (absolute)
+     * @param kernelBytes     sockets' slab caches plus TCP buffer pages (absolute)
      * @param cpuBusy         the machine's busy share since the last sample, 0..1
      */
     public record Sample(double seconds, long established, long open, double pingsPerSecond, double p99Micros,
