@@ -89,7 +89,7 @@ public final class Reports {
 
                 | model | throughput (tps) | latency |
                 | --- | ---: | ---: |
-                | goroutine per connection | 202,830 | 4.9 s |
+                | goroutine per connection | 202,830 | 3.0 s |
                 | single epoll (server + client) | 42,495 | 23 s |
                 | single epoll server | 42,402 | 0.8 s |
                 | multiple epoll (SO_REUSEPORT) | 197,814 | 0.9 s |
