@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable {
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)");
+    private static final Pattern SERVING_PORT = Pattern.compile(" on \\S+:(\\d+) ");
 
     private final Process process;
     private final int port;
@@ -41,9 +42,7 @@ final class ServerProcess implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         boolean prefork = target.kind() == Target.Kind.PREFORK;
-        // prefork workers must all bind one port, so it is chosen here rather than by the kernel
-        int chosenPort = prefork ? freePort() : 0;
-        cmd.addAll(target.command(chosenPort));
+        cmd.addAll(target.command(0)); // the prefork supervisor picks a free port for its workers itself
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<String> first = new CompletableFuture<>();
         StringBuilder output = new StringBuilder();
@@ -53,8 +52,9 @@ final class ServerProcess implements AutoCloseable {
                     if (line.startsWith("port ") || line.startsWith("unavailable ")) {
                         first.complete(line);
                     } else if (prefork && line.startsWith("throng serving ")) {
-                        line = "port " + chosenPort; // the supervisor's line once every worker listens
-                        first.complete(line);
+                        // the supervisor's line once every worker listens: "... on HOST:PORT (prefork xP ..."
+                        Matcher m = SERVING_PORT.matcher(line);
+                        first.complete(m.find() ? "port " + m.group(1) : "exited");
                     } else if (output.length() < 4000) {
                         output.append(line).append('\n');
                     }
@@ -79,12 +79,6 @@ final class ServerProcess implements AutoCloseable {
             throw new IOException(target.id() + " exited before listening: " + output);
         }
         return new ServerProcess(p, Integer.parseInt(line.substring(5).trim()), null, prefork);
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** The process, and for a prefork server its live descendants (the workers). */

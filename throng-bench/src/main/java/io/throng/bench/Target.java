@@ -82,8 +82,4 @@ public record Target(String id, String label, Kind kind, String model, String tr
             case JDK -> List.of(JdkEchoServer.class.getName(), Integer.toString(port));
         };
     }
-
-    public boolean isThrong() {
-        return kind == Kind.THRONG || kind == Kind.PREFORK;
-    }
 }

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Metrics;
 import io.throng.core.Client;
 import io.throng.rpc.RpcException;
 import io.throng.rpc.conn.Deadlines;
-import io.throng.rpc.frame.FrameException;
 import io.throng.rpc.frame.RetCode;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -88,16 +87,10 @@ public final class MultiplexedClient implements RpcClient {
     public CompletableFuture<RpcResponse> invoke(String func, byte[] body, CallOptions o) {
         int id = nextId();
         PendingCall call = new PendingCall(id, func, o.oneWay());
-        byte[] frame;
-        try {
-            frame = Requests.encode(id, func, body, o, options.frameLimits());
-        } catch (FrameException e) {
-            call.fail(RetCode.CLIENT_ENCODE, e.getMessage());
+        byte[] frame = call.prepare(body, o, options.frameLimits());
+        if (frame == null) {
             return call;
         }
-        Duration timeout = o.timeout();
-        call.deadline = Deadlines.after(timeout.toNanos(), () -> call.fail(RetCode.CLIENT_TIMEOUT,
-                "no response to " + func + " within " + timeout.toMillis() + " ms"));
         MuxHost host = hosts.get(Math.floorMod(nextHost.getAndIncrement(), hosts.size()));
         CompletableFuture<MuxConnection> slot = host.acquire();
         MuxConnection now = slot.isDone() && !slot.isCompletedExceptionally() ? slot.join() : null;
@@ -145,11 +138,7 @@ public final class MultiplexedClient implements RpcClient {
 
     /** Request ids are unique per client (so per connection), from 1, skipping 0 on wrap-around. */
     int nextId() {
-        int id;
-        do {
-            id = nextRequestId.incrementAndGet();
-        } while (id == 0);
-        return id;
+        return PendingCall.nextId(nextRequestId);
     }
 
     static Throwable unwrap(Throwable e) {

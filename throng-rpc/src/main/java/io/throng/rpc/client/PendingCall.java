@@ -4,7 +4,12 @@ import io.throng.rpc.RpcException;
 import io.throng.rpc.conn.Deadlines;
 import io.throng.rpc.frame.ResponseHeader;
 import io.throng.rpc.frame.UnaryFrames;
+import io.throng.rpc.frame.FrameException;
+import io.throng.rpc.frame.FrameLimits;
+import io.throng.rpc.frame.RetCode;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A call waiting for its response. Whatever completes it first (the response, the deadline, a
@@ -23,6 +28,33 @@ final class PendingCall extends CompletableFuture<RpcResponse> {
         this.requestId = requestId;
         this.func = func;
         this.oneWay = oneWay;
+    }
+
+    /** The next request id from {@code counter}, never 0 (which a peer may read as "none"). */
+    static int nextId(AtomicInteger counter) {
+        int id;
+        do {
+            id = counter.incrementAndGet();
+        } while (id == 0);
+        return id;
+    }
+
+    /**
+     * Encodes this call's request and arms its deadline. Returns the frame, or null if the request
+     * cannot be encoded, in which case the call has failed with {@link RetCode#CLIENT_ENCODE}.
+     */
+    byte[] prepare(byte[] body, CallOptions o, FrameLimits limits) {
+        byte[] frame;
+        try {
+            frame = Requests.encode(requestId, func, body, o, limits);
+        } catch (FrameException e) {
+            fail(RetCode.CLIENT_ENCODE, e.getMessage());
+            return null;
+        }
+        Duration timeout = o.timeout();
+        deadline = Deadlines.after(timeout.toNanos(), () -> fail(RetCode.CLIENT_TIMEOUT,
+                "no response to " + func + " within " + timeout.toMillis() + " ms"));
+        return frame;
     }
 
     /**
@@ -50,7 +82,7 @@ final class PendingCall extends CompletableFuture<RpcResponse> {
         if (!claimed.compareAndSet(false, true)) {
             return false;
         }
-        finished(ex instanceof RpcException r && r.code() == io.throng.rpc.frame.RetCode.CLIENT_TIMEOUT);
+        finished(ex instanceof RpcException r && r.code() == RetCode.CLIENT_TIMEOUT);
         return super.completeExceptionally(ex);
     }
 

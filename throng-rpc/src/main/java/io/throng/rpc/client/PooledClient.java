@@ -1,9 +1,6 @@
 package io.throng.rpc.client;
 
 import io.throng.core.Client;
-import io.throng.rpc.conn.Deadlines;
-import io.throng.rpc.frame.FrameException;
-import io.throng.rpc.frame.RetCode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -46,21 +43,12 @@ public final class PooledClient implements RpcClient {
 
     @Override
     public CompletableFuture<RpcResponse> invoke(String func, byte[] body, CallOptions o) {
-        int id;
-        do {
-            id = nextRequestId.incrementAndGet();
-        } while (id == 0);
+        int id = PendingCall.nextId(nextRequestId);
         PendingCall call = new PendingCall(id, func, o.oneWay());
-        byte[] frame;
-        try {
-            frame = Requests.encode(id, func, body, o, options.frameLimits());
-        } catch (FrameException e) {
-            call.fail(RetCode.CLIENT_ENCODE, e.getMessage());
+        byte[] frame = call.prepare(body, o, options.frameLimits());
+        if (frame == null) {
             return call;
         }
-        Duration timeout = o.timeout();
-        call.deadline = Deadlines.after(timeout.toNanos(), () -> call.fail(RetCode.CLIENT_TIMEOUT,
-                "no response to " + func + " within " + timeout.toMillis() + " ms"));
         PoolHost host = hosts.get(Math.floorMod(nextHost.getAndIncrement(), hosts.size()));
         CompletableFuture<PooledConnection> slot = host.acquire();
         PooledConnection now = slot.isDone() && !slot.isCompletedExceptionally() ? slot.join() : null;
