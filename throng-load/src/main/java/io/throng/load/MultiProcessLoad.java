@@ -48,6 +48,12 @@ public final class MultiProcessLoad {
     public static LoadResult run(LoadOptions options, Consumer<Progress> progress, List<String> childJvm,
                                  Map<String, String> environment) throws IOException, InterruptedException {
         int n = options.procs();
+        if (options.mode() != LoadMode.CONNRATE) {
+            // The children share every source address's ports: check them for all connections at once.
+            int sources = options.srcIps() > 1 && java.net.InetAddress.getByName(options.host()).isLoopbackAddress()
+                    ? options.srcIps() : 1;
+            PortRange.ensure((options.conns() + sources - 1) / sources, sources);
+        }
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
         List<Process> children = new ArrayList<>();

@@ -65,8 +65,9 @@ final class PreforkServer implements AutoCloseable {
         List<String> a = new ArrayList<>();
         switch (options.protocol()) {
             case TCP -> a.addAll(List.of("serve", "--handler", "timestamp-echo"));
-            case WS -> throw new IllegalArgumentException(
-                    "--ws needs the prefork push server with a cross-process bus (issue 7), not in this build yet");
+            // the push service: subscribers at /sub/<channel>, publishes relayed to every worker by the
+            // supervisor's embedded bus
+            case WS -> a.addAll(List.of("push", "--bus", "embedded"));
         }
         a.addAll(List.of("--model", "prefork", "--procs", Integer.toString(workers), "--worker-model", model,
                 "--transport", options.transport(), "--host", "127.0.0.1", "--port", Integer.toString(port),
@@ -108,7 +109,7 @@ final class PreforkServer implements AutoCloseable {
                     if (status.size() > KEPT_STATUS_LINES) {
                         status.removeFirst();
                     }
-                } else if (line.startsWith("throng serving")) {
+                } else if (line.startsWith("throng serving") || line.startsWith("throng push on")) {
                     serving.countDown();
                 } else if (line.contains("exited with status") || line.contains("restarting") || line.contains("could not")) {
                     events.add(line);

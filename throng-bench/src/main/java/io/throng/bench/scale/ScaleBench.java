@@ -6,6 +6,7 @@ import io.throng.load.LoadOptions;
 import io.throng.load.LoadResult;
 import io.throng.load.MultiProcessLoad;
 import io.throng.load.Progress;
+import io.throng.load.WsReport;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,7 +97,8 @@ public final class ScaleBench {
             }
             restore.run();
             return new ScaleResult(command, started, (System.nanoTime() - t0) / 1e9, Machine.describe(), options, plan,
-                    outcome, List.copyOf(restoreFailures), workerJvm, held.hold(), held.memory(), held.cpu(), null,
+                    outcome, List.copyOf(restoreFailures), workerJvm, held.hold(), held.memory(), held.cpu(),
+                    held.broadcast(),
                     comparison, held.timeline(), held.serverLog(), held.failures());
         } finally {
             restore.run();
@@ -147,12 +149,86 @@ public final class ScaleBench {
     }
 
     private record HoldOutcome(ScaleResult.Hold hold, ScaleResult.Memory memory, ScaleResult.Cpu cpu,
-                               List<ScaleResult.Sample> timeline, List<String> serverLog, List<String> failures) {
+                               ScaleResult.Broadcast broadcast, List<ScaleResult.Sample> timeline, List<String> serverLog,
+                               List<String> failures) {
+    }
+
+    /** The channel every subscriber of a WebSocket run is on. */
+    static final String CHANNEL = "scale";
+    /** Payload of each broadcast (the 64 bytes). */
+    static final int BROADCAST_BYTES = 64;
+    /** A broadcast not complete this long after its publish has missed someone. */
+    static final double DELIVERY_TIMEOUT_SECONDS = 60;
+
+    /**
+     * The load of the hold. TCP: every connection pings (an 8-byte timestamp, echoed). WebSocket:
+     * every subscriber of one channel pings with ping frames, and the parent publishes a 64-byte
+     * message to the channel at the start, the middle and the end of the hold (the first one a
+     * warm-up), each timed until every subscriber has it.
+     */
+    LoadOptions loadOptions(ScalePlan plan, int port) {
+        LoadOptions base = switch (options.protocol()) {
+            case TCP -> LoadOptions.defaults(LoadMode.HOLD).withTarget("127.0.0.1", port);
+            case WS -> {
+                LoadOptions o = LoadOptions.defaults(LoadMode.WS_BROADCAST)
+                        .withUrl("ws://127.0.0.1:" + port + "/sub/" + CHANNEL);
+                yield o.withWs(o.ws().withMessages(2, 1).withMessageBytes(BROADCAST_BYTES)
+                        .withInterval(plan.holdSeconds() / 2).withDeliveryTimeout(DELIVERY_TIMEOUT_SECONDS));
+            }
+        };
+        return base.withConns(plan.connections()).withProcs(plan.loadProcs()).withSrcIps(plan.srcIps())
+                .withRate(plan.rate()).withPingInterval(plan.pingInterval()).withTiming(0, plan.holdSeconds())
+                .withLoops(1).withConnectTimeout(options.connectTimeoutSeconds());
+    }
+
+    /** The broadcasts of a WebSocket hold, the slowest measured one on top. */
+    static ScaleResult.Broadcast broadcast(LoadResult r) {
+        if (r.ws() == null || r.ws().broadcast() == null) {
+            return new ScaleResult.Broadcast(r.established(), 0, -1, -1, -1, 0, List.of());
+        }
+        WsReport.BroadcastReport b = r.ws().broadcast();
+        List<ScaleResult.BroadcastRound> rounds = new ArrayList<>();
+        ScaleResult.BroadcastRound worst = null;
+        for (WsReport.Round x : b.rounds()) {
+            ScaleResult.BroadcastRound round = new ScaleResult.BroadcastRound(x.warmup(), x.expected(), x.delivered(),
+                    x.timeToLastMicros() / 1e6, x.p50Micros() / 1e6, x.p99Micros() / 1e6);
+            rounds.add(round);
+            if (!round.warmup() && (worst == null || round.delivered() < worst.delivered()
+                    || round.delivered() == worst.delivered() && round.lastDeliverySeconds() > worst.lastDeliverySeconds())) {
+                worst = round;
+            }
+        }
+        if (worst == null) {
+            return new ScaleResult.Broadcast(r.established(), 0, -1, -1, -1, b.duplicates(), rounds);
+        }
+        return new ScaleResult.Broadcast(worst.subscribers(), worst.delivered(), worst.lastDeliverySeconds(),
+                worst.p50Seconds(), worst.p99Seconds(), b.duplicates(), rounds);
+    }
+
+    static List<String> broadcastFailures(LoadResult r, ScaleResult.Broadcast b) {
+        List<String> f = new ArrayList<>();
+        WsReport.BroadcastReport report = r.ws() == null ? null : r.ws().broadcast();
+        if (report == null || b.rounds().stream().noneMatch(x -> !x.warmup())) {
+            f.add("no broadcast was measured" + (report != null && report.publishError() != null
+                    ? ": " + report.publishError() : ""));
+            return f;
+        }
+        if (report.missed() > 0) {
+            f.add(String.format("%,d broadcast deliveries missed", report.missed()));
+        }
+        if (report.duplicates() > 0) {
+            f.add(String.format("%,d broadcast deliveries duplicated", report.duplicates()));
+        }
+        if (report.publishError() != null) {
+            f.add("publishing failed: " + report.publishError());
+        }
+        return f;
     }
 
     /** The hold: server up, idle reading, load ramped and held while sampling, then the figures. */
     private HoldOutcome hold(ScalePlan plan, List<String> workerJvm) throws IOException, InterruptedException {
         int n = plan.connections();
+        boolean ws = options.protocol() == ScaleOptions.Protocol.WS;
         log.accept(String.format("starting %d server workers (%s, %s)", plan.workers(), options.workerModel(),
                 options.transport()));
         try (PreforkServer server = PreforkServer.start(options, plan.workers(), options.workerModel(), workerJvm)) {
@@ -165,13 +241,12 @@ public final class ScaleBench {
                     server.port(), idle.workers(), bytes(idle.workersRss()), bytes(idle.workersPss()),
                     bytes(idle.workersPss() / Math.max(1, idle.workers()))));
 
-            LoadOptions load = LoadOptions.defaults(LoadMode.HOLD).withTarget("127.0.0.1", server.port()).withConns(n)
-                    .withProcs(plan.loadProcs()).withSrcIps(plan.srcIps()).withRate(plan.rate())
-                    .withPingInterval(plan.pingInterval()).withTiming(0, plan.holdSeconds()).withLoops(1)
-                    .withConnectTimeout(options.connectTimeoutSeconds());
-            log.accept(String.format("load: %d processes, %,d connections at %,.0f/s from %d source addresses, "
-                            + "ping every %.0f s, hold %.0f s", plan.loadProcs(), n, plan.rate(), plan.srcIps(),
-                    plan.pingInterval(), plan.holdSeconds()));
+            LoadOptions load = loadOptions(plan, server.port());
+            log.accept(String.format("load: %d processes, %,d %s at %,.0f/s from %d source addresses, "
+                            + "ping every %.0f s, hold %.0f s%s", plan.loadProcs(), n, ws ? "WebSocket subscribers"
+                            : "connections", plan.rate(), plan.srcIps(), plan.pingInterval(), plan.holdSeconds(),
+                    ws ? String.format(", a %d-byte broadcast to all at 0, %.0f and %.0f s of it", BROADCAST_BYTES,
+                            plan.holdSeconds() / 2, plan.holdSeconds()) : ""));
             awaitConntrackRoom(n + n / 16);
             Watch watch = new Watch(sampler, n, log);
             Thread watcher = Thread.ofPlatform().daemon(true).name("scale-sampler").start(watch);
@@ -186,7 +261,9 @@ public final class ScaleBench {
 
             ScaleResult.Hold hold = new ScaleResult.Hold(r.established(), r.openAtEnd(), r.disconnects(),
                     r.connectFailures(), r.connectSeconds(), (rampEnd.nanos() - start.nanos()) / 1e9, r.responses(),
-                    r.pingFailures(), r.lateEchoes(), r.mismatches(), r.requestsPerSecond(), r.latency());
+                    r.pingFailures(), r.lateEchoes(), r.mismatches(),
+                    // the load's own figure divides every answer since the first connect by the hold alone
+                    watch.holdRate() >= 0 ? watch.holdRate() : r.requestsPerSecond(), r.latency());
             ScaleResult.Memory memory = new ScaleResult.Memory(held.workersRss(), held.workersPss(), idle.workersRss(),
                     idle.workersPss(), held.workersRss() / (double) n, held.workersPss() / (double) n,
                     (held.workersRss() - idle.workersRss()) / (double) n,
@@ -198,14 +275,23 @@ public final class ScaleBench {
                     end.workersCpu() - start.workersCpu(), end.loadCpu() - start.loadCpu(),
                     end.machineBusy() - start.machineBusy(), (end.nanos() - rampEnd.nanos()) / 1e9,
                     end.workersCpu() - rampEnd.workersCpu(), end.machineBusy() - rampEnd.machineBusy());
+            ScaleResult.Broadcast broadcast = ws ? broadcast(r) : null;
             List<String> failures = failures(n, r, server.workerExits());
+            if (ws) {
+                failures.addAll(broadcastFailures(r, broadcast));
+            }
             log.accept(failures.isEmpty() ? String.format("held %,d connections for %.0f s: every ping answered", n,
                     plan.holdSeconds()) : "FAILED: " + String.join("; ", failures));
             log.accept(String.format("memory with %,d held: workers RSS %s (%.0f B/conn), PSS %s (%.0f B/conn); "
                             + "kernel +%s (%.0f B/conn); load processes PSS %s", n, bytes(memory.workersRssBytes()),
                     memory.rssPerConnection(), bytes(memory.workersPssBytes()), memory.pssPerConnection(),
                     bytes(memory.kernelBytes()), memory.kernelPerConnection(), bytes(memory.loadPssBytes())));
-            return new HoldOutcome(hold, memory, cpu, List.copyOf(watch.timeline), server.log(), failures);
+            if (broadcast != null) {
+                log.accept(String.format("broadcast to %,d subscribers: slowest measured one reached %,d, the last after "
+                                + "%.2f s (p50 %.2f s, p99 %.2f s)", broadcast.subscribers(), broadcast.delivered(),
+                        broadcast.lastDeliverySeconds(), broadcast.p50Seconds(), broadcast.p99Seconds()));
+            }
+            return new HoldOutcome(hold, memory, cpu, broadcast, List.copyOf(watch.timeline), server.log(), failures);
         }
     }
 
@@ -313,6 +399,13 @@ public final class ScaleBench {
         volatile Sampler.Reading held;
         volatile Sampler.Reading rampEnd;
         private long mostOpen = -1;
+        private double holdRateSum;
+        private int holdRateCount;
+
+        /** Pings answered per second after the ramp (the load's own rate, averaged over the samples), or -1. */
+        double holdRate() {
+            return holdRateCount == 0 ? -1 : holdRateSum / holdRateCount;
+        }
         private double lastProgressSeconds = -1;
 
         Watch(Sampler sampler, long n, Consumer<String> log) {
@@ -354,6 +447,10 @@ public final class ScaleBench {
                 // a reading with no fresher progress is not "held" any more.
                 boolean fresh = p.seconds() > lastProgressSeconds && !"stopping".equals(p.phase());
                 lastProgressSeconds = Math.max(lastProgressSeconds, p.seconds());
+                if (fresh && rampEnd != null && rampEnd != r) {
+                    holdRateSum += p.perSecond();
+                    holdRateCount++;
+                }
                 if (fresh && p.open() >= mostOpen && p.open() > 0) {
                     mostOpen = p.open();
                     held = r;

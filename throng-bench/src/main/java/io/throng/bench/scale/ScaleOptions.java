@@ -60,6 +60,9 @@ public record ScaleOptions(int connections, Protocol protocol, String workerMode
         if (workerModel.equals("prefork") || compareModels.contains("prefork")) {
             throw new IllegalArgumentException("the workers are prefork's: give the model each one runs");
         }
+        if (protocol == Protocol.WS && !compareModels.isEmpty()) {
+            throw new IllegalArgumentException("the comparison is the seed's TCP timestamp echo: run --compare without --ws");
+        }
         workerJvm = List.copyOf(workerJvm);
         loadJvm = List.copyOf(loadJvm);
         compareModels = List.copyOf(compareModels);

@@ -33,8 +33,15 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
     static final double WORKER_FILL = 0.93;
     /** A load process opens exactly its share; 3% room for the JVM's own descriptors to vary. */
     static final double LOAD_FILL = 0.97;
-    /** Share of the ephemeral port range used per source address (connect-time port search stays short). */
-    static final double PORT_FILL = 0.8;
+    /**
+     * Share of the ephemeral port range used per source address. connect() tries the range's even
+     * ports first and leaves the odd ones for bind(); once an address holds half the range, every
+     * further connect walks all the even ports, each a lookup in the established table, before it
+     * finds an odd one: measured here at 3.3 ms of kernel time a connect at 14,000 connections an
+     * address, which stalled a 200,000-connection ramp. Below half, a free even port is a few
+     * tries away.
+     */
+    static final double PORT_FILL = 0.45;
     /**
      * Pings per second for all connections together when the interval is left to the plan: two
      * cores serve ~90,000 echoes a second with ~110 JVMs on them; a third of that leaves room for
@@ -44,6 +51,13 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
     /** Ping at least this often (seconds), so that every connection pings several times while held. */
     static final double LONGEST_DEFAULT_INTERVAL = 30;
     static final double SHORTEST_DEFAULT_INTERVAL = 10;
+    /**
+     * TCP buffer pages planned per connection (two sockets) for tcp_mem's pressure threshold. Idle
+     * sockets held ~0.2 page each here (308,529 pages at 1.57 million sockets), more while pings
+     * wait unread on a busy machine; a 24 GiB machine's default threshold (383,865 pages) was passed
+     * at ~700,000 connections, and the pings then waited tens of seconds.
+     */
+    static final int TCP_PAGES_PER_CONNECTION = 1;
     /** The server's listen backlog (SocketOptions' default); the kernel cuts it to somaxconn. */
     static final int BACKLOG = 4096;
     /** Up to this many connections the queue settings' defaults do (a test's run leaves the machine alone). */
@@ -108,6 +122,9 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
                     "half-open connections past this are dropped (or answered with syncookies) during the ramp"));
             req.add(new Sysctls.Requirement("net.core.netdev_max_backlog", 16_384,
                     "loopback packets wait in this per-core queue; past it they are dropped and resent a second later"));
+            req.add(new Sysctls.Requirement(Sysctls.TCP_MEM, (long) n * TCP_PAGES_PER_CONNECTION,
+                    "pages for all TCP sockets' buffers (the second value); above it the kernel prunes receive queues "
+                            + "and drops packets, and held connections' pings wait for retransmits"));
         }
         req.add(new Sysctls.Requirement("net.netfilter.nf_conntrack_max", n + n / 8L + 16_384,
                 "connection tracking follows loopback connections too; past this, new connections' packets are dropped"));

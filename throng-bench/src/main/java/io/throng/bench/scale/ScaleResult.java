@@ -104,16 +104,37 @@ public record ScaleResult(String command, String started, double seconds, Result
     }
 
     /**
-     * One message published once and delivered to every subscriber.
+     * WebSocket: the broadcasts published during the hold (one 64-byte message to the one channel
+     * every subscriber is on), each timed from its publish until every subscriber had it. The
+     * figures at the top are the slowest measured broadcast's.
      *
-     * @param subscribers     subscribers that should receive it
-     * @param delivered       subscribers that did
-     * @param lastDeliverySeconds from the publish to the last subscriber's delivery
-     * @param p50Seconds      half of the subscribers had it by then
-     * @param p99Seconds      99% by then
+     * @param subscribers         subscribers that should receive each one (every one established)
+     * @param delivered           of those, the fewest that received a measured broadcast
+     * @param lastDeliverySeconds from the publish to the last subscriber's delivery, slowest measured broadcast
+     * @param p50Seconds          half of the subscribers had that broadcast by then
+     * @param p99Seconds          99% by then
+     * @param duplicates          deliveries of a broadcast a subscriber already had, all broadcasts
+     * @param rounds              every broadcast, the warm-up one first
      */
     public record Broadcast(long subscribers, long delivered, double lastDeliverySeconds, double p50Seconds,
-                            double p99Seconds) {
+                            double p99Seconds, long duplicates, List<BroadcastRound> rounds) {
+        public Broadcast {
+            rounds = List.copyOf(rounds);
+        }
+    }
+
+    /**
+     * One broadcast of a WebSocket run.
+     *
+     * @param warmup              published first, while the JIT compiles: shown, not judged
+     * @param subscribers         subscribers that should receive it
+     * @param delivered           subscribers that did
+     * @param lastDeliverySeconds from the publish to the last subscriber's delivery
+     * @param p50Seconds          delivery latency, median
+     * @param p99Seconds          delivery latency, 99th percentile
+     */
+    public record BroadcastRound(boolean warmup, long subscribers, long delivered, double lastDeliverySeconds,
+                                 double p50Seconds, double p99Seconds) {
     }
 
     /**

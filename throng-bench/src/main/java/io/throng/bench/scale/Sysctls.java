@@ -23,6 +23,11 @@ public final class Sysctls {
     static final String PORT_RANGE = "net.ipv4.ip_local_port_range";
     /** The widest range: every unprivileged port. */
     static final String WIDEST_PORT_RANGE = "1024 65535";
+    /**
+     * TCP's memory thresholds, in pages, "low pressure high"; its requirement is the pressure
+     * threshold, and raising it writes half of that as low and one and a half times it as high.
+     */
+    static final String TCP_MEM = "net.ipv4.tcp_mem";
 
     /**
      * A setting the run needs.
@@ -88,6 +93,13 @@ public final class Sysctls {
             String[] lh = current.split(" ");
             long ports = Long.parseLong(lh[1]) - Long.parseLong(lh[0]) + 1;
             return ports >= r.minimum() ? null : WIDEST_PORT_RANGE;
+        }
+        if (r.name().equals(TCP_MEM)) {
+            String[] v = current.split(" ");
+            if (v.length == 3 && Long.parseLong(v[1]) >= r.minimum()) {
+                return null;
+            }
+            return Math.max(r.minimum() / 2, Long.parseLong(v[0])) + " " + r.minimum() + " " + r.minimum() * 3 / 2;
         }
         return Long.parseLong(current.split(" ")[0]) >= r.minimum() ? null : Long.toString(r.minimum());
     }

@@ -44,6 +44,20 @@ class SysctlsTest {
     }
 
     @Test
+    void tcpMemoryIsJudgedByItsPressureThresholdAndRaisedAsATriple(@TempDir Path root) throws Exception {
+        put(root, Sysctls.TCP_MEM, "287898\t383865\t575796");
+        Sysctls s = new Sysctls(root);
+
+        assertThat(s.apply(List.of(new Sysctls.Requirement(Sysctls.TCP_MEM, 300_000, "enough"))).changes()).isEmpty();
+        Sysctls.Outcome o = s.apply(List.of(new Sysctls.Requirement(Sysctls.TCP_MEM, 1_000_000, "buffers")));
+
+        assertThat(o.shortfalls()).isEmpty();
+        assertThat(s.read(Sysctls.TCP_MEM)).isEqualTo("500000 1000000 1500000");
+        assertThat(s.restore(o.changes())).isEmpty();
+        assertThat(s.read(Sysctls.TCP_MEM)).isEqualTo("287898 383865 575796");
+    }
+
+    @Test
     void aSettingThatCannotBeWrittenIsExplainedWithTheCommandToRun(@TempDir Path root) throws Exception {
         // A read-only kernel setting in place of fs.file-max: readable, and refused on write even
         // to root, as every setting is to a user or in a container with /proc/sys read-only.

@@ -74,6 +74,41 @@ class ScaleBenchTest {
     }
 
     @Test
+    void twoThousandWebSocketSubscribersOverTwoPushWorkersAllGetEveryBroadcast(@TempDir Path dir) throws Exception {
+        Path sys = dir.resolve("sys");
+        Files.createDirectories(sys.resolve("fs"));
+        Files.writeString(sys.resolve("fs/file-max"), "9999999\n");
+        ScaleOptions options = ScaleOptions.defaults().withConnections(2000).withProtocol(ScaleOptions.Protocol.WS)
+                .withProcesses(2, 2, 2).withTiming(2000, 1, 4);
+        List<String> log = new CopyOnWriteArrayList<>();
+
+        ScaleResult r = new ScaleBench(options, new Sysctls(sys), log::add).run("test");
+
+        assertThat(r.failures()).as(String.join("\n", log)).isEmpty();
+        ScaleResult.Hold h = r.hold();
+        assertThat(h.established()).isEqualTo(2000);
+        assertThat(h.alive()).isEqualTo(2000);
+        assertThat(h.pingFailures()).isZero();
+        assertThat(h.pingsAnswered()).as("WebSocket pongs").isPositive();
+        ScaleResult.Broadcast b = r.broadcast();
+        // published at the start, middle and end of the hold; the subscribers are spread over both
+        // workers, so every delivery past the publishing worker went through the supervisor's bus
+        assertThat(b.rounds()).hasSize(3);
+        assertThat(b.rounds().getFirst().warmup()).isTrue();
+        assertThat(b.rounds()).allSatisfy(x -> assertThat(x.delivered()).isEqualTo(2000));
+        assertThat(b.subscribers()).isEqualTo(2000);
+        assertThat(b.delivered()).isEqualTo(2000);
+        assertThat(b.duplicates()).isZero();
+        assertThat(b.lastDeliverySeconds()).isPositive().isGreaterThanOrEqualTo(b.p99Seconds());
+
+        String md = ScaleReport.write(r, dir, "scale-ws");
+        assertThat(md).contains("2,000 WebSocket connections", "Result: passed", "broadcast 1 (warm-up)",
+                "One broadcast to every subscriber within 5 s");
+        ScaleResult back = Json.mapper().readValue(dir.resolve("scale-ws.json").toFile(), ScaleResult.class);
+        assertThat(back.broadcast()).isEqualTo(b);
+    }
+
+    @Test
     void theCommandLineReadsCountsLikeOneMillionAndFitsTheRest() {
         BenchCommand cmd = new BenchCommand();
         new CommandLine(cmd).parseArgs("--scale", "--workers", "3", "--rate", "20000", "--compare");
