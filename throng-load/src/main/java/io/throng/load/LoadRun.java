@@ -106,6 +106,9 @@ public final class LoadRun implements AutoCloseable {
         return sources[Math.floorMod(nextSource.getAndIncrement(), sources.length)];
     }
 
+    /** The ramp opens the connections due in each 100 ms together, at its end. */
+    private static final long RAMP_GRID_NANOS = 100_000_000L;
+
     /** Opens the connections (all modes but connrate), paced by the rate; returns when each is up or failed. */
     public void connect() throws InterruptedException {
         if (options.mode() == LoadMode.CONNRATE) {
@@ -117,7 +120,10 @@ public final class LoadRun implements AutoCloseable {
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             if (options.rate() > 0) {
-                long due = t0 + (long) (i * 1e9 / options.rate());
+                // Opened in bursts on the monotonic clock's 100 ms boundaries, as every process of a
+                // multi-process run does at the same instants: the server accepts a burst per wake-up.
+                long due = Math.floorDiv(t0 + (long) (i * 1e9 / options.rate()) + RAMP_GRID_NANOS - 1, RAMP_GRID_NANOS)
+                        * RAMP_GRID_NANOS;
                 for (long wait; (wait = due - System.nanoTime()) > 0; ) {
                     LockSupport.parkNanos(Math.min(wait, 100_000_000L));
                     maybeTick();

@@ -43,13 +43,14 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
      */
     static final double PORT_FILL = 0.45;
     /**
-     * Pings per second for all connections together when the interval is left to the plan: two
-     * cores serve ~90,000 echoes a second with ~110 JVMs on them; a third of that leaves room for
-     * the ramp and for the JVMs' own work.
+     * Pings per second for all connections together when the interval is left to the plan. Measured
+     * here (docs/scale.md): with ~110 JVMs on two cores every ping is a wake-up of two processes,
+     * and the ramp at 2,500 connections a second plus ~14,000 pings a second filled both cores at
+     * ~850,000 connections; fewer pings leave room for the ramp.
      */
-    public static final double PINGS_PER_SECOND = 33_000;
-    /** Ping at least this often (seconds), so that every connection pings several times while held. */
-    static final double LONGEST_DEFAULT_INTERVAL = 30;
+    public static final double PINGS_PER_SECOND = 16_667;
+    /** Ping at least this often (seconds), so that every connection pings while held (60 s by default). */
+    static final double LONGEST_DEFAULT_INTERVAL = 60;
     static final double SHORTEST_DEFAULT_INTERVAL = 10;
     /**
      * TCP buffer pages planned per connection (two sockets) for tcp_mem's pressure threshold. Idle

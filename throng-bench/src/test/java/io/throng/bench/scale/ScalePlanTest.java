@@ -29,7 +29,7 @@ class ScalePlanTest {
         assertThat(plan.srcIps()).isEqualTo(79);
         assertThat(1_000_000 / plan.srcIps()).isLessThan(28_232 / 2);
         assertThat(plan.requirements()).noneMatch(r -> r.name().equals(Sysctls.PORT_RANGE));
-        assertThat(plan.pingInterval()).isEqualTo(30);
+        assertThat(plan.pingInterval()).isEqualTo(60);
         assertThat(1_000_000 / plan.pingInterval()).isLessThan(40_000); // what 2 shared cores serve easily
         assertThat(minimum(plan, "net.netfilter.nf_conntrack_max")).isGreaterThan(1_000_000);
         assertThat(minimum(plan, "fs.file-max")).isGreaterThan(2_000_000);

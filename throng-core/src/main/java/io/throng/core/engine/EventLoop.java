@@ -213,16 +213,30 @@ abstract class EventLoop implements Runnable {
         }
     }
 
+    /**
+     * Milliseconds (at least 1) until the next boundary of the wheel's 100 ms ticks on the monotonic
+     * clock. Every loop with timers wakes on these boundaries rather than 100 ms after its last
+     * wake-up; the clock is the machine's, so loops in different processes wake together and the
+     * work their timers start arrives at the peer in bursts that one wake-up of it handles. A load
+     * process whose connections ping on timers then costs its server one wake-up a tick per worker,
+     * not one per ping: with a hundred processes on two cores, a wake-up (a context switch and an
+     * address-space switch) costs more than the ping it carries.
+     */
+    static long millisToNextTick(long nowNanos) {
+        long next = (Math.floorDiv(nowNanos, TimerWheel.TICK_NANOS) + 1) * TimerWheel.TICK_NANOS;
+        return Math.max(1, (next - nowNanos + 999_999) / 1_000_000);
+    }
+
     private long selectTimeoutMillis() {
         // Never 0 here: 0 means "do not wait" to poll().
         if (pool != null && (!overflow.isEmpty() || pool.gate.isPaused())) {
             return 1;
         }
         long timeout = IDLE_SELECT_MS;
-        if (wheel.size() > 0 || !pendingConnects.isEmpty()) {
-            timeout = TimerWheel.TICK_NANOS / 1_000_000;
-        }
         long now = System.nanoTime();
+        if (wheel.size() > 0 || !pendingConnects.isEmpty()) {
+            timeout = millisToNextTick(now);
+        }
         for (int i = 0; i < listeners.size(); i++) {
             long resume = listeners.get(i).resumeAt();
             if (resume != 0) {

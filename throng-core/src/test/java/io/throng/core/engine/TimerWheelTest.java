@@ -168,4 +168,14 @@ class TimerWheelTest {
         wheel.advance(t0 + 3600 * S); // an hour later, in one step
         assertThat(expired).containsExactlyInAnyOrderElementsOf(all);
     }
+
+    @Test
+    void loopsWithTimersWakeOnTheTickBoundariesOfTheMachinesClock() {
+        long tick = TimerWheel.TICK_NANOS;
+        assertThat(EventLoop.millisToNextTick(5 * tick)).isEqualTo(100);
+        assertThat(EventLoop.millisToNextTick(5 * tick + 1)).isEqualTo(100); // rounded up: never before the boundary
+        assertThat(EventLoop.millisToNextTick(5 * tick + 30_000_000L)).isEqualTo(70);
+        assertThat(EventLoop.millisToNextTick(6 * tick - 10)).isEqualTo(1); // never 0: 0 means "do not wait"
+        assertThat(EventLoop.millisToNextTick(-tick - 40_000_000L)).isEqualTo(40);
+    }
 }
