@@ -70,7 +70,7 @@ public record ScaleOptions(int connections, Protocol protocol, String workerMode
 
     /** A million TCP connections, held 60 s, multi-reactor workers with {@link LeanJvm}'s options. */
     public static ScaleOptions defaults() {
-        return new ScaleOptions(1_000_000, Protocol.TCP, "multi-reactor", "auto", 0, 0, 0, 2_500, 0, 60, 30,
+        return new ScaleOptions(1_000_000, Protocol.TCP, "multi-reactor", "auto", 0, 0, 0, 1_200, 0, 60, 30,
                 LeanJvm.WORKER, LeanJvm.LOAD, THRONG_MAIN, List.of(), 20, 40);
     }
 
