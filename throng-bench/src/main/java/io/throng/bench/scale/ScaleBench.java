@@ -259,11 +259,16 @@ public final class ScaleBench {
             Sampler.Reading held = watch.held != null ? watch.held : end;
             Sampler.Reading rampEnd = watch.rampEnd != null ? watch.rampEnd : start;
 
+            // WebSocket: the load's responses and latencies are the broadcasts' deliveries; the pings
+            // are its pongs, counted apart, and their rate is taken over the whole load
+            long pongs = ws && r.ws() != null ? r.ws().pongs() : -1;
+            double loadSeconds = (end.nanos() - start.nanos()) / 1e9;
             ScaleResult.Hold hold = new ScaleResult.Hold(r.established(), r.openAtEnd(), r.disconnects(),
-                    r.connectFailures(), r.connectSeconds(), (rampEnd.nanos() - start.nanos()) / 1e9, r.responses(),
-                    r.pingFailures(), r.lateEchoes(), r.mismatches(),
+                    r.connectFailures(), r.connectSeconds(), (rampEnd.nanos() - start.nanos()) / 1e9,
+                    pongs >= 0 ? pongs : r.responses(), r.pingFailures(), r.lateEchoes(), r.mismatches(),
                     // the load's own figure divides every answer since the first connect by the hold alone
-                    watch.holdRate() >= 0 ? watch.holdRate() : r.requestsPerSecond(), r.latency());
+                    pongs >= 0 ? pongs / Math.max(1e-9, loadSeconds)
+                            : watch.holdRate() >= 0 ? watch.holdRate() : r.requestsPerSecond(), r.latency());
             ScaleResult.Memory memory = new ScaleResult.Memory(held.workersRss(), held.workersPss(), idle.workersRss(),
                     idle.workersPss(), held.workersRss() / (double) n, held.workersPss() / (double) n,
                     (held.workersRss() - idle.workersRss()) / (double) n,

@@ -61,7 +61,8 @@ public final class ScaleReport {
                 : "ping round trip p50 / p90 / p99 / p99.9 / max", String.format("%s / %s / %s / %s / %s",
                 ScaleBench.seconds(l.p50()), ScaleBench.seconds(l.p90()), ScaleBench.seconds(l.p99()),
                 ScaleBench.seconds(l.p999()), ScaleBench.seconds(l.max())));
-        row(s, "pings per second in the hold", String.format(Locale.ROOT, "%,.0f (every connection every %.0f s)",
+        row(s, r.broadcast() != null ? "pings per second, ramp and hold" : "pings per second in the hold",
+                String.format(Locale.ROOT, "%,.0f (every connection every %.0f s)",
                 h.pingsPerSecond(), p.pingInterval()));
         row(s, "server workers' memory, PSS (true total)", String.format(Locale.ROOT, "%s = %,.0f B per connection "
                         + "(%,.0f B above the idle workers' %s)", ScaleBench.bytes(mem.workersPssBytes()),

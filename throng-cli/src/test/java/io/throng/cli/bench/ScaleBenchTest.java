@@ -89,7 +89,9 @@ class ScaleBenchTest {
         assertThat(h.established()).isEqualTo(2000);
         assertThat(h.alive()).isEqualTo(2000);
         assertThat(h.pingFailures()).isZero();
-        assertThat(h.pingsAnswered()).as("WebSocket pongs").isPositive();
+        // pongs, not the broadcasts' deliveries (2 measured rounds x 2,000): every subscriber pings
+        // about once a second for the 4 s hold and its ramp
+        assertThat(h.pingsAnswered()).as("WebSocket pongs").isGreaterThan(2 * 2000 + 2000);
         ScaleResult.Broadcast b = r.broadcast();
         // published at the start, middle and end of the hold; the subscribers are spread over both
         // workers, so every delivery past the publishing worker went through the supervisor's bus
