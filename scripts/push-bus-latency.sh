@@ -10,15 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-5000}
 "$root/throng" --version >/dev/null   # builds if needed
 jar="$root/throng-cli/target/throng.jar"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$root/scripts/lib-procs.sh"
 find_bin() { command -v "$1" 2>/dev/null || echo "/usr/sbin/$1"; }
 
 rport=$(free_port)

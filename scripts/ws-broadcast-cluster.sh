@@ -26,16 +26,7 @@ worker_jvm=${WORKER_JVM:--Xmx512m -XX:+UseSerialGC}
 "$root/throng" --version >/dev/null   # builds if needed
 jar="$root/throng-cli/target/throng.jar"
 java=("$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders --enable-native-access=ALL-UNNAMED)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$root/scripts/lib-procs.sh"
 
 bus_url=embedded
 if [ "$bus" = redis ]; then
