@@ -47,7 +47,7 @@ final class ScaleArgs {
     double rate = DEFAULTS.rate();
 
     @Option(names = "--ping-interval", description = "scale: seconds between one connection's pings; 0 keeps all pings "
-            + "near 33,000/s, between 10 and 30 s (default: 0)")
+            + "near 16,667/s, between 10 and 60 s (default: 0)")
     double pingInterval;
 
     @Option(names = "--hold", description = "scale: seconds to hold every connection (default: ${DEFAULT-VALUE})")
