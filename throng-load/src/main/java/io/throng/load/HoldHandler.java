@@ -5,11 +5,14 @@ import io.throng.core.Connection;
 import io.throng.core.Handler;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Held connections: each pings every interval (first ping at a random point of the first interval,
- * so a million connections do not ping in step). A ping not answered by the next one counts as a
+ * so a million connections do not ping in step), from the moment it opens or, with a quiet ramp,
+ * from the start of the hold ({@link #startPinging}). A ping not answered by the next one counts as a
  * failure; if its echo turns up later it is recognised (the last few pings are remembered) and
  * counted as late, not as a wrong echo. The timer is the connection's own (on the client loop's
  * wheel): no timer object each.
@@ -17,6 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class HoldHandler implements Handler {
     private final LoadStats stats;
     private final long intervalNanos;
+    /** Quiet ramp: the connections opened, waiting for the hold to start their pings; else null. */
+    private final Queue<Connection> waiting;
 
     /** Pings remembered per connection, to recognise late echoes. */
     private static final int REMEMBERED = 4;
@@ -37,9 +42,10 @@ final class HoldHandler implements Handler {
         }
     }
 
-    HoldHandler(LoadStats stats, double intervalSeconds) {
+    HoldHandler(LoadStats stats, double intervalSeconds, boolean quietRamp) {
         this.stats = stats;
         this.intervalNanos = (long) (intervalSeconds * 1e9);
+        this.waiting = quietRamp ? new ConcurrentLinkedQueue<>() : null;
     }
 
     @Override
@@ -47,18 +53,39 @@ final class HoldHandler implements Handler {
         c.attach(new State());
         stats.established.increment();
         stats.open.increment();
+        if (waiting != null) {
+            waiting.add(c);
+            if (stats.phase != LoadStats.Phase.MEASURE) {
+                return; // startPinging() sets its timer (setting it twice, if the hold started just now, is harmless)
+            }
+        }
+        firstPingWithin(c);
+    }
+
+    /** Quiet ramp, when the hold starts: every connection opened so far starts pinging. */
+    void startPinging() {
+        for (Connection c; waiting != null && (c = waiting.poll()) != null; ) {
+            if (c.isOpen()) {
+                firstPingWithin(c);
+            }
+        }
+    }
+
+    private void firstPingWithin(Connection c) {
         c.setTimer(Duration.ofNanos(ThreadLocalRandom.current().nextLong(1, intervalNanos + 1)));
     }
 
     @Override
     public void onTimer(Connection c) {
-        if (stats.phase == LoadStats.Phase.STOPPING) {
-            return;
+        if (stats.phase != LoadStats.Phase.MEASURE) {
+            return; // draining or stopping: no new pings
         }
         State st = c.attachment();
         if (st.outstanding) {
             stats.pingFailures.increment();
             st.earlier[st.next++ % REMEMBERED] = st.sentAt;
+        } else {
+            stats.pingsOutstanding.increment();
         }
         st.sentAt = System.nanoTime();
         st.outstanding = true;
@@ -81,6 +108,7 @@ final class HoldHandler implements Handler {
                 continue;
             }
             st.outstanding = false;
+            stats.pingsOutstanding.decrement();
             stats.responses.increment();
             stats.latency.recordValue(Math.max(0, now - echoed));
         }
@@ -88,6 +116,11 @@ final class HoldHandler implements Handler {
 
     @Override
     public void onClose(Connection c, CloseReason reason) {
+        State st = c.attachment();
+        if (st != null && st.outstanding) {
+            st.outstanding = false;
+            stats.pingsOutstanding.decrement(); // the connection is counted as lost, not its ping as failed
+        }
         stats.open.decrement();
         if (stats.phase != LoadStats.Phase.STOPPING) {
             stats.disconnects.increment();

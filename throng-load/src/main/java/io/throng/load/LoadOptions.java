@@ -15,6 +15,10 @@ import java.util.Objects;
  * @param linger0         connrate: close with SO_LINGER 0 (RST, no TIME_WAIT)
  * @param rate            new connections per second while opening them; 0 for as fast as possible
  * @param pingInterval    seconds between a hold connection's pings
+ * @param quietRamp       hold modes: connections start pinging only when the hold starts (every
+ *                        process has opened its share), not as each opens; the ramp then costs
+ *                        only its connects, and each connection's first ping is at a random point
+ *                        of the hold's first interval
  * @param warmupSeconds   load before the measured window (pingpong, connrate)
  * @param durationSeconds the measured window (pingpong, connrate) or the hold time (hold)
  * @param srcIps          source addresses 127.0.0.2 .. 127.0.0.(1+K), so N can pass one address's ports
@@ -24,7 +28,7 @@ import java.util.Objects;
  * @param ws              the WebSocket modes' settings (path, channels, broadcasts); ignored by the others
  */
 public record LoadOptions(LoadMode mode, String host, int port, int conns, int pipeline, int concurrency,
-                          boolean linger0, double rate, double pingInterval, double warmupSeconds,
+                          boolean linger0, double rate, double pingInterval, boolean quietRamp, double warmupSeconds,
                           double durationSeconds, int srcIps, int procs, int loops, double connectTimeoutSeconds,
                           WsOptions ws) {
 
@@ -62,73 +66,86 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
     }
 
     public static LoadOptions defaults(LoadMode mode) {
-        return new LoadOptions(mode, "127.0.0.1", mode.webSocket() ? 8973 : 8972, 100, 1, 64, false, 0, 1.0, 2, 10, 4, 1,
-                0, 10, WsOptions.defaults());
+        return new LoadOptions(mode, "127.0.0.1", mode.webSocket() ? 8973 : 8972, 100, 1, 64, false, 0, 1.0, false, 2,
+                10, 4, 1, 0, 10, WsOptions.defaults());
     }
 
     public LoadOptions withTarget(String h, int p) {
-        return new LoadOptions(mode, h, p, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, h, p, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withConns(int n) {
-        return new LoadOptions(mode, host, port, n, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, n, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withPipeline(int d) {
-        return new LoadOptions(mode, host, port, conns, d, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, d, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withConcurrency(int c) {
-        return new LoadOptions(mode, host, port, conns, pipeline, c, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, c, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withLinger0(boolean v) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, v, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, v, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withRate(double r) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, r, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, r, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withPingInterval(double s) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, s, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, s, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+    }
+
+    public LoadOptions withQuietRamp(boolean q) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, q,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withTiming(double warmup, double duration) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmup,
-                duration, srcIps, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmup, duration, srcIps, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withSrcIps(int k) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, k, procs, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, k, procs, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withProcs(int p) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withLoops(int l) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws);
     }
 
     public LoadOptions withConnectTimeout(double s) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, s, ws);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, s, ws);
     }
 
     public LoadOptions withWs(WsOptions w) {
-        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, warmupSeconds,
-                durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w);
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w);
+    }
+
+    /**
+     * Hold modes: how long, after the hold, the run waits for the pings still outstanding (one
+     * interval, at most 30 s); any still unanswered then count as failed.
+     */
+    public double drainSeconds() {
+        return Math.min(pingInterval, 30);
     }
 
     /** Target and path from a {@code ws://host:port/path} URL (no TLS: wss is not supported). */
@@ -159,7 +176,7 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         int share = conns / procs + (index < conns % procs ? 1 : 0);
         int concurrencyShare = Math.max(1, concurrency / procs + (index < concurrency % procs ? 1 : 0));
         return new LoadOptions(mode, host, port, Math.max(1, share), pipeline, concurrencyShare, linger0,
-                rate / procs, pingInterval, warmupSeconds, durationSeconds, srcIps, 1, loops, connectTimeoutSeconds,
-                ws.withPublisher(false)); // the parent publishes, so that one clock stamps every broadcast
+                rate / procs, pingInterval, quietRamp, warmupSeconds, durationSeconds, srcIps, 1, loops,
+                connectTimeoutSeconds, ws.withPublisher(false)); // the parent publishes, so that one clock stamps every broadcast
     }
 }

@@ -46,6 +46,8 @@ public final class LoadRun implements AutoCloseable {
     private final LoadStats stats = new LoadStats();
     private final Client client;
     private final WsSubscribers subscribers;
+    /** The hold mode's handler (null in the other modes). */
+    private final HoldHandler hold;
     private final Queue<Connection> opened = new ConcurrentLinkedQueue<>();
     private final Consumer<Progress> progress;
     private final InetSocketAddress target;
@@ -66,9 +68,10 @@ public final class LoadRun implements AutoCloseable {
         this.progress = progress;
         this.target = new InetSocketAddress(options.host(), options.port());
         this.sources = sourceAddresses(target.getAddress(), options.srcIps());
+        HoldHandler hold = null;
         Handler handler = switch (options.mode()) {
             case PINGPONG -> new PingPongHandler(stats, options.pipeline(), opened);
-            case HOLD -> new HoldHandler(stats, options.pingInterval());
+            case HOLD -> hold = new HoldHandler(stats, options.pingInterval(), options.quietRamp());
             case CONNRATE -> new ConnRateHandler(stats, options.linger0(), this::nextExchange);
             case WS_HOLD, WS_BROADCAST -> null;
         };
@@ -78,6 +81,7 @@ public final class LoadRun implements AutoCloseable {
                 .withConnectTimeout(Duration.ofMillis((long) (options.connectTimeoutSeconds() * 1000)));
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("throng-load-retry").unstarted(r));
+        this.hold = hold;
         if (handler != null) {
             this.client = Client.start(config, handler);
             this.subscribers = null;
@@ -85,7 +89,7 @@ public final class LoadRun implements AutoCloseable {
             this.client = null;
             this.subscribers = new WsSubscribers(options, stats, config);
         }
-        if (options.mode() == LoadMode.HOLD || options.mode().webSocket()) {
+        if ((options.mode() == LoadMode.HOLD || options.mode().webSocket()) && !options.quietRamp()) {
             stats.phase = LoadStats.Phase.MEASURE; // held connections ping from the moment they open
         }
     }
@@ -196,25 +200,29 @@ public final class LoadRun implements AutoCloseable {
                 }
             }
             case HOLD, WS_HOLD -> {
+                startHold();
                 if (listener != null) {
                     listener.windowStarted();
                 }
                 long holdStart = System.nanoTime();
                 runFor(options.durationSeconds());
-                interval(true);
                 windowSeconds = (System.nanoTime() - holdStart) / 1e9;
+                drain();
+                interval(true);
                 if (listener != null) {
                     listener.windowEnded();
                 }
             }
             case WS_BROADCAST -> {
+                startHold();
                 if (listener != null) {
                     listener.windowStarted();
                 }
                 long begin = System.nanoTime();
                 broadcast();
-                interval(true);
                 windowSeconds = (System.nanoTime() - begin) / 1e9;
+                drain();
+                interval(true);
                 if (listener != null) {
                     listener.windowEnded();
                 }
@@ -230,6 +238,32 @@ public final class LoadRun implements AutoCloseable {
                 stats.disconnects.sum(), stats.failures(), connectSeconds, windowSeconds, responses,
                 responses / windowSeconds, stats.mismatches.sum(), stats.pingFailures.sum(), stats.lateEchoes.sum(),
                 LoadResult.Latency.of(window), LoadResult.encode(window), wsReport());
+    }
+
+    /** The hold starts: with a quiet ramp, the connections start pinging now. */
+    private void startHold() {
+        stats.phase = LoadStats.Phase.MEASURE;
+        if (hold != null) {
+            hold.startPinging();
+        }
+    }
+
+    /**
+     * After the hold: no new pings; waits (at most {@link LoadOptions#drainSeconds()}) for the
+     * outstanding ones to be answered, and counts those that are not as failed. So every ping sent
+     * in the hold is either answered or a failure, the last ones included.
+     */
+    private void drain() throws InterruptedException {
+        stats.phase = LoadStats.Phase.DRAINING;
+        Thread.sleep(20); // a ping being sent as the phase changed is counted as outstanding by now
+        long deadline = System.nanoTime() + (long) (options.drainSeconds() * 1e9);
+        while (stats.pingsOutstanding.sum() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+            maybeTick();
+        }
+        long unanswered = Math.max(0, stats.pingsOutstanding.sum());
+        stats.pingFailures.add(unanswered);
+        stats.pingsOutstanding.add(-unanswered);
     }
 
     /**
@@ -322,7 +356,8 @@ public final class LoadRun implements AutoCloseable {
         long now = System.nanoTime();
         double dt = Math.max(1e-9, (now - lastTick) / 1e9);
         long responses = options.mode() == LoadMode.WS_BROADCAST ? stats.deliveries.sum() : stats.responses.sum();
-        Histogram iv = interval(stats.phase == LoadStats.Phase.MEASURE);
+        LoadStats.Phase phase = stats.phase;
+        Histogram iv = interval(phase == LoadStats.Phase.MEASURE || phase == LoadStats.Phase.DRAINING);
         double p99 = iv.getTotalCount() == 0 ? 0 : iv.getValueAtPercentile(99) / 1e3;
         progress.accept(new Progress(stats.phase.name().toLowerCase(java.util.Locale.ROOT), (now - started) / 1e9,
                 stats.established.sum(), stats.open.sum(), stats.failureCount(), (responses - lastResponses) / dt, p99,

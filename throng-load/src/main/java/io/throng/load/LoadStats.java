@@ -21,6 +21,8 @@ final class LoadStats {
     final LongAdder responses = new LongAdder();
     final LongAdder mismatches = new LongAdder();
     final LongAdder pingFailures = new LongAdder();
+    /** Hold modes: connections with a ping sent and not yet answered. */
+    final LongAdder pingsOutstanding = new LongAdder();
     final LongAdder lateEchoes = new LongAdder();
     final LongAdder exchanges = new LongAdder();
     /** ws-broadcast: distinct deliveries of a broadcast to a subscriber. */
@@ -28,7 +30,8 @@ final class LoadStats {
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     volatile Phase phase = Phase.CONNECTING;
 
-    enum Phase { CONNECTING, WARMUP, MEASURE, STOPPING }
+    /** DRAINING: after a hold, no more pings; the outstanding ones may still be answered. */
+    enum Phase { CONNECTING, WARMUP, MEASURE, DRAINING, STOPPING }
 
     boolean running() {
         Phase p = phase;

@@ -89,7 +89,8 @@ public final class MultiProcessLoad {
             }
             tell(children, "go");
             BroadcastPublisher.Publication publication = null;
-            long runDeadline = System.nanoTime() + (long) ((options.warmupSeconds() + options.durationSeconds() + 60) * 1e9);
+            long runDeadline = System.nanoTime()
+                    + (long) ((options.warmupSeconds() + options.durationSeconds() + options.drainSeconds() + 60) * 1e9);
             if (options.mode() == LoadMode.WS_BROADCAST) {
                 long[] lastEmit = {System.nanoTime()};
                 publication = BroadcastPublisher.run(options, () -> {

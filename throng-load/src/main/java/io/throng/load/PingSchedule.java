@@ -58,7 +58,7 @@ final class PingSchedule implements AutoCloseable {
                 continue;
             }
             Iterator<WsSubscriber> it = slots[(int) (k % slots.length)].iterator();
-            while (it.hasNext() && !stopped) {
+            while (it.hasNext() && !stopped && active.getAsBoolean()) {
                 if (!it.next().ping()) {
                     it.remove();
                 }

@@ -3,7 +3,7 @@ package io.throng.load;
 /**
  * One progress sample, every second or so.
  *
- * @param phase        connecting, warmup, measure or stopping
+ * @param phase        connecting, warmup, measure, draining or stopping
  * @param seconds      since the run started
  * @param established  connections established so far
  * @param open         connections open now

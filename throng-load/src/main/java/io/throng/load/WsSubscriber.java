@@ -76,6 +76,9 @@ final class WsSubscriber implements WebSocketHandler {
 
     @Override
     public void onClose(WebSocket w, int code, String reason) {
+        if ((long) OUTSTANDING.getAndSet(this, 0L) != 0) {
+            owner.pingDropped(); // the connection is counted as lost, not its ping as failed
+        }
         owner.closed(code);
     }
 
@@ -99,9 +102,14 @@ final class WsSubscriber implements WebSocketHandler {
         long previous = (long) OUTSTANDING.getAndSet(this, t);
         if (previous != 0) {
             owner.pingFailed();
+        } else {
+            owner.pingOutstanding();
         }
         ByteBuffer payload = ByteBuffer.allocate(Long.BYTES).putLong(0, t);
         if (!w.ping(payload)) {
+            if (OUTSTANDING.compareAndSet(this, t, 0L)) {
+                owner.pingDropped(); // closed meanwhile: not sent
+            }
             return false;
         }
         owner.pingSent();

@@ -48,7 +48,7 @@ final class WsSubscribers implements AutoCloseable {
         WebSocketConfig ws = WebSocketConfig.defaults().withIdleTimeout(Duration.ZERO)
                 .withHandshakeTimeout(config.connectTimeout());
         this.client = WebSocketClient.start(config, ws);
-        this.pings = new PingSchedule(options.pingInterval(), () -> stats.phase != LoadStats.Phase.STOPPING);
+        this.pings = new PingSchedule(options.pingInterval(), () -> stats.phase == LoadStats.Phase.MEASURE);
     }
 
     /** Opens subscriber {@code index} (its channel: index mod channels) from {@code source} (null: any). */
@@ -93,6 +93,7 @@ final class WsSubscribers implements AutoCloseable {
     }
 
     void pongAnswered(long roundTripNanos) {
+        stats.pingsOutstanding.decrement();
         pongs.increment();
         stats.responses.increment();
         if (tally == null) {
@@ -124,6 +125,15 @@ final class WsSubscribers implements AutoCloseable {
 
     void pingFailed() {
         stats.pingFailures.increment();
+    }
+
+    void pingOutstanding() {
+        stats.pingsOutstanding.increment();
+    }
+
+    /** A ping outstanding on a connection that closed (from its loop) or was closed before it went out. */
+    void pingDropped() {
+        stats.pingsOutstanding.decrement();
     }
 
     // ---------------------------------------------------------------- reports

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -118,6 +119,69 @@ class LoadTest {
             assertThat(r.mismatches()).isZero();
             assertThat(r.responses()).as("about 50 x 1.6 s / 0.3 s pings").isGreaterThan(50 * 3);
             assertSaneLatency(r);
+        }
+    }
+
+    @Test
+    void aQuietRampPingsOnlyOnceTheHoldStartsAndEveryPingIsAccountedFor() throws Exception {
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.MULTI_REACTOR), echo)) {
+            AtomicLong echoedWhileConnecting = new AtomicLong(-1);
+            LoadResult r = Load.run(tiny(LoadMode.HOLD, server.port()).withConns(40).withRate(80).withPingInterval(0.3)
+                    .withQuietRamp(true).withTiming(0, 1.0), p -> {
+                        progress.add(p);
+                        if (p.phase().equals("connecting")) {
+                            echoedWhileConnecting.accumulateAndGet(echo.messages(), Math::max);
+                        }
+                    });
+            assertThat(r.established()).isEqualTo(40);
+            assertThat(r.openAtEnd()).isEqualTo(40);
+            assertThat(progress).extracting(Progress::phase).contains("connecting", "measure");
+            assertThat(echoedWhileConnecting.get()).as("pings echoed during the 0.5 s ramp").isZero();
+            assertThat(r.pingFailures()).isZero();
+            assertThat(r.mismatches()).isZero();
+            // each pings first within the hold's first 0.3 s, then every 0.3 s (timers have a 100 ms
+            // wheel, so up to 0.4 s): at least twice in 1.0 s
+            assertThat(r.responses()).isGreaterThanOrEqualTo(40 * 2);
+            // the drain after the hold waits for the last pings: every ping the server saw was answered
+            assertThat(r.responses()).isEqualTo(echo.messages());
+            assertSaneLatency(r);
+        }
+    }
+
+    @Test
+    void pingsStillUnansweredAfterTheHoldCountAsFailures() throws Exception {
+        // a peer that reads every ping and answers none
+        try (ServerSocket mute = new ServerSocket(0, 64, java.net.InetAddress.getLoopbackAddress())) {
+            AtomicLong bytesRead = new AtomicLong();
+            Thread.ofPlatform().daemon(true).start(() -> {
+                while (!mute.isClosed()) {
+                    try {
+                        java.net.Socket s = mute.accept();
+                        Thread.ofVirtual().start(() -> {
+                            byte[] b = new byte[256];
+                            try (s; java.io.InputStream in = s.getInputStream()) {
+                                for (int n; (n = in.read(b)) >= 0; ) {
+                                    bytesRead.addAndGet(n);
+                                }
+                            } catch (java.io.IOException e) {
+                                // the load closed it
+                            }
+                        });
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            LoadResult r = Load.run(tiny(LoadMode.HOLD, mute.getLocalPort()).withConns(10).withRate(0).withPingInterval(0.3)
+                    .withTiming(0, 0.5), progress::add);
+            assertThat(r.established()).isEqualTo(10);
+            assertThat(r.responses()).isZero();
+            assertThat(r.openAtEnd()).isEqualTo(10);
+            // each connection's last ping too, once the drain's 0.3 s have passed without an answer
+            long pingsSent = bytesRead.get() / Wire.MESSAGE;
+            assertThat(pingsSent).isGreaterThanOrEqualTo(10);
+            assertThat(r.pingFailures()).isEqualTo(pingsSent);
         }
     }
 

@@ -177,7 +177,8 @@ public final class ScaleBench {
             }
         };
         return base.withConns(plan.connections()).withProcs(plan.loadProcs()).withSrcIps(plan.srcIps())
-                .withRate(plan.rate()).withPingInterval(plan.pingInterval()).withTiming(0, plan.holdSeconds())
+                .withRate(plan.rate()).withPingInterval(plan.pingInterval()).withQuietRamp(true)
+                .withTiming(0, plan.holdSeconds())
                 .withLoops(1).withConnectTimeout(options.connectTimeoutSeconds());
     }
 
@@ -260,14 +261,13 @@ public final class ScaleBench {
             Sampler.Reading rampEnd = watch.rampEnd != null ? watch.rampEnd : start;
 
             // WebSocket: the load's responses and latencies are the broadcasts' deliveries; the pings
-            // are its pongs, counted apart, and their rate is taken over the whole load
+            // are its pongs, counted apart. The ramp is quiet: every ping is in the hold.
             long pongs = ws && r.ws() != null ? r.ws().pongs() : -1;
-            double loadSeconds = (end.nanos() - start.nanos()) / 1e9;
+            double holdSeconds = (end.nanos() - rampEnd.nanos()) / 1e9;
             ScaleResult.Hold hold = new ScaleResult.Hold(r.established(), r.openAtEnd(), r.disconnects(),
                     r.connectFailures(), r.connectSeconds(), (rampEnd.nanos() - start.nanos()) / 1e9,
                     pongs >= 0 ? pongs : r.responses(), r.pingFailures(), r.lateEchoes(), r.mismatches(),
-                    // the load's own figure divides every answer since the first connect by the hold alone
-                    pongs >= 0 ? pongs / Math.max(1e-9, loadSeconds)
+                    pongs >= 0 ? pongs / Math.max(1e-9, holdSeconds)
                             : watch.holdRate() >= 0 ? watch.holdRate() : r.requestsPerSecond(), r.latency());
             ScaleResult.Memory memory = new ScaleResult.Memory(held.workersRss(), held.workersPss(), idle.workersRss(),
                     idle.workersPss(), held.workersRss() / (double) n, held.workersPss() / (double) n,

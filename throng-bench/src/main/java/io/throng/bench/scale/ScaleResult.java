@@ -45,8 +45,9 @@ public record ScaleResult(String command, String started, double seconds, Result
      * @param connectFailures failed connects by cause
      * @param connectSeconds time to establish them all, by the slowest load process's clock
      * @param rampSeconds    from starting the load processes to the last connection established
-     * @param pingsAnswered  echoes received (every ping of every connection, ramp included)
-     * @param pingFailures   pings not answered before the connection's next ping
+     * @param pingsAnswered  echoes received (the ramp is quiet: pings start with the hold)
+     * @param pingFailures   pings not answered before the connection's next ping, or within an
+     *                       interval (at most 30 s) after the hold
      * @param lateEchoes     of those, answered later still
      * @param mismatches     echoes that differed from the ping
      * @param pingsPerSecond pings answered per second of the hold

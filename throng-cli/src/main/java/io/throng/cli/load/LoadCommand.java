@@ -195,13 +195,16 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--ping-interval", description = "seconds between a connection's pings (default: ${DEFAULT-VALUE})")
         double pingInterval = 10;
 
-        @Option(names = "--duration", description = "seconds to hold after opening (default: ${DEFAULT-VALUE})")
+        @Option(names = "--quiet-ramp", description = "ping only from the start of the hold, once every connection is open (default: each from its opening)")
+        boolean quietRamp;
+
+        @Option(names = "--duration", description = "seconds to hold after opening; then the pings still out get one interval (at most 30 s) to be answered (default: ${DEFAULT-VALUE})")
         double duration = 30;
 
         @Override
         public Integer call() throws Exception {
             LoadOptions o = common.apply(target.apply(LoadOptions.defaults(LoadMode.HOLD))).withConns(conns).withRate(rate)
-                    .withPingInterval(pingInterval).withTiming(0, duration);
+                    .withPingInterval(pingInterval).withQuietRamp(quietRamp).withTiming(0, duration);
             return execute(o, common);
         }
     }
@@ -223,9 +226,13 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--ping-interval", description = "seconds between a subscriber's WebSocket pings; a ping unanswered by the next fails (default: ${DEFAULT-VALUE})")
         double pingInterval = 10;
 
+        @Option(names = "--quiet-ramp", description = "ping only from the start of the hold, once every subscriber is open (default: each from its opening)")
+        boolean quietRamp;
+
         LoadOptions apply(LoadOptions o) {
             LoadOptions u = o.withUrl(url);
-            return u.withWs(u.ws().withChannels(channels)).withConns(conns).withRate(rate).withPingInterval(pingInterval);
+            return u.withWs(u.ws().withChannels(channels)).withConns(conns).withRate(rate).withPingInterval(pingInterval)
+                    .withQuietRamp(quietRamp);
         }
     }
 
