@@ -29,6 +29,7 @@ final class HoldHandler implements Handler {
     static final class State {
         long sentAt;
         boolean outstanding;
+        boolean answered;
         final long[] earlier = new long[REMEMBERED];
         int next;
 
@@ -109,6 +110,10 @@ final class HoldHandler implements Handler {
             }
             st.outstanding = false;
             stats.pingsOutstanding.decrement();
+            if (!st.answered) {
+                st.answered = true;
+                stats.pinged.increment();
+            }
             stats.responses.increment();
             stats.latency.recordValue(Math.max(0, now - echoed));
         }
@@ -120,6 +125,9 @@ final class HoldHandler implements Handler {
         if (st != null && st.outstanding) {
             st.outstanding = false;
             stats.pingsOutstanding.decrement(); // the connection is counted as lost, not its ping as failed
+        }
+        if (st != null && st.answered) {
+            stats.pinged.decrement();
         }
         stats.open.decrement();
         if (stats.phase != LoadStats.Phase.STOPPING) {

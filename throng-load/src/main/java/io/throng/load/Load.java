@@ -57,6 +57,7 @@ public final class Load {
             if (r.lateEchoes() > 0) {
                 s.append(String.format(" (%,d of them answered late)", r.lateEchoes()));
             }
+            s.append(String.format("; connections with no ping answered %,d", r.silent()));
         }
         s.append('\n');
         s.append(latencyLine("latency", r.latency()));

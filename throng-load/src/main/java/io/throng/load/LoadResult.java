@@ -24,6 +24,8 @@ import org.HdrHistogram.Histogram;
  * @param mismatches         echoes that differed from what was sent
  * @param pingFailures       hold: pings not answered within one interval
  * @param lateEchoes         hold: of those, the ones whose echo came later still
+ * @param silent             hold modes: connections open at the end with no ping answered in the
+ *                           hold (they never got to ping, or none of their pings was answered)
  * @param latency            round-trip percentiles in microseconds, over the window (ws-broadcast:
  *                           the delivery latencies of the measured broadcasts)
  * @param histogram          the window's HdrHistogram, compressed and base64-encoded, for merging
@@ -32,15 +34,17 @@ import org.HdrHistogram.Histogram;
 public record LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
                          long disconnects, Map<String, Long> connectFailures, double connectSeconds,
                          double windowSeconds, long responses, double requestsPerSecond, long mismatches,
-                         long pingFailures, long lateEchoes, Latency latency, String histogram, WsReport ws) {
+                         long pingFailures, long lateEchoes, long silent, Latency latency, String histogram,
+                         WsReport ws) {
 
     /** A result without WebSocket figures (pingpong, connrate, hold). */
     public LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
                       long disconnects, Map<String, Long> connectFailures, double connectSeconds, double windowSeconds,
                       long responses, double requestsPerSecond, long mismatches, long pingFailures, long lateEchoes,
-                      Latency latency, String histogram) {
+                      long silent, Latency latency, String histogram) {
         this(options, processes, connectAttempts, established, openAtEnd, disconnects, connectFailures, connectSeconds,
-                windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, latency, histogram, null);
+                windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, silent, latency,
+                histogram, null);
     }
 
     /** Round-trip percentiles, in microseconds. */
@@ -61,8 +65,8 @@ public record LoadResult(LoadOptions options, int processes, long connectAttempt
 
     LoadResult withWs(WsReport w) {
         return new LoadResult(options, processes, connectAttempts, established, openAtEnd, disconnects, connectFailures,
-                connectSeconds, windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, latency,
-                histogram, w);
+                connectSeconds, windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, silent,
+                latency, histogram, w);
     }
 
     public long connectFailureCount() {

@@ -230,6 +230,8 @@ public final class LoadRun implements AutoCloseable {
             default -> throw new IllegalStateException();
         }
         long openAtEnd = stats.open.sum();
+        boolean held = options.mode() == LoadMode.HOLD || options.mode().webSocket();
+        long silent = held ? Math.max(0, openAtEnd - stats.pinged.sum()) : 0;
         stats.phase = LoadStats.Phase.STOPPING;
         tick();
         // The window's count is its histogram's: one source for the rate and the percentiles.
@@ -237,7 +239,7 @@ public final class LoadRun implements AutoCloseable {
         return new LoadResult(options, 1, stats.connectAttempts.sum(), stats.established.sum(), openAtEnd,
                 stats.disconnects.sum(), stats.failures(), connectSeconds, windowSeconds, responses,
                 responses / windowSeconds, stats.mismatches.sum(), stats.pingFailures.sum(), stats.lateEchoes.sum(),
-                LoadResult.Latency.of(window), LoadResult.encode(window), wsReport());
+                silent, LoadResult.Latency.of(window), LoadResult.encode(window), wsReport());
     }
 
     /** The hold starts: with a quiet ramp, the connections start pinging now. */

@@ -23,6 +23,8 @@ final class LoadStats {
     final LongAdder pingFailures = new LongAdder();
     /** Hold modes: connections with a ping sent and not yet answered. */
     final LongAdder pingsOutstanding = new LongAdder();
+    /** Hold modes: open connections that have had a ping answered. */
+    final LongAdder pinged = new LongAdder();
     final LongAdder lateEchoes = new LongAdder();
     final LongAdder exchanges = new LongAdder();
     /** ws-broadcast: distinct deliveries of a broadcast to a subscriber. */

@@ -241,6 +241,7 @@ public final class MultiProcessLoad {
         long mismatches = 0;
         long pingFailures = 0;
         long late = 0;
+        long silent = 0;
         double connectSeconds = 0;
         double window = 0;
         double rate = 0;
@@ -259,12 +260,13 @@ public final class MultiProcessLoad {
             mismatches += r.mismatches();
             pingFailures += r.pingFailures();
             late += r.lateEchoes();
+            silent += r.silent();
             connectSeconds = Math.max(connectSeconds, r.connectSeconds());
             window += r.windowSeconds() / parts.size();
             rate += r.requestsPerSecond();
         }
         return new LoadResult(options, parts.size(), attempts, established, open, disconnects, failures, connectSeconds,
-                window, responses, rate, mismatches, pingFailures, late, LoadResult.Latency.of(h), LoadResult.encode(h),
+                window, responses, rate, mismatches, pingFailures, late, silent, LoadResult.Latency.of(h), LoadResult.encode(h),
                 ws.isEmpty() ? null : WsReport.merge(ws));
     }
 }

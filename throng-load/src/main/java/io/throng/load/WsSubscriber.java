@@ -34,6 +34,8 @@ final class WsSubscriber implements WebSocketHandler {
     private volatile long lastPing;
     /** The highest round received, and which of the 64 rounds up to it were (bit i: round highest - i). */
     private int highest = -1;
+    /** Loop: a pong has answered one of this subscriber's pings. */
+    private boolean answered;
     private long seen;
 
     WsSubscriber(WsSubscribers owner, int channel) {
@@ -66,7 +68,8 @@ final class WsSubscriber implements WebSocketHandler {
         }
         long v = payload.getLong(payload.position());
         if (v != 0 && OUTSTANDING.compareAndSet(this, v, 0L)) {
-            owner.pongAnswered(now - v);
+            owner.pongAnswered(now - v, !answered);
+            answered = true;
         } else if (v != 0 && v >= firstPing && v < lastPing) {
             owner.pongLate();
         } else {
@@ -79,7 +82,7 @@ final class WsSubscriber implements WebSocketHandler {
         if ((long) OUTSTANDING.getAndSet(this, 0L) != 0) {
             owner.pingDropped(); // the connection is counted as lost, not its ping as failed
         }
-        owner.closed(code);
+        owner.closed(code, answered);
     }
 
     /**

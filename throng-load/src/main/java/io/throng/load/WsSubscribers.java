@@ -92,8 +92,11 @@ final class WsSubscribers implements AutoCloseable {
         }
     }
 
-    void pongAnswered(long roundTripNanos) {
+    void pongAnswered(long roundTripNanos, boolean first) {
         stats.pingsOutstanding.decrement();
+        if (first) {
+            stats.pinged.increment();
+        }
         pongs.increment();
         stats.responses.increment();
         if (tally == null) {
@@ -109,7 +112,10 @@ final class WsSubscribers implements AutoCloseable {
         stats.mismatches.increment();
     }
 
-    void closed(int code) {
+    void closed(int code, boolean pinged) {
+        if (pinged) {
+            stats.pinged.decrement();
+        }
         stats.open.decrement();
         if (stats.phase != LoadStats.Phase.STOPPING) {
             stats.disconnects.increment();

@@ -34,6 +34,7 @@ final class WsSummary {
             if (r.lateEchoes() > 0) {
                 s.append(String.format(" (%,d of them answered late)", r.lateEchoes()));
             }
+            s.append(String.format("; subscribers with no ping answered %,d", r.silent()));
             s.append(String.format("; mismatches %d%n", r.mismatches()));
         }
         if (o.mode() == LoadMode.WS_HOLD) {

@@ -145,6 +145,7 @@ class LoadTest {
             assertThat(r.responses()).isGreaterThanOrEqualTo(40 * 2);
             // the drain after the hold waits for the last pings: every ping the server saw was answered
             assertThat(r.responses()).isEqualTo(echo.messages());
+            assertThat(r.silent()).isZero();
             assertSaneLatency(r);
         }
     }
@@ -182,6 +183,7 @@ class LoadTest {
             long pingsSent = bytesRead.get() / Wire.MESSAGE;
             assertThat(pingsSent).isGreaterThanOrEqualTo(10);
             assertThat(r.pingFailures()).isEqualTo(pingsSent);
+            assertThat(r.silent()).as("open, and never a ping answered").isEqualTo(10);
         }
     }
 
@@ -208,10 +210,10 @@ class LoadTest {
             b.recordValue(i * 1_000_000L);
         }
         LoadOptions o = LoadOptions.defaults(LoadMode.PINGPONG);
-        LoadResult ra = new LoadResult(o, 1, 5, 5, 5, 0, Map.of("connection refused", 1L), 0.5, 2.0, 100, 50, 1, 0, 0,
+        LoadResult ra = new LoadResult(o, 1, 5, 5, 5, 0, Map.of("connection refused", 1L), 0.5, 2.0, 100, 50, 1, 0, 0, 0,
                 LoadResult.Latency.of(a), LoadResult.encode(a));
         LoadResult rb = new LoadResult(o, 1, 6, 4, 3, 1, Map.of("connection refused", 2L, "connect timeout", 1L), 0.7,
-                2.0, 100, 50, 0, 0, 0, LoadResult.Latency.of(b), LoadResult.encode(b));
+                2.0, 100, 50, 0, 0, 0, 2, LoadResult.Latency.of(b), LoadResult.encode(b));
         LoadResult m = MultiProcessLoad.merge(o.withProcs(2), List.of(ra, rb));
         assertThat(m.processes()).isEqualTo(2);
         assertThat(m.connectAttempts()).isEqualTo(11);
@@ -219,6 +221,7 @@ class LoadTest {
         assertThat(m.openAtEnd()).isEqualTo(8);
         assertThat(m.connectFailures()).isEqualTo(Map.of("connection refused", 3L, "connect timeout", 1L));
         assertThat(m.responses()).isEqualTo(200);
+        assertThat(m.silent()).isEqualTo(2);
         assertThat(m.requestsPerSecond()).isEqualTo(100);
         assertThat(m.connectSeconds()).isEqualTo(0.7);
         assertThat(m.latency().count()).isEqualTo(200);

@@ -160,6 +160,7 @@ class WsLoadTest {
             assertThat(r.lateEchoes()).isLessThanOrEqualTo(r.pingFailures());
             // after the hold's drain every ping sent is either answered in time or failed
             assertThat(ws.pongs() + r.pingFailures()).isEqualTo(ws.pingsSent());
+            assertThat(r.silent()).isZero();
             // the window closed a moment before the count was read: at most one pong each in between
             assertThat(r.responses()).isBetween(ws.pongs() - 300, ws.pongs());
             assertThat(r.latency().count()).isEqualTo(r.responses());

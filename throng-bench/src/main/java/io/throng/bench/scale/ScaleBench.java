@@ -266,7 +266,7 @@ public final class ScaleBench {
             double holdSeconds = (end.nanos() - rampEnd.nanos()) / 1e9;
             ScaleResult.Hold hold = new ScaleResult.Hold(r.established(), r.openAtEnd(), r.disconnects(),
                     r.connectFailures(), r.connectSeconds(), (rampEnd.nanos() - start.nanos()) / 1e9,
-                    pongs >= 0 ? pongs : r.responses(), r.pingFailures(), r.lateEchoes(), r.mismatches(),
+                    pongs >= 0 ? pongs : r.responses(), r.pingFailures(), r.lateEchoes(), r.silent(), r.mismatches(),
                     pongs >= 0 ? pongs / Math.max(1e-9, holdSeconds)
                             : watch.holdRate() >= 0 ? watch.holdRate() : r.requestsPerSecond(), r.latency());
             ScaleResult.Memory memory = new ScaleResult.Memory(held.workersRss(), held.workersPss(), idle.workersRss(),
@@ -316,6 +316,9 @@ public final class ScaleBench {
         }
         if (r.pingFailures() > 0) {
             f.add(String.format("%,d pings unanswered within their interval", r.pingFailures()));
+        }
+        if (r.silent() > 0) {
+            f.add(String.format("%,d connections had no ping answered in the hold", r.silent()));
         }
         if (r.mismatches() > 0) {
             f.add(String.format("%,d wrong echoes", r.mismatches()));

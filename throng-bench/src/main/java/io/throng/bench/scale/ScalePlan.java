@@ -14,7 +14,9 @@ import java.util.List;
  * @param srcIps         loopback source addresses (127.0.0.2 ..)
  * @param rate           new connections per second, all load processes together
  * @param pingInterval   seconds between one connection's pings
- * @param holdSeconds    hold time once every connection is open
+ * @param holdSeconds    hold time once every connection is open: the one asked for, or one ping
+ *                       interval and {@link #HOLD_MARGIN_SECONDS} if that is longer, so that every
+ *                       connection pings in the hold
  * @param descriptorLimit open files one process may hold (the hard limit; -1 unknown)
  * @param requirements   kernel settings and their minimums
  * @param notes          why the numbers are what they are, for the report
@@ -44,13 +46,16 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
     static final double PORT_FILL = 0.45;
     /**
      * Pings per second for all connections together when the interval is left to the plan. Measured
-     * here (docs/scale.md): with ~110 JVMs on two cores every ping is a wake-up of two processes,
-     * and the ramp at 2,500 connections a second plus ~14,000 pings a second filled both cores at
-     * ~850,000 connections; fewer pings leave room for the ramp.
+     * here (docs/scale.md): with ~110 JVMs on two cores every ping is a wake-up of two processes;
+     * a million connections asked for 16,667 a second got 11,600 with both cores busy (ping p50
+     * 17 s, and 80,000 connections had not pinged when the 60 s hold ended). At 8,333 a second
+     * there is room.
      */
-    public static final double PINGS_PER_SECOND = 16_667;
-    /** Ping at least this often (seconds), so that every connection pings while held (60 s by default). */
-    static final double LONGEST_DEFAULT_INTERVAL = 60;
+    public static final double PINGS_PER_SECOND = 8_333;
+    /** The longest interval the plan chooses (seconds): a million connections ping every 120 s. */
+    static final double LONGEST_DEFAULT_INTERVAL = 120;
+    /** The hold lasts at least one ping interval and this (seconds): every connection's first ping falls in it. */
+    static final double HOLD_MARGIN_SECONDS = 5;
     static final double SHORTEST_DEFAULT_INTERVAL = 10;
     /**
      * TCP buffer pages planned per connection (two sockets) for tcp_mem's pressure threshold. Idle
@@ -134,11 +139,14 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
 
         double ping = options.pingInterval() > 0 ? options.pingInterval()
                 : Math.min(LONGEST_DEFAULT_INTERVAL, Math.max(SHORTEST_DEFAULT_INTERVAL, Math.round(n / PINGS_PER_SECOND)));
+        // Pings start with the hold (the ramp only connects), each connection's first at a random
+        // point of the first interval: a hold shorter than an interval would leave some unpinged.
+        double hold = Math.max(options.holdSeconds(), ping + HOLD_MARGIN_SECONDS);
         notes.add(String.format("each connection pings every %.0f s (%,.0f pings/s in all), opened at %,.0f/s "
-                + "(%.0f s to open them all), held %.0f s", ping, n / ping, options.rate(), n / options.rate(),
-                options.holdSeconds()));
-        return new ScalePlan(n, workers, loadProcs, srcIps, options.rate(), ping, options.holdSeconds(), descriptorLimit,
-                req, notes);
+                + "(%.0f s to open them all), held %.0f s%s", ping, n / ping, options.rate(), n / options.rate(), hold,
+                hold > options.holdSeconds() ? String.format(" (%.0f s asked; one ping interval and %.0f s, so that "
+                        + "every connection pings in the hold)", options.holdSeconds(), HOLD_MARGIN_SECONDS) : ""));
+        return new ScalePlan(n, workers, loadProcs, srcIps, options.rate(), ping, hold, descriptorLimit, req, notes);
     }
 
     /** A rough need in bytes, to warn before a run the machine cannot hold (measured here: see docs/scale.md). */

@@ -41,7 +41,7 @@ public final class ScaleReport {
                         + "these cores and this kernel: every connection is two sockets here.%n%n", m.cores(), m.cpu(),
                 m.memoryBytes() / (double) (1L << 30), m.kernel(), m.jdk()));
         s.append(r.passed() ? "**Result: passed.** Every connection was established, stayed open for the whole hold "
-                + "and had every ping answered.\n\n" : "**Result: failed**: " + String.join("; ", r.failures()) + ".\n\n");
+                + "and had every ping answered (at least one each).\n\n" : "**Result: failed**: " + String.join("; ", r.failures()) + ".\n\n");
 
         ScaleResult.Hold h = r.hold();
         ScaleResult.Memory mem = r.memory();
@@ -54,6 +54,7 @@ public final class ScaleReport {
         row(s, "connections lost", String.format(Locale.ROOT, "%,d", h.disconnects()));
         row(s, "pings answered (the ramp only connects; pings start with the hold)", String.format(Locale.ROOT, "%,d", h.pingsAnswered()));
         row(s, "ping failures (not answered before the next ping, or within the interval after the hold)", String.format(Locale.ROOT, "%,d", h.pingFailures()));
+        row(s, "connections with no ping answered in the hold", String.format(Locale.ROOT, "%,d", h.silent()));
         row(s, "wrong echoes", String.format(Locale.ROOT, "%,d", h.mismatches()));
         row(s, "time to establish all", String.format(Locale.ROOT, "%.1f s (%.1f s from starting the load processes) at "
                 + "%,.0f/s asked", h.connectSeconds(), h.rampSeconds(), p.rate()));

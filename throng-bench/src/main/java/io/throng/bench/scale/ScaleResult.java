@@ -49,13 +49,15 @@ public record ScaleResult(String command, String started, double seconds, Result
      * @param pingFailures   pings not answered before the connection's next ping, or within an
      *                       interval (at most 30 s) after the hold
      * @param lateEchoes     of those, answered later still
+     * @param silent         connections alive at the end with no ping answered in the hold
      * @param mismatches     echoes that differed from the ping
      * @param pingsPerSecond pings answered per second of the hold
      * @param latency        ping round trips, microseconds
      */
     public record Hold(long established, long alive, long disconnects, Map<String, Long> connectFailures,
                        double connectSeconds, double rampSeconds, long pingsAnswered, long pingFailures,
-                       long lateEchoes, long mismatches, double pingsPerSecond, LoadResult.Latency latency) {
+                       long lateEchoes, long silent, long mismatches, double pingsPerSecond,
+                       LoadResult.Latency latency) {
     }
 
     /**

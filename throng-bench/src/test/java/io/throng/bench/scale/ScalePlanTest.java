@@ -29,8 +29,11 @@ class ScalePlanTest {
         assertThat(plan.srcIps()).isEqualTo(79);
         assertThat(1_000_000 / plan.srcIps()).isLessThan(28_232 / 2);
         assertThat(plan.requirements()).noneMatch(r -> r.name().equals(Sysctls.PORT_RANGE));
-        assertThat(plan.pingInterval()).isEqualTo(60);
-        assertThat(1_000_000 / plan.pingInterval()).isLessThan(40_000); // what 2 shared cores serve easily
+        assertThat(plan.pingInterval()).isEqualTo(120);
+        assertThat(1_000_000 / plan.pingInterval()).isLessThan(11_000); // 11,600 a second filled both cores here
+        // every connection's first ping, at a random point of its first interval, falls in the hold
+        assertThat(plan.holdSeconds()).isEqualTo(125);
+        assertThat(plan.notes()).anyMatch(n -> n.contains("held 125 s (60 s asked"));
         assertThat(minimum(plan, "net.netfilter.nf_conntrack_max")).isGreaterThan(1_000_000);
         assertThat(minimum(plan, "fs.file-max")).isGreaterThan(2_000_000);
         assertThat(minimum(plan, "net.core.somaxconn")).isEqualTo(4096);
@@ -47,6 +50,7 @@ class ScalePlanTest {
         assertThat(small.workers()).isEqualTo(2);
         assertThat(small.srcIps()).isEqualTo(1);
         assertThat(small.pingInterval()).isEqualTo(10);
+        assertThat(small.holdSeconds()).as("as asked: longer than an interval").isEqualTo(60);
         assertThat(small.requirements()).extracting(Sysctls.Requirement::name)
                 .containsExactly("net.netfilter.nf_conntrack_max", "fs.file-max");
     }
@@ -62,16 +66,17 @@ class ScalePlanTest {
     void aRunFailsOnAnyMissingConnectionUnansweredPingOrLostWorker() {
         LoadOptions o = LoadOptions.defaults(LoadMode.HOLD).withConns(100);
         LoadResult.Latency l = new LoadResult.Latency(1, 1, 1, 1, 1, 1, 1, 1);
-        LoadResult good = new LoadResult(o, 1, 100, 100, 100, 0, Map.of(), 1, 1, 500, 500, 0, 0, 0, l, "");
+        LoadResult good = new LoadResult(o, 1, 100, 100, 100, 0, Map.of(), 1, 1, 500, 500, 0, 0, 0, 0, l, "");
         assertThat(ScaleBench.failures(100, good, List.of())).isEmpty();
 
-        LoadResult bad = new LoadResult(o, 1, 100, 99, 97, 2, Map.of("refused", 1L), 1, 1, 500, 500, 0, 3, 1, l, "");
+        LoadResult bad = new LoadResult(o, 1, 100, 99, 97, 2, Map.of("refused", 1L), 1, 1, 500, 500, 0, 3, 1, 4, l, "");
         assertThat(ScaleBench.failures(100, bad, List.of("prefork: worker 1 (pid 7) exited with status 137")))
                 .anyMatch(f -> f.contains("established 99 of 100"))
                 .anyMatch(f -> f.contains("alive at the end 97 of 100"))
                 .anyMatch(f -> f.contains("refused"))
                 .anyMatch(f -> f.contains("2 connections lost"))
                 .anyMatch(f -> f.contains("3 pings unanswered"))
+                .anyMatch(f -> f.contains("4 connections had no ping answered"))
                 .anyMatch(f -> f.contains("workers exited"));
     }
 }

@@ -47,10 +47,11 @@ final class ScaleArgs {
     double rate = DEFAULTS.rate();
 
     @Option(names = "--ping-interval", description = "scale: seconds between one connection's pings; 0 keeps all pings "
-            + "near 16,667/s, between 10 and 60 s (default: 0)")
+            + "near 8,333/s, between 10 and 120 s (default: 0)")
     double pingInterval;
 
-    @Option(names = "--hold", description = "scale: seconds to hold every connection (default: ${DEFAULT-VALUE})")
+    @Option(names = "--hold", description = "scale: seconds to hold every connection once all are open; at least a ping "
+            + "interval and 5 s, so that every connection pings (default: ${DEFAULT-VALUE})")
     double hold = DEFAULTS.holdSeconds();
 
     @Option(names = "--connect-timeout", description = "scale: seconds before a connect counts as failed (default: ${DEFAULT-VALUE})")
