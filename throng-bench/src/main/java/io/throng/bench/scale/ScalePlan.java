@@ -134,6 +134,11 @@ public record ScalePlan(int connections, int workers, int loadProcs, int srcIps,
         }
         req.add(new Sysctls.Requirement("net.netfilter.nf_conntrack_max", n + n / 8L + 16_384,
                 "connection tracking follows loopback connections too; past this, new connections' packets are dropped"));
+        if (n > SMALL_RUN) {
+            req.add(new Sysctls.Requirement("net.netfilter.nf_conntrack_buckets", n,
+                    "the conntrack hash table's buckets: every packet looks its connection up there; 262,144 buckets "
+                            + "for a million connections (two entries each) make chains of eight"));
+        }
         req.add(new Sysctls.Requirement("fs.file-max", 2L * n + 200_000,
                 "every connection is two descriptors on one machine (both ends), plus every JVM's own"));
 

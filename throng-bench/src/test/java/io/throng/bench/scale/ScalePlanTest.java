@@ -35,6 +35,7 @@ class ScalePlanTest {
         assertThat(plan.holdSeconds()).isEqualTo(125);
         assertThat(plan.notes()).anyMatch(n -> n.contains("held 125 s (60 s asked"));
         assertThat(minimum(plan, "net.netfilter.nf_conntrack_max")).isGreaterThan(1_000_000);
+        assertThat(minimum(plan, "net.netfilter.nf_conntrack_buckets")).isEqualTo(1_000_000);
         assertThat(minimum(plan, "fs.file-max")).isGreaterThan(2_000_000);
         assertThat(minimum(plan, "net.core.somaxconn")).isEqualTo(4096);
         assertThat(plan.notes()).anyMatch(n -> n.contains("55 workers"));
