@@ -7,9 +7,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One process of a multi-process run. Protocol on stdout, one JSON object a line:
- * {@code {"progress": ...}} every second, {@code {"ready": true}} once its connections are open,
- * then (after the parent writes {@code go} on stdin) {@code {"result": ...}}. If stdin closes before
- * {@code go}, it stops without measuring. In ws-broadcast the parent publishes and then writes
+ * {@code {"started": true}} once it can connect, then (after the parent writes {@code ramp} on
+ * stdin) {@code {"progress": ...}} every second, {@code {"ready": true}} once its connections are
+ * open, then (after the parent writes {@code go}) {@code {"result": ...}}. If stdin closes before
+ * {@code ramp} or {@code go}, it stops without measuring. In ws-broadcast the parent publishes and then writes
  * {@code stop} (or closes stdin): the child reports at once, without waiting for deliveries still
  * missing.
  */
@@ -22,6 +23,12 @@ public final class LoadChild {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (LoadRun run = new LoadRun(options, p -> emit(out, "progress", p))) {
+            // Every child ramps from the same moment, once all have started: dozens of JVMs starting
+            // on two cores keep them busy for a minute, too busy for the first connections' upgrades.
+            emit(out, "started", Boolean.TRUE);
+            if (!"ramp".equals(in.readLine())) {
+                return;
+            }
             run.connect();
             emit(out, "ready", Boolean.TRUE);
             String line = in.readLine();

@@ -18,8 +18,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * A run split over several client processes, because one process holds at most ~19,900 sockets
- * here. Each child ({@link LoadChild}, same classpath) opens its share of the connections; when all
- * are ready the parent says "go" to all at once, so their windows line up; the parent merges the
+ * here. Each child ({@link LoadChild}, same classpath) starts; when all have, the parent says
+ * "ramp" and each opens its share of the connections; when all are ready the parent says "go" to
+ * all at once, so their windows line up; the parent merges the
  * children's counters and HdrHistograms into one result and their progress into one line.
  *
  * <p>In ws-broadcast the parent is the publisher: after "go" it publishes every round, waits for
@@ -59,6 +60,7 @@ public final class MultiProcessLoad {
         List<Process> children = new ArrayList<>();
         AtomicReferenceArray<Progress> latest = new AtomicReferenceArray<>(n);
         AtomicReferenceArray<LoadResult> results = new AtomicReferenceArray<>(n);
+        CountDownLatch started = new CountDownLatch(n);
         CountDownLatch ready = new CountDownLatch(n);
         CountDownLatch done = new CountDownLatch(n);
         try {
@@ -76,10 +78,17 @@ public final class MultiProcessLoad {
                 children.add(p);
                 int index = i;
                 Thread.ofPlatform().daemon(true).name("throng-load-child-" + i)
-                        .start(() -> follow(p, index, latest, results, ready, done));
+                        .start(() -> follow(p, index, latest, results, started, ready, done));
             }
-            // Starting dozens of JVMs at once on two cores takes a while: two seconds each on top.
-            long connectDeadline = System.nanoTime() + (long) ((options.connectTimeoutSeconds() + 60 + 2.0 * n
+            // Starting dozens of JVMs at once on two cores takes a while: two seconds each.
+            long startDeadline = System.nanoTime() + (long) ((60 + 2.0 * n) * 1e9);
+            while (!started.await(1, TimeUnit.SECONDS)) {
+                if (System.nanoTime() > startDeadline) {
+                    throw new IOException("load processes not started in time");
+                }
+            }
+            tell(children, "ramp");
+            long connectDeadline = System.nanoTime() + (long) ((options.connectTimeoutSeconds() + 60
                     + (options.rate() > 0 ? options.conns() / options.rate() : 0)) * 1e9);
             while (!ready.await(1, TimeUnit.SECONDS)) {
                 emit(progress, latest);
@@ -161,7 +170,9 @@ public final class MultiProcessLoad {
     }
 
     private static void follow(Process p, int index, AtomicReferenceArray<Progress> latest,
-                               AtomicReferenceArray<LoadResult> results, CountDownLatch ready, CountDownLatch done) {
+                               AtomicReferenceArray<LoadResult> results, CountDownLatch started, CountDownLatch ready,
+                               CountDownLatch done) {
+        boolean wasStarted = false;
         boolean wasReady = false;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
@@ -171,6 +182,9 @@ public final class MultiProcessLoad {
                 JsonNode node = Json.mapper().readTree(line);
                 if (node.has("progress")) {
                     latest.set(index, Json.mapper().treeToValue(node.get("progress"), Progress.class));
+                } else if (node.has("started")) {
+                    wasStarted = true;
+                    started.countDown();
                 } else if (node.has("ready")) {
                     wasReady = true;
                     ready.countDown();
@@ -181,6 +195,9 @@ public final class MultiProcessLoad {
         } catch (IOException e) {
             // the child is gone; the parent reports the missing result
         } finally {
+            if (!wasStarted) {
+                started.countDown();
+            }
             if (!wasReady) {
                 ready.countDown();
             }
