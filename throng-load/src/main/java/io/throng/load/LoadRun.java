@@ -112,6 +112,19 @@ public final class LoadRun implements AutoCloseable {
 
     /** The ramp opens the connections due in each 100 ms together, at its end. */
     private static final long RAMP_GRID_NANOS = 100_000_000L;
+    /**
+     * The ramp's rate grows from zero to the rate asked over this long (at most a quarter of the
+     * ramp): a million WebSocket subscribers' first upgrades, at the full rate while ~110 JVMs were
+     * still compiling the connect and upgrade paths, timed out by the hundred.
+     */
+    static final double SOFT_START_SECONDS = 20;
+
+    /** When connection {@code i} of {@code n} is due, in seconds from the ramp's start, at {@code rate} a second. */
+    static double rampOffsetSeconds(long i, int n, double rate) {
+        double soft = Math.min(SOFT_START_SECONDS, n / rate / 4);
+        double openedSoftly = rate * soft / 2; // the rate grows linearly: rate * t^2 / (2 soft) by t
+        return i < openedSoftly ? Math.sqrt(2 * soft * i / rate) : soft + (i - openedSoftly) / rate;
+    }
 
     /** Opens the connections (all modes but connrate), paced by the rate; returns when each is up or failed. */
     public void connect() throws InterruptedException {
@@ -126,8 +139,8 @@ public final class LoadRun implements AutoCloseable {
             if (options.rate() > 0) {
                 // Opened in bursts on the monotonic clock's 100 ms boundaries, as every process of a
                 // multi-process run does at the same instants: the server accepts a burst per wake-up.
-                long due = Math.floorDiv(t0 + (long) (i * 1e9 / options.rate()) + RAMP_GRID_NANOS - 1, RAMP_GRID_NANOS)
-                        * RAMP_GRID_NANOS;
+                long due = Math.floorDiv(t0 + (long) (rampOffsetSeconds(i, n, options.rate()) * 1e9)
+                        + RAMP_GRID_NANOS - 1, RAMP_GRID_NANOS) * RAMP_GRID_NANOS;
                 for (long wait; (wait = due - System.nanoTime()) > 0; ) {
                     LockSupport.parkNanos(Math.min(wait, 100_000_000L));
                     maybeTick();

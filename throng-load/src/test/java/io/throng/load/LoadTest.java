@@ -188,6 +188,20 @@ class LoadTest {
     }
 
     @Test
+    void theRampStartsSoftlyThenKeepsTheRate() {
+        // a million at 900/s: the rate grows over 20 s (9,000 connections), then 900 a second
+        assertThat(LoadRun.rampOffsetSeconds(0, 1_000_000, 900)).isZero();
+        assertThat(LoadRun.rampOffsetSeconds(2_250, 1_000_000, 900)).isCloseTo(10, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(LoadRun.rampOffsetSeconds(9_000, 1_000_000, 900)).isCloseTo(20, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(LoadRun.rampOffsetSeconds(18_000, 1_000_000, 900)).isCloseTo(30, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(LoadRun.rampOffsetSeconds(999_999, 1_000_000, 900)).isCloseTo(1_000_000 / 900.0 + 10,
+                org.assertj.core.data.Offset.offset(0.01));
+        // a short ramp gives at most a quarter of itself to the soft start: 100 at 500/s take 0.225 s
+        assertThat(LoadRun.rampOffsetSeconds(99, 100, 500)).isCloseTo(0.05 + (99 - 12.5) / 500,
+                org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
     void severalProcessesAggregateIntoOneResult() throws Exception {
         TimestampEchoHandler echo = new TimestampEchoHandler();
         try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.MULTI_REACTOR), echo)) {

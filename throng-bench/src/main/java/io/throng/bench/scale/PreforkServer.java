@@ -66,8 +66,10 @@ final class PreforkServer implements AutoCloseable {
         switch (options.protocol()) {
             case TCP -> a.addAll(List.of("serve", "--handler", "timestamp-echo"));
             // the push service: subscribers at /sub/<channel>, publishes relayed to every worker by the
-            // supervisor's embedded bus
-            case WS -> a.addAll(List.of("push", "--bus", "embedded"));
+            // supervisor's embedded bus. The subscribers ping (the run's liveness check), so the server's
+            // own pings of silent subscribers are off: at its default (a ping after 60 s of silence)
+            // they added N / 60 pings a second to the ramp, 16,667 at a million, more than the ramp.
+            case WS -> a.addAll(List.of("push", "--bus", "embedded", "--idle-timeout", "0"));
         }
         a.addAll(List.of("--model", "prefork", "--procs", Integer.toString(workers), "--worker-model", model,
                 "--transport", options.transport(), "--host", "127.0.0.1", "--port", Integer.toString(port),
