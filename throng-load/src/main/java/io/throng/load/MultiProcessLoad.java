@@ -114,7 +114,9 @@ public final class MultiProcessLoad {
                     emit(progress, latest);
                 }
                 tell(children, "stop");
-                runDeadline = System.nanoTime() + 60_000_000_000L;
+                // each child still drains its pings (up to drainSeconds) and reports; on a saturated
+                // machine (a million subscribers here) that took over a minute
+                runDeadline = System.nanoTime() + (long) ((options.drainSeconds() + 120) * 1e9);
             }
             while (!done.await(1, TimeUnit.SECONDS)) {
                 emit(progress, latest);
