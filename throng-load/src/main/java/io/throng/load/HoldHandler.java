@@ -54,7 +54,7 @@ final class HoldHandler implements Handler {
         c.attach(new State());
         stats.established.increment();
         stats.open.increment();
-        if (waiting != null) {
+        if (waiting != null && stats.phase != LoadStats.Phase.MEASURE) {
             waiting.add(c);
             if (stats.phase != LoadStats.Phase.MEASURE) {
                 return; // startPinging() sets its timer (setting it twice, if the hold started just now, is harmless)

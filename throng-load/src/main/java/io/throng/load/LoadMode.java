@@ -28,6 +28,11 @@ public enum LoadMode {
         return this == WS_HOLD || this == WS_BROADCAST;
     }
 
+    /** Whether the connections are held and ping on their own (hold, ws-hold, ws-broadcast). */
+    public boolean held() {
+        return this == HOLD || webSocket();
+    }
+
     public static LoadMode parse(String s) {
         for (LoadMode m : values()) {
             if (m.id.equalsIgnoreCase(s) || m.name().equalsIgnoreCase(s)) {

@@ -89,7 +89,7 @@ public final class LoadRun implements AutoCloseable {
             this.client = null;
             this.subscribers = new WsSubscribers(options, stats, config);
         }
-        if ((options.mode() == LoadMode.HOLD || options.mode().webSocket()) && !options.quietRamp()) {
+        if (options.mode().held() && !options.quietRamp()) {
             stats.phase = LoadStats.Phase.MEASURE; // held connections ping from the moment they open
         }
     }
@@ -243,8 +243,7 @@ public final class LoadRun implements AutoCloseable {
             default -> throw new IllegalStateException();
         }
         long openAtEnd = stats.open.sum();
-        boolean held = options.mode() == LoadMode.HOLD || options.mode().webSocket();
-        long silent = held ? Math.max(0, openAtEnd - stats.pinged.sum()) : 0;
+        long silent = options.mode().held() ? Math.max(0, openAtEnd - stats.pinged.sum()) : 0;
         stats.phase = LoadStats.Phase.STOPPING;
         tick();
         // The window's count is its histogram's: one source for the rate and the percentiles.
