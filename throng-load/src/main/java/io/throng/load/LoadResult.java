@@ -63,6 +63,20 @@ public record LoadResult(LoadOptions options, int processes, long connectAttempt
         }
     }
 
+    /**
+     * What is known of a run that did not finish (its processes did not report in time): the counts
+     * of its last progress line ({@code last}, or nothing), no latencies and no responses.
+     */
+    public static LoadResult unfinished(LoadOptions options, Progress last) {
+        long established = last == null ? 0 : last.established();
+        long open = last == null ? 0 : last.open();
+        long failures = last == null ? 0 : last.failures();
+        return new LoadResult(options, options.procs(), established + failures, established, open,
+                Math.max(0, established - open), failures > 0 ? Map.of("failed connects (last progress line)", failures)
+                : Map.of(), -1, 0, 0, 0, last == null ? 0 : last.mismatches(), last == null ? 0 : last.pingFailures(), 0, 0,
+                Latency.of(new Histogram(3)), encode(new Histogram(3)));
+    }
+
     LoadResult withWs(WsReport w) {
         return new LoadResult(options, processes, connectAttempts, established, openAtEnd, disconnects, connectFailures,
                 connectSeconds, windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, silent,

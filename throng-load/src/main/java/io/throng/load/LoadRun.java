@@ -231,10 +231,20 @@ public final class LoadRun implements AutoCloseable {
                 if (listener != null) {
                     listener.windowStarted();
                 }
+                double holdFirst = options.ws().holdSeconds();
+                if (holdFirst > 0) {
+                    // the hold's pings are judged before the first broadcast, and none go out during them
+                    runFor(holdFirst);
+                    drain();
+                    stats.phase = LoadStats.Phase.BROADCASTING;
+                    tick();
+                }
                 long begin = System.nanoTime();
                 broadcast();
                 windowSeconds = (System.nanoTime() - begin) / 1e9;
-                drain();
+                if (holdFirst == 0) {
+                    drain();
+                }
                 interval(true);
                 if (listener != null) {
                     listener.windowEnded();
@@ -371,7 +381,8 @@ public final class LoadRun implements AutoCloseable {
         double dt = Math.max(1e-9, (now - lastTick) / 1e9);
         long responses = options.mode() == LoadMode.WS_BROADCAST ? stats.deliveries.sum() : stats.responses.sum();
         LoadStats.Phase phase = stats.phase;
-        Histogram iv = interval(phase == LoadStats.Phase.MEASURE || phase == LoadStats.Phase.DRAINING);
+        Histogram iv = interval(phase == LoadStats.Phase.MEASURE || phase == LoadStats.Phase.DRAINING
+                || phase == LoadStats.Phase.BROADCASTING);
         double p99 = iv.getTotalCount() == 0 ? 0 : iv.getValueAtPercentile(99) / 1e3;
         progress.accept(new Progress(stats.phase.name().toLowerCase(java.util.Locale.ROOT), (now - started) / 1e9,
                 stats.established.sum(), stats.open.sum(), stats.failureCount(), (responses - lastResponses) / dt, p99,

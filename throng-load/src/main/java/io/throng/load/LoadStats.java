@@ -32,8 +32,12 @@ final class LoadStats {
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     volatile Phase phase = Phase.CONNECTING;
 
-    /** DRAINING: after a hold, no more pings; the outstanding ones may still be answered. */
-    enum Phase { CONNECTING, WARMUP, MEASURE, DRAINING, STOPPING }
+    /**
+     * DRAINING: after a hold, no more pings; the outstanding ones may still be answered.
+     * BROADCASTING: ws-broadcast with a hold first ({@link WsOptions#holdSeconds()}), after its
+     * drain: the broadcasts, with no pings.
+     */
+    enum Phase { CONNECTING, WARMUP, MEASURE, DRAINING, BROADCASTING, STOPPING }
 
     boolean running() {
         Phase p = phase;

@@ -23,7 +23,8 @@ import org.HdrHistogram.Histogram;
  * all at once, so their windows line up; the parent merges the
  * children's counters and HdrHistograms into one result and their progress into one line.
  *
- * <p>In ws-broadcast the parent is the publisher: after "go" it publishes every round, waits for
+ * <p>In ws-broadcast the parent is the publisher: after "go" (and, with a hold first, once every
+ * child reports the phase "broadcasting": its hold's pings drained) it publishes every round, waits for
  * the children to see them all (each ends by itself when its subscribers have every round) or for
  * the delivery timeout, then says "stop" to those still waiting. Each child times its own
  * deliveries against the real-time stamp in the payload; the parent merges the rounds: a round's
@@ -101,6 +102,11 @@ public final class MultiProcessLoad {
             long runDeadline = System.nanoTime()
                     + (long) ((options.warmupSeconds() + options.durationSeconds() + options.drainSeconds() + 60) * 1e9);
             if (options.mode() == LoadMode.WS_BROADCAST) {
+                if (options.ws().holdSeconds() > 0) {
+                    // each child holds, then drains its pings; publish once all of them are through
+                    awaitPhase("broadcasting", children, latest, progress, System.nanoTime()
+                            + (long) ((options.ws().holdSeconds() + options.drainSeconds() + 60) * 1e9));
+                }
                 long[] lastEmit = {System.nanoTime()};
                 publication = BroadcastPublisher.run(options, () -> {
                     if (System.nanoTime() - lastEmit[0] >= 1_000_000_000L) {
@@ -167,6 +173,31 @@ public final class MultiProcessLoad {
                 in.flush();
             } catch (IOException e) {
                 // the child is gone already
+            }
+        }
+    }
+
+    /**
+     * Waits until every child still running reports {@code phase}, or the deadline passes (then the
+     * run goes on: what the children count tells what went wrong).
+     */
+    private static void awaitPhase(String phase, List<Process> children, AtomicReferenceArray<Progress> latest,
+                                   Consumer<Progress> progress, long deadline) throws InterruptedException {
+        long lastEmit = System.nanoTime();
+        while (System.nanoTime() - deadline < 0) {
+            boolean all = true;
+            for (int i = 0; i < children.size() && all; i++) {
+                Progress p = latest.get(i);
+                all = !children.get(i).isAlive() || p != null && phase.equals(p.phase());
+            }
+            if (all) {
+                emit(progress, latest);
+                return;
+            }
+            Thread.sleep(100);
+            if (System.nanoTime() - lastEmit >= 1_000_000_000L) {
+                lastEmit = System.nanoTime();
+                emit(progress, latest);
             }
         }
     }

@@ -23,10 +23,15 @@ import java.util.Objects;
  *                               still missing; what has not arrived by then is missed
  * @param publisher              whether this process publishes (false in the children of a
  *                               multi-process run, whose parent publishes)
+ * @param holdSeconds            ws-broadcast: how long the subscribers hold and ping before the first
+ *                               broadcast. 0: the broadcasts start at once, with the pings going on
+ *                               through them. Above 0: the hold's pings are drained and judged first,
+ *                               and no pings are sent during the broadcasts, so that each is measured
+ *                               alone (a scale run's broadcast to a million saturates the machine)
  */
 public record WsOptions(String path, int channels, int messages, int warmupMessages, int messageBytes,
                         double intervalSeconds, PublishVia publishVia, double deliveryTimeoutSeconds,
-                        boolean publisher) {
+                        boolean publisher, double holdSeconds) {
 
     /** At most this many broadcasts in one run (half an hour at one a second): each keeps a 21 KiB histogram until the report. */
     public static final int MAX_MESSAGES = 2_000;
@@ -79,10 +84,13 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
         if (intervalSeconds < 0 || deliveryTimeoutSeconds <= 0) {
             throw new IllegalArgumentException("interval must be >= 0 and delivery timeout > 0");
         }
+        if (holdSeconds < 0) {
+            throw new IllegalArgumentException("the hold before the broadcasts must be >= 0 seconds, got " + holdSeconds);
+        }
     }
 
     public static WsOptions defaults() {
-        return new WsOptions("/sub/load", 1, 10, 2, 64, 1.0, PublishVia.BINARY, 10, true);
+        return new WsOptions("/sub/load", 1, 10, 2, 64, 1.0, PublishVia.BINARY, 10, true, 0);
     }
 
     /** Broadcasts published in all: warm-up and measured. */
@@ -131,41 +139,47 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
 
     public WsOptions withPath(String v) {
         return new WsOptions(v, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher);
+                deliveryTimeoutSeconds, publisher, holdSeconds);
     }
 
     public WsOptions withChannels(int v) {
         return new WsOptions(path, v, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher);
+                deliveryTimeoutSeconds, publisher, holdSeconds);
     }
 
     public WsOptions withMessages(int measured, int warmup) {
         return new WsOptions(path, channels, measured, warmup, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher);
+                deliveryTimeoutSeconds, publisher, holdSeconds);
     }
 
     public WsOptions withMessageBytes(int v) {
         return new WsOptions(path, channels, messages, warmupMessages, v, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher);
+                deliveryTimeoutSeconds, publisher, holdSeconds);
     }
 
     public WsOptions withInterval(double seconds) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, seconds, publishVia,
-                deliveryTimeoutSeconds, publisher);
+                deliveryTimeoutSeconds, publisher, holdSeconds);
     }
 
     public WsOptions withPublishVia(PublishVia v) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, v,
-                deliveryTimeoutSeconds, publisher);
+                deliveryTimeoutSeconds, publisher, holdSeconds);
     }
 
     public WsOptions withDeliveryTimeout(double seconds) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                seconds, publisher);
+                seconds, publisher, holdSeconds);
     }
 
     WsOptions withPublisher(boolean v) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, v);
+                deliveryTimeoutSeconds, v, holdSeconds);
+    }
+
+    /** Holds (pinging) this long before the first broadcast; see {@code holdSeconds}. */
+    public WsOptions withHoldFirst(double seconds) {
+        return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
+                deliveryTimeoutSeconds, publisher, seconds);
     }
 }

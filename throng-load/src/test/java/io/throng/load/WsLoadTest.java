@@ -254,6 +254,24 @@ class WsLoadTest {
     }
 
     @Test
+    void withAHoldFirstThePingsAreDrainedBeforeTheParentPublishes() throws Exception {
+        try (PushServer server = push()) {
+            LoadOptions o = broadcast(server, "after", 200, 1, 2, 1).withProcs(2);
+            o = o.withWs(o.ws().withHoldFirst(2));
+            LoadResult r = Load.run(o, progress::add);
+            assertThat(r.established()).isEqualTo(200);
+            assertEveryRoundComplete(r, 200, 3, 1);
+            assertThat(r.ws().pongs()).as("pings in the hold").isGreaterThanOrEqualTo(200);
+            assertThat(r.silent()).as("every subscriber pinged in the hold").isZero();
+            assertThat(r.pingFailures()).isZero();
+            assertThat(progress).extracting(Progress::phase).contains("measure", "broadcasting");
+            assertThat(progress).as("nothing published before every process had drained its pings")
+                    .filteredOn(p -> p.delivered() > 0).extracting(Progress::phase)
+                    .isNotEmpty().allMatch(ph -> ph.equals("broadcasting") || ph.equals("stopping"));
+        }
+    }
+
+    @Test
     void roundsMergeAcrossProcessesAgainstThePublishersClock() {
         org.HdrHistogram.Histogram a = new org.HdrHistogram.Histogram(2);
         org.HdrHistogram.Histogram b = new org.HdrHistogram.Histogram(2);

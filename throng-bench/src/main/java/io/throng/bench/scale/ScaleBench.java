@@ -161,10 +161,21 @@ public final class ScaleBench {
     static final double DELIVERY_TIMEOUT_SECONDS = 60;
 
     /**
+     * Seconds from one broadcast to the next: 60 µs a subscriber (at least 5 s), twice what one
+     * costs here in CPU on both ends together (docs/push-bus.md), so that one broadcast has ended
+     * before the next starts: 60 s at a million.
+     */
+    static double broadcastInterval(int subscribers) {
+        return Math.max(5, Math.ceil(subscribers * 60e-6));
+    }
+
+    /**
      * The load of the hold. TCP: every connection pings (an 8-byte timestamp, echoed). WebSocket:
-     * every subscriber of one channel pings with ping frames, and the parent publishes a 64-byte
-     * message to the channel at the start, the middle and the end of the hold (the first one a
-     * warm-up), each timed until every subscriber has it.
+     * every subscriber of one channel pings with ping frames through the hold; then the pings stop
+     * and are drained, and the parent publishes three 64-byte messages to the channel (the first a
+     * warm-up), {@link #broadcastInterval} apart, each timed until every subscriber has it. The hold
+     * and the broadcasts are judged apart: a broadcast to a million saturates both cores for tens
+     * of seconds, and pings queued behind it would fail for a reason that is not the hold's.
      */
     LoadOptions loadOptions(ScalePlan plan, int port) {
         LoadOptions base = switch (options.protocol()) {
@@ -173,7 +184,8 @@ public final class ScaleBench {
                 LoadOptions o = LoadOptions.defaults(LoadMode.WS_BROADCAST)
                         .withUrl("ws://127.0.0.1:" + port + "/sub/" + CHANNEL);
                 yield o.withWs(o.ws().withMessages(2, 1).withMessageBytes(BROADCAST_BYTES)
-                        .withInterval(plan.holdSeconds() / 2).withDeliveryTimeout(DELIVERY_TIMEOUT_SECONDS));
+                        .withInterval(broadcastInterval(plan.connections())).withDeliveryTimeout(DELIVERY_TIMEOUT_SECONDS)
+                        .withHoldFirst(plan.holdSeconds()));
             }
         };
         return base.withConns(plan.connections()).withProcs(plan.loadProcs()).withSrcIps(plan.srcIps())
@@ -246,14 +258,23 @@ public final class ScaleBench {
             log.accept(String.format("load: %d processes, %,d %s at %,.0f/s from %d source addresses, "
                             + "ping every %.0f s, hold %.0f s%s", plan.loadProcs(), n, ws ? "WebSocket subscribers"
                             : "connections", plan.rate(), plan.srcIps(), plan.pingInterval(), plan.holdSeconds(),
-                    ws ? String.format(", a %d-byte broadcast to all at 0, %.0f and %.0f s of it", BROADCAST_BYTES,
-                            plan.holdSeconds() / 2, plan.holdSeconds()) : ""));
+                    ws ? String.format("; then the pings stop and three %d-byte broadcasts to all go out, %.0f s "
+                            + "apart (the first a warm-up)", BROADCAST_BYTES, broadcastInterval(n)) : ""));
             awaitConntrackRoom(n + n / 16);
             Watch watch = new Watch(sampler, n, log);
             Thread watcher = Thread.ofPlatform().daemon(true).name("scale-sampler").start(watch);
             Sampler.Reading start = sampler.read();
             // Always in processes of their own, even one: the load's memory and CPU are measured apart.
-            LoadResult r = MultiProcessLoad.run(load, watch.progress::set, options.loadJvm(), LeanJvm.ENVIRONMENT);
+            LoadResult r;
+            String unfinished = null;
+            try {
+                r = MultiProcessLoad.run(load, watch.progress::set, options.loadJvm(), LeanJvm.ENVIRONMENT);
+            } catch (IOException e) {
+                // a report all the same, from the last progress line and the samples: it shows how far it got
+                unfinished = "the load did not finish: " + e.getMessage();
+                log.accept("FAILED: " + unfinished);
+                r = LoadResult.unfinished(load, watch.progress.get());
+            }
             Sampler.Reading end = sampler.read();
             watch.stop();
             watcher.join();
@@ -263,7 +284,7 @@ public final class ScaleBench {
             // WebSocket: the load's responses and latencies are the broadcasts' deliveries; the pings
             // are its pongs, counted apart. The ramp is quiet: every ping is in the hold.
             long pongs = ws && r.ws() != null ? r.ws().pongs() : -1;
-            double holdSeconds = (end.nanos() - rampEnd.nanos()) / 1e9;
+            double holdSeconds = ws ? plan.holdSeconds() : (end.nanos() - rampEnd.nanos()) / 1e9;
             ScaleResult.Hold hold = new ScaleResult.Hold(r.established(), r.openAtEnd(), r.disconnects(),
                     r.connectFailures(), r.connectSeconds(), (rampEnd.nanos() - start.nanos()) / 1e9,
                     pongs >= 0 ? pongs : r.responses(), r.pingFailures(), r.lateEchoes(), r.silent(), r.mismatches(),
@@ -281,7 +302,7 @@ public final class ScaleBench {
                     end.machineBusy() - start.machineBusy(), (end.nanos() - rampEnd.nanos()) / 1e9,
                     end.workersCpu() - rampEnd.workersCpu(), end.machineBusy() - rampEnd.machineBusy());
             ScaleResult.Broadcast broadcast = ws ? broadcast(r) : null;
-            List<String> failures = failures(n, r, server.workerExits());
+            List<String> failures = failures(n, r, unfinished, server.workerExits());
             if (ws) {
                 failures.addAll(broadcastFailures(r, broadcast));
             }
@@ -300,8 +321,15 @@ public final class ScaleBench {
         }
     }
 
-    static List<String> failures(long n, LoadResult r, List<String> workerExits) {
+    /**
+     * Why a hold failed, or nothing. {@code unfinished}: why the load ended without its processes'
+     * results (then {@code r} holds only the counts of the last progress line), or null.
+     */
+    static List<String> failures(long n, LoadResult r, String unfinished, List<String> workerExits) {
         List<String> f = new ArrayList<>();
+        if (unfinished != null) {
+            f.add(unfinished);
+        }
         if (r.established() < n) {
             f.add(String.format("established %,d of %,d", r.established(), n));
         }
@@ -323,7 +351,7 @@ public final class ScaleBench {
         if (r.mismatches() > 0) {
             f.add(String.format("%,d wrong echoes", r.mismatches()));
         }
-        if (r.responses() == 0) {
+        if (r.responses() == 0 && unfinished == null) {
             f.add("no ping answered");
         }
         if (!workerExits.isEmpty()) {

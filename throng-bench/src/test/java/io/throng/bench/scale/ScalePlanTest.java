@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throng.load.LoadMode;
 import io.throng.load.LoadOptions;
 import io.throng.load.LoadResult;
+import io.throng.load.Progress;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -68,10 +69,10 @@ class ScalePlanTest {
         LoadOptions o = LoadOptions.defaults(LoadMode.HOLD).withConns(100);
         LoadResult.Latency l = new LoadResult.Latency(1, 1, 1, 1, 1, 1, 1, 1);
         LoadResult good = new LoadResult(o, 1, 100, 100, 100, 0, Map.of(), 1, 1, 500, 500, 0, 0, 0, 0, l, "");
-        assertThat(ScaleBench.failures(100, good, List.of())).isEmpty();
+        assertThat(ScaleBench.failures(100, good, null, List.of())).isEmpty();
 
         LoadResult bad = new LoadResult(o, 1, 100, 99, 97, 2, Map.of("refused", 1L), 1, 1, 500, 500, 0, 3, 1, 4, l, "");
-        assertThat(ScaleBench.failures(100, bad, List.of("prefork: worker 1 (pid 7) exited with status 137")))
+        assertThat(ScaleBench.failures(100, bad, null, List.of("prefork: worker 1 (pid 7) exited with status 137")))
                 .anyMatch(f -> f.contains("established 99 of 100"))
                 .anyMatch(f -> f.contains("alive at the end 97 of 100"))
                 .anyMatch(f -> f.contains("refused"))
@@ -79,5 +80,22 @@ class ScalePlanTest {
                 .anyMatch(f -> f.contains("3 pings unanswered"))
                 .anyMatch(f -> f.contains("4 connections had no ping answered"))
                 .anyMatch(f -> f.contains("workers exited"));
+    }
+
+    @Test
+    void aLoadThatDidNotFinishIsReportedWithTheCountsOfItsLastProgressLine() {
+        LoadOptions o = LoadOptions.defaults(LoadMode.WS_BROADCAST).withConns(100).withProcs(2);
+        Progress last = new Progress("broadcasting", 90, 100, 98, 0, 0, 0, 0, 5, 150);
+        LoadResult r = LoadResult.unfinished(o, last);
+        assertThat(r.established()).isEqualTo(100);
+        assertThat(r.openAtEnd()).isEqualTo(98);
+        assertThat(r.disconnects()).isEqualTo(2);
+        assertThat(r.pingFailures()).isEqualTo(5);
+        assertThat(ScaleBench.failures(100, r, "the load did not finish: load processes did not finish in time", List.of()))
+                .startsWith("the load did not finish: load processes did not finish in time")
+                .anyMatch(f -> f.contains("alive at the end 98 of 100"))
+                .anyMatch(f -> f.contains("5 pings unanswered"))
+                .noneMatch(f -> f.contains("no ping answered"));
+        assertThat(LoadResult.unfinished(o, null).established()).isZero();
     }
 }

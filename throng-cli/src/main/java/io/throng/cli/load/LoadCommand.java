@@ -284,6 +284,10 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--delivery-timeout", description = "seconds after the last publish to wait for missing deliveries (default: ${DEFAULT-VALUE})")
         double deliveryTimeout = 10;
 
+        @Option(names = "--hold", description = {"seconds to hold the subscribers, pinging, before the first broadcast; their pings are then",
+                "drained and judged, and none are sent during the broadcasts. 0: broadcast at once, pinging throughout (default: ${DEFAULT-VALUE})"})
+        double hold = 0;
+
         @Mixin
         Common common = new Common();
 
@@ -291,7 +295,8 @@ public final class LoadCommand implements Runnable {
         public Integer call() throws Exception {
             LoadOptions o = common.apply(subscribers.apply(LoadOptions.defaults(LoadMode.WS_BROADCAST)));
             WsOptions ws = o.ws().withMessages(messages, warmupMessages).withMessageBytes(size).withInterval(interval)
-                    .withPublishVia(WsOptions.PublishVia.parse(publish)).withDeliveryTimeout(deliveryTimeout);
+                    .withPublishVia(WsOptions.PublishVia.parse(publish)).withDeliveryTimeout(deliveryTimeout)
+                    .withHoldFirst(hold);
             return execute(o.withWs(ws), common);
         }
     }
