@@ -81,6 +81,8 @@ w0=$(cpu "${worker_pids[@]}"); s0=$(cpu "$supervisor"); p0=$(cpu "${probe_pids[@
 "${java[@]}" -cp "$jar" io.throng.websocket.probe.ClusterBroadcastProbe publish "$port" "$rounds" "$size" "$gap"
 sleep 1
 w1=$(cpu "${worker_pids[@]}"); s1=$(cpu "$supervisor"); p1=$(cpu "${probe_pids[@]}"); t1=$(date +%s.%N)
+# the probes close their subscribers only now: closing costs more CPU than a broadcast
+for f in "${files[@]}"; do touch "$f.close"; done
 for p in "${probe_pids[@]}"; do wait "$p" || true; done
 awk -v w=$((w1 - w0)) -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v hz="$hz" -v t0="$t0" -v t1="$t1" -v r="$rounds" 'BEGIN {
   printf "CPU over the %d rounds (%.1f s of wall time, 2 cores): workers %.2f s, supervisor %.2f s, subscribers %.2f s\n",

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
 
 /**
  * What the WebSocket modes measured beyond a TCP run's counters (which {@link LoadResult} keeps:
@@ -16,16 +17,25 @@ import java.util.TreeMap;
  * @param messagesReceived data messages the subscribers received (broadcast deliveries and any other)
  * @param closes           subscribers closed by the server or the network, by close code
  * @param broadcast        ws-broadcast: the broadcasts; null for ws-hold
+ * @param pingLatency      ws-broadcast: the pings' round trips, in microseconds (ws-hold has them as
+ *                         the run's latencies); null for ws-hold
+ * @param pingHistogram    the same as an encoded HdrHistogram, for merging; null for ws-hold
  */
 public record WsReport(int channels, long pingsSent, long pongs, long messagesReceived, Map<String, Long> closes,
-                       BroadcastReport broadcast) {
+                       BroadcastReport broadcast, LoadResult.Latency pingLatency, String pingHistogram) {
 
     public WsReport {
         closes = Map.copyOf(closes);
     }
 
+    /** Without the ping round trips (ws-hold, whose run latencies they are). */
+    public WsReport(int channels, long pingsSent, long pongs, long messagesReceived, Map<String, Long> closes,
+                    BroadcastReport broadcast) {
+        this(channels, pingsSent, pongs, messagesReceived, closes, broadcast, null, null);
+    }
+
     WsReport withBroadcast(BroadcastReport b) {
-        return new WsReport(channels, pingsSent, pongs, messagesReceived, closes, b);
+        return new WsReport(channels, pingsSent, pongs, messagesReceived, closes, b, pingLatency, pingHistogram);
     }
 
     /** The reports of several processes as one: counts summed, broadcasts merged round by round. */
@@ -35,7 +45,16 @@ public record WsReport(int channels, long pingsSent, long pongs, long messagesRe
         long messages = 0;
         Map<String, Long> closes = new TreeMap<>();
         List<BroadcastReport> broadcasts = new ArrayList<>();
+        Histogram pingTrips = null;
         for (WsReport r : parts) {
+            if (r.pingHistogram != null) {
+                Histogram h = LoadResult.decode(r.pingHistogram);
+                if (pingTrips == null) {
+                    pingTrips = h;
+                } else {
+                    pingTrips.add(h);
+                }
+            }
             pings += r.pingsSent;
             pongs += r.pongs;
             messages += r.messagesReceived;
@@ -45,7 +64,9 @@ public record WsReport(int channels, long pingsSent, long pongs, long messagesRe
             }
         }
         return new WsReport(parts.getFirst().channels, pings, pongs, messages, closes,
-                broadcasts.isEmpty() ? null : BroadcastReport.merge(broadcasts));
+                broadcasts.isEmpty() ? null : BroadcastReport.merge(broadcasts),
+                pingTrips == null ? null : LoadResult.Latency.of(pingTrips),
+                pingTrips == null ? null : LoadResult.encode(pingTrips));
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Recorder;
 
 /**
  * The WebSocket subscribers of one load process (ws-hold, ws-broadcast), on throng's WebSocket
@@ -37,12 +38,15 @@ final class WsSubscribers implements AutoCloseable {
     private final LongAdder pongs = new LongAdder();
     private final LongAdder messages = new LongAdder();
     private final Map<Integer, LongAdder> closes = new ConcurrentHashMap<>();
+    /** ws-broadcast: the pings' round trips (the run's latencies are the deliveries there). */
+    private final Recorder pingRoundTrips;
 
     WsSubscribers(LoadOptions options, LoadStats stats, ClientConfig config) throws IOException {
         this.options = options;
         this.stats = stats;
         this.tally = options.mode() == LoadMode.WS_BROADCAST
                 ? new BroadcastTally(options.ws().rounds(), options.ws().warmupMessages()) : null;
+        this.pingRoundTrips = tally != null ? new Recorder(MAX_RECORDED_NANOS, 3) : null;
         this.target = new InetSocketAddress(options.host(), options.port());
         // The tool pings on its own schedule and never gives up on a quiet server: no idle timeout, no auto-ping.
         WebSocketConfig ws = WebSocketConfig.defaults().withIdleTimeout(Duration.ZERO)
@@ -99,8 +103,11 @@ final class WsSubscribers implements AutoCloseable {
         }
         pongs.increment();
         stats.responses.increment();
+        long v = Math.min(MAX_RECORDED_NANOS, Math.max(0, roundTripNanos));
         if (tally == null) {
-            stats.latency.recordValue(Math.min(MAX_RECORDED_NANOS, Math.max(0, roundTripNanos)));
+            stats.latency.recordValue(v);
+        } else {
+            pingRoundTrips.recordValue(v);
         }
     }
 
@@ -148,7 +155,9 @@ final class WsSubscribers implements AutoCloseable {
     WsReport report(WsReport.BroadcastReport broadcast) {
         Map<String, Long> byCode = new TreeMap<>();
         closes.forEach((code, n) -> byCode.put(code + " " + CloseCodes.name(code), n.sum()));
-        return new WsReport(options.ws().channels(), pingsSent.sum(), pongs.sum(), messages.sum(), byCode, broadcast);
+        String pingHistogram = pingRoundTrips == null ? null : LoadResult.encode(pingRoundTrips.getIntervalHistogram());
+        return new WsReport(options.ws().channels(), pingsSent.sum(), pongs.sum(), messages.sum(), byCode, broadcast,
+                pingHistogram == null ? null : LoadResult.Latency.of(LoadResult.decode(pingHistogram)), pingHistogram);
     }
 
     /** Stops pinging. */

@@ -264,6 +264,7 @@ class WsLoadTest {
             assertThat(r.ws().pongs()).as("pings in the hold").isGreaterThanOrEqualTo(200);
             assertThat(r.silent()).as("every subscriber pinged in the hold").isZero();
             assertThat(r.pingFailures()).isZero();
+            assertThat(r.ws().pingLatency().count()).as("every pong's round trip, merged").isEqualTo(r.ws().pongs());
             assertThat(progress).extracting(Progress::phase).contains("measure", "broadcasting");
             assertThat(progress).as("nothing published before every process had drained its pings")
                     .filteredOn(p -> p.delivered() > 0).extracting(Progress::phase)

@@ -69,7 +69,12 @@ final class PreforkServer implements AutoCloseable {
             // supervisor's embedded bus. The subscribers ping (the run's liveness check), so the server's
             // own pings of silent subscribers are off: at its default (a ping after 60 s of silence)
             // they added N / 60 pings a second to the ramp, 16,667 at a million, more than the ramp.
-            case WS -> a.addAll(List.of("push", "--bus", "embedded", "--idle-timeout", "0"));
+            // The server waits for an upgrade request as long as the load waits for its answer
+            // (--connect-timeout): in the ramp's first minute, with a hundred JVMs starting on two
+            // cores, some load processes sent theirs more than the default 10 s after the worker
+            // accepted, and the worker closed those connections (377 at a million).
+            case WS -> a.addAll(List.of("push", "--bus", "embedded", "--idle-timeout", "0",
+                    "--handshake-timeout", Math.round(options.connectTimeoutSeconds() * 1000) + "ms"));
         }
         a.addAll(List.of("--model", "prefork", "--procs", Integer.toString(workers), "--worker-model", model,
                 "--transport", options.transport(), "--host", "127.0.0.1", "--port", Integer.toString(port),

@@ -194,6 +194,17 @@ public final class ScaleBench {
                 .withLoops(1).withConnectTimeout(options.connectTimeoutSeconds());
     }
 
+    /**
+     * The pings' round trips: a TCP hold's latencies, or a WebSocket run's pings (its latencies are
+     * the broadcasts' deliveries, reported per broadcast).
+     */
+    static LoadResult.Latency pingRoundTrips(LoadResult r) {
+        if (r.ws() == null || r.ws().broadcast() == null) {
+            return r.latency();
+        }
+        return r.ws().pingLatency() != null ? r.ws().pingLatency() : new LoadResult.Latency(0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
     /** The broadcasts of a WebSocket hold, the slowest measured one on top. */
     static ScaleResult.Broadcast broadcast(LoadResult r) {
         if (r.ws() == null || r.ws().broadcast() == null) {
@@ -289,7 +300,8 @@ public final class ScaleBench {
                     r.connectFailures(), r.connectSeconds(), (rampEnd.nanos() - start.nanos()) / 1e9,
                     pongs >= 0 ? pongs : r.responses(), r.pingFailures(), r.lateEchoes(), r.silent(), r.mismatches(),
                     pongs >= 0 ? pongs / Math.max(1e-9, holdSeconds)
-                            : watch.holdRate() >= 0 ? watch.holdRate() : r.requestsPerSecond(), r.latency());
+                            : watch.holdRate() >= 0 ? watch.holdRate() : r.requestsPerSecond(),
+                    pingRoundTrips(r));
             ScaleResult.Memory memory = new ScaleResult.Memory(held.workersRss(), held.workersPss(), idle.workersRss(),
                     idle.workersPss(), held.workersRss() / (double) n, held.workersPss() / (double) n,
                     (held.workersRss() - idle.workersRss()) / (double) n,

@@ -58,8 +58,7 @@ public final class ScaleReport {
         row(s, "wrong echoes", String.format(Locale.ROOT, "%,d", h.mismatches()));
         row(s, "time to establish all", String.format(Locale.ROOT, "%.1f s (%.1f s from starting the load processes) at "
                 + "%,.0f/s asked", h.connectSeconds(), h.rampSeconds(), p.rate()));
-        row(s, r.broadcast() != null ? "broadcast delivery latency, measured broadcasts, p50 / p90 / p99 / p99.9 / max"
-                : "ping round trip p50 / p90 / p99 / p99.9 / max", String.format("%s / %s / %s / %s / %s",
+        row(s, "ping round trip p50 / p90 / p99 / p99.9 / max", String.format("%s / %s / %s / %s / %s",
                 ScaleBench.seconds(l.p50()), ScaleBench.seconds(l.p90()), ScaleBench.seconds(l.p99()),
                 ScaleBench.seconds(l.p999()), ScaleBench.seconds(l.max())));
         row(s, "pings per second in the hold",

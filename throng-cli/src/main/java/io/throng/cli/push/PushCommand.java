@@ -103,6 +103,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--idle-timeout", paramLabel = "<duration>", description = "close (1001) a subscriber silent this long; pings at half of it; 0 for never (default: 120s)")
     String idleTimeout = "120s";
 
+    @Option(names = "--handshake-timeout", paramLabel = "<duration>", description = "a connection must send its complete upgrade request (or publish greeting) within this; else 408, or a silent close if it sent nothing (default: 10s)")
+    String handshakeTimeout = "10s";
+
     @Option(names = "--max-handshakes", description = "connections accepted and not yet upgraded; the excess gets 503 (default: ${DEFAULT-VALUE})")
     int maxHandshakes = WS.maxHandshakesInFlight();
 
@@ -175,6 +178,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
 
     WebSocketConfig webSocketConfig() {
         return WS.withMaxMessageBytes(maxMessage).withIdleTimeout(Durations.parse(idleTimeout))
+                .withHandshakeTimeout(Durations.parse(handshakeTimeout))
                 .withMaxHandshakesInFlight(maxHandshakes)
                 .withSlowSubscribers(new SlowSubscriberPolicy(slowLimit, SlowSubscriberPolicy.parseAction(slowAction)))
                 .withDeflate(deflate ? DeflateConfig.ENABLED : DeflateConfig.DISABLED);
@@ -390,7 +394,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 "--port", Integer.toString(workerPort), "--transport", transport, "--loops", Integer.toString(loops),
                 "--accept", accept, "--workers", Integer.toString(workers), "--worker-queue", Integer.toString(workerQueue),
                 "--max-connections", Integer.toString(maxConnections), "--max-message", Integer.toString(maxMessage),
-                "--idle-timeout", idleTimeout, "--max-handshakes", Integer.toString(maxHandshakes),
+                "--idle-timeout", idleTimeout, "--handshake-timeout", handshakeTimeout, "--max-handshakes", Integer.toString(maxHandshakes),
                 "--slow-limit", Long.toString(slowLimit), "--slow-action", slowAction,
                 "--bus", bus, "--bus-queue", Integer.toString(busQueue), "--bus-backoff-min", busBackoffMin,
                 "--bus-backoff-max", busBackoffMax, "--bus-timeout", busTimeout, "--bus-heartbeat", busHeartbeat,
