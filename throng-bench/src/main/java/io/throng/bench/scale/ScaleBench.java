@@ -272,7 +272,8 @@ public final class ScaleBench {
                     ws ? String.format("; then the pings stop and three %d-byte broadcasts to all go out, %.0f s "
                             + "apart (the first a warm-up)", BROADCAST_BYTES, broadcastInterval(n)) : ""));
             awaitConntrackRoom(n + n / 16);
-            Watch watch = new Watch(sampler, n, log);
+            // ws-broadcast's per-second figure and p99 are the broadcasts' deliveries (pongs are counted apart)
+            Watch watch = new Watch(sampler, n, log, ws ? "deliveries/s" : "pings/s");
             Thread watcher = Thread.ofPlatform().daemon(true).name("scale-sampler").start(watch);
             Sampler.Reading start = sampler.read();
             // Always in processes of their own, even one: the load's memory and CPU are measured apart.
@@ -455,11 +456,18 @@ public final class ScaleBench {
             return holdRateCount == 0 ? -1 : holdRateSum / holdRateCount;
         }
         private double lastProgressSeconds = -1;
+        /** What the load's per-second figure counts: pings answered, or (ws-broadcast) deliveries. */
+        private final String rateName;
 
         Watch(Sampler sampler, long n, Consumer<String> log) {
+            this(sampler, n, log, "pings/s");
+        }
+
+        Watch(Sampler sampler, long n, Consumer<String> log, String rateName) {
             this.sampler = sampler;
             this.n = n;
             this.log = log;
+            this.rateName = rateName;
             this.intervalMillis = n >= 100_000 ? 5000 : 1000;
         }
 
@@ -505,9 +513,9 @@ public final class ScaleBench {
                 }
                 if (r.nanos() - lastLog >= 10_000_000_000L) {
                     lastLog = r.nanos();
-                    log.accept(String.format("  %5.0fs  established %,d  open %,d  failed %,d  pings/s %,.0f  p99 %s  "
+                    log.accept(String.format("  %5.0fs  established %,d  open %,d  failed %,d  %s %,.0f  p99 %s  "
                                     + "ping failures %,d | workers PSS %s | kernel %s | cpu %.0f%%", seconds,
-                            p.established(), p.open(), p.failures(), p.perSecond(), ScaleBench.seconds(p.p99Micros()),
+                            p.established(), p.open(), p.failures(), rateName, p.perSecond(), ScaleBench.seconds(p.p99Micros()),
                             p.pingFailures(), bytes(r.workersPss()), bytes(r.kernel()), busy * 100));
                 }
                 last = r;

@@ -137,7 +137,10 @@ public final class ScaleReport {
             s.append(comparison(r));
         }
 
-        s.append("## Timeline\n\n| s | established | open | pings/s | p99 | workers PSS | kernel, sockets | CPU busy |\n");
+        s.append(r.broadcast() != null
+                ? "## Timeline\n\nDeliveries/s and p99: the broadcasts' (0 until they start after the hold).\n\n"
+                        + "| s | established | open | deliveries/s | p99 | workers PSS | kernel, sockets | CPU busy |\n"
+                : "## Timeline\n\n| s | established | open | pings/s | p99 | workers PSS | kernel, sockets | CPU busy |\n");
         s.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         double step = Math.max(1, r.timeline().size() / 30.0);
         for (double i = 0; i < r.timeline().size(); i += step) {
