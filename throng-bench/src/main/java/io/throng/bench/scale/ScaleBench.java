@@ -161,12 +161,13 @@ public final class ScaleBench {
     static final double DELIVERY_TIMEOUT_SECONDS = 60;
 
     /**
-     * Seconds from one broadcast to the next: 60 µs a subscriber (at least 5 s), twice what one
-     * costs here in CPU on both ends together (docs/push-bus.md), so that one broadcast has ended
-     * before the next starts: 60 s at a million.
+     * Seconds from one broadcast to the next: 100 µs a subscriber (at least 5 s), so that one
+     * broadcast has ended before the next starts: 100 s at a million. A broadcast here costs ~35 µs
+     * of CPU a subscriber at 100,000 and ~110 µs at a million on both ends together, on two cores
+     * (docs/scale.md); at 60 µs the warm-up broadcast to a million (90 s) outlasted the spacing.
      */
     static double broadcastInterval(int subscribers) {
-        return Math.max(5, Math.ceil(subscribers * 60e-6));
+        return Math.max(5, Math.ceil(subscribers * 100e-6));
     }
 
     /**

@@ -56,7 +56,9 @@ public final class ScaleReport {
         row(s, "ping failures (not answered before the next ping, or within the interval after the hold)", String.format(Locale.ROOT, "%,d", h.pingFailures()));
         row(s, "connections with no ping answered in the hold", String.format(Locale.ROOT, "%,d", h.silent()));
         row(s, "wrong echoes", String.format(Locale.ROOT, "%,d", h.mismatches()));
-        row(s, "time to establish all", String.format(Locale.ROOT, "%.1f s (%.1f s from starting the load processes) at "
+        row(s, "time to establish all", h.connectSeconds() < 0
+                ? String.format(Locale.ROOT, "not known: the load did not finish (%,.0f/s asked)", p.rate())
+                : String.format(Locale.ROOT, "%.1f s (%.1f s from starting the load processes) at "
                 + "%,.0f/s asked", h.connectSeconds(), h.rampSeconds(), p.rate()));
         row(s, "ping round trip p50 / p90 / p99 / p99.9 / max", String.format("%s / %s / %s / %s / %s",
                 ScaleBench.seconds(l.p50()), ScaleBench.seconds(l.p90()), ScaleBench.seconds(l.p99()),
@@ -78,7 +80,7 @@ public final class ScaleReport {
         row(s, "CPU, ramp and hold", String.format(Locale.ROOT, "server %.0f s, load %.0f s, whole machine %.0f s "
                         + "(%.0f%% of %d cores over %.0f s)", c.serverSeconds(), c.loadSeconds(), c.machineBusySeconds(),
                 100 * c.machineBusySeconds() / Math.max(1e-9, c.wallSeconds() * m.cores()), m.cores(), c.wallSeconds()));
-        row(s, "CPU, hold only", String.format(Locale.ROOT, "server %.0f s, whole machine %.0f s (%.0f%% over %.0f s)",
+        row(s, r.broadcast() != null ? "CPU, hold and broadcasts" : "CPU, hold only", String.format(Locale.ROOT, "server %.0f s, whole machine %.0f s (%.0f%% over %.0f s)",
                 c.holdServerSeconds(), c.holdMachineBusySeconds(),
                 100 * c.holdMachineBusySeconds() / Math.max(1e-9, c.holdWallSeconds() * m.cores()), c.holdWallSeconds()));
         if (r.broadcast() != null) {
