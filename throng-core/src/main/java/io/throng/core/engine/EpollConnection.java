@@ -178,7 +178,13 @@ final class EpollConnection extends ConnectionImpl {
 
     @Override
     void shutdownOutputSocket() throws IOException {
-        int r = Linux.shutdown(EpollScratch.of(currentContext()).errno, fd, Linux.SHUT_WR);
+        int r;
+        synchronized (this) {
+            if (closed) {
+                return; // see shutdownBoth
+            }
+            r = Linux.shutdown(EpollScratch.of(currentContext()).errno, fd, Linux.SHUT_WR);
+        }
         if (r < 0 && -r != Errno.ENOTCONN) {
             throw Errno.exception("shutdown", -r);
         }
@@ -208,19 +214,34 @@ final class EpollConnection extends ConnectionImpl {
     @Override
     void wakeReader(boolean graceful, boolean reset) {
         if (graceful) {
-            Linux.shutdown(EpollScratch.of(null).errno, fd, Linux.SHUT_RD);
+            synchronized (this) {
+                if (!closed) { // see shutdownBoth
+                    Linux.shutdown(EpollScratch.of(null).errno, fd, Linux.SHUT_RD);
+                }
+            }
         } else {
             shutdownBoth(reset);
         }
     }
 
-    /** Wakes a thread blocked on this socket (it finds end of stream or an error) without closing it. */
+    /**
+     * Wakes a thread blocked on this socket (it finds end of stream or an error) without closing it.
+     * Any thread, so under the monitor and only while the descriptor is ours: once closeSocket has
+     * run, the kernel may already have given the same number to a new connection, and a shutdown
+     * (or a linger-0 reset) through it would cut that connection instead (seen as a fresh pooled
+     * RPC connection closed by the server right after a timed-out call on the old one).
+     */
     void shutdownBoth(boolean reset) {
         EpollScratch s = EpollScratch.of(null);
-        if (reset) {
-            Linux.setLinger(s.errno, fd, true, 0, s.small);
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (reset) {
+                Linux.setLinger(s.errno, fd, true, 0, s.small);
+            }
+            Linux.shutdown(s.errno, fd, Linux.SHUT_RDWR);
         }
-        Linux.shutdown(s.errno, fd, Linux.SHUT_RDWR);
     }
 
     @Override
@@ -229,14 +250,16 @@ final class EpollConnection extends ConnectionImpl {
         if ((ops & WRITE) != 0) {
             events |= Linux.EPOLLOUT;
         }
+        EpollScratch s = EpollScratch.of(currentContext());
         synchronized (this) {
             if (events == registered || closed) {
                 return false;
             }
             registered = events;
+            // under the monitor: a close by another thread in between would leave the number free
+            // for a new connection, maybe one in this same set, whose interest this would change
+            Linux.epollCtl(s.errno, set.epfd(), Linux.EPOLL_CTL_MOD, fd, events | mode, s.event);
         }
-        EpollScratch s = EpollScratch.of(currentContext());
-        Linux.epollCtl(s.errno, set.epfd(), Linux.EPOLL_CTL_MOD, fd, events | mode, s.event);
         return true;
     }
 
