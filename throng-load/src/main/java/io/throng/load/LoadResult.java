@@ -71,10 +71,11 @@ public record LoadResult(LoadOptions options, int processes, long connectAttempt
         long established = last == null ? 0 : last.established();
         long open = last == null ? 0 : last.open();
         long failures = last == null ? 0 : last.failures();
+        Histogram none = new Histogram(3);
         return new LoadResult(options, options.procs(), established + failures, established, open,
                 Math.max(0, established - open), failures > 0 ? Map.of("failed connects (last progress line)", failures)
                 : Map.of(), -1, 0, 0, 0, last == null ? 0 : last.mismatches(), last == null ? 0 : last.pingFailures(), 0, 0,
-                Latency.of(new Histogram(3)), encode(new Histogram(3)));
+                Latency.of(none), encode(none));
     }
 
     LoadResult withWs(WsReport w) {

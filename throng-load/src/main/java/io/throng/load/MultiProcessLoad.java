@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -104,7 +105,7 @@ public final class MultiProcessLoad {
             if (options.mode() == LoadMode.WS_BROADCAST) {
                 if (options.ws().holdSeconds() > 0) {
                     // each child holds, then drains its pings; publish once all of them are through
-                    awaitPhase("broadcasting", children, latest, progress, System.nanoTime()
+                    awaitPhase(LoadStats.Phase.BROADCASTING.name().toLowerCase(Locale.ROOT), children, latest, progress, System.nanoTime()
                             + (long) ((options.ws().holdSeconds() + options.drainSeconds() + 60) * 1e9));
                 }
                 long[] lastEmit = {System.nanoTime()};

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -155,9 +156,9 @@ final class WsSubscribers implements AutoCloseable {
     WsReport report(WsReport.BroadcastReport broadcast) {
         Map<String, Long> byCode = new TreeMap<>();
         closes.forEach((code, n) -> byCode.put(code + " " + CloseCodes.name(code), n.sum()));
-        String pingHistogram = pingRoundTrips == null ? null : LoadResult.encode(pingRoundTrips.getIntervalHistogram());
+        Histogram trips = pingRoundTrips == null ? null : pingRoundTrips.getIntervalHistogram();
         return new WsReport(options.ws().channels(), pingsSent.sum(), pongs.sum(), messages.sum(), byCode, broadcast,
-                pingHistogram == null ? null : LoadResult.Latency.of(LoadResult.decode(pingHistogram)), pingHistogram);
+                trips == null ? null : LoadResult.Latency.of(trips), trips == null ? null : LoadResult.encode(trips));
     }
 
     /** Stops pinging. */

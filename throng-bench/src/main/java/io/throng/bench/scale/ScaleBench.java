@@ -404,7 +404,7 @@ public final class ScaleBench {
                         .withTiming(options.compareWarmupSeconds(), options.compareWindowSeconds()).withLoops(1)
                         .withConnectTimeout(options.connectTimeoutSeconds());
                 awaitConntrackRoom(n + n / 16);
-                Watch watch = new Watch(sampler, n, log);
+                Watch watch = new Watch(sampler, n, log, "pings/s");
                 Thread watcher = Thread.ofPlatform().daemon(true).name("scale-sampler").start(watch);
                 LoadResult r = MultiProcessLoad.run(load, watch.progress::set, options.loadJvm(), LeanJvm.ENVIRONMENT);
                 watch.stop();
@@ -459,10 +459,6 @@ public final class ScaleBench {
         private double lastProgressSeconds = -1;
         /** What the load's per-second figure counts: pings answered, or (ws-broadcast) deliveries. */
         private final String rateName;
-
-        Watch(Sampler sampler, long n, Consumer<String> log) {
-            this(sampler, n, log, "pings/s");
-        }
 
         Watch(Sampler sampler, long n, Consumer<String> log, String rateName) {
             this.sampler = sampler;

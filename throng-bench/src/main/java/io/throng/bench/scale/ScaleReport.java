@@ -80,7 +80,8 @@ public final class ScaleReport {
         row(s, "CPU, ramp and hold", String.format(Locale.ROOT, "server %.0f s, load %.0f s, whole machine %.0f s "
                         + "(%.0f%% of %d cores over %.0f s)", c.serverSeconds(), c.loadSeconds(), c.machineBusySeconds(),
                 100 * c.machineBusySeconds() / Math.max(1e-9, c.wallSeconds() * m.cores()), m.cores(), c.wallSeconds()));
-        row(s, r.broadcast() != null ? "CPU, hold and broadcasts" : "CPU, hold only", String.format(Locale.ROOT, "server %.0f s, whole machine %.0f s (%.0f%% over %.0f s)",
+        row(s, r.broadcast() != null ? "CPU, hold and broadcasts" : "CPU, hold only",
+                String.format(Locale.ROOT, "server %.0f s, whole machine %.0f s (%.0f%% over %.0f s)",
                 c.holdServerSeconds(), c.holdMachineBusySeconds(),
                 100 * c.holdMachineBusySeconds() / Math.max(1e-9, c.holdWallSeconds() * m.cores()), c.holdWallSeconds()));
         if (r.broadcast() != null) {

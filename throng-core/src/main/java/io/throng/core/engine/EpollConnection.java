@@ -178,13 +178,7 @@ final class EpollConnection extends ConnectionImpl {
 
     @Override
     void shutdownOutputSocket() throws IOException {
-        int r;
-        synchronized (this) {
-            if (closed) {
-                return; // see shutdownBoth
-            }
-            r = Linux.shutdown(EpollScratch.of(currentContext()).errno, fd, Linux.SHUT_WR);
-        }
+        int r = shutdownWhileOurs(Linux.SHUT_WR, false);
         if (r < 0 && -r != Errno.ENOTCONN) {
             throw Errno.exception("shutdown", -r);
         }
@@ -213,34 +207,27 @@ final class EpollConnection extends ConnectionImpl {
 
     @Override
     void wakeReader(boolean graceful, boolean reset) {
-        if (graceful) {
-            synchronized (this) {
-                if (!closed) { // see shutdownBoth
-                    Linux.shutdown(EpollScratch.of(null).errno, fd, Linux.SHUT_RD);
-                }
-            }
-        } else {
-            shutdownBoth(reset);
-        }
+        shutdownWhileOurs(graceful ? Linux.SHUT_RD : Linux.SHUT_RDWR, !graceful && reset);
     }
 
     /**
-     * Wakes a thread blocked on this socket (it finds end of stream or an error) without closing it.
-     * Any thread, so under the monitor and only while the descriptor is ours: once closeSocket has
-     * run, the kernel may already have given the same number to a new connection, and a shutdown
-     * (or a linger-0 reset) through it would cut that connection instead (seen as a fresh pooled
-     * RPC connection closed by the server right after a timed-out call on the old one).
+     * shutdown(2) with {@code how} (after a linger-0 setting if {@code reset}), to wake a thread
+     * blocked on this socket; returns its result, or 0 if the socket is closed already. Any thread,
+     * so under the monitor and only while the descriptor is ours: once closeSocket has run, the
+     * kernel may have given the same number to a new connection, and a shutdown (or a reset)
+     * through it would cut that connection instead (seen as a fresh pooled RPC connection closed by
+     * the server right after a timed-out call on the old one; EpollDescriptorReuseTest).
      */
-    void shutdownBoth(boolean reset) {
-        EpollScratch s = EpollScratch.of(null);
+    private int shutdownWhileOurs(int how, boolean reset) {
+        EpollScratch s = EpollScratch.of(currentContext());
         synchronized (this) {
             if (closed) {
-                return;
+                return 0;
             }
             if (reset) {
                 Linux.setLinger(s.errno, fd, true, 0, s.small);
             }
-            Linux.shutdown(s.errno, fd, Linux.SHUT_RDWR);
+            return Linux.shutdown(s.errno, fd, how);
         }
     }
 
