@@ -137,6 +137,13 @@ public abstract class ConnectionImpl implements Connection {
     abstract void closeSocket(boolean reset);
 
     /**
+     * A blocking flush stopped writing (FLUSHING is clear): a transport that deferred closing the
+     * socket past it does so now. Any thread, outside the monitor.
+     */
+    void flushEnded() {
+    }
+
+    /**
      * Thread-per-connection: makes the connection's thread leave a blocking read, to close
      * gracefully (its read then sees end of stream) or not (it sees an error). Any thread; must not
      * release the descriptor, which the connection's own thread closes.
@@ -931,6 +938,7 @@ public abstract class ConnectionImpl implements Connection {
                     afterDrainLocked();
                 }
             }
+            flushEnded();
             if (orphans != null) {
                 releaseChain(orphans, ctx);
                 return;

@@ -26,7 +26,11 @@ final class EpollConnection extends ConnectionImpl {
     private final int mode;
     /** The events registered with epoll now. Guarded by this. */
     private int registered;
+    /** The descriptor is released (or being released): its number is no longer ours. Guarded by this. */
     private boolean closed;
+    /** closeSocket found a blocking flush writing: the flusher releases the descriptor. Guarded by this. */
+    private boolean closeDeferred;
+    private boolean deferredReset;
     /** Thread-per-connection: the parker that blocks this connection's threads; null under a loop. */
     private final EpollParker parker;
     private final EpollParker.Waiters waiters;
@@ -184,15 +188,49 @@ final class EpollConnection extends ConnectionImpl {
         }
     }
 
+    /**
+     * Closes the descriptor, unless a blocking flush by another thread is writing through it
+     * outside the monitor: closing it now would free the number for the next accepted connection,
+     * which that writer's next write (or poll) would then reach. The socket is shut down instead,
+     * which wakes the writer and fails its write at once, and the writer closes it on its way out
+     * ({@link #flushEnded}), as the JDK defers a channel's close past its blocked threads.
+     */
     @Override
     void closeSocket(boolean reset) {
         EpollScratch s = EpollScratch.of(currentContext());
         synchronized (this) {
-            if (closed) {
+            if (closed || closeDeferred) {
+                return;
+            }
+            if ((flags() & FLUSHING) != 0) {
+                closeDeferred = true;
+                deferredReset = reset;
+                if (reset) {
+                    Linux.setLinger(s.errno, fd, true, 0, s.small);
+                }
+                Linux.shutdown(s.errno, fd, Linux.SHUT_RDWR);
                 return;
             }
             closed = true;
         }
+        release(s, reset);
+    }
+
+    @Override
+    void flushEnded() {
+        boolean reset;
+        synchronized (this) {
+            if (!closeDeferred || closed || (flags() & FLUSHING) != 0) {
+                return;
+            }
+            closed = true;
+            reset = deferredReset;
+        }
+        release(EpollScratch.of(null), reset);
+    }
+
+    /** Gives the descriptor back; the caller marked it closed under the monitor. */
+    private void release(EpollScratch s, boolean reset) {
         if (reset) {
             Linux.setLinger(s.errno, fd, true, 0, s.small);
         }
@@ -267,11 +305,18 @@ final class EpollConnection extends ConnectionImpl {
 
     private SocketAddress name(boolean peer) {
         EpollScratch s = EpollScratch.of(currentContext());
-        synchronized (s) {
-            if (Linux.socketName(s.errno, fd, peer, s.sockaddr, s.sockaddrLength) < 0) {
+        // any thread: under this monitor, so that a closed number (maybe another connection's
+        // now) is not asked; then under the scratch's, which a foreign thread may share
+        synchronized (this) {
+            if (closed) {
                 return null;
             }
-            return SockAddr.decode(s.sockaddr);
+            synchronized (s) {
+                if (Linux.socketName(s.errno, fd, peer, s.sockaddr, s.sockaddrLength) < 0) {
+                    return null;
+                }
+                return SockAddr.decode(s.sockaddr);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.throng.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.throng.core.CloseReason;
@@ -11,22 +12,28 @@ import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
 import io.throng.core.config.TransportKind;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A descriptor number is the kernel's to give again as soon as it is closed. Under the
- * thread-per-connection models another thread wakes a connection's reader with shutdown(2) (a close
- * from outside, a timed-out call's error); if that comes after the connection's own thread closed
- * the socket, the number may already be a new connection's, and the shutdown must not reach it.
+ * thread-per-connection models other threads use a connection's descriptor besides its own thread:
+ * a close from outside (or a timed-out call's error) wakes the reader with shutdown(2), and a
+ * thread that writes flushes through it. Neither may reach the connection that reused the number.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EpollDescriptorReuseTest {
@@ -75,6 +82,89 @@ class EpollDescriptorReuseTest {
                 InputStream in = b.getInputStream();
                 byte[] back = in.readNBytes(10);
                 assertThat(new String(back, StandardCharsets.US_ASCII)).isEqualTo("still here");
+                assertThat(second.isOpen()).isTrue();
+            }
+        }
+    }
+
+    /**
+     * A thread blocked flushing a connection whose peer does not read, while the connection's own
+     * thread aborts it: the writer must wake and fail, not sleep on (a virtual thread parked for a
+     * number that epoll forgot) or write into the next connection that got the same number.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Model.class, names = {"VIRTUAL_THREADS", "PLATFORM_THREADS"})
+    void aWriterBlockedOnAConnectionClosedUnderItNeitherHangsNorWritesToTheNextOne(Model model) throws Exception {
+        BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
+        Semaphore closed = new Semaphore(0);
+        Handler handler = new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                opened.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                c.write(in);
+            }
+
+            @Override
+            public void onInputClosed(Connection c) {
+                c.abort(); // the peer's FIN: close at once, whatever another thread is writing
+            }
+
+            @Override
+            public void onClose(Connection c, CloseReason reason) {
+                closed.release();
+            }
+        };
+        ServerConfig config = ServerConfig.defaults().withPort(0).withModel(model).withTransport(TransportKind.EPOLL);
+        try (Server server = Server.start(config, handler); Socket a = new Socket("127.0.0.1", server.port())) {
+            Connection first = opened.poll(10, TimeUnit.SECONDS);
+            assertThat(first).isNotNull();
+
+            // another thread writes into it until the socket is full (a does not read) and it blocks
+            AtomicLong accepted = new AtomicLong();
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            Thread.Builder kind = model == Model.VIRTUAL_THREADS ? Thread.ofVirtual() : Thread.ofPlatform().daemon();
+            Thread writer = kind.start(() -> {
+                for (int i = 0; i < 4096 && first.write(chunk); i++) {
+                    first.flush(); // blocks while the socket is full
+                    accepted.addAndGet(chunk.length);
+                }
+            });
+            long before;
+            do {
+                before = accepted.get();
+                Thread.sleep(300);
+            } while (accepted.get() != before && writer.isAlive());
+            assertThat(writer.isAlive()).as("the writer is blocked on the full socket (%d B taken, open %s)", accepted.get(), first.isOpen()).isTrue();
+
+            // b's own descriptor is taken now, so that the number the server frees goes to its next accept
+            try (Socket b = new Socket()) {
+                b.bind(new InetSocketAddress("127.0.0.1", 0));
+                a.shutdownOutput();
+                assertThat(closed.tryAcquire(10, TimeUnit.SECONDS)).as("the server closed the first connection").isTrue();
+                int number = ((EpollConnection) first).fd;
+                Path entry = Path.of("/proc/self/fd/" + number);
+                for (int i = 0; i < 100 && Files.exists(entry, LinkOption.NOFOLLOW_LINKS); i++) {
+                    Thread.sleep(100); // the number is free once whoever holds it last let it go
+                }
+                b.connect(new InetSocketAddress("127.0.0.1", server.port()));
+                Connection second = opened.poll(10, TimeUnit.SECONDS);
+                assertThat(second).isNotNull();
+                writer.join(10_000);
+                assertThat(writer.isAlive()).as("the blocked writer woke and gave up").isFalse();
+                assumeTrue(number == ((EpollConnection) second).fd, "the kernel gave the new connection another number");
+
+                b.setSoTimeout(2000);
+                b.getOutputStream().write("still here".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = b.getInputStream();
+                assertThat(new String(in.readNBytes(10), StandardCharsets.US_ASCII)).isEqualTo("still here");
+                b.setSoTimeout(1500);
+                assertThatThrownBy(in::read).as("nothing of the first connection's bytes")
+                        .isInstanceOf(SocketTimeoutException.class);
                 assertThat(second.isOpen()).isTrue();
             }
         }
