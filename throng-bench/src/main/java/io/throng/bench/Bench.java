@@ -82,6 +82,7 @@ public final class Bench {
             LoadOptions o = LoadOptions.defaults(LoadMode.PINGPONG).withTarget("127.0.0.1", server.port()).withConns(n)
                     .withPipeline(options.pipeline()).withTiming(options.warmupSeconds(), options.windowSeconds());
             double[] cpu = new double[2];
+            double[] loadCpu = new double[2];
             LoadResult r;
             try (LoadRun run = new LoadRun(o, quiet())) {
                 run.connect();
@@ -92,20 +93,23 @@ public final class Bench {
                     @Override
                     public void windowStarted() {
                         cpu[0] = cpuOf(server);
+                        loadCpu[0] = ownCpuSeconds();
                     }
 
                     @Override
                     public void windowEnded() {
                         cpu[1] = cpuOf(server);
+                        loadCpu[1] = ownCpuSeconds();
                     }
                 });
                 double cpuPerMillion = r.responses() == 0 ? 0 : (cpu[1] - cpu[0]) / r.responses() * 1e6;
+                double loadCpuPerMillion = r.responses() == 0 ? 0 : (loadCpu[1] - loadCpu[0]) / r.responses() * 1e6;
                 LoadResult.Latency l = r.latency();
-                log.accept(String.format("  %,.0f req/s  p50 %s  p99 %s  cpu %.2f s/M req  rss %,.0f B/conn  heap %,.0f B/conn%s",
-                        r.requestsPerSecond(), us(l.p50()), us(l.p99()), cpuPerMillion, (rss1 - rss0) / (double) n,
+                log.accept(String.format("  %,.0f req/s  p50 %s  p99 %s  cpu %.2f s/M req (load %.2f)  rss %,.0f B/conn  heap %,.0f B/conn%s",
+                        r.requestsPerSecond(), us(l.p50()), us(l.p99()), cpuPerMillion, loadCpuPerMillion, (rss1 - rss0) / (double) n,
                         (heap1 - heap0) / (double) n, r.mismatches() > 0 ? "  MISMATCHES " + r.mismatches() : ""));
                 return new Results.Cell(t.id(), n, round, null, r.requestsPerSecond(), l.p50(), l.p90(), l.p99(),
-                        l.p999(), l.max(), cpuPerMillion, (rss1 - rss0) / (double) n, (heap1 - heap0) / (double) n,
+                        l.p999(), l.max(), cpuPerMillion, loadCpuPerMillion, (rss1 - rss0) / (double) n, (heap1 - heap0) / (double) n,
                         r.connectSeconds(), r.established(), r.connectFailureCount(), r.mismatches(), r.disconnects());
             }
         }
@@ -146,12 +150,18 @@ public final class Bench {
         }
     }
 
+    /** This process's CPU time (user + system, every thread): the load's, since the load runs here. */
+    private static double ownCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
+    }
+
     private static String us(double micros) {
         return micros >= 1000 ? String.format("%.2f ms", micros / 1000) : String.format("%.0f us", micros);
     }
 
     private static Results.Cell unavailableCell(Target t, int n, int round, String why) {
-        return new Results.Cell(t.id(), n, round, why, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return new Results.Cell(t.id(), n, round, why, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     private List<Results.Summary> summarize(List<Results.Cell> cells) {
@@ -169,6 +179,7 @@ public final class Bench {
                         median == 0 ? 0 : (rps[rps.length - 1] - rps[0]) / median,
                         Stats.median(mine, Results.Cell::p50Micros), Stats.median(mine, Results.Cell::p99Micros),
                         Stats.median(mine, Results.Cell::p999Micros), Stats.median(mine, Results.Cell::cpuSecondsPerMillion),
+                        Stats.median(mine, Results.Cell::loadCpuSecondsPerMillion),
                         Stats.median(mine, Results.Cell::rssPerConnection), Stats.median(mine, Results.Cell::heapPerConnection),
                         mine.stream().mapToLong(Results.Cell::mismatches).sum(),
                         mine.stream().mapToLong(Results.Cell::connectFailures).sum()));

@@ -28,13 +28,14 @@ public final class Reports {
 
     static String csv(Results.Report r) {
         StringBuilder s = new StringBuilder("connections,target,label,rounds,requests_per_second,min,max,spread,"
-                + "p50_us,p99_us,p999_us,cpu_s_per_million,rss_bytes_per_conn,heap_bytes_per_conn,mismatches,connect_failures\n");
+                + "p50_us,p99_us,p999_us,cpu_s_per_million,load_cpu_s_per_million,rss_bytes_per_conn,heap_bytes_per_conn,"
+                + "mismatches,connect_failures\n");
         for (Results.Summary x : r.summary()) {
-            s.append(String.format(Locale.ROOT, "%d,%s,\"%s\",%d,%.0f,%.0f,%.0f,%.3f,%.1f,%.1f,%.1f,%.3f,%.0f,%.0f,%d,%d%n",
+            s.append(String.format(Locale.ROOT, "%d,%s,\"%s\",%d,%.0f,%.0f,%.0f,%.3f,%.1f,%.1f,%.1f,%.3f,%.3f,%.0f,%.0f,%d,%d%n",
                     x.connections(), x.target(), x.label(), x.rounds(), x.requestsPerSecond(), x.minRequestsPerSecond(),
                     x.maxRequestsPerSecond(), x.spread(), x.p50Micros(), x.p99Micros(), x.p999Micros(),
-                    x.cpuSecondsPerMillion(), x.rssPerConnection(), x.heapPerConnection(), x.mismatches(),
-                    x.connectFailures()));
+                    x.cpuSecondsPerMillion(), x.loadCpuSecondsPerMillion(), x.rssPerConnection(), x.heapPerConnection(),
+                    x.mismatches(), x.connectFailures()));
         }
         return s.toString();
     }
@@ -51,7 +52,8 @@ public final class Reports {
                 + "and waits for its echo (pipeline %d, the seed's closed loop), warm-up %.0f s, window %.0f s. "
                 + "Each server runs in its own JVM (`%s`), %d round%s, servers in rotated order; figures are medians, "
                 + "spread = (max - min) / median. RSS and heap per connection: growth once all connections are open "
-                + "(heap after a full GC). CPU: the server process's user + system time in the window per million requests.%n%n",
+                + "(heap after a full GC). CPU: the server process's user + system time in the window per million requests "
+                + "(the load process's is in the last table).%n%n",
                 o.pipeline(), o.warmupSeconds(), o.windowSeconds(), String.join(" ", o.serverJvm()), o.repeat(),
                 o.repeat() == 1 ? "" : "s"));
         for (int n : o.connections()) {
@@ -99,27 +101,70 @@ public final class Reports {
         return s.toString();
     }
 
-    /** The best throng model against the Netty epoll peer of the same run, per connection count. */
+    /**
+     * The best throng model on epoll (on any transport if epoll was not measured) against the Netty
+     * epoll peer of the same run, per connection count, with the CPU each side spent per request
+     * and the ratio those CPU figures allow on shared cores.
+     */
     static String versusNetty(Results.Report r) {
+        boolean epoll = r.summary().stream().anyMatch(x -> x.target().startsWith("throng/") && x.target().endsWith("/epoll"));
         List<String> rows = new ArrayList<>();
         for (int n : r.options().connections()) {
             Optional<Results.Summary> best = r.summary().stream()
-                    .filter(x -> x.connections() == n && x.target().startsWith("throng/"))
+                    .filter(x -> x.connections() == n && x.target().startsWith("throng/") && (!epoll || x.target().endsWith("/epoll")))
                     .max(Comparator.comparingDouble(Results.Summary::requestsPerSecond));
             Optional<Results.Summary> netty = r.summary().stream()
                     .filter(x -> x.connections() == n && x.target().equals("netty/epoll")).findFirst();
             if (best.isPresent() && netty.isPresent() && netty.get().requestsPerSecond() > 0) {
-                rows.add(String.format(Locale.ROOT, "| %,d | %s | %,.0f | %,.0f | %.2fx |", n, best.get().label(),
-                        best.get().requestsPerSecond(), netty.get().requestsPerSecond(),
-                        best.get().requestsPerSecond() / netty.get().requestsPerSecond()));
+                Results.Summary t = best.get();
+                Results.Summary p = netty.get();
+                double load = (t.loadCpuSecondsPerMillion() + p.loadCpuSecondsPerMillion()) / 2;
+                double[] paired = pairedRatios(r.cells(), t.target(), p.target(), n);
+                String byRound = paired.length == 0 ? "n/a" : String.format(Locale.ROOT, "%.2fx (%.2f-%.2f)",
+                        Stats.median(paired), paired[0], paired[paired.length - 1]);
+                rows.add(String.format(Locale.ROOT, "| %,d | %s | %,.0f | %,.0f | %.2fx | %s | %.2f / %.2f | %.2f | %s |", n,
+                        t.label(), t.requestsPerSecond(), p.requestsPerSecond(), t.requestsPerSecond() / p.requestsPerSecond(),
+                        byRound, t.cpuSecondsPerMillion(), p.cpuSecondsPerMillion(), load,
+                        load > 0 ? String.format(Locale.ROOT, "%.2fx", cpuLimitedRatio(t.cpuSecondsPerMillion(),
+                                p.cpuSecondsPerMillion(), load)) : "n/a"));
             }
         }
         if (rows.isEmpty()) {
             return "";
         }
-        return "## throng against Netty epoll\n\nThe best throng model at each count, as a ratio to the Netty 4.2 epoll "
-                + "peer of the same run (medians).\n\n| connections | best throng model | requests/s | Netty epoll | ratio |\n"
-                + "| ---: | --- | ---: | ---: | ---: |\n" + String.join("\n", rows) + "\n\n";
+        return "## throng against Netty epoll\n\nThe best throng model" + (epoll ? " on epoll" : "") + " at each count, as a "
+                + "ratio to the Netty 4.2 epoll peer of the same run (medians). The load runs on the same cores, so each "
+                + "request costs the load's CPU as well as the server's: with the cores saturated, a server that spends "
+                + "S1 a request against another's S2 can be at most (S2 + L) / (S1 + L) times as fast, L being the "
+                + "load's CPU a request. The last column is that ratio from the measured CPU. Each round runs the "
+                + "servers one after the other, so the ratio within a round is spared the machine's drift between "
+                + "rounds: the median of those, with their range, is the column after the ratio.\n\n"
+                + "| connections | best throng model | requests/s | Netty epoll | ratio | round by round "
+                + "| server CPU s / M req (throng / Netty) | load CPU s / M req | CPU-limited ratio |\n"
+                + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+                + String.join("\n", rows) + "\n\n";
+    }
+
+    /** Per round, {@code a}'s requests/s over {@code b}'s at {@code n} connections; sorted. */
+    static double[] pairedRatios(List<Results.Cell> cells, String a, String b, int n) {
+        List<Double> out = new ArrayList<>();
+        for (Results.Cell x : cells) {
+            if (x.connections() != n || !x.target().equals(a) || x.unavailable() != null) {
+                continue;
+            }
+            cells.stream().filter(y -> y.connections() == n && y.round() == x.round() && y.target().equals(b)
+                    && y.unavailable() == null && y.requestsPerSecond() > 0)
+                    .findFirst().ifPresent(y -> out.add(x.requestsPerSecond() / y.requestsPerSecond()));
+        }
+        return out.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
+
+    /**
+     * The throughput ratio that CPU costs allow when server and load share saturated cores: a
+     * request costs {@code server + load} of the machine's CPU, so throughput goes as its inverse.
+     */
+    static double cpuLimitedRatio(double serverCpu, double peerCpu, double loadCpu) {
+        return (peerCpu + loadCpu) / (serverCpu + loadCpu);
     }
 
     static String time(double micros) {

@@ -12,13 +12,14 @@ public final class Results {
      * One ping-pong cell: one server, one connection count, one round.
      *
      * @param cpuSecondsPerMillion server CPU (user + system) per million requests, over the window
+     * @param loadCpuSecondsPerMillion the load process's CPU per million requests, over the window
      * @param rssPerConnection     server RSS growth per connection, once all were established
      * @param heapPerConnection    server live-heap growth per connection (after a full GC)
      */
     public record Cell(String target, int connections, int round, String unavailable, double requestsPerSecond,
                        double p50Micros, double p90Micros, double p99Micros, double p999Micros, double maxMicros,
-                       double cpuSecondsPerMillion, double rssPerConnection, double heapPerConnection,
-                       double connectSeconds, long established, long connectFailures, long mismatches,
+                       double cpuSecondsPerMillion, double loadCpuSecondsPerMillion, double rssPerConnection,
+                       double heapPerConnection, double connectSeconds, long established, long connectFailures, long mismatches,
                        long disconnects) {
     }
 
@@ -31,7 +32,7 @@ public final class Results {
     public record Summary(String target, String label, int connections, int rounds, double requestsPerSecond,
                           double minRequestsPerSecond, double maxRequestsPerSecond, double spread,
                           double p50Micros, double p99Micros, double p999Micros, double cpuSecondsPerMillion,
-                          double rssPerConnection, double heapPerConnection, long mismatches, long connectFailures) {
+                          double loadCpuSecondsPerMillion, double rssPerConnection, double heapPerConnection, long mismatches, long connectFailures) {
     }
 
     /** Median over the rounds of one server's connection rate. */

@@ -34,6 +34,7 @@ class BenchTest {
             assertThat(c.requestsPerSecond()).as(c.target()).isPositive();
             assertThat(c.p50Micros()).isPositive().isLessThanOrEqualTo(c.p99Micros());
             assertThat(c.cpuSecondsPerMillion()).as("server CPU per million requests").isPositive();
+            assertThat(c.loadCpuSecondsPerMillion()).as("load CPU per million requests").isPositive();
         }
         assertThat(report.summary()).hasSize(3);
         for (Results.Summary s : report.summary()) {
@@ -45,12 +46,32 @@ class BenchTest {
 
         String md = Reports.write(report, dir);
         assertThat(md).contains("## 20 connections", "| throng single-reactor (nio) |", "| JDK virtual threads |",
-                "The seed's table", "Machine: ");
+                "The seed's table", "Machine: ", "## throng against Netty epoll", "| CPU-limited ratio |");
         assertThat(Files.readString(dir.resolve("bench.html"))).contains("<svg", "Requests per second", "throng single-reactor");
         assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(4);
         Results.Report back = Json.mapper().readValue(dir.resolve("bench.json").toFile(), Results.Report.class);
         assertThat(back.summary()).isEqualTo(report.summary());
         assertThat(log).anyMatch(l -> l.contains("round 2"));
+    }
+
+    @Test
+    void onSharedCoresTheLoadsCpuBoundsTheRatioThatAServersCpuCanBuy() {
+        // 8 against 10 s a million requests is 1.25x alone, but with 10 s of load in each request 20 / 18
+        assertThat(Reports.cpuLimitedRatio(8, 10, 10)).isCloseTo(20.0 / 18, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(Reports.cpuLimitedRatio(8, 10, 0)).isCloseTo(1.25, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(Reports.cpuLimitedRatio(10, 10, 10)).isEqualTo(1.0);
+    }
+
+    @Test
+    void roundByRoundRatiosPairEachRoundsCellsOfTheSameCount() {
+        List<Results.Cell> cells = List.of(cell("a", 100, 1, 110), cell("b", 100, 1, 100), cell("a", 100, 2, 90),
+                cell("b", 100, 2, 100), cell("a", 1000, 1, 500), cell("b", 1000, 2, 1), cell("a", 100, 3, 120));
+        assertThat(Reports.pairedRatios(cells, "a", "b", 100)).containsExactly(0.9, 1.1);
+        assertThat(Reports.pairedRatios(cells, "a", "b", 1000)).isEmpty(); // no round with both
+    }
+
+    private static Results.Cell cell(String target, int n, int round, double rps) {
+        return new Results.Cell(target, n, round, null, rps, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, n, 0, 0, 0);
     }
 
     @Test
