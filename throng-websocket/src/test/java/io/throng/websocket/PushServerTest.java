@@ -208,4 +208,122 @@ class PushServerTest {
             }
         }
     }
+
+    /**
+     * Binary-protocol publishes run on the publish executor's virtual threads, not on the event loop
+     * that read them (a fan-out to many subscribers would hold the loop's other connections), and
+     * stay in order: results in the order sent, messages to subscribers in the order published.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("reactors")
+    void binaryPublishesRunOffTheEventLoopAndStayInOrder(WsVariant v) throws Exception {
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean onVirtual = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (PushServer push = PushServer.start(v.config(), WebSocketConfig.defaults(), local -> new RecordingBus(
+                new io.throng.websocket.bus.LocalBus(local), threads, onVirtual));
+             WebSocketClient client = WebSocketClient.start(ClientConfig.defaults(), WebSocketConfig.defaults())) {
+            Inbox inbox = new Inbox();
+            client.connect(WebSocketRequest.to(push.address(), "/sub/news"), inbox).get(10, TimeUnit.SECONDS);
+            try (PushPublisher publisher = PushPublisher.connect(push.address())) {
+                for (int i = 0; i < 300; i++) {
+                    publisher.send("news", ("m" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                for (int i = 0; i < 300; i++) {
+                    assertThat(done(publisher.readResult()).delivered()).as("result %d", i).isEqualTo(1);
+                }
+            }
+            for (int i = 0; i < 300; i++) {
+                assertThat(inbox.nextText()).isEqualTo("m" + i);
+            }
+            assertThat(onVirtual).as("every publish on a virtual thread; threads seen: %s", threads).isTrue();
+            assertThat(threads).allMatch(t -> t.startsWith("throng-publish-"));
+        }
+    }
+
+    static List<WsVariant> reactors() {
+        return List.of(WsVariant.SINGLE, WsVariant.MULTI, WsVariant.POOL, WsVariant.of("single-reactor/nio"));
+    }
+
+    /** A bus that notes the threads its publishes run on. */
+    private record RecordingBus(io.throng.websocket.bus.Bus inner, java.util.Set<String> threads,
+                                java.util.concurrent.atomic.AtomicBoolean onVirtual) implements io.throng.websocket.bus.Bus {
+        @Override
+        public PublishOutcome publish(String channel, java.nio.ByteBuffer payload) {
+            threads.add(Thread.currentThread().getName());
+            if (!Thread.currentThread().isVirtual()) {
+                onVirtual.set(false);
+            }
+            return inner.publish(channel, payload);
+        }
+
+        @Override
+        public void subscribe(String channel) {
+            inner.subscribe(channel);
+        }
+
+        @Override
+        public void unsubscribe(String channel) {
+            inner.unsubscribe(channel);
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public io.throng.websocket.bus.BusStats stats() {
+            return inner.stats();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    /**
+     * A bad publish in the middle of a pipelined write: the ones before it are published and
+     * answered, then the error, then the connection closes; nothing after it is published.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aBadPublishEndsTheConnectionAfterAnsweringThoseBeforeIt(WsVariant v) throws Exception {
+        try (PushServer push = PushServer.start(v.config(), WebSocketConfig.defaults());
+             WebSocketClient client = WebSocketClient.start(ClientConfig.defaults(), WebSocketConfig.defaults())) {
+            Inbox inbox = new Inbox();
+            client.connect(WebSocketRequest.to(push.address(), "/sub/news"), inbox).get(10, TimeUnit.SECONDS);
+            for (byte[] bad : List.of(publishFrame("no spaces allowed", "x"), new byte[] {0, 0, 0, 0, 0, 1, 'x'})) {
+                java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+                wire.write(io.throng.websocket.push.PublishProtocol.PREFACE);
+                wire.write(publishFrame("news", "one"));
+                wire.write(publishFrame("news", "two"));
+                wire.write(bad);
+                wire.write(publishFrame("news", "never"));
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", push.port())) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(wire.toByteArray());
+                    java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                    for (int i = 0; i < 2; i++) {
+                        assertThat(in.readUnsignedByte()).isEqualTo(io.throng.websocket.push.PublishProtocol.DONE);
+                        in.readNBytes(16);
+                    }
+                    assertThat(in.readUnsignedByte()).isEqualTo(io.throng.websocket.push.PublishProtocol.ERROR);
+                    String message = new String(in.readNBytes(in.readUnsignedShort()), StandardCharsets.UTF_8);
+                    assertThat(message).containsAnyOf("invalid channel name", "channel name of 0 bytes");
+                    assertThat(in.read()).as("closed after the error").isEqualTo(-1);
+                }
+                assertThat(inbox.nextText()).isEqualTo("one");
+                assertThat(inbox.nextText()).isEqualTo("two");
+            }
+            assertThat(push.binaryPublishes()).isEqualTo(4);
+        }
+    }
+
+    private static byte[] publishFrame(String channel, String payload) {
+        byte[] name = channel.getBytes(StandardCharsets.US_ASCII);
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        return java.nio.ByteBuffer.allocate(6 + name.length + body.length).putShort((short) name.length).put(name)
+                .putInt(body.length).put(body).array();
+    }
 }

@@ -25,6 +25,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
@@ -46,11 +48,16 @@ public final class PushServer implements AutoCloseable {
     private final Bus bus;
     private final PublishProtocol publishProtocol;
 
-    private PushServer(WebSocketServer server, TopicRegistry topics, Bus bus, PublishProtocol publishProtocol) {
+    /** Where binary-protocol publishes run: a virtual thread each, at most one per publisher connection. */
+    private final ExecutorService publishing;
+
+    private PushServer(WebSocketServer server, TopicRegistry topics, Bus bus, PublishProtocol publishProtocol,
+                       ExecutorService publishing) {
         this.server = server;
         this.topics = topics;
         this.bus = bus;
         this.publishProtocol = publishProtocol;
+        this.publishing = publishing;
     }
 
     /** Starts with the in-process bus. */
@@ -68,8 +75,9 @@ public final class PushServer implements AutoCloseable {
         TopicRegistry topics = new TopicRegistry(busHolder);
         Bus bus = busFactory.apply(new RegistrySubscribers(topics));
         busHolder.bus = bus;
+        ExecutorService publishing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("throng-publish-", 0).factory());
         try {
-            PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes());
+            PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes(), publishing);
             byte[] page = page();
             Holder holder = new Holder();
             WebSocketProtocol protocol = WebSocketProtocol.server(new PushHandler(topics, bus))
@@ -79,10 +87,11 @@ public final class PushServer implements AutoCloseable {
                     .rawProtocol(publish)
                     .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder))
                     .build();
-            PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish);
+            PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish, publishing);
             holder.server = push;
             return push;
         } catch (IOException | RuntimeException e) {
+            publishing.shutdown();
             bus.close();
             throw e;
         }
@@ -256,6 +265,7 @@ public final class PushServer implements AutoCloseable {
 
     public boolean shutdown(Duration timeout) {
         boolean clean = server.shutdown(timeout);
+        publishing.shutdown(); // what is still running answers connections that are closed now
         bus.close();
         return clean;
     }
