@@ -2,6 +2,7 @@ package io.throng.websocket;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /** What a {@link RequestHook} decides for one request. */
 public sealed interface RequestDecision {
@@ -26,13 +27,24 @@ public sealed interface RequestDecision {
      * Read the request's body (Content-Length bytes, at most {@code maxBytes}, else 413) and answer
      * with what {@code handler} returns. The request view is gone by then: copy what the handler
      * needs from it before returning this.
+     *
+     * <p>With an {@code executor}, the handler runs there on a copy of the body, so that a handler
+     * that takes long (a publish to many subscribers) does not hold the event loop that read the
+     * request; the connection's reads wait meanwhile, and the answer is written from the executor.
+     * A request already read right behind the body (HTTP pipelining) keeps the order by having its
+     * predecessor answered on the reading thread instead. Without one, the handler runs where the
+     * body was read.
      */
-    record ReadBody(int maxBytes, BodyHandler handler) implements RequestDecision {
+    record ReadBody(int maxBytes, BodyHandler handler, Executor executor) implements RequestDecision {
         public ReadBody {
             Objects.requireNonNull(handler, "handler");
             if (maxBytes < 0) {
                 throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
             }
+        }
+
+        public ReadBody(int maxBytes, BodyHandler handler) {
+            this(maxBytes, handler, null);
         }
     }
 

@@ -240,6 +240,47 @@ class PushServerTest {
         }
     }
 
+    /**
+     * An HTTP publish is answered from the publish executor too (keep-alive requests one after
+     * the other on one connection), and requests pipelined in one write, where the second is read
+     * behind the first's body, are answered in order.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void httpPublishesRunOffTheEventLoopAndPipelinedOnesStayInOrder(WsVariant v) throws Exception {
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean onVirtual = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (PushServer push = PushServer.start(v.config(), WebSocketConfig.defaults(), local -> new RecordingBus(
+                new io.throng.websocket.bus.LocalBus(local), threads, onVirtual));
+             WebSocketClient client = WebSocketClient.start(ClientConfig.defaults(), WebSocketConfig.defaults())) {
+            Inbox inbox = new Inbox();
+            client.connect(WebSocketRequest.to(push.address(), "/sub/news"), inbox).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> r = post(push, "/pub/news", ("h" + i).getBytes(StandardCharsets.UTF_8));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).contains("\"delivered\":1");
+            }
+            for (int i = 0; i < 20; i++) {
+                assertThat(inbox.nextText()).isEqualTo("h" + i);
+            }
+            assertThat(onVirtual).as("every HTTP publish on a virtual thread; threads seen: %s", threads).isTrue();
+            assertThat(threads).allMatch(t -> t.startsWith("throng-publish-"));
+
+            String two = "POST /pub/news HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\np1"
+                    + "POST /pub/news HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\np2"
+                    + "POST /pub/news HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", push.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(two.getBytes(StandardCharsets.US_ASCII));
+                String answers = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(answers.split("HTTP/1.1 200", -1)).as(answers).hasSize(4);
+            }
+            assertThat(inbox.nextText()).isEqualTo("p1");
+            assertThat(inbox.nextText()).isEqualTo("p2");
+            assertThat(inbox.next().bytes()).isEmpty();
+        }
+    }
+
     static List<WsVariant> reactors() {
         return List.of(WsVariant.SINGLE, WsVariant.MULTI, WsVariant.POOL, WsVariant.of("single-reactor/nio"));
     }

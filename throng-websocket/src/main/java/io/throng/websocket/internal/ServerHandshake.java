@@ -7,6 +7,8 @@ import io.throng.websocket.WebSocketConfig;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The server's HTTP phase (RFC 6455 section 4.2): reads request heads in place, answers errors with
@@ -19,8 +21,11 @@ final class ServerHandshake {
     }
 
     /** A request whose body is awaited: its length and who answers it. */
-    private record AwaitedBody(long length, RequestDecision.BodyHandler handler, boolean close) {
+    private record AwaitedBody(long length, RequestDecision.BodyHandler handler, boolean close, Executor executor) {
     }
+
+    /** {@code pending} while a body handler runs on its executor: reads and the deadline wait. */
+    private static final Object ANSWERING = "answering";
 
     /** Connection accepted: count it in flight (refusing with 503 past the cap) and start the handshake deadline. */
     static void opened(WsSession s) {
@@ -40,8 +45,8 @@ final class ServerHandshake {
 
     /** Leaves the in-flight count (upgraded, served a first request, or closed). */
     static void leaveFlight(WsSession s) {
-        if (s.has(WsSession.IN_FLIGHT)) {
-            s.setFlag(WsSession.IN_FLIGHT, false);
+        // test and clear at once: an answer written from a body executor may race the close
+        if (s.clearFlag(WsSession.IN_FLIGHT)) {
             s.endpoint.metrics.handshakesInFlight.decrementAndGet();
         }
     }
@@ -50,7 +55,9 @@ final class ServerHandshake {
     static void onData(WsSession s, ByteBuffer in) {
         Endpoint e = s.endpoint;
         WebSocketConfig cfg = e.config;
-        while (s.phase() == WsSession.HTTP && in.hasRemaining() && s.connection.isOpen()) {
+        // (an awaited body of 0 bytes is complete without any: a POST with Content-Length 0)
+        while (s.phase() == WsSession.HTTP && s.connection.isOpen()
+                && (in.hasRemaining() || s.pending instanceof AwaitedBody b && b.length() == 0)) {
             if (s.pending instanceof AwaitedBody body) {
                 if (in.remaining() < body.length()) {
                     s.setFlag(WsSession.PARTIAL, true);
@@ -59,6 +66,10 @@ final class ServerHandshake {
                 s.pending = null;
                 int p = in.position();
                 in.position(p + (int) body.length());
+                if (body.executor() != null && !in.hasRemaining()) {
+                    answerLater(s, body, in, p);
+                    return;
+                }
                 HttpResponse r;
                 try {
                     r = body.handler().onBody(in.slice(p, (int) body.length()));
@@ -104,6 +115,41 @@ final class ServerHandshake {
         }
         if (s.phase() != WsSession.HTTP && in.hasRemaining()) {
             s.frames(in); // frames sent right behind the request (a client that does not wait for 101)
+        }
+    }
+
+    /**
+     * Hands the body at {@code p} to its handler's executor (nothing was read behind it): reads and
+     * the request deadline wait until the answer is written from there.
+     */
+    private static void answerLater(WsSession s, AwaitedBody body, ByteBuffer in, int p) {
+        byte[] copy = new byte[(int) body.length()];
+        in.get(p, copy);
+        Connection c = s.connection;
+        s.pending = ANSWERING;
+        c.cancelTimer();
+        c.suspendReads();
+        try {
+            body.executor().execute(() -> {
+                HttpResponse r;
+                try {
+                    r = body.handler().onBody(ByteBuffer.wrap(copy));
+                } catch (RuntimeException ex) {
+                    s.endpoint.metrics.handlerErrors.increment();
+                    s.endpoint.log.log(Level.WARNING, "websocket " + c + ": body handler threw " + ex);
+                    r = HttpResponse.refuse(500, "internal error");
+                }
+                boolean close = r.close() || body.close();
+                s.pending = null;
+                respond(s, r, close); // (its timer or close request reaches the connection's context)
+                c.flush();
+                if (!close) {
+                    c.resumeReads();
+                }
+            });
+        } catch (RejectedExecutionException ex) {
+            s.pending = null;
+            respond(s, HttpResponse.refuse(503, "the server is stopping"), true);
         }
     }
 
@@ -175,7 +221,7 @@ final class ServerHandshake {
                     refuse(s, 413, "body of " + bodyLength + " B, over the limit of " + rb.maxBytes() + " B");
                     return false;
                 }
-                s.pending = new AwaitedBody(bodyLength, rb.handler(), close);
+                s.pending = new AwaitedBody(bodyLength, rb.handler(), close, rb.executor());
                 return true;
             }
         }

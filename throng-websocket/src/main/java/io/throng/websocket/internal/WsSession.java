@@ -79,6 +79,13 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
         state = on ? state | flag : state & ~flag;
     }
 
+    /** Clears {@code flag}; returns whether it was set (one caller of two racing gets true). */
+    synchronized boolean clearFlag(int flag) {
+        boolean was = (state & flag) != 0;
+        state &= ~flag;
+        return was;
+    }
+
     synchronized void setPhaseClosed() {
         state = (state & ~PHASE) | CLOSED;
     }

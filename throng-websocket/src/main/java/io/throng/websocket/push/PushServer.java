@@ -85,7 +85,7 @@ public final class PushServer implements AutoCloseable {
                     .model(config.model())
                     .topics(topics)
                     .rawProtocol(publish)
-                    .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder))
+                    .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder, publishing))
                     .build();
             PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish, publishing);
             holder.server = push;
@@ -141,7 +141,8 @@ public final class PushServer implements AutoCloseable {
         volatile PushServer server;
     }
 
-    private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Holder holder) {
+    private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Holder holder,
+                                         ExecutorService publishing) {
         String path = request.path();
         if (request.isUpgrade()) {
             if (path.equals("/sub") || path.equals("/sub/")) {
@@ -164,7 +165,7 @@ public final class PushServer implements AutoCloseable {
             if (problem != null) {
                 return RequestDecision.refuse(400, problem);
             }
-            return new RequestDecision.ReadBody(maxBody, body -> answer(channel, bus.publish(channel, body)));
+            return new RequestDecision.ReadBody(maxBody, body -> answer(channel, bus.publish(channel, body)), publishing);
         }
         if (!method.equals("GET")) {
             return RequestDecision.respond(HttpResponse.refuse(405, "method " + method + " not allowed here")
