@@ -61,7 +61,11 @@ public interface Connection {
     /** Stops reading from the socket (the peer is slowed down by TCP) until {@link #resumeReads()}. */
     void suspendReads();
 
-    /** Undoes {@link #suspendReads()}. */
+    /**
+     * Undoes {@link #suspendReads()}. Any thread. Bytes the handler left unconsumed are handed to
+     * {@link Handler#onData} again right away, without waiting for the peer to send more: a handler
+     * may take one message, suspend reads while another thread answers it, and resume.
+     */
     void resumeReads();
 
     /**

@@ -149,4 +149,47 @@ class ConnectionApiTest {
             }
         }
     }
+
+    /**
+     * A handler that takes one message at a time and suspends reads until another thread has
+     * answered it: the messages that arrived together with the first wait in the engine's leftover
+     * buffer, and resuming reads hands them over again without waiting for more bytes from the
+     * peer (which sent everything and waits for the answers).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    @Timeout(value = 5, unit = TimeUnit.SECONDS)
+    void resumingReadsHandsOverWhatWasLeftUnreadWithoutNewBytes(Variant v) throws Exception {
+        Handler oneAtATime = new Handler() {
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                if (in.remaining() < 4) {
+                    return;
+                }
+                int n = in.getInt();
+                c.suspendReads();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    c.write(ByteBuffer.allocate(4).putInt(0, n + 1000));
+                    c.flush();
+                    c.resumeReads();
+                });
+            }
+        };
+        try (Server server = Server.start(v.config(), oneAtATime); SocketChannel ch = Net.connect(server.address())) {
+            ByteBuffer all = ByteBuffer.allocate(4 * 10);
+            for (int i = 0; i < 10; i++) {
+                all.putInt(i);
+            }
+            Net.writeFully(ch, all.flip()); // one write: the messages arrive together
+            ByteBuffer back = ByteBuffer.wrap(Net.readFully(ch, 4 * 10));
+            for (int i = 0; i < 10; i++) {
+                assertThat(back.getInt()).isEqualTo(i + 1000);
+            }
+        }
+    }
 }

@@ -35,6 +35,7 @@ public abstract class ConnectionImpl implements Connection {
     static final int T_SHUTDOWN = 8;
     static final int T_DEADLINE = 16;
     static final int T_RETIME = 32;
+    static final int T_REDELIVER = 64;
 
     /** State bits in {@link #flags}. */
     static final int CLOSED = 1;
@@ -48,6 +49,8 @@ public abstract class ConnectionImpl implements Connection {
     static final int OPENED = 1 << 8;
     static final int PEER_CLOSED_FIRST = 1 << 9;
     static final int SHUTDOWN_REQUESTED = 1 << 10;
+    /** Reads were resumed: what the handler left is handed to it again without waiting for new bytes. */
+    static final int RESUMED = 1 << 11;
 
     /** Reads per dispatch before other connections get their turn (nbio uses 3, we read bigger). */
     private static final int MAX_READS_PER_DISPATCH = 16;
@@ -381,11 +384,53 @@ public abstract class ConnectionImpl implements Connection {
             if ((flags & SUSPENDED) == 0) {
                 return;
             }
-            flags &= ~SUSPENDED;
+            flags = (flags & ~SUSPENDED) | RESUMED;
             updateInterestLocked();
             if (owner.blocking()) {
                 notifyAll();
+                return; // the connection's thread looks at RESUMED when it wakes
             }
+        }
+        // Bytes the handler left while suspended (whole messages it put off) would otherwise wait
+        // for the peer's next bytes, which may never come: the peer waits for their answers.
+        requestTasks(T_REDELIVER);
+    }
+
+    /**
+     * Reads were resumed: hands the handler what it left unconsumed, without reading (the socket
+     * may have nothing more). Serial context.
+     */
+    final void redeliver(IoContext ctx) {
+        PooledBuffer keep = inbound;
+        synchronized (this) {
+            int fl = flags;
+            flags = fl & ~RESUMED;
+            if ((fl & RESUMED) == 0 || keep == null || (fl & (CLOSED | CLOSING | SUSPENDED)) != 0 || failure != null) {
+                return;
+            }
+        }
+        ByteBuffer b = keep.buffer();
+        if (!b.hasRemaining()) {
+            return;
+        }
+        try {
+            engine.handler.onData(this, b);
+        } catch (Throwable t) {
+            handlerFailed("onData", t);
+        }
+        if ((flags & CLOSED) == 0 && inbound == keep && !b.hasRemaining()) {
+            inbound = null;
+            release(keep, ctx);
+        }
+    }
+
+    /** Whether reads were resumed since the connection's thread last looked (thread-per-connection). */
+    final boolean resumedWithLeftover() {
+        synchronized (this) {
+            if (inbound == null) {
+                flags &= ~RESUMED; // nothing was left: the next read is all there is
+            }
+            return (flags & RESUMED) != 0;
         }
     }
 
@@ -468,6 +513,9 @@ public abstract class ConnectionImpl implements Connection {
         }
         if ((t & T_SHUTDOWN) != 0) {
             shutdownGracefully(ctx);
+        }
+        if ((t & T_REDELIVER) != 0) {
+            redeliver(ctx);
         }
         // T_CLOSE and T_WRITABLE: the epilogue carries out failures, closes and writability.
         epilogue(ctx);

@@ -290,6 +290,19 @@ final class ThreadPerConnection extends Owner {
                     finish(c, ctx, st);
                     continue;
                 }
+                if (c.resumedWithLeftover()) {
+                    // what the handler put off while suspended, before blocking for more bytes
+                    st.lock.lock();
+                    try {
+                        c.enter(ctx);
+                        c.redeliver(ctx);
+                        c.epilogue(ctx);
+                        c.exit();
+                    } finally {
+                        st.lock.unlock();
+                    }
+                    continue;
+                }
                 st.phase = READING;
                 if (shutdownBeforeRead(c, ctx, st)) {
                     continue;
