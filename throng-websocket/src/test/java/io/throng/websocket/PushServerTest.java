@@ -217,10 +217,8 @@ class PushServerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("reactors")
     void binaryPublishesRunOffTheEventLoopAndStayInOrder(WsVariant v) throws Exception {
-        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        java.util.concurrent.atomic.AtomicBoolean onVirtual = new java.util.concurrent.atomic.AtomicBoolean(true);
-        try (PushServer push = PushServer.start(v.config(), WebSocketConfig.defaults(), local -> new RecordingBus(
-                new io.throng.websocket.bus.LocalBus(local), threads, onVirtual));
+        RecordingBus bus = new RecordingBus();
+        try (PushServer push = PushServer.start(v.config(), WebSocketConfig.defaults(), bus::around);
              WebSocketClient client = WebSocketClient.start(ClientConfig.defaults(), WebSocketConfig.defaults())) {
             Inbox inbox = new Inbox();
             client.connect(WebSocketRequest.to(push.address(), "/sub/news"), inbox).get(10, TimeUnit.SECONDS);
@@ -235,8 +233,7 @@ class PushServerTest {
             for (int i = 0; i < 300; i++) {
                 assertThat(inbox.nextText()).isEqualTo("m" + i);
             }
-            assertThat(onVirtual).as("every publish on a virtual thread; threads seen: %s", threads).isTrue();
-            assertThat(threads).allMatch(t -> t.startsWith("throng-publish-"));
+            bus.assertAllOnPublishThreads();
         }
     }
 
@@ -248,10 +245,8 @@ class PushServerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
     void httpPublishesRunOffTheEventLoopAndPipelinedOnesStayInOrder(WsVariant v) throws Exception {
-        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        java.util.concurrent.atomic.AtomicBoolean onVirtual = new java.util.concurrent.atomic.AtomicBoolean(true);
-        try (PushServer push = PushServer.start(v.config(), WebSocketConfig.defaults(), local -> new RecordingBus(
-                new io.throng.websocket.bus.LocalBus(local), threads, onVirtual));
+        RecordingBus bus = new RecordingBus();
+        try (PushServer push = PushServer.start(v.config(), WebSocketConfig.defaults(), bus::around);
              WebSocketClient client = WebSocketClient.start(ClientConfig.defaults(), WebSocketConfig.defaults())) {
             Inbox inbox = new Inbox();
             client.connect(WebSocketRequest.to(push.address(), "/sub/news"), inbox).get(10, TimeUnit.SECONDS);
@@ -263,8 +258,7 @@ class PushServerTest {
             for (int i = 0; i < 20; i++) {
                 assertThat(inbox.nextText()).isEqualTo("h" + i);
             }
-            assertThat(onVirtual).as("every HTTP publish on a virtual thread; threads seen: %s", threads).isTrue();
-            assertThat(threads).allMatch(t -> t.startsWith("throng-publish-"));
+            bus.assertAllOnPublishThreads();
 
             String two = "POST /pub/news HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\np1"
                     + "POST /pub/news HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\np2"
@@ -285,14 +279,27 @@ class PushServerTest {
         return List.of(WsVariant.SINGLE, WsVariant.MULTI, WsVariant.POOL, WsVariant.of("single-reactor/nio"));
     }
 
-    /** A bus that notes the threads its publishes run on. */
-    private record RecordingBus(io.throng.websocket.bus.Bus inner, java.util.Set<String> threads,
-                                java.util.concurrent.atomic.AtomicBoolean onVirtual) implements io.throng.websocket.bus.Bus {
+    /** The in-process bus, noting the threads its publishes run on. */
+    private static final class RecordingBus implements io.throng.websocket.bus.Bus {
+        private final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private volatile boolean allVirtual = true;
+        private io.throng.websocket.bus.Bus inner;
+
+        io.throng.websocket.bus.Bus around(io.throng.websocket.bus.LocalSubscribers local) {
+            inner = new io.throng.websocket.bus.LocalBus(local);
+            return this;
+        }
+
+        void assertAllOnPublishThreads() {
+            assertThat(allVirtual).as("every publish on a virtual thread; threads seen: %s", threads).isTrue();
+            assertThat(threads).isNotEmpty().allMatch(t -> t.startsWith("throng-publish-"));
+        }
+
         @Override
         public PublishOutcome publish(String channel, java.nio.ByteBuffer payload) {
             threads.add(Thread.currentThread().getName());
             if (!Thread.currentThread().isVirtual()) {
-                onVirtual.set(false);
+                allVirtual = false;
             }
             return inner.publish(channel, payload);
         }

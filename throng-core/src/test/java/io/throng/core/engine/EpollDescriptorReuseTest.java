@@ -41,24 +41,9 @@ class EpollDescriptorReuseTest {
     @ParameterizedTest
     @EnumSource(value = Model.class, names = {"VIRTUAL_THREADS", "PLATFORM_THREADS"})
     void aLateWakeOfAClosedConnectionLeavesTheConnectionThatReusedItsNumberAlone(Model model) throws Exception {
-        BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
-        Semaphore closed = new Semaphore(0);
-        Handler echo = new Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                opened.add(c);
-            }
-
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                c.write(in);
-            }
-
-            @Override
-            public void onClose(Connection c, CloseReason reason) {
-                closed.release();
-            }
-        };
+        Tracking echo = new Tracking(false);
+        BlockingQueue<Connection> opened = echo.opened;
+        Semaphore closed = echo.closed;
         ServerConfig config = ServerConfig.defaults().withPort(0).withModel(model).withTransport(TransportKind.EPOLL);
         try (Server server = Server.start(config, echo)) {
             Socket a = new Socket("127.0.0.1", server.port());
@@ -95,29 +80,9 @@ class EpollDescriptorReuseTest {
     @ParameterizedTest
     @EnumSource(value = Model.class, names = {"VIRTUAL_THREADS", "PLATFORM_THREADS"})
     void aWriterBlockedOnAConnectionClosedUnderItNeitherHangsNorWritesToTheNextOne(Model model) throws Exception {
-        BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
-        Semaphore closed = new Semaphore(0);
-        Handler handler = new Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                opened.add(c);
-            }
-
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                c.write(in);
-            }
-
-            @Override
-            public void onInputClosed(Connection c) {
-                c.abort(); // the peer's FIN: close at once, whatever another thread is writing
-            }
-
-            @Override
-            public void onClose(Connection c, CloseReason reason) {
-                closed.release();
-            }
-        };
+        Tracking handler = new Tracking(true); // the peer's FIN: close at once, whatever another thread is writing
+        BlockingQueue<Connection> opened = handler.opened;
+        Semaphore closed = handler.closed;
         ServerConfig config = ServerConfig.defaults().withPort(0).withModel(model).withTransport(TransportKind.EPOLL);
         try (Server server = Server.start(config, handler); Socket a = new Socket("127.0.0.1", server.port())) {
             Connection first = opened.poll(10, TimeUnit.SECONDS);
@@ -167,6 +132,41 @@ class EpollDescriptorReuseTest {
                         .isInstanceOf(SocketTimeoutException.class);
                 assertThat(second.isOpen()).isTrue();
             }
+        }
+    }
+
+    /** Echoes, and tells which connections opened and how many closed; aborts on the peer's FIN if asked. */
+    private static final class Tracking implements Handler {
+        final BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
+        final Semaphore closed = new Semaphore(0);
+        private final boolean abortOnFin;
+
+        Tracking(boolean abortOnFin) {
+            this.abortOnFin = abortOnFin;
+        }
+
+        @Override
+        public void onOpen(Connection c) {
+            opened.add(c);
+        }
+
+        @Override
+        public void onData(Connection c, ByteBuffer in) {
+            c.write(in);
+        }
+
+        @Override
+        public void onInputClosed(Connection c) {
+            if (abortOnFin) {
+                c.abort();
+            } else {
+                c.close();
+            }
+        }
+
+        @Override
+        public void onClose(Connection c, CloseReason reason) {
+            closed.release();
         }
     }
 }
