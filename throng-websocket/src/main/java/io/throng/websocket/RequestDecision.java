@@ -30,10 +30,9 @@ public sealed interface RequestDecision {
      *
      * <p>With an {@code executor}, the handler runs there on a copy of the body, so that a handler
      * that takes long (a publish to many subscribers) does not hold the event loop that read the
-     * request; the connection's reads wait meanwhile, and the answer is written from the executor.
-     * A request already read right behind the body (HTTP pipelining) keeps the order by having its
-     * predecessor answered on the reading thread instead. Without one, the handler runs where the
-     * body was read.
+     * request; the connection's reads wait meanwhile (a pipelined request behind the body is
+     * handled after the answer), and the answer is written from the executor. Without one, the
+     * handler runs where the body was read.
      */
     record ReadBody(int maxBytes, BodyHandler handler, Executor executor) implements RequestDecision {
         public ReadBody {

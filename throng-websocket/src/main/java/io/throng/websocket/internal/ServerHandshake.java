@@ -55,6 +55,10 @@ final class ServerHandshake {
     static void onData(WsSession s, ByteBuffer in) {
         Endpoint e = s.endpoint;
         WebSocketConfig cfg = e.config;
+        if (s.pending == ANSWERING) {
+            s.connection.suspendReads(); // one request at a time: these bytes come back once it is answered
+            return;
+        }
         // (an awaited body of 0 bytes is complete without any: a POST with Content-Length 0)
         while (s.phase() == WsSession.HTTP && s.connection.isOpen()
                 && (in.hasRemaining() || s.pending instanceof AwaitedBody b && b.length() == 0)) {
@@ -66,18 +70,11 @@ final class ServerHandshake {
                 s.pending = null;
                 int p = in.position();
                 in.position(p + (int) body.length());
-                if (body.executor() != null && !in.hasRemaining()) {
+                if (body.executor() != null) {
                     answerLater(s, body, in, p);
                     return;
                 }
-                HttpResponse r;
-                try {
-                    r = body.handler().onBody(in.slice(p, (int) body.length()));
-                } catch (RuntimeException ex) {
-                    e.metrics.handlerErrors.increment();
-                    e.log.log(Level.WARNING, "websocket " + s.connection + ": body handler threw " + ex);
-                    r = HttpResponse.refuse(500, "internal error");
-                }
+                HttpResponse r = answer(s, body, in.slice(p, (int) body.length()));
                 respond(s, r, r.close() || body.close());
                 continue;
             }
@@ -118,9 +115,21 @@ final class ServerHandshake {
         }
     }
 
+    /** The body handler's answer; 500 if it throws. */
+    private static HttpResponse answer(WsSession s, AwaitedBody body, ByteBuffer bytes) {
+        try {
+            return body.handler().onBody(bytes);
+        } catch (RuntimeException ex) {
+            s.endpoint.metrics.handlerErrors.increment();
+            s.endpoint.log.log(Level.WARNING, "websocket " + s.connection + ": body handler threw " + ex);
+            return HttpResponse.refuse(500, "internal error");
+        }
+    }
+
     /**
-     * Hands the body at {@code p} to its handler's executor (nothing was read behind it): reads and
-     * the request deadline wait until the answer is written from there.
+     * Hands the body at {@code p} to its handler's executor: reads and the request deadline wait
+     * until the answer is written from there. Bytes read behind the body (a pipelined request) stay
+     * in the engine's leftover buffer, which resuming reads hands back.
      */
     private static void answerLater(WsSession s, AwaitedBody body, ByteBuffer in, int p) {
         byte[] copy = new byte[(int) body.length()];
@@ -131,14 +140,7 @@ final class ServerHandshake {
         c.suspendReads();
         try {
             body.executor().execute(() -> {
-                HttpResponse r;
-                try {
-                    r = body.handler().onBody(ByteBuffer.wrap(copy));
-                } catch (RuntimeException ex) {
-                    s.endpoint.metrics.handlerErrors.increment();
-                    s.endpoint.log.log(Level.WARNING, "websocket " + c + ": body handler threw " + ex);
-                    r = HttpResponse.refuse(500, "internal error");
-                }
+                HttpResponse r = answer(s, body, ByteBuffer.wrap(copy));
                 boolean close = r.close() || body.close();
                 s.pending = null;
                 respond(s, r, close); // (its timer or close request reaches the connection's context)

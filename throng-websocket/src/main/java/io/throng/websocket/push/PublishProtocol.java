@@ -33,12 +33,11 @@ import java.util.concurrent.atomic.LongAdder;
  * publisher that does not read its results is slowed down: reads stop while its connection is
  * unwritable.
  *
- * <p>Where publishes run: with an executor (the push server gives one), every whole message a read
- * brings is taken out of the read buffer and published there, in order, with the connection's
- * reads suspended until that is done; so a publish that fans out to many subscribers on this
- * process never holds the event loop that read it (at 10,000 subscribers the walk took 50-100 ms,
- * during which the loop's other connections waited), and a publisher has at most one batch of
- * publishes in flight. Without one they run in {@code onData}. Framing errors (a channel name
+ * <p>Where publishes run: with an executor (the push server gives one), the whole messages a read
+ * brings are copied out of the read buffer and published there, in order, with the connection's
+ * reads suspended until they are answered; so a publish that fans out to many subscribers on this
+ * process never holds the event loop that read it (at 8,000 subscribers a walk held the loop for
+ * ~100 ms), and a publisher has at most one batch of publishes in flight. Without one they run in {@code onData}. Framing errors (a channel name
  * length out of range, a payload over the limit) and invalid channel names end the connection
  * with an error once the publishes before them are answered.
  */
@@ -77,14 +76,10 @@ public final class PublishProtocol implements Handler {
         return published.sum();
     }
 
-    /** One publisher connection, its attachment once the preface is read. Guarded by itself. */
+    /** One publisher connection, its attachment once the preface is read. */
     private static final class Session {
-        /** Whole messages read and not yet handed to a task (a heap buffer, ready to read), or null. */
-        ByteBuffer waiting;
-        /** What ends the connection once the waiting messages are answered, or null. */
-        String error;
-        /** A task is publishing: reads stay suspended until it has answered everything. */
-        boolean running;
+        /** A task is publishing a batch: reads stay suspended until it has answered it. */
+        volatile boolean running;
     }
 
     @Override
@@ -106,6 +101,10 @@ public final class PublishProtocol implements Handler {
             in.position(in.position() + PREFACE.length);
             s = new Session();
             c.attach(s);
+        }
+        if (s.running) {
+            c.suspendReads(); // one batch at a time: these bytes are handed back when it is answered
+            return;
         }
         int start = in.position();
         String framing = null;
@@ -141,85 +140,42 @@ public final class PublishProtocol implements Handler {
             }
             return;
         }
-        ByteBuffer batch = null;
-        if (end > start) {
-            byte[] copy = new byte[end - start];
-            in.get(start, copy);
-            batch = ByteBuffer.wrap(copy);
+        if (end == start && framing == null) {
+            return;
         }
-        boolean launch;
-        boolean running;
-        synchronized (s) {
-            if (s.error != null) {
-                return; // closing: what comes after an error is not read
-            }
-            s.waiting = append(s.waiting, batch);
-            s.error = framing;
-            launch = !s.running && (s.waiting != null || s.error != null);
-            s.running |= launch;
-            running = s.running;
-        }
-        if (running) {
-            c.suspendReads();
-        }
-        if (launch) {
-            try {
-                executor.execute(() -> drain(c, s));
-            } catch (RejectedExecutionException e) {
-                c.close(); // the server is stopping
-            }
-        }
-    }
-
-    private static ByteBuffer append(ByteBuffer waiting, ByteBuffer more) {
-        if (waiting == null || more == null) {
-            return waiting == null ? more : waiting;
-        }
-        ByteBuffer both = ByteBuffer.allocate(waiting.remaining() + more.remaining());
-        return both.put(waiting).put(more).flip();
-    }
-
-    /** Publishes and answers what a session has waiting, until nothing is; the executor's thread. */
-    private void drain(Connection c, Session s) {
+        // The batch is valid only during this call: the task gets a copy. Reads stay suspended until
+        // it has answered, so whatever this read brought behind the batch waits in the engine's
+        // leftover buffer, which resumeReads hands back.
+        byte[] batch = new byte[end - start];
+        in.get(start, batch);
+        s.running = true;
+        c.suspendReads();
+        String error = framing;
         try {
-            for (;;) {
-                ByteBuffer batch;
-                String error;
-                synchronized (s) {
-                    batch = s.waiting;
-                    s.waiting = null;
-                    error = s.error;
-                    if (batch == null && error == null) {
-                        s.running = false;
-                        break;
-                    }
-                }
-                if (batch != null && !publishAll(c, batch)) {
-                    markClosing(s);
-                    return;
-                }
-                if (batch == null) {
-                    error(c, error);
-                    return;
-                }
-                c.flush();
+            executor.execute(() -> publishLater(c, s, ByteBuffer.wrap(batch), error));
+        } catch (RejectedExecutionException e) {
+            c.close(); // the server is stopping
+        }
+    }
+
+    /** Publishes and answers one batch, then lets the connection read again; the executor's thread. */
+    private void publishLater(Connection c, Session s, ByteBuffer batch, String framing) {
+        try {
+            if (!publishAll(c, batch)) {
+                return; // closing
             }
+            if (framing != null) {
+                error(c, framing);
+                return;
+            }
+            c.flush();
         } catch (RuntimeException | Error e) {
-            markClosing(s);
             error(c, "internal error: " + e);
             throw e;
         }
+        s.running = false;
         if (c.isWritable()) {
             c.resumeReads(); // otherwise onWritable does
-        }
-    }
-
-    private static void markClosing(Session s) {
-        synchronized (s) {
-            s.waiting = null;
-            if (s.error == null) {
-                s.error = "closing";
-            }
         }
     }
 
@@ -277,12 +233,8 @@ public final class PublishProtocol implements Handler {
 
     @Override
     public void onWritable(Connection c) {
-        if (c.attachment() instanceof Session s) {
-            synchronized (s) {
-                if (s.running) {
-                    return; // the task resumes reads when it is done
-                }
-            }
+        if (c.attachment() instanceof Session s && s.running) {
+            return; // the task resumes reads when it is done
         }
         c.resumeReads();
     }
