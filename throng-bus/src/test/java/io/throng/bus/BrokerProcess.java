@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A real broker (Debian's {@code redis-server} or {@code nats-server}) run by a test as its own
  * child process, on a free loopback port, with its log in target/. It can be stopped (SIGKILL, by
  * its PID) and started again on the same port, which is how tests take the broker away from
- * running nodes. {@code .ci/run} installs both servers.
+ * running nodes. {@code bin/test-peers.sh} (run by {@code ./mvnw verify}) installs both servers.
  */
 public final class BrokerProcess implements AutoCloseable {
 
@@ -153,6 +153,7 @@ public final class BrokerProcess implements AutoCloseable {
                 }
             }
         }
-        throw new IOException(name + " is not installed (apt-get install " + name + "; .ci/run does)");
+        throw new IOException(name + " is not installed: apt-get install " + name
+                + " (bin/test-peers.sh installs it; ./mvnw verify runs that)");
     }
 }

@@ -129,6 +129,7 @@ class InteropTest {
         // README's docs/push-page.png (so a test run leaves the work tree clean).
         Path screenshot = Path.of("target", "push-page.png").toAbsolutePath().normalize();
         Files.createDirectories(screenshot.getParent());
+        Peer.requireChromium();
         try (PushServer push = PushServer.start(WsVariant.MULTI.config(), WebSocketConfig.defaults());
              Peer browser = Peer.node("push-page.mjs", "http://127.0.0.1:" + push.port() + "/", screenshot.toString())) {
             browser.lineStartingWith("subscribed", 60);

@@ -16,12 +16,18 @@ import java.util.concurrent.TimeUnit;
  * An independent implementation run as a child process (node with the ws library, Debian's
  * python3-websockets, Chromium through Playwright): its stdout lines are queued for the test, its
  * stdin lets the test signal it, and it is killed when the test is done. A missing tool is a clear
- * failure, not a skip: .ci/run installs them.
+ * failure within seconds, not a skip and not a timeout: {@code bin/test-peers.sh} (run by
+ * {@code ./mvnw verify}) installs them, and a peer that exits before printing what the test waits
+ * for (a missing module, a crash) fails the wait at once with its output.
  */
 final class Peer implements AutoCloseable {
     static final Path NODE_DIR = Path.of("src/test/node").toAbsolutePath();
     static final Path PYTHON_DIR = Path.of("src/test/python").toAbsolutePath();
     static final String PYTHON = "/usr/bin/python3"; // Debian's, where python3-websockets is installed
+
+    /** What the reader thread queues when the process's output ends; never a real line. */
+    private static final String ENDED = new String("<ended>");
+    private static final String INSTALL = " (bin/test-peers.sh installs it; ./mvnw verify runs that)";
 
     private final Process process;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -40,26 +46,68 @@ final class Peer implements AutoCloseable {
             } catch (IOException ignored) {
                 // the process ended
             }
+            lines.add(ENDED);
         });
     }
 
     static Peer node(String script, String... args) throws IOException {
+        if (!onPath("node")) {
+            throw new AssertionError("node is not installed: apt-get install nodejs npm" + INSTALL);
+        }
         if (!Files.isDirectory(NODE_DIR.resolve("node_modules/ws")) || !Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))) {
             throw new AssertionError("the npm test peers are not installed in " + NODE_DIR
-                    + ": run .ci/run, or 'npm ci' in that directory");
+                    + ": npm ci --prefix throng-websocket/src/test/node" + INSTALL);
         }
         List<String> cmd = new ArrayList<>(List.of("node", NODE_DIR.resolve(script).toString()));
         cmd.addAll(List.of(args));
         return start(cmd, NODE_DIR);
     }
 
+    /** Playwright drives Debian's Chromium (it downloads no browser of its own). */
+    static void requireChromium() {
+        if (!Files.isExecutable(Path.of("/usr/bin/chromium"))) {
+            throw new AssertionError("/usr/bin/chromium is not installed: apt-get install chromium" + INSTALL);
+        }
+    }
+
     static Peer python(String script, String... args) throws IOException {
-        if (!Files.isExecutable(Path.of(PYTHON))) {
-            throw new AssertionError(PYTHON + " is missing: run .ci/run (it installs python3-websockets)");
+        if (!PythonWebsockets.INSTALLED) {
+            throw new AssertionError("python3-websockets is not installed (" + PYTHON
+                    + " cannot import websockets): apt-get install python3-websockets" + INSTALL);
         }
         List<String> cmd = new ArrayList<>(List.of(PYTHON, PYTHON_DIR.resolve(script).toString()));
         cmd.addAll(List.of(args));
         return start(cmd, PYTHON_DIR);
+    }
+
+    /** Whether Debian's python imports websockets, asked once (about 50 ms). */
+    private static final class PythonWebsockets {
+        static final boolean INSTALLED = probe();
+
+        private static boolean probe() {
+            if (!Files.isExecutable(Path.of(PYTHON))) {
+                return false;
+            }
+            try {
+                Process p = new ProcessBuilder(PYTHON, "-c", "import websockets").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    private static boolean onPath(String name) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Peer start(List<String> cmd, Path dir) throws IOException {
@@ -74,6 +122,9 @@ final class Peer implements AutoCloseable {
         if (l == null) {
             throw new AssertionError("the peer printed nothing within " + seconds + " s; its output: " + output());
         }
+        if (l == ENDED) {
+            throw ended("a line");
+        }
         return l;
     }
 
@@ -86,10 +137,25 @@ final class Peer implements AutoCloseable {
             if (l == null) {
                 throw new AssertionError("no line starting with '" + prefix + "' within " + seconds + " s; output: " + output());
             }
+            if (l == ENDED) {
+                throw ended("a line starting with '" + prefix + "'");
+            }
             if (l.startsWith(prefix)) {
                 return l;
             }
         }
+    }
+
+    private AssertionError ended(String awaited) {
+        lines.add(ENDED); // a later wait fails at once too
+        String code;
+        try {
+            code = process.waitFor(2, TimeUnit.SECONDS) ? "exit code " + process.exitValue() : "still running";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            code = "interrupted";
+        }
+        return new AssertionError("the peer's output ended (" + code + ") before " + awaited + "; its output: " + output());
     }
 
     /** Waits for the process to end; returns its exit code. */

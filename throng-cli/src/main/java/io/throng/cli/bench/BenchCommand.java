@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code throng bench}: the seed's comparison, every model beside Netty and plain JDK threads. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs every server model (and the Netty 4.2 nio/epoll/io_uring and JDK virtual-thread peers),",
+        description = {"Measures every server model beside Netty and JDK threads, or holds N connections (--scale).",
+                "Runs every server model (and the Netty 4.2 nio/epoll/io_uring and JDK virtual-thread peers),",
                 "each in its own process, under the seed's timestamp-echo load, and writes JSON, CSV, Markdown and HTML.",
                 "The full run takes about 50 minutes on 2 cores; --quick under 3.",
                 "With --scale N: holds N connections on this machine (prefork server and multi-process load together),",

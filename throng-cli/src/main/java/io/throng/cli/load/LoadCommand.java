@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
 
 /** {@code throng load}: the seed's timestamp-echo client in three modes, and WebSocket subscribers in two. */
 @Command(name = "load", mixinStandardHelpOptions = true,
-        description = {"Drives a server with 8-byte timestamp echoes (pingpong, connrate, hold: run it against",
-                "'throng serve --handler timestamp-echo' or any echo server), or holds WebSocket subscribers of a",
-                "'throng push' server and times broadcasts to them (ws-hold, ws-broadcast).",
+        description = {"Drives a server and checks every answer: TCP echo load, or WebSocket subscribers and broadcasts.",
+                "pingpong, connrate and hold send 8-byte timestamp echoes: run them against",
+                "'throng serve --handler timestamp-echo' or any echo server. ws-hold and ws-broadcast hold WebSocket",
+                "subscribers of a 'throng push' server and time broadcasts to them.",
                 "Exit status 3 if an echo or a pong came back wrong, a broadcast was missed or duplicated, or nothing could connect."},
         subcommands = {LoadCommand.PingPong.class, LoadCommand.ConnRate.class, LoadCommand.Hold.class,
                 LoadCommand.WsHold.class, LoadCommand.WsBroadcast.class})
@@ -117,7 +118,8 @@ public final class LoadCommand implements Runnable {
     }
 
     @Command(name = "pingpong", mixinStandardHelpOptions = true,
-            description = "Each connection sends a timestamp and waits for its echo (not pipelined, as in the seed), or keeps --pipeline in flight.")
+            description = {"Each connection sends a timestamp and waits for its echo, or keeps --pipeline in flight.",
+                    "Without --pipeline one at a time, as in the seed."})
     static final class PingPong implements Callable<Integer> {
         @Mixin
         TcpTarget target = new TcpTarget();
@@ -237,8 +239,9 @@ public final class LoadCommand implements Runnable {
     }
 
     @Command(name = "ws-hold", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Opens N WebSocket subscribers (throng's WebSocket client) at a rate, spread over K channels, and holds them,",
-                    "each pinging every interval; reports how many were established and stay alive, handshake failures by cause,",
+            description = {"Holds N WebSocket subscribers of a push server, each pinging, and reports how many stay alive.",
+                    "Opens them (throng's WebSocket client) at a rate, spread over K channels, each pinging every interval;",
+                    "reports how many were established and stay alive, handshake failures by cause,",
                     "pings answered and failed, and the ping round trip."})
     static final class WsHold implements Callable<Integer> {
         @Mixin
@@ -258,8 +261,9 @@ public final class LoadCommand implements Runnable {
     }
 
     @Command(name = "ws-broadcast", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Holds WebSocket subscribers of a push server as ws-hold does, then publishes M broadcasts (one message",
-                    "to each channel) carrying their publish time, and reports per broadcast how many subscribers got it,",
+            description = {"Holds WebSocket subscribers, publishes M broadcasts and times their delivery to every subscriber.",
+                    "The subscribers are held as ws-hold does; each broadcast (one message to each channel) carries its",
+                    "publish time, and reports per broadcast how many subscribers got it,",
                     "p50, p99 and max of the delivery latency and the time until the last subscriber had it; missed and",
                     "duplicate deliveries are counted. With --procs, the subscribers of every process count and the parent publishes."})
     static final class WsBroadcast implements Callable<Integer> {

@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code throng push}: the notification service (WebSocket subscribers, HTTP and binary publishers, a page). */
 @Command(name = "push", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs the push (notification) service on one port:",
+        description = {"Runs the push (notification) service: WebSocket subscribers, HTTP and binary publishing.",
+                "One port serves:",
                 "  GET /                      a page that subscribes to a channel and shows notifications live",
                 "  ws://HOST:PORT/sub/<ch>    a WebSocket subscribed to channel <ch>; send 'subscribe <ch>' / 'unsubscribe <ch>' for more",
                 "  POST /pub/<ch>             publishes the body (text if UTF-8, else binary): 200 with the counts when",

@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
  * the durations given; nothing runs longer than servers x clients x callers x (warmup + duration).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measures multiplexed versus pooled clients (QPS, p50/p90/p99/p99.9 latency) at each caller count,",
-                "against throng's echo server and optionally tRPC-Java 1.1.0's, each started as a child process.",
+        description = {"Measures multiplexed versus pooled tRPC clients: QPS and latency percentiles per caller count.",
+                "p50/p90/p99/p99.9 at each caller count, against throng's echo server and optionally tRPC-Java 1.1.0's, each started as a child process.",
                 "A benchmark on a shared or small machine measures that machine: report it with the figures."})
 public final class RpcBenchCommand implements Callable<Integer> {
 

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code throng rpc}: the tRPC tools. */
 @Command(name = "rpc", mixinStandardHelpOptions = true,
-        description = "tRPC over throng: an echo server, and a benchmark of multiplexed versus pooled clients.",
+        description = "Serves and measures tRPC over throng: an echo server, multiplexed versus pooled clients.",
         subcommands = {RpcServeCommand.class, RpcBenchCommand.class})
 public final class RpcCommand implements Runnable {
     @CommandLine.Spec

@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
 
 /** {@code throng rpc serve}: a tRPC echo server. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves a tRPC echo service: method Echo returns the request body unchanged, whatever its",
-                "content type, at func /<service>/Echo. Stops gracefully on SIGINT/SIGTERM or after --duration."})
+        description = {"Serves a tRPC echo service: method Echo returns the request body unchanged.",
+                "Any content type, at func /<service>/Echo. Stops gracefully on SIGINT/SIGTERM or after --duration."})
 public final class RpcServeCommand implements Callable<Integer> {
 
     @Option(names = "--host", description = "address to bind (default: ${DEFAULT-VALUE})")
