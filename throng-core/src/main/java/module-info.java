@@ -4,4 +4,5 @@ module io.throng.core {
     exports io.throng.core.buffer;
     exports io.throng.core.config;
     exports io.throng.core.handler;
+    exports io.throng.core.net;
 }

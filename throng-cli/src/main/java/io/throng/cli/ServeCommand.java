@@ -1,7 +1,7 @@
 package io.throng.cli;
 
 import io.throng.core.Handler;
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.ServerStats;
 import io.throng.core.config.AcceptMode;
 import io.throng.core.config.BufferConfig;

@@ -1,6 +1,6 @@
 package io.throng.load;
 
-import io.throng.core.Client;
+import io.throng.core.net.Client;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
 import io.throng.core.config.ClientConfig;

@@ -1,6 +1,6 @@
 package io.throng.testsuite;
 
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.ServerStats;
 import io.throng.core.handler.EchoHandler;
 import java.io.BufferedReader;

@@ -2,10 +2,10 @@ package io.throng.testsuite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.throng.core.Client;
+import io.throng.core.net.Client;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.config.ClientConfig;
 import io.throng.core.handler.EchoHandler;
 import java.nio.ByteBuffer;

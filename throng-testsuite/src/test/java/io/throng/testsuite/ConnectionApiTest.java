@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throng.core.Connection;
 import io.throng.core.Handler;
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;

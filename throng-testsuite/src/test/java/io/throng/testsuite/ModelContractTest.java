@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.ServerStats;
 import io.throng.core.config.ServerConfig;
 import io.throng.core.config.WaterMarks;

@@ -2,7 +2,7 @@ package io.throng.testsuite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
 import io.throng.core.config.TransportKind;

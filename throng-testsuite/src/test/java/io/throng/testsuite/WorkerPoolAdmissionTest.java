@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throng.core.Connection;
 import io.throng.core.Handler;
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.config.AcceptMode;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;

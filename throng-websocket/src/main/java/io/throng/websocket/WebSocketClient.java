@@ -1,6 +1,6 @@
 package io.throng.websocket;
 
-import io.throng.core.Client;
+import io.throng.core.net.Client;
 import io.throng.core.config.ClientConfig;
 import io.throng.websocket.internal.ClientHandshake;
 import io.throng.websocket.internal.Endpoint;

@@ -1,6 +1,6 @@
 package io.throng.websocket;
 
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.ServerStats;
 import io.throng.core.config.ServerConfig;
 import java.io.IOException;

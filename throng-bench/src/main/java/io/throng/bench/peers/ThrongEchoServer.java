@@ -1,6 +1,6 @@
 package io.throng.bench.peers;
 
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
 import io.throng.core.config.TransportKind;

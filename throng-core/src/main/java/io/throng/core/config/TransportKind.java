@@ -19,15 +19,6 @@ public enum TransportKind {
         return id;
     }
 
-    /**
-     * Why this transport cannot run in this JVM, or null if it can ({@code auto} and {@code nio}
-     * always can). For a caller that wants to fall back itself, with its own log line, rather than
-     * let a server fail at start.
-     */
-    public String unavailableReason() {
-        return this == EPOLL ? io.throng.core.linux.Linux.unavailableReason() : null;
-    }
-
     public static TransportKind parse(String text) {
         for (TransportKind t : values()) {
             if (t.id.equalsIgnoreCase(text) || t.name().equalsIgnoreCase(text)) {

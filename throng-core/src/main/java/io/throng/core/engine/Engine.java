@@ -6,12 +6,19 @@ import io.throng.core.config.BufferConfig;
 import io.throng.core.config.Limits;
 import io.throng.core.config.SocketOptions;
 import io.throng.core.config.WaterMarks;
+import io.throng.core.CloseReason;
+import io.throng.core.transport.Transport;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What the connections of one server or client share: handler, limits, pool, counters, log. */
+/** What the connections of one server or client share: handler, transport, limits, pool, counters, log. */
 final class Engine {
     final String name;
     final Handler handler;
+    final Transport transport;
+    /** The write queues' water marks and cap. */
+    final WriteQueue.WriteLimits writeLimits;
+    /** Who may be accepted now (every model's listeners ask it). */
+    final Admission admission;
     final BufferPool pool;
     final EngineMetrics metrics = new EngineMetrics();
     final Limits limits;
@@ -27,7 +34,7 @@ final class Engine {
         // Classes needed only on error paths are loaded up front: loading a class can need a file
         // descriptor, and error paths run exactly when descriptors have run out.
         for (Class<?> c : new Class<?>[] {io.throng.core.CloseReason.class, io.throng.core.CloseReason.Kind.class,
-                PendingConnect.class, RateLimitedLog.class, Sockets.class}) {
+                PendingConnect.class, RateLimitedLog.class}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {
@@ -36,10 +43,12 @@ final class Engine {
         }
     }
 
-    Engine(String name, Handler handler, Limits limits, WaterMarks waterMarks, BufferConfig buffers,
+    Engine(String name, Handler handler, Transport transport, Limits limits, WaterMarks waterMarks, BufferConfig buffers,
            SocketOptions socket) {
         this.name = name;
         this.handler = handler;
+        this.transport = transport;
+        this.writeLimits = new WriteQueue.WriteLimits(waterMarks.low(), waterMarks.high(), limits.maxQueuedBytes());
         this.limits = limits;
         this.waterMarks = waterMarks;
         this.buffers = buffers;
@@ -48,6 +57,17 @@ final class Engine {
         this.idleTimeoutNanos = limits.idleTimeout().isZero() ? Long.MAX_VALUE : limits.idleTimeout().toNanos();
         this.lingerNanos = Math.max(1, limits.lingerTimeout().toNanos());
         this.log = new RateLimitedLog(System.getLogger("io.throng." + name), 20);
+        this.admission = new Admission(this);
+    }
+
+    /** A connection closed for {@code reason}: counted, and its place freed for admission. Any thread. */
+    void connectionClosed(CloseReason reason) {
+        metrics.connections.decrementAndGet();
+        metrics.closed.increment();
+        if (reason.kind() == CloseReason.Kind.IDLE_TIMEOUT) {
+            metrics.idleTimeouts.increment();
+        }
+        admission.connectionGone();
     }
 
     long nextId() {

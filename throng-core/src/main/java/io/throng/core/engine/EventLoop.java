@@ -1,37 +1,47 @@
 package io.throng.core.engine;
 
+import io.throng.core.CloseReason;
+import io.throng.core.Connection;
+import io.throng.core.transport.Interest;
+import io.throng.core.transport.Poller;
+import io.throng.core.transport.ReadySink;
+import io.throng.core.transport.TransportSocket;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayDeque;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * One thread and one readiness set (a JDK {@code Selector} in {@link NioLoop}, an epoll set in the
- * native transport): waits for readiness and either runs the handlers itself (reactor models) or
- * hands ready connections to a worker pool. Owns its connections' list and timer wheel, and its
- * listeners. This class holds what does not depend on the transport; a subclass polls, registers
- * and connects.
+ * One platform thread and one {@link Poller}: waits for readiness and hands what is ready to its
+ * connections' {@link Owner} (which runs them here, under the reactor models, or hands them to a
+ * worker), to its listeners and to its pending connects. Owns its timer wheel and its listeners.
  *
  * <p>Other threads talk to a loop only through {@link #execute} (a queue of tasks) and
- * {@link ConnectionImpl#requestTasks} (an intrusive stack of connections with tasks: no allocation),
- * followed by a wake-up that is skipped when the loop is not blocked polling.
+ * {@link EngineConnection#requestTasks} (an intrusive stack of connections with tasks: no
+ * allocation), followed by a wake-up that is skipped when the loop is not blocked polling.
  */
-abstract class EventLoop implements Runnable {
+final class EventLoop implements Runnable, ReadySink {
     private static final int AWAKE = 0;
-    private static final int SELECTING = 1;
-    private static final long IDLE_SELECT_MS = 1000;
+    private static final int POLLING = 1;
+    private static final long IDLE_POLL_MS = 1000;
+    /** How often a loop with a closed admission gate asks again whether it opened (leader-follower's saturation). */
+    private static final long GATE_POLL_MS = 10;
     private static final VarHandle SCHEDULED;
     private static final VarHandle WAKE_STATE;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            SCHEDULED = l.findVarHandle(EventLoop.class, "scheduled", ConnectionImpl.class);
+            SCHEDULED = l.findVarHandle(EventLoop.class, "scheduled", EngineConnection.class);
             WAKE_STATE = l.findVarHandle(EventLoop.class, "wakeState", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -41,35 +51,34 @@ abstract class EventLoop implements Runnable {
     final int index;
     final Engine engine;
     final Thread thread;
-    /** The owner of this loop's connections: the loop itself or the worker pool's. */
+    final Poller poller;
+    /** The owner of this loop's connections: the loop itself, or the worker pool's owner for it. */
     final Owner owner;
-    final WorkerPool pool;
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
-    /** Worker-pool connections that closed or need re-timing (their workers cannot touch the wheel). */
-    private final ConcurrentLinkedQueue<ConnectionImpl> retime = new ConcurrentLinkedQueue<>();
-    /** Worker-pool connections the full pool could not take yet; they are disarmed meanwhile. */
-    private final ArrayDeque<ConnectionImpl> overflow = new ArrayDeque<>();
-    private boolean overflowing;
     private final List<Listener> listeners = new ArrayList<>();
+    private final List<PendingConnect> pendingConnects = new ArrayList<>();
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     @SuppressWarnings("unused") // through SCHEDULED
-    private volatile ConnectionImpl scheduled;
+    private volatile EngineConnection scheduled;
     @SuppressWarnings("unused") // through WAKE_STATE
     private volatile int wakeState;
     private volatile boolean stopRequested;
 
     IoContext ctx;
     TimerWheel wheel;
-    private ConnectionImpl listHead;
-    int connectionCount;
 
-    EventLoop(int index, Engine engine, WorkerPool pool, String threadName) {
+    /**
+     * A loop of {@code engine}'s transport. {@code owners} makes the owner of its connections
+     * (null: the loop runs them itself); {@code oneShot} registers them one-shot (the worker pool).
+     */
+    EventLoop(int index, Engine engine, String threadName, Function<EventLoop, Owner> owners, boolean oneShot)
+            throws IOException {
         this.index = index;
         this.engine = engine;
-        this.pool = pool;
-        this.owner = pool == null ? new ReactorOwner() : pool.ownerFor(this);
+        this.poller = engine.transport.openPoller(oneShot, 0);
+        this.owner = owners == null ? new LoopOwner(this) : owners.apply(this);
         this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this);
     }
 
@@ -93,8 +102,8 @@ abstract class EventLoop implements Runnable {
     }
 
     /** Pushes {@code c} onto the stack of connections with tasks. Any thread. */
-    void schedule(ConnectionImpl c) {
-        ConnectionImpl head;
+    void schedule(EngineConnection c) {
+        EngineConnection head;
         do {
             head = scheduled;
             c.nextScheduled = head;
@@ -106,51 +115,34 @@ abstract class EventLoop implements Runnable {
 
     /** Wakes the loop if it is blocked polling; free when it is not. */
     void wakeup() {
-        if ((int) WAKE_STATE.getAndSet(this, AWAKE) == SELECTING) {
-            wakeupPoller();
+        if ((int) WAKE_STATE.getAndSet(this, AWAKE) == POLLING) {
+            poller.wakeup();
         }
     }
 
-    // ------------------------------------------------------------------ transport
-
-    /** Waits up to {@code timeoutMillis} (0: not at all) and dispatches what is ready. */
-    abstract void poll(long timeoutMillis) throws IOException;
-
-    /** Makes a blocked {@link #poll} return. Any thread. */
-    abstract void wakeupPoller();
-
-    /** Releases the readiness set. */
-    abstract void closePoller();
-
-    /** Takes an accepted socket (the transport's handle) into this loop. Loop thread. */
-    abstract void adopt(Object socket);
-
-    /** Closes an accepted socket that will not be adopted (the connection limit). */
-    abstract void reject(Object socket);
-
-    /** Starts a client connection from this loop, carrying {@code attachment} (may be null). Loop thread. */
-    abstract void connect(java.net.InetSocketAddress remote, java.net.InetSocketAddress local, Object attachment,
-                          java.util.concurrent.CompletableFuture<io.throng.core.Connection> future, long timeoutNanos);
-
-    /** A connection became ready: run it here (reactor) or hand it to the pool. Loop thread. */
-    final void ready(ConnectionImpl c) {
-        try {
-            if (pool == null) {
-                c.onReady(ctx);
-            } else {
-                pool.ready(c, this);
+    @Override
+    public void ready(Object attachment, int ops) {
+        if (attachment instanceof EngineConnection c) {
+            if (poller.oneShot()) {
+                c.socket.disarmed();
             }
+            owner.ready(c, ops);
+        } else if (attachment instanceof Listener l) {
+            l.onAcceptable();
+        } else if (attachment instanceof PendingConnect p) {
+            p.onConnectable(this);
+        }
+    }
+
+    /** Runs a ready connection here (reactor). A bug or a resource failure takes the connection, never the loop. */
+    void runReady(EngineConnection c, int ops) {
+        try {
+            c.onReady(ctx, ops);
         } catch (RuntimeException | Error e) {
-            // A bug or a resource failure while handling one connection: it goes, the loop stays.
             c.exit();
-            c.closeNow(ctx, io.throng.core.CloseReason.ioError(e));
+            c.closeNow(ctx, CloseReason.ioError(e));
             throw e;
         }
-    }
-
-    void retime(ConnectionImpl c) {
-        retime.add(c);
-        wakeup();
     }
 
     void addListener(Listener l) {
@@ -159,7 +151,7 @@ abstract class EventLoop implements Runnable {
 
     @Override
     public void run() {
-        ctx = new IoContext(thread, engine.pool, engine.buffers.readBufferSize(), engine.metrics);
+        ctx = new IoContext(thread, engine, engine.buffers.readBufferSize());
         wheel = new TimerWheel(System.nanoTime());
         started.countDown();
         try {
@@ -183,25 +175,25 @@ abstract class EventLoop implements Runnable {
     }
 
     private void runOnce() throws IOException {
-        long timeout = selectTimeoutMillis();
-        WAKE_STATE.setVolatile(this, SELECTING);
-        boolean busy = !inbox.isEmpty() || scheduled != null || !retime.isEmpty();
-        poll(busy ? 0 : timeout);
+        long timeout = pollTimeoutMillis();
+        WAKE_STATE.setVolatile(this, POLLING);
+        boolean busy = !inbox.isEmpty() || scheduled != null || owner.hasWork();
+        poller.poll(ctx.scratch, busy ? 0 : timeout, this);
         WAKE_STATE.setVolatile(this, AWAKE);
         ctx.now = System.nanoTime();
         runInbox();
         runScheduled();
-        runRetime();
+        owner.afterPoll();
         long now = System.nanoTime();
         wheel.advance(now);
         if (!pendingConnects.isEmpty()) {
             expireConnects(now);
         }
-        for (int i = 0; i < listeners.size(); i++) {
-            listeners.get(i).tick(now);
-        }
-        if (pool != null) {
-            drainOverflow();
+        if (!listeners.isEmpty()) {
+            engine.admission.tick();
+            for (int i = 0; i < listeners.size(); i++) {
+                listeners.get(i).tick(now);
+            }
         }
     }
 
@@ -227,23 +219,25 @@ abstract class EventLoop implements Runnable {
         return Math.max(1, (next - nowNanos + 999_999) / 1_000_000);
     }
 
-    private long selectTimeoutMillis() {
-        // Never 0 here: 0 means "do not wait" to poll().
-        if (pool != null && (!overflow.isEmpty() || pool.gate.isPaused())) {
-            return 1;
-        }
-        long timeout = IDLE_SELECT_MS;
+    private long pollTimeoutMillis() {
+        // Never 0 here: 0 means "do not wait" to the poller.
+        long timeout = IDLE_POLL_MS;
         long now = System.nanoTime();
         if (wheel.size() > 0 || !pendingConnects.isEmpty()) {
             timeout = millisToNextTick(now);
         }
-        for (int i = 0; i < listeners.size(); i++) {
-            long resume = listeners.get(i).resumeAt();
-            if (resume != 0) {
-                timeout = Math.min(timeout, Math.max(1, (resume - now) / 1_000_000));
+        if (!listeners.isEmpty()) {
+            if (!engine.admission.isOpen()) {
+                timeout = Math.min(timeout, GATE_POLL_MS);
+            }
+            for (int i = 0; i < listeners.size(); i++) {
+                long resume = listeners.get(i).resumeAt();
+                if (resume != 0) {
+                    timeout = Math.min(timeout, Math.max(1, (resume - now) / 1_000_000));
+                }
             }
         }
-        return timeout;
+        return owner.pollTimeout(timeout);
     }
 
     private void runInbox() {
@@ -259,48 +253,78 @@ abstract class EventLoop implements Runnable {
     }
 
     private void runScheduled() {
-        ConnectionImpl c = (ConnectionImpl) SCHEDULED.getAndSet(this, null);
+        EngineConnection c = (EngineConnection) SCHEDULED.getAndSet(this, null);
         while (c != null) {
-            ConnectionImpl next = c.nextScheduled;
+            EngineConnection next = c.nextScheduled;
             c.nextScheduled = null;
             c.runTasks(ctx);
             c = next;
         }
     }
 
-    private void runRetime() {
-        ConnectionImpl c;
-        long now = System.nanoTime();
-        while ((c = retime.poll()) != null) {
-            if ((c.flags() & ConnectionImpl.CLOSED) != 0) {
-                unlink(c);
-            } else {
-                wheel.reschedule(c, now);
+    // ------------------------------------------------------------------ connections
+
+    /** Takes an accepted socket into this loop: registers it and opens it. Loop thread. */
+    void adopt(TransportSocket socket) throws IOException {
+        assert inLoop() : "adopt off the loop thread";
+        EngineConnection c = new EngineConnection(owner, socket);
+        poller.add(socket, c, Interest.READ);
+        wheel.schedule(c, System.nanoTime());
+        owner.opened(c, ctx);
+    }
+
+    /** Adopts from another thread (an acceptor dealing sockets round-robin). */
+    void adoptLater(TransportSocket socket) {
+        execute(() -> {
+            try {
+                adopt(socket);
+            } catch (IOException | RuntimeException e) {
+                engine.metrics.connections.decrementAndGet();
+                engine.admission.connectionGone();
+                engine.metrics.ioErrors.increment();
+                engine.log.log(Level.DEBUG, "could not register a socket: " + e);
+                socket.close(true);
             }
+        });
+    }
+
+    /** Starts a client connection from this loop, carrying {@code attachment} (may be null). Loop thread. */
+    void connect(InetSocketAddress remote, InetSocketAddress local, Object attachment,
+                 CompletableFuture<Connection> future, long timeoutNanos) {
+        TransportSocket socket = null;
+        try {
+            socket = engine.transport.connect(ctx.scratch, remote, local, engine.socket);
+            PendingConnect p = new PendingConnect(socket, attachment, future, System.nanoTime() + timeoutNanos);
+            poller.addConnecting(socket, p);
+            pendingConnects.add(p);
+        } catch (IOException | RuntimeException e) {
+            if (socket != null) {
+                socket.close(false);
+            }
+            engine.metrics.connections.decrementAndGet();
+            future.completeExceptionally(e);
         }
     }
 
-    // ------------------------------------------------------------------ connections
-
-    private final List<PendingConnect> pendingConnects = new ArrayList<>();
-
-    void addPending(PendingConnect p) {
-        pendingConnects.add(p);
+    /** A client connection is established: it becomes a connection of this loop. Loop thread. */
+    void established(PendingConnect p) {
+        pendingConnects.remove(p);
+        EngineConnection c = new EngineConnection(owner, p.socket);
+        c.attach(p.attachment);
+        try {
+            poller.connected(p.socket, c, Interest.READ);
+        } catch (IOException e) {
+            p.fail(this, e);
+            return;
+        }
+        engine.metrics.accepted.increment();
+        wheel.schedule(c, System.nanoTime());
+        c.open(ctx);
+        p.future.complete(c);
     }
 
     void forgetPending(PendingConnect p) {
         pendingConnects.remove(p);
-    }
-
-    /** A client connection is established: it becomes a connection of this loop. Loop thread. */
-    void connected(PendingConnect p, ConnectionImpl c) {
-        pendingConnects.remove(p);
-        engine.metrics.accepted.increment();
-        c.attach(p.attachment);
-        link(c);
-        wheel.schedule(c, System.nanoTime());
-        c.open(ctx);
-        p.future.complete(c);
     }
 
     private void expireConnects(long now) {
@@ -312,58 +336,6 @@ abstract class EventLoop implements Runnable {
         }
     }
 
-    /** A new connection of this loop (accepted and set up by the subclass): link it and open it. */
-    final void registered(ConnectionImpl c) {
-        link(c);
-        wheel.schedule(c, System.nanoTime());
-        if (pool == null) {
-            c.open(ctx);
-        } else {
-            c.requestTasks(ConnectionImpl.T_OPEN);
-        }
-    }
-
-    /** An accepted socket could not be set up. */
-    final void registrationFailed(Exception e) {
-        engine.metrics.connections.decrementAndGet();
-        engine.metrics.ioErrors.increment();
-        engine.log.log(Level.DEBUG, "could not register a socket: " + e);
-    }
-
-    private void link(ConnectionImpl c) {
-        c.listPrev = null;
-        c.listNext = listHead;
-        if (listHead != null) {
-            listHead.listPrev = c;
-        }
-        listHead = c;
-        connectionCount++;
-    }
-
-    void unlink(ConnectionImpl c) {
-        wheel.cancel(c);
-        if (c.listPrev == null && listHead != c) {
-            return; // not linked (or already unlinked)
-        }
-        if (c.listPrev != null) {
-            c.listPrev.listNext = c.listNext;
-        } else {
-            listHead = c.listNext;
-        }
-        if (c.listNext != null) {
-            c.listNext.listPrev = c.listPrev;
-        }
-        c.listNext = null;
-        c.listPrev = null;
-        connectionCount--;
-    }
-
-    /**
-     * Whether an interest change made by another thread needs the loop woken to take effect: a
-     * {@code Selector} applies changes only when it next selects; epoll applies them at once.
-     */
-    abstract boolean needsWakeupForInterest();
-
     /** Stops accepting. Loop thread. */
     void closeListeners() {
         for (Listener l : listeners) {
@@ -373,42 +345,20 @@ abstract class EventLoop implements Runnable {
 
     /** Graceful shutdown of every connection of this loop. Loop thread. */
     void shutdownConnections() {
-        for (ConnectionImpl c = listHead; c != null; c = c.listNext) {
-            c.requestTasks(ConnectionImpl.T_SHUTDOWN);
-        }
+        poller.forEachAttachment(a -> {
+            if (a instanceof EngineConnection c) {
+                c.requestTasks(EngineConnection.T_SHUTDOWN);
+            }
+        });
     }
 
     /** The shutdown deadline passed: close what is left. Loop thread. */
     void failConnections() {
-        for (ConnectionImpl c = listHead; c != null; c = c.listNext) {
-            c.fail(io.throng.core.CloseReason.SHUTDOWN);
-        }
-    }
-
-    // ------------------------------------------------------------------ worker-pool support
-
-    void overflow(ConnectionImpl c) {
-        overflow.add(c);
-        overflowing = true;
-        pool.gate.pause();
-    }
-
-    private void drainOverflow() {
-        ConnectionImpl c;
-        while ((c = overflow.peek()) != null && pool.offer(c)) {
-            overflow.poll();
-        }
-        if (overflowing && overflow.isEmpty()) {
-            overflowing = false;
-            pool.loopOverflowEmptied();
-        }
-        if (!overflowing) {
-            pool.overflowDrained(this);
-        }
-    }
-
-    boolean hasOverflow() {
-        return overflowing;
+        poller.forEachAttachment(a -> {
+            if (a instanceof EngineConnection c) {
+                c.fail(CloseReason.SHUTDOWN);
+            }
+        });
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -416,11 +366,11 @@ abstract class EventLoop implements Runnable {
     void stop() {
         stopRequested = true;
         wakeup();
-        wakeupPoller();
+        poller.wakeup();
     }
 
     boolean awaitTermination(long millis) throws InterruptedException {
-        return terminated.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return terminated.await(millis, TimeUnit.MILLISECONDS);
     }
 
     private void cleanUp() {
@@ -429,52 +379,63 @@ abstract class EventLoop implements Runnable {
             l.close();
         }
         // Whatever is still open now is closed without ceremony.
-        ConnectionImpl c = listHead;
-        while (c != null) {
-            ConnectionImpl next = c.listNext;
-            c.closeNow(ctx, io.throng.core.CloseReason.SHUTDOWN);
-            c = next;
-        }
-        runRetime();
+        poller.forEachAttachment(a -> {
+            if (a instanceof EngineConnection c) {
+                c.closeNow(ctx, CloseReason.SHUTDOWN);
+            }
+        });
+        owner.afterPoll();
         for (PendingConnect p : new ArrayList<>(pendingConnects)) {
-            p.fail(this, new java.nio.channels.ClosedChannelException());
+            p.fail(this, new ClosedChannelException());
         }
-        closePoller();
+        poller.close();
         ctx.release();
     }
 
     /** The owner of a reactor loop's connections: the loop thread runs everything. */
-    private final class ReactorOwner extends Owner {
-        @Override
-        void schedule(ConnectionImpl c) {
-            EventLoop.this.schedule(c);
+    static final class LoopOwner extends Owner {
+        private final EventLoop loop;
+
+        LoopOwner(EventLoop loop) {
+            super(loop.engine);
+            this.loop = loop;
         }
 
         @Override
-        void interestChanged(ConnectionImpl c, int interest) {
-            if (c.setInterest(interest) && !inLoop() && needsWakeupForInterest()) {
-                wakeup();
+        void schedule(EngineConnection c) {
+            loop.schedule(c);
+        }
+
+        @Override
+        void ready(EngineConnection c, int ops) {
+            loop.runReady(c, ops);
+        }
+
+        @Override
+        void opened(EngineConnection c, IoContext ctx) {
+            c.open(ctx);
+        }
+
+        @Override
+        void interestChanged(EngineConnection c, int interest) {
+            if (c.socket.setInterest(interest) && !loop.inLoop() && loop.poller.interestNeedsWakeup()) {
+                loop.wakeup();
             }
         }
 
         @Override
-        void deadlinePassed(ConnectionImpl c) {
-            c.onDeadline(ctx);
+        void deadlinePassed(EngineConnection c) {
+            c.onDeadline(loop.ctx);
         }
 
         @Override
-        void closed(ConnectionImpl c) {
-            unlink(c);
+        void closed(EngineConnection c) {
+            loop.wheel.cancel(c);
         }
 
         @Override
-        void deadlineChanged(ConnectionImpl c) {
-            wheel.reschedule(c, System.nanoTime());
-        }
-
-        @Override
-        boolean blocking() {
-            return false;
+        void deadlineChanged(EngineConnection c) {
+            loop.wheel.reschedule(c, System.nanoTime());
         }
     }
 }

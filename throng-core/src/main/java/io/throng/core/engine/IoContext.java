@@ -3,6 +3,8 @@ package io.throng.core.engine;
 import io.throng.core.buffer.BufferCache;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.buffer.PooledBuffer;
+import io.throng.core.transport.Scratch;
+import io.throng.core.transport.Transport;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -46,8 +48,8 @@ final class IoContext {
     final long[] iovBase;
     /** The native address of {@link #readBuffer}'s index 0. */
     final long readAddress;
-    /** What the transport keeps per thread (the epoll transport's errno and iovec segments). */
-    Object transportScratch;
+    /** What the transport keeps per thread (the epoll transport's errno, iovec and event segments). */
+    final Scratch scratch;
     private final PooledBuffer readChunk;
     final ByteBuffer readBuffer;
     /** Whether the last read filled the buffer (so more bytes are probably waiting). */
@@ -69,12 +71,13 @@ final class IoContext {
     @SuppressWarnings("unused") private long writes;
     private final EngineMetrics metrics;
 
-    IoContext(Thread thread, BufferPool pool, int readBufferSize, EngineMetrics metrics) {
-        this(thread, pool, readBufferSize, metrics, MAX_IOV);
+    IoContext(Thread thread, Engine engine, int readBufferSize) {
+        this(thread, engine.transport, engine.pool, readBufferSize, engine.metrics, MAX_IOV);
     }
 
-    IoContext(Thread thread, BufferPool pool, int readBufferSize, EngineMetrics metrics, int iovCapacity) {
+    IoContext(Thread thread, Transport transport, BufferPool pool, int readBufferSize, EngineMetrics metrics, int iovCapacity) {
         this.thread = thread;
+        this.scratch = transport.newScratch(iovCapacity);
         this.iov = new ByteBuffer[iovCapacity];
         this.iovBase = new long[iovCapacity];
         this.metrics = metrics;
@@ -115,6 +118,20 @@ final class IoContext {
 
     boolean isCurrent() {
         return thread == Thread.currentThread();
+    }
+
+    /** The arrays a gathering write fills, for a thread with no context of its own. */
+    record Gather(ByteBuffer[] iov, long[] bases) {
+    }
+
+    /** Threads without a context (a publisher writing to many connections) gather at most this many buffers. */
+    static final int FOREIGN_IOV = 64;
+    private static final ThreadLocal<Gather> FOREIGN = ThreadLocal.withInitial(
+            () -> new Gather(new ByteBuffer[FOREIGN_IOV], new long[FOREIGN_IOV]));
+
+    /** The calling thread's gather arrays when it has no context. */
+    static Gather foreignGather() {
+        return FOREIGN.get();
     }
 
     /** Gives the context's memory back; the thread is done. */

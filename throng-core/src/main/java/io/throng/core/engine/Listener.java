@@ -1,98 +1,125 @@
 package io.throng.core.engine;
 
+import io.throng.core.transport.ListenSocket;
+import io.throng.core.transport.TransportSocket;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A listening socket registered with one loop (the transport's subclass does the accepting). It hands accepted sockets to its own loop or, as the
- * acceptor of a multi-loop server, to the loops round-robin.
+ * A listening socket in one loop's poller, and the one accept path of every model: accept in
+ * batches, ask {@link Admission} before each, count, and hand each socket to the model's
+ * {@link Target} (adopt it here, deal it to another loop, start its thread, give it to a group).
  *
- * <p>Accept failures (EMFILE, ENFILE, ENOBUFS) would make a level-triggered selector report the
- * listener ready again at once, spinning the loop; instead accept is paused for 10 ms, doubling up
- * to 1 s while the failures go on, and every failure is counted.
+ * <p>Accept failures (EMFILE, ENFILE, ENOBUFS) would make a level-triggered poller report the
+ * listener ready again at once, spinning the loop; instead accepting pauses for 10 ms, doubling up
+ * to 1 s while the failures go on, and every failure is counted. Loop thread, except where noted.
  */
-abstract class Listener {
+final class Listener {
+    /** Accepts per readiness report: a burst does not keep the loop from its connections for long. */
     private static final int ACCEPTS_PER_EVENT = 64;
     private static final long MIN_BACKOFF = 10_000_000L;
     private static final long MAX_BACKOFF = 1_000_000_000L;
 
+    /** What the model does with an accepted, admitted socket. The listener's loop thread. */
+    @FunctionalInterface
+    interface Target {
+        void adopt(TransportSocket socket) throws IOException;
+    }
+
     final EventLoop loop;
-    private final EventLoop[] targets;
-    private final AdmissionGate gate;
+    final ListenSocket socket;
+    private final Target target;
     private final Engine engine;
-    private int next;
     private long backoff;
     private long resumeAt;
 
-    Listener(EventLoop loop, EventLoop[] targets, AdmissionGate gate) {
+    Listener(EventLoop loop, ListenSocket socket, Target target) {
         this.loop = loop;
-        this.targets = targets;
-        this.gate = gate;
+        this.socket = socket;
+        this.target = target;
         this.engine = loop.engine;
     }
 
-    /** Registers with the loop. Loop thread. */
-    final void register() throws IOException {
-        registerSocket();
+    /**
+     * Listens on {@code at} in {@code loop}'s poller (with SO_REUSEPORT if {@code reusePort}),
+     * handing accepted sockets to {@code target}; returns the bound address. Any thread but the loop's.
+     */
+    static InetSocketAddress open(EventLoop loop, InetSocketAddress at, boolean reusePort, Target target) throws IOException {
+        Engine engine = loop.engine;
+        ListenSocket socket = engine.transport.listen(at, engine.socket, reusePort);
+        Listener l = new Listener(loop, socket, target);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                l.register();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        try {
+            done.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            socket.close();
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (Exception e) {
+            socket.close();
+            throw new IOException("listener registration failed", e);
+        }
+        return socket.localAddress();
+    }
+
+    /** Registers with the loop's poller and with admission. Loop thread. */
+    void register() throws IOException {
+        loop.poller.addListener(socket, this);
         loop.addListener(this);
-        if (gate != null && gate.isPaused()) {
-            acceptInterest(false);
+        engine.admission.add(this);
+        if (!engine.admission.isOpen()) {
+            socket.acceptInterest(false);
         }
     }
 
-    /** Adds the listening socket to the loop's readiness set. Loop thread. */
-    abstract void registerSocket() throws IOException;
-
-    /** Accepts one connection: the transport's socket handle, or null if none is waiting. */
-    abstract Object acceptOne() throws IOException;
-
-    /** Turns accept readiness on or off. Loop thread. */
-    abstract void acceptInterest(boolean on);
-
-    /** False once closed. */
-    abstract boolean isOpen();
-
-    abstract String localAddress();
-
-    abstract void closeSocket();
-
     void onAcceptable() {
+        Admission admission = engine.admission;
         for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
-            if (gate != null && gate.isPaused()) {
-                acceptInterest(false);
+            if (!admission.admitsNow()) {
+                socket.acceptInterest(false);
                 return;
             }
-            if (!isOpen()) {
+            if (!socket.isOpen()) {
                 return;
             }
-            Object ch;
+            TransportSocket s;
             try {
-                ch = acceptOne();
+                s = socket.accept(loop.ctx.scratch);
             } catch (IOException e) {
-                if (!isOpen()) {
-                    return;
+                if (socket.isOpen()) {
+                    acceptFailed(e);
                 }
-                acceptFailed(e);
                 return;
             }
-            if (ch == null) {
+            if (s == null) {
                 backoff = 0;
                 return;
             }
-            engine.metrics.accepted.increment();
-            int max = engine.limits.maxConnections();
-            int now = engine.metrics.connections.incrementAndGet();
-            if (max > 0 && now > max) {
-                engine.metrics.connections.decrementAndGet();
-                engine.metrics.rejected.increment();
-                loop.reject(ch);
+            if (!admission.admit()) {
+                s.close(false); // over max-connections in a race between listeners: a prompt EOF
                 continue;
             }
-            EventLoop target = targets == null ? loop : targets[next++ % targets.length];
-            if (target == loop) {
-                loop.adopt(ch);
-            } else {
-                target.execute(() -> target.adopt(ch));
+            try {
+                target.adopt(s);
+            } catch (IOException | RuntimeException e) {
+                engine.metrics.connections.decrementAndGet();
+                engine.admission.connectionGone();
+                engine.metrics.ioErrors.increment();
+                engine.log.log(Level.WARNING, "could not take an accepted socket: " + e);
+                s.close(true);
+                acceptFailed(e instanceof IOException io ? io : new IOException(e));
+                return;
             }
         }
     }
@@ -101,8 +128,8 @@ abstract class Listener {
         engine.metrics.acceptErrors.increment();
         backoff = backoff == 0 ? MIN_BACKOFF : Math.min(MAX_BACKOFF, backoff * 2);
         resumeAt = System.nanoTime() + backoff;
-        acceptInterest(false);
-        engine.log.log(Level.WARNING, "accept failed on " + localAddress() + ": " + e.getMessage()
+        socket.acceptInterest(false);
+        engine.log.log(Level.WARNING, "accept failed on " + socket.localAddress() + ": " + e.getMessage()
                 + "; pausing accept for " + backoff / 1_000_000 + " ms");
     }
 
@@ -114,25 +141,26 @@ abstract class Listener {
     void tick(long now) {
         if (resumeAt != 0 && now - resumeAt >= 0) {
             resumeAt = 0;
-            if ((gate == null || !gate.isPaused()) && isOpen()) {
-                acceptInterest(true);
+            if (engine.admission.isOpen() && socket.isOpen()) {
+                socket.acceptInterest(true);
             }
         }
     }
 
     void gateClosed() {
-        if (isOpen()) {
-            acceptInterest(false);
+        if (socket.isOpen()) {
+            socket.acceptInterest(false);
         }
     }
 
     void gateOpened() {
-        if (isOpen() && resumeAt == 0) {
-            acceptInterest(true);
+        if (socket.isOpen() && resumeAt == 0) {
+            socket.acceptInterest(true);
         }
     }
 
+    /** Stops accepting and releases the socket. Any thread. */
     void close() {
-        closeSocket();
+        socket.close();
     }
 }

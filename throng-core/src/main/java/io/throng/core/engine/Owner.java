@@ -1,33 +1,59 @@
 package io.throng.core.engine;
 
 /**
- * The policy of one model: which thread runs a connection's callbacks, and how readiness interest
- * is kept. One owner object serves many connections (an event loop, a worker pool, the
- * thread-per-connection runtime), so a connection pays one reference for it.
+ * The policy of one model for its connections: which thread runs a connection's callbacks, and how
+ * its readiness interest is kept. One owner serves many connections (an event loop, a worker
+ * pool's loop, a leader-follower group), so a connection pays one reference for it; under
+ * thread-per-connection each connection has its own (it already has a thread).
  */
-abstract class Owner {
+abstract sealed class Owner permits EventLoop.LoopOwner, WorkerPoolModel.WorkerOwner, LeaderFollowerModel.GroupOwner,
+        ThreadPerConnectionModel.ThreadOwner, EmbeddedRuntime.EmbeddedOwner {
+    final Engine engine;
+
+    Owner(Engine engine) {
+        this.engine = engine;
+    }
 
     /**
-     * Task bits were added to {@code c} (see {@link ConnectionImpl#requestTasks}); make sure they run
-     * in its serial context. Called from any thread, only when the bits went from none to some.
+     * Task bits were added to {@code c} (see {@link EngineConnection#requestTasks}); make sure they
+     * run in its serial context. Any thread; only when the bits went from none to some.
      */
-    abstract void schedule(ConnectionImpl c);
+    abstract void schedule(EngineConnection c);
 
     /**
-     * {@code c} wants the readiness interest {@code interest} ({@link ConnectionImpl#READ},
-     * {@link ConnectionImpl#WRITE}). Called under {@code c}'s monitor, from any thread.
+     * The poller reported {@code c} ready for {@code ops}: run it, or hand it to the thread that
+     * will. The polling thread.
      */
-    abstract void interestChanged(ConnectionImpl c, int interest);
+    abstract void ready(EngineConnection c, int ops);
 
-    /** {@code c} passed its idle or linger deadline. Called by the thread that keeps the timers. */
-    abstract void deadlinePassed(ConnectionImpl c);
+    /** A loop adopted {@code c}: open it (run onOpen) here, or have its serial context do it. Loop thread. */
+    void opened(EngineConnection c, IoContext ctx) {
+        c.requestTasks(EngineConnection.T_OPEN);
+    }
 
-    /** {@code c} is closed; forget it. Called in {@code c}'s serial context. */
-    abstract void closed(ConnectionImpl c);
+    /** Whether the loop has work of this owner's waiting, so that it must not block polling. Loop thread. */
+    boolean hasWork() {
+        return false;
+    }
 
-    /** {@code c} entered a state with a nearer deadline (closing); re-time it. Serial context. */
-    abstract void deadlineChanged(ConnectionImpl c);
+    /** After each poll of the loop: this owner's own chores. Loop thread. */
+    void afterPoll() {
+    }
 
-    /** True if {@code c}'s socket is in blocking mode (thread-per-connection). */
-    abstract boolean blocking();
+    /** How long the loop may block polling, given what it would wait otherwise. Loop thread. */
+    long pollTimeout(long proposedMillis) {
+        return proposedMillis;
+    }
+
+    /** {@code c} wants the readiness {@code interest}. Under {@code c}'s lock, any thread. */
+    abstract void interestChanged(EngineConnection c, int interest);
+
+    /** {@code c} passed its idle or linger deadline. The thread that keeps the timers. */
+    abstract void deadlinePassed(EngineConnection c);
+
+    /** {@code c} is closed; forget it. {@code c}'s serial context. */
+    abstract void closed(EngineConnection c);
+
+    /** {@code c}'s deadline moved (activity, closing, a timer); re-time it. {@code c}'s serial context. */
+    abstract void deadlineChanged(EngineConnection c);
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
 import io.throng.core.config.TransportKind;

@@ -3,7 +3,7 @@ package io.throng.rpc.client;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import io.throng.core.Client;
+import io.throng.core.net.Client;
 import io.throng.rpc.RpcException;
 import io.throng.rpc.conn.Deadlines;
 import io.throng.rpc.frame.RetCode;

@@ -1,6 +1,6 @@
 package io.throng.rpc.client;
 
-import io.throng.core.Client;
+import io.throng.core.net.Client;
 import io.throng.core.Connection;
 import io.throng.rpc.RpcException;
 import io.throng.rpc.frame.RetCode;

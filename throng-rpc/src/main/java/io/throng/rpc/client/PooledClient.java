@@ -1,6 +1,6 @@
 package io.throng.rpc.client;
 
-import io.throng.core.Client;
+import io.throng.core.net.Client;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

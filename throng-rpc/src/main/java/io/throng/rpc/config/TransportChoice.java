@@ -57,7 +57,7 @@ public record TransportChoice(String requested, String network, TransportKind ki
                     + id + " transport, which this build does not have (it has " + engineIds()
                     + "); using the portable nio transport");
         }
-        String why = k.unavailableReason();
+        String why = io.throng.core.net.Transports.unavailableReason(k);
         if (why != null) {
             return new TransportChoice(name, net, TransportKind.NIO, "transport " + name + " (" + id
                     + ") cannot run here: " + why + "; using the portable nio transport");

@@ -1,6 +1,6 @@
 package io.throng.rpc.server;
 
-import io.throng.core.Server;
+import io.throng.core.net.Server;
 import io.throng.core.ServerStats;
 import io.throng.rpc.conn.LimitedLog;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.throng.core.engine;
+package io.throng.core.transport;
 
 import io.throng.core.linux.EpollEvent;
 import io.throng.core.linux.Errno;
@@ -21,41 +21,47 @@ import java.util.concurrent.locks.LockSupport;
  * union of what is awaited; when one side is woken and the other still waits, the descriptor is
  * re-armed for it.
  */
-final class EpollParker {
+final class EpollParker implements Parker {
     private static final int MAX_EVENTS = 256;
     private static final int HANG_UP = Linux.EPOLLHUP | Linux.EPOLLERR;
 
     /** One descriptor's waiters. Guarded by itself. */
     static final class Waiters {
         final int fd;
+        private final EpollParker parker;
         Thread reader;
         Thread writer;
         boolean registered;
 
-        Waiters(int fd) {
+        Waiters(int fd, EpollParker parker) {
             this.fd = fd;
+            this.parker = parker;
+        }
+
+        EpollParker parker() {
+            return parker;
         }
     }
 
     private final int epfd;
     private final Thread thread;
     private final FdTable<Waiters> table = new FdTable<>();
-    private final Engine engine;
+    private static final System.Logger LOG = System.getLogger("io.throng.transport");
     private volatile boolean stopped;
 
-    EpollParker(Engine engine, String name) throws IOException {
-        this.engine = engine;
-        this.epfd = EpollLoop.check(Linux.epollCreate(EpollScratch.of(null).errno), "epoll_create1");
+    EpollParker(String name) throws IOException {
+        this.epfd = EpollTransport.check(Linux.epollCreate(EpollScratch.of(null).errno), "epoll_create1");
         this.thread = Thread.ofPlatform().daemon(true).name(name).unstarted(this::run);
     }
 
-    void start() {
+    @Override
+    public void start() {
         thread.start();
     }
 
     /** The waiter slots of {@code fd}, made on first use. */
     Waiters waitersFor(int fd) {
-        Waiters w = new Waiters(fd);
+        Waiters w = new Waiters(fd, this);
         table.put(fd, w);
         return w;
     }
@@ -128,7 +134,7 @@ final class EpollParker {
             int n = Linux.epollWait(s.errno, epfd, events, MAX_EVENTS, 1000);
             if (n < 0) {
                 if (-n != Errno.EINTR) {
-                    engine.log.log(Level.ERROR, "epoll_wait failed in the parker: " + Errno.message(-n));
+                    LOG.log(Level.ERROR, "epoll_wait failed in the parker: " + Errno.message(-n));
                     LockSupport.parkNanos(10_000_000L);
                 }
                 continue;
@@ -166,7 +172,8 @@ final class EpollParker {
         }
     }
 
-    void stop() {
+    @Override
+    public void stop() {
         stopped = true;
         try {
             thread.join(2000);

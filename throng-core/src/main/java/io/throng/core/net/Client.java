@@ -1,5 +1,8 @@
-package io.throng.core;
+package io.throng.core.net;
 
+import io.throng.core.Handler;
+import io.throng.core.Connection;
+import io.throng.core.ServerStats;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.config.ClientConfig;
 import io.throng.core.engine.ClientRuntime;

@@ -1,4 +1,4 @@
-package io.throng.core.engine;
+package io.throng.core.transport;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -36,6 +36,27 @@ final class FdTable<T> {
             AtomicReferenceArray<T> t = table;
             if (fd >= 0 && fd < t.length()) {
                 t.compareAndSet(fd, value, null);
+            }
+        }
+    }
+
+    /** Clears {@code fd}'s entry: its owner still holds the descriptor, so the entry is its own. */
+    void clear(int fd) {
+        synchronized (lock) {
+            AtomicReferenceArray<T> t = table;
+            if (fd >= 0 && fd < t.length()) {
+                t.set(fd, null);
+            }
+        }
+    }
+
+    /** Every entry present now. */
+    void forEach(java.util.function.Consumer<T> action) {
+        AtomicReferenceArray<T> t = table;
+        for (int i = 0; i < t.length(); i++) {
+            T v = t.get(i);
+            if (v != null) {
+                action.accept(v);
             }
         }
     }

@@ -1,5 +1,7 @@
-package io.throng.core;
+package io.throng.core.net;
 
+import io.throng.core.Handler;
+import io.throng.core.ServerStats;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.config.ServerConfig;
 import io.throng.core.engine.ServerRuntime;

@@ -1,0 +1,214 @@
+package io.throng.core.engine;
+
+import io.throng.core.CloseReason;
+import io.throng.core.buffer.PooledBuffer;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+
+/**
+ * Reading a connection in its serial context: the read loop, and the bytes a handler leaves
+ * unconsumed between reads, which are the only inbound memory a connection holds, and only
+ * while a message is incomplete.
+ *
+ * <p>Every read goes into the reading thread's buffer ({@link IoContext#readBuffer}, 64 KiB a loop,
+ * 4 KiB a connection thread). Whatever the handler leaves is copied into a pooled chunk of the
+ * smallest size class that holds it (256 B, 1 KiB, 4 KiB, ... 1 MiB, then exact), kept in
+ * {@link EngineConnection#inbound}, and given back the moment the handler consumes the rest. At
+ * the next read a small leftover is moved to the front of the thread's buffer, so one large read
+ * follows it; a large one (a big message being assembled) is read into directly, grown
+ * geometrically, and capped by {@code max-inbound-bytes}.
+ */
+final class Inbound {
+    /** Reads per dispatch before other connections get their turn (nbio uses 3, we read bigger). */
+    static final int MAX_READS_PER_DISPATCH = 16;
+
+    private Inbound() {
+    }
+
+    /** Reads while the socket fills the buffer, at most {@link #MAX_READS_PER_DISPATCH} times. */
+    static void readLoop(EngineConnection c, IoContext ctx) {
+        for (int i = 0; i < MAX_READS_PER_DISPATCH; i++) {
+            if (!c.reading()) {
+                return;
+            }
+            int n;
+            try {
+                n = readOnce(c, ctx);
+            } catch (IOException e) {
+                c.readFailed(e);
+                return;
+            }
+            if (n < 0) {
+                c.endOfStream();
+                return;
+            }
+            if (n == 0 || !ctx.lastReadFilled) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Reads once (blocking or not, as the socket is) and hands the bytes to the handler, preceded by
+     * what it left last time. Returns the bytes read, 0 if none, -1 at end of stream.
+     */
+    static int readOnce(EngineConnection c, IoContext ctx) throws IOException {
+        ByteBuffer dst = readPhase(c, ctx);
+        int n = ctx.lastRead;
+        if (dst != null) {
+            deliverPhase(c, ctx, dst, n);
+        }
+        return n;
+    }
+
+    /**
+     * The read half of {@link #readOnce}: fills and flips the buffer the handler will see, or
+     * returns null when closing (the bytes were discarded). The bytes read, or -1, go to
+     * {@code ctx.lastRead}. Thread-per-connection calls this without holding the handler lock.
+     */
+    static ByteBuffer readPhase(EngineConnection c, IoContext ctx) throws IOException {
+        if (c.closingOrClosed()) {
+            ctx.lastRead = discardOnce(c, ctx);
+            return null;
+        }
+        ByteBuffer dst = readTarget(c, ctx);
+        try {
+            ctx.lastRead = c.socket.read(ctx.scratch, dst, dst == ctx.readBuffer ? ctx.readAddress : c.inbound.address());
+        } finally {
+            ctx.lastReadFilled = !dst.hasRemaining();
+            dst.flip();
+        }
+        return dst;
+    }
+
+    /** The dispatch half of {@link #readOnce}: onData, then keep what the handler left. */
+    static void deliverPhase(EngineConnection c, IoContext ctx, ByteBuffer dst, int n) {
+        if (n > 0) {
+            c.lastActivity = ctx.now;
+            ctx.countRead(n);
+            try {
+                c.engine().handler.onData(c, dst);
+            } catch (Throwable t) {
+                c.handlerFailed("onData", t);
+            }
+        }
+        keep(c, dst, ctx);
+    }
+
+    /** Closing: read and drop what the peer still sends, waiting for its FIN. */
+    private static int discardOnce(EngineConnection c, IoContext ctx) throws IOException {
+        ByteBuffer dst = ctx.readBuffer;
+        dst.clear();
+        int n = c.socket.read(ctx.scratch, dst, ctx.readAddress);
+        ctx.lastReadFilled = !dst.hasRemaining();
+        dst.clear();
+        if (n > 0) {
+            ctx.countRead(n);
+        }
+        return n;
+    }
+
+    /**
+     * The buffer the next read goes into. Without leftover bytes: the context's read buffer. With a
+     * small leftover: the leftover is moved to the front of the read buffer (one big read follows
+     * it). With a big one (a large message being assembled): the leftover's own buffer, grown when
+     * full, so big messages are not copied at every read.
+     */
+    private static ByteBuffer readTarget(EngineConnection c, IoContext ctx) {
+        PooledBuffer keep = c.inbound;
+        ByteBuffer rb = ctx.readBuffer;
+        rb.clear();
+        if (keep == null) {
+            return rb;
+        }
+        ByteBuffer kb = keep.buffer();
+        if (kb.remaining() <= rb.capacity() / 2) {
+            rb.put(kb);
+            c.inbound = null;
+            ctx.cache.release(keep);
+            return rb;
+        }
+        kb.compact();
+        if (!kb.hasRemaining()) {
+            PooledBuffer bigger = ctx.cache.acquire(Math.max(kb.capacity() * 2, kb.capacity() + rb.capacity()));
+            kb.flip();
+            bigger.buffer().put(kb);
+            ctx.cache.release(keep);
+            c.inbound = bigger;
+            return bigger.buffer();
+        }
+        return kb;
+    }
+
+    /** After onData: keep what the handler left, in a pooled buffer just big enough. */
+    private static void keep(EngineConnection c, ByteBuffer in, IoContext ctx) {
+        if (ConnectionState.isClosed(c.state())) {
+            return;
+        }
+        int left = in.remaining();
+        if (in == ctx.readBuffer) {
+            if (left == 0 || !withinLimit(c, left)) {
+                return;
+            }
+            PooledBuffer b = ctx.cache.acquire(left);
+            b.buffer().put(in).flip();
+            c.inbound = b;
+        } else if (left == 0) {
+            PooledBuffer b = c.inbound;
+            c.inbound = null;
+            ctx.cache.release(b);
+        } else {
+            withinLimit(c, left);
+        }
+    }
+
+    private static boolean withinLimit(EngineConnection c, int left) {
+        Engine engine = c.engine();
+        if (left <= engine.limits.maxInboundBytes()) {
+            return true;
+        }
+        engine.metrics.readLimitCloses.increment();
+        String why = "handler left " + left + " B unconsumed, over max-inbound-bytes " + engine.limits.maxInboundBytes() + " B";
+        engine.log.log(Level.INFO, c + " closed: " + why);
+        c.fail(new CloseReason(CloseReason.Kind.READ_LIMIT, why, null));
+        return false;
+    }
+
+    /**
+     * Reads were resumed: hands the handler what it left unconsumed, without reading (the socket
+     * may have nothing more).
+     */
+    static void redeliver(EngineConnection c, IoContext ctx) {
+        PooledBuffer keep = c.inbound;
+        if (!c.takeResumed() || keep == null) {
+            return;
+        }
+        ByteBuffer b = keep.buffer();
+        if (!b.hasRemaining()) {
+            return;
+        }
+        try {
+            c.engine().handler.onData(c, b);
+        } catch (Throwable t) {
+            c.handlerFailed("onData", t);
+        }
+        if (!ConnectionState.isClosed(c.state()) && c.inbound == keep && !b.hasRemaining()) {
+            c.inbound = null;
+            ctx.cache.release(keep);
+        }
+    }
+
+    /** The connection closed: gives the leftover back. */
+    static void release(EngineConnection c, IoContext ctx) {
+        PooledBuffer in = c.inbound;
+        if (in != null) {
+            c.inbound = null;
+            if (ctx != null) {
+                ctx.cache.release(in);
+            } else {
+                c.engine().pool.release(in);
+            }
+        }
+    }
+}

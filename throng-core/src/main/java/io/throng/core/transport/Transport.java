@@ -1,0 +1,90 @@
+package io.throng.core.transport;
+
+import io.throng.core.config.SocketOptions;
+import io.throng.core.config.TransportKind;
+import io.throng.core.linux.Linux;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+
+/**
+ * A way of waiting for sockets and moving their bytes: the factory of {@link Poller}s,
+ * {@link ListenSocket}s and client {@link TransportSocket}s. The models use nothing else, so a
+ * transport is added here without touching them.
+ *
+ * <p>Readiness transports (nio, epoll) say "you may read now" and the engine reads into its own
+ * buffer. A completion transport (io_uring, next) fits the same seam with a {@link TransportSocket}
+ * whose writes complete later: the engine's write queue keeps what a write in flight is sending
+ * pinned until it completes (see the engine's {@code WriteQueue}).
+ */
+public sealed interface Transport permits NioTransport, EpollTransport {
+    System.Logger LOG = System.getLogger("io.throng.transport");
+
+    TransportKind kind();
+
+    /**
+     * A readiness set. {@code oneShot}: the kernel disarms a registration as it reports it (the
+     * worker pool's loops, and leader-follower's sets, which several threads wait on at once).
+     * {@code eventsPerWait}: how many readinesses one wait takes at most (0: a loop's default).
+     */
+    Poller openPoller(boolean oneShot, int eventsPerWait) throws IOException;
+
+    /** A non-blocking listening socket; with {@code reusePort} several can bind one port. */
+    ListenSocket listen(InetSocketAddress address, SocketOptions options, boolean reusePort) throws IOException;
+
+    /**
+     * Starts a non-blocking connect to {@code remote}, from {@code local} if not null; the socket
+     * is then added to a poller with {@link Poller#addConnecting} and finished with
+     * {@link TransportSocket#finishConnect}.
+     */
+    TransportSocket connect(Scratch s, InetSocketAddress remote, InetSocketAddress local, SocketOptions options)
+            throws IOException;
+
+    /** A scratch for one thread, whose gathering writes carry at most {@code iovCapacity} buffers. */
+    Scratch newScratch(int iovCapacity);
+
+    /** What blocking sockets of the thread-per-connection models wait with (named after the server). */
+    Parker newParker(String name) throws IOException;
+
+    /** Whether several threads can wait on one one-shot set (leader-follower needs it; a Selector cannot). */
+    boolean sharedOneShotSets();
+
+    /** The transport for {@code kind}, which must be resolved (not auto) and able to run here. */
+    static Transport of(TransportKind kind) {
+        return switch (kind) {
+            case NIO -> NioTransport.INSTANCE;
+            case EPOLL -> EpollTransport.instance();
+            case AUTO -> of(resolve(kind));
+        };
+    }
+
+    /**
+     * The transport that {@code requested} resolves to here: {@code auto} takes epoll where it can
+     * run and falls back to nio with one log line saying why (as tnet falls back to Go's net); an
+     * explicit {@code epoll} that cannot run is an error, never a silent fallback.
+     */
+    static TransportKind resolve(TransportKind requested) {
+        return switch (requested) {
+            case NIO -> TransportKind.NIO;
+            case EPOLL -> {
+                if (!Linux.available()) {
+                    throw new IllegalStateException("transport epoll cannot run: " + Linux.unavailableReason());
+                }
+                yield TransportKind.EPOLL;
+            }
+            case AUTO -> {
+                if (Linux.available()) {
+                    LOG.log(Level.INFO, "running the epoll transport (Linux, through FFM)");
+                    yield TransportKind.EPOLL;
+                }
+                LOG.log(Level.INFO, "running the nio transport: epoll cannot run here: " + Linux.unavailableReason());
+                yield TransportKind.NIO;
+            }
+        };
+    }
+
+    /** Why {@code kind} cannot run in this JVM, or null if it can. */
+    static String unavailableReason(TransportKind kind) {
+        return kind == TransportKind.EPOLL ? Linux.unavailableReason() : null;
+    }
+}
