@@ -5,4 +5,5 @@ module io.throng.core {
     exports io.throng.core.config;
     exports io.throng.core.handler;
     exports io.throng.core.net;
+    exports io.throng.core.embedded;
 }

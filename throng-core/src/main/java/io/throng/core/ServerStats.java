@@ -7,7 +7,6 @@ package io.throng.core;
  * @param uptimeNanos      time since start
  * @param connections      connections open now
  * @param accepted         connections accepted
- * @param rejected         connections closed at once for being over max-connections
  * @param closed           connections closed
  * @param bytesRead        bytes read from sockets
  * @param bytesWritten     bytes written to sockets
@@ -20,9 +19,11 @@ package io.throng.core;
  * @param handlerErrors    exceptions thrown by the handler
  * @param unwritable       times a connection crossed its high water mark
  * @param acceptErrors     accept calls that failed (EMFILE and the like)
- * @param acceptPauses     times the worker pool's saturation stopped accepting
+ * @param acceptPauses     times admission stopped accepting: connections at max-connections, the worker
+ *                         pool's queue overflowing, every leader-follower thread held by a handler
+ * @param rejected         connections accepted in a race past max-connections and closed at once
  * @param overflowed       readable connections the full worker queue could not take at once
- * @param workers          worker threads (worker-pool model), else 0
+ * @param workers          handler threads of a bounded pool (worker pool, leader-follower), else 0
  * @param workersBusy      workers running a handler now
  * @param workerQueue      connections waiting for a worker now
  * @param lentBuffers      pooled buffers lent now (leftovers, queued writes, thread and loop buffers)

@@ -5,10 +5,10 @@ import io.throng.core.Handler;
 import io.throng.core.ServerStats;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.config.ClientConfig;
+import io.throng.core.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,27 +17,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ClientRuntime {
     private final ClientConfig config;
     private final Engine engine;
-    private final List<EventLoop> loops = new ArrayList<>();
+    private final LoopGroup loops;
     private final AtomicInteger next = new AtomicInteger();
     private final long startNanos = System.nanoTime();
 
     public ClientRuntime(ClientConfig config, Handler handler) throws IOException {
         this.config = config;
-        this.engine = new Engine("throng-client", handler, config.limits(), config.waterMarks(), config.buffers(),
+        Transport transport = Transport.of(Transport.resolve(config.transport()));
+        this.engine = new Engine("throng-client", handler, transport, config.limits(), config.waterMarks(), config.buffers(),
                 config.socket());
-        try {
-            io.throng.core.config.TransportKind transport = Transports.resolve(config.transport());
-            for (int i = 0; i < config.loops(); i++) {
-                EventLoop loop = transport == io.throng.core.config.TransportKind.EPOLL
-                        ? new EpollLoop(i, engine, null, "throng-client-" + i)
-                        : new NioLoop(i, engine, null, "throng-client-" + i);
-                loops.add(loop);
-                loop.start();
-            }
-        } catch (IOException | RuntimeException e) {
-            stopLoops();
-            throw e;
-        }
+        this.loops = new LoopGroup(engine, config.loops(), "throng-client", null, false);
+        loops.start();
     }
 
     /**
@@ -53,7 +43,8 @@ public final class ClientRuntime {
             f.completeExceptionally(new IOException("client at max-connections " + max));
             return f;
         }
-        EventLoop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
+        List<EventLoop> all = loops.loops();
+        EventLoop loop = all.get(Math.floorMod(next.getAndIncrement(), all.size()));
         long timeout = config.connectTimeout().toNanos();
         loop.execute(() -> loop.connect(remote, local, attachment, f, timeout));
         return f;
@@ -64,20 +55,12 @@ public final class ClientRuntime {
     }
 
     public ServerStats stats() {
-        EngineMetrics m = engine.metrics;
-        BufferPool.Stats b = engine.pool.stats();
-        return new ServerStats(System.nanoTime() - startNanos, m.connections.get(), m.accepted.sum(), m.rejected.sum(),
-                m.closed.sum(), m.bytesRead(), m.bytesWritten(), m.reads(), m.writes(),
-                m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
-                m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
-                m.overflowed.sum(), 0, 0, 0, b.lentBuffers(), b.lentBytes(), b.allocatedBytes());
+        return engine.stats(System.nanoTime() - startNanos, ServingModel.Stats.NONE);
     }
 
     /** Closes every connection gracefully, waits up to {@code timeout}, then stops the loops. */
     public void close(Duration timeout) {
-        for (EventLoop loop : loops) {
-            loop.execute(loop::shutdownConnections);
-        }
+        loops.drain();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (engine.metrics.connections.get() > 0 && System.nanoTime() - deadline < 0) {
             try {
@@ -87,22 +70,13 @@ public final class ClientRuntime {
                 break;
             }
         }
-        stopLoops();
+        try {
+            loops.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (engine.pool.stats().lentBuffers() == 0) {
             engine.pool.close();
-        }
-    }
-
-    private void stopLoops() {
-        for (EventLoop loop : loops) {
-            loop.stop();
-        }
-        for (EventLoop loop : loops) {
-            try {
-                loop.awaitTermination(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

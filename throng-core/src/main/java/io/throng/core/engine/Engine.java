@@ -70,6 +70,18 @@ final class Engine {
         admission.connectionGone();
     }
 
+    /** The counters as a snapshot, with the model's thread figures. */
+    io.throng.core.ServerStats stats(long uptimeNanos, ServingModel.Stats model) {
+        EngineMetrics m = metrics;
+        BufferPool.Stats b = pool.stats();
+        return new io.throng.core.ServerStats(uptimeNanos, m.connections.get(), m.accepted.sum(), m.rejected.sum(),
+                m.closed.sum(), m.bytesRead(), m.bytesWritten(), m.reads(), m.writes(),
+                m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
+                m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
+                m.overflowed.sum(), model.threads(), model.busy(), model.queued(),
+                b.lentBuffers(), b.lentBytes(), b.allocatedBytes());
+    }
+
     long nextId() {
         return ids.incrementAndGet();
     }

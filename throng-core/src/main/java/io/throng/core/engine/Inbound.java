@@ -1,5 +1,12 @@
 package io.throng.core.engine;
 
+import static io.throng.core.engine.ConnectionState.INPUT_CLOSED;
+import static io.throng.core.engine.ConnectionState.OPEN;
+import static io.throng.core.engine.ConnectionState.PEER_CLOSED_FIRST;
+import static io.throng.core.engine.ConnectionState.RESUMED;
+import static io.throng.core.engine.ConnectionState.SUSPENDED;
+import static io.throng.core.engine.ConnectionState.phase;
+
 import io.throng.core.CloseReason;
 import io.throng.core.buffer.PooledBuffer;
 import java.io.IOException;
@@ -29,18 +36,18 @@ final class Inbound {
     /** Reads while the socket fills the buffer, at most {@link #MAX_READS_PER_DISPATCH} times. */
     static void readLoop(EngineConnection c, IoContext ctx) {
         for (int i = 0; i < MAX_READS_PER_DISPATCH; i++) {
-            if (!c.reading()) {
+            if (!ConnectionState.reads(c.state)) {
                 return;
             }
             int n;
             try {
                 n = readOnce(c, ctx);
             } catch (IOException e) {
-                c.readFailed(e);
+                readFailed(c, e);
                 return;
             }
             if (n < 0) {
-                c.endOfStream();
+                endOfStream(c);
                 return;
             }
             if (n == 0 || !ctx.lastReadFilled) {
@@ -181,7 +188,7 @@ final class Inbound {
      */
     static void redeliver(EngineConnection c, IoContext ctx) {
         PooledBuffer keep = c.inbound;
-        if (!c.takeResumed() || keep == null) {
+        if (!takeResumed(c) || keep == null) {
             return;
         }
         ByteBuffer b = keep.buffer();
@@ -196,6 +203,48 @@ final class Inbound {
         if (!ConnectionState.isClosed(c.state()) && c.inbound == keep && !b.hasRemaining()) {
             c.inbound = null;
             ctx.cache.release(keep);
+        }
+    }
+
+    /** The peer's FIN: no more reads; onInputClosed unless we were closing already. */
+    static void endOfStream(EngineConnection c) {
+        boolean closing;
+        synchronized (c.queue) {
+            int s = c.state;
+            closing = phase(s) != OPEN;
+            c.state = s | INPUT_CLOSED | (closing ? 0 : PEER_CLOSED_FIRST);
+            c.updateInterestLocked();
+        }
+        if (!closing) {
+            try {
+                c.engine().handler.onInputClosed(c);
+            } catch (Throwable t) {
+                c.handlerFailed("onInputClosed", t);
+            }
+        }
+    }
+
+    static void readFailed(EngineConnection c, IOException e) {
+        c.engine().metrics.ioErrors.increment();
+        c.fail(CloseReason.ioError(e));
+    }
+
+    /** Takes the RESUMED flag: true if reads were resumed since, with the connection open. */
+    private static boolean takeResumed(EngineConnection c) {
+        synchronized (c.queue) {
+            int s = c.state;
+            c.state = s & ~RESUMED;
+            return (s & RESUMED) != 0 && ConnectionState.isOpen(s) && (s & SUSPENDED) == 0;
+        }
+    }
+
+    /** Whether reads were resumed with a leftover since the connection's thread last looked (thread-per-connection). */
+    static boolean resumedWithLeftover(EngineConnection c) {
+        synchronized (c.queue) {
+            if (c.inbound == null) {
+                c.state &= ~RESUMED; // nothing was left: the next read is all there is
+            }
+            return (c.state & RESUMED) != 0;
         }
     }
 

@@ -6,8 +6,7 @@ package io.throng.core.engine;
  * pool's loop, a leader-follower group), so a connection pays one reference for it; under
  * thread-per-connection each connection has its own (it already has a thread).
  */
-abstract sealed class Owner permits EventLoop.LoopOwner, WorkerPoolModel.WorkerOwner, LeaderFollowerModel.GroupOwner,
-        ThreadPerConnectionModel.ThreadOwner, EmbeddedRuntime.EmbeddedOwner {
+abstract class Owner {
     final Engine engine;
 
     Owner(Engine engine) {

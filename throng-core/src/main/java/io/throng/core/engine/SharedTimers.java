@@ -3,7 +3,7 @@ package io.throng.core.engine;
 /**
  * One timer wheel for connections that have no event loop of their own (thread-per-connection,
  * leader-follower): guarded by its monitor and advanced every tick by one platform thread, which
- * calls {@link ConnectionImpl#deadlinePassed()} for what is due (with the monitor held: owners must
+ * calls {@link EngineConnection#deadlinePassed()} for what is due (with the monitor held: owners must
  * only hand the work on from there, never run a handler).
  */
 final class SharedTimers {
@@ -19,19 +19,19 @@ final class SharedTimers {
         thread.start();
     }
 
-    void schedule(ConnectionImpl c) {
+    void schedule(EngineConnection c) {
         synchronized (wheel) {
             wheel.schedule(c, System.nanoTime());
         }
     }
 
-    void reschedule(ConnectionImpl c) {
+    void reschedule(EngineConnection c) {
         synchronized (wheel) {
             wheel.reschedule(c, System.nanoTime());
         }
     }
 
-    void cancel(ConnectionImpl c) {
+    void cancel(EngineConnection c) {
         synchronized (wheel) {
             wheel.cancel(c);
         }

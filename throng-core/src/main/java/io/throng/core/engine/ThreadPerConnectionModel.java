@@ -156,7 +156,7 @@ final class ThreadPerConnectionModel implements ServingModel {
                     finish(c, ctx, st);
                     continue;
                 }
-                if (c.resumedWithLeftover()) {
+                if (Inbound.resumedWithLeftover(c)) {
                     // what the handler put off while suspended, before blocking for more bytes
                     dispatch(c, ctx, st, () -> Inbound.redeliver(c, ctx));
                     continue;
@@ -183,7 +183,7 @@ final class ThreadPerConnectionModel implements ServingModel {
                         Inbound.deliverPhase(c, ctx, read, n);
                     }
                     if (n < 0) {
-                        c.endOfStream();
+                        Inbound.endOfStream(c);
                     }
                     if ((c.state() & ConnectionState.SHUTDOWN_REQUESTED) != 0 && c.socket.available() == 0) {
                         c.close();
@@ -251,9 +251,9 @@ final class ThreadPerConnectionModel implements ServingModel {
             if (f != null) {
                 c.closeNow(ctx, f);
             } else if (c.closingOrClosed()) {
-                c.closeNow(ctx, c.expiryReason());
+                c.closeNow(ctx, Closing.expiryReason(c));
             } else {
-                c.readFailed(e);
+                Inbound.readFailed(c, e);
                 c.closeNow(ctx, c.failure());
             }
         } finally {
@@ -265,7 +265,7 @@ final class ThreadPerConnectionModel implements ServingModel {
 
     /** Writes what other threads queued, on a virtual thread of its own, until nothing is left. */
     private void startFlusher(EngineConnection c, ThreadOwner st) {
-        if (!c.startFlusher()) {
+        if (!Outbound.startFlusher(c)) {
             return;
         }
         Thread.ofVirtual().name(engine.name + "-flusher").start(() -> {
@@ -276,7 +276,7 @@ final class ThreadPerConnectionModel implements ServingModel {
             }
             try {
                 do {
-                    c.flushBlocking(null, kit.scratch, kit.iov, kit.bases);
+                    Outbound.flushBlocking(c, null, kit.scratch, kit.iov, kit.bases);
                     st.lock.lock();
                     try {
                         if (c.takeWritableOwed()) {
@@ -285,7 +285,7 @@ final class ThreadPerConnectionModel implements ServingModel {
                     } finally {
                         st.lock.unlock();
                     }
-                } while (c.flusherDone());
+                } while (Outbound.flusherDone(c));
             } finally {
                 kits.add(kit);
             }
@@ -300,7 +300,7 @@ final class ThreadPerConnectionModel implements ServingModel {
     private static void wake(EngineConnection c) {
         CloseReason f = c.failure();
         if (f != null) {
-            c.socket.shutdownToWake(false, EngineConnection.resets(f));
+            c.socket.shutdownToWake(false, Closing.resets(f));
         } else if (c.closingOrClosed()) {
             c.socket.shutdownToWake(true, false);
         }
@@ -381,8 +381,8 @@ final class ThreadPerConnectionModel implements ServingModel {
                     c.requestTasks(c.failure() != null ? EngineConnection.T_CLOSE : EngineConnection.T_FLUSH);
                 });
             }
-            if (c.expiredAt(now)) {
-                c.fail(c.expiryReason());
+            if (Closing.expiredAt(c, now)) {
+                c.fail(Closing.expiryReason(c));
             } else {
                 timers.schedule(c); // (the timer thread holds the wheel's monitor: reentrant)
             }

@@ -14,7 +14,7 @@ final class TimerWheel {
     private static final int SLOTS = 512;
     private static final int MASK = SLOTS - 1;
 
-    private final ConnectionImpl[] heads = new ConnectionImpl[SLOTS];
+    private final EngineConnection[] heads = new EngineConnection[SLOTS];
     private long currentTick;
     private int size;
 
@@ -27,8 +27,8 @@ final class TimerWheel {
     }
 
     /** Links {@code c} at the slot of its current deadline; a no-op if it has none. */
-    void schedule(ConnectionImpl c, long nowNanos) {
-        long deadline = c.deadlineNanos();
+    void schedule(EngineConnection c, long nowNanos) {
+        long deadline = Closing.deadlineNanos(c);
         if (deadline == Long.MAX_VALUE || c.wheelSlot >= 0) {
             return;
         }
@@ -45,12 +45,12 @@ final class TimerWheel {
     }
 
     /** Moves {@code c} to its current deadline, which may have come closer. */
-    void reschedule(ConnectionImpl c, long nowNanos) {
+    void reschedule(EngineConnection c, long nowNanos) {
         cancel(c);
         schedule(c, nowNanos);
     }
 
-    void cancel(ConnectionImpl c) {
+    void cancel(EngineConnection c) {
         int slot = c.wheelSlot;
         if (slot < 0) {
             return;
@@ -69,7 +69,7 @@ final class TimerWheel {
         size--;
     }
 
-    /** Expires what is due up to {@code nowNanos}; calls {@link ConnectionImpl#deadlinePassed} for each. */
+    /** Expires what is due up to {@code nowNanos}; calls {@link EngineConnection#deadlinePassed} for each. */
     void advance(long nowNanos) {
         long target = nowNanos / TICK_NANOS;
         if (size == 0) {
@@ -81,10 +81,10 @@ final class TimerWheel {
         for (long t = from; t <= target; t++) {
             currentTick = t;
             int slot = (int) (t & MASK);
-            ConnectionImpl c = heads[slot];
+            EngineConnection c = heads[slot];
             while (c != null) {
-                ConnectionImpl next = c.wheelNext;
-                long deadline = c.deadlineNanos();
+                EngineConnection next = c.wheelNext;
+                long deadline = Closing.deadlineNanos(c);
                 if (deadline > nowNanos) {
                     // Active since it was linked, or due later this tick: move it on. Inserted at a
                     // slot's head, it is not met again in this pass.

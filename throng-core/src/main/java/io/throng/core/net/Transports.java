@@ -12,6 +12,6 @@ public final class Transports {
      * can): epoll needs Linux on x86-64 or aarch64 and native access for throng's module.
      */
     public static String unavailableReason(TransportKind kind) {
-        return kind == TransportKind.EPOLL ? io.throng.core.engine.Transports.epollUnavailableReason() : null;
+        return io.throng.core.transport.Transport.unavailableReason(kind);
     }
 }

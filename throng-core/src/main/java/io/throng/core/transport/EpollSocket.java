@@ -39,6 +39,11 @@ public final class EpollSocket extends TransportSocket {
         this.fd = fd;
     }
 
+    /** The descriptor number (tests that check numbers reused by the kernel). */
+    public int fd() {
+        return fd;
+    }
+
     /** Called by the poller when it registers this socket. */
     synchronized void registered(EpollPoller poller, int events) {
         this.home = poller;

@@ -25,6 +25,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -37,6 +38,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EpollDescriptorReuseTest {
+
+    private static int fd(Connection c) {
+        return ((io.throng.core.transport.EpollSocket) ((EngineConnection) c).socket).fd();
+    }
 
     @ParameterizedTest
     @EnumSource(value = Model.class, names = {"VIRTUAL_THREADS", "PLATFORM_THREADS"})
@@ -55,12 +60,12 @@ class EpollDescriptorReuseTest {
             try (Socket b = new Socket("127.0.0.1", server.port())) {
                 Connection second = opened.poll(10, TimeUnit.SECONDS);
                 assertThat(second).isNotNull();
-                assumeTrue(((EpollConnection) first).fd == ((EpollConnection) second).fd,
+                assumeTrue(fd(first) == fd(second),
                         "the kernel gave the new connection another number");
 
                 // what a close requested from another thread does to a connection's reader, too late
-                ((ConnectionImpl) first).wakeReader(false, true);
-                ((ConnectionImpl) first).wakeReader(true, false);
+                ((EngineConnection) first).socket.shutdownToWake(false, true);
+                ((EngineConnection) first).socket.shutdownToWake(true, false);
 
                 b.setSoTimeout(5000);
                 b.getOutputStream().write("still here".getBytes(StandardCharsets.US_ASCII));
@@ -88,30 +93,46 @@ class EpollDescriptorReuseTest {
             Connection first = opened.poll(10, TimeUnit.SECONDS);
             assertThat(first).isNotNull();
 
-            // another thread writes into it until the socket is full (a does not read) and it blocks
+            // Another thread writes into it until it turns unwritable (a does not read). Writers never
+            // wait for the socket: the connection's flusher does, blocked on the full socket outside
+            // the connection's lock, which is the writer a close must not let through to a reused number.
             AtomicLong accepted = new AtomicLong();
             byte[] chunk = new byte[64 * 1024];
             java.util.Arrays.fill(chunk, (byte) 'x');
             Thread.Builder kind = model == Model.VIRTUAL_THREADS ? Thread.ofVirtual() : Thread.ofPlatform().daemon();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             Thread writer = kind.start(() -> {
-                for (int i = 0; i < 4096 && first.write(chunk); i++) {
-                    first.flush(); // blocks while the socket is full
+                for (int i = 0; i < 4096 && first.isOpen() && !stop.get(); ) {
+                    if (!first.isWritable()) {
+                        LockSupport.parkNanos(5_000_000); // backpressure: wait for the flusher to drain
+                        continue;
+                    }
+                    first.write(chunk);
+                    first.flush(); // never blocks: the flusher writes
                     accepted.addAndGet(chunk.length);
+                    i++;
                 }
             });
-            long before;
-            do {
-                before = accepted.get();
+            long queued;
+            long before = -1;
+            for (int i = 0; i < 100 && ((queued = first.queuedBytes()) == 0 || queued != before); i++) {
+                before = queued;
                 Thread.sleep(300);
-            } while (accepted.get() != before && writer.isAlive());
-            assertThat(writer.isAlive()).as("the writer is blocked on the full socket (%d B taken, open %s)", accepted.get(), first.isOpen()).isTrue();
+            }
+            stop.set(true);
+            writer.join(10_000);
+            assertThat(writer.isAlive()).as("a writer never waits for the socket").isFalse();
+            assertThat(first.queuedBytes()).as("the flusher is blocked on the full socket (%d B taken, open %s)",
+                    accepted.get(), first.isOpen()).isPositive();
+            Thread.sleep(300);
+            assertThat(first.queuedBytes()).as("nothing drains while the peer does not read").isEqualTo(before);
 
             // b's own descriptor is taken now, so that the number the server frees goes to its next accept
             try (Socket b = new Socket()) {
                 b.bind(new InetSocketAddress("127.0.0.1", 0));
                 a.shutdownOutput();
                 assertThat(closed.tryAcquire(10, TimeUnit.SECONDS)).as("the server closed the first connection").isTrue();
-                int number = ((EpollConnection) first).fd;
+                int number = fd(first);
                 Path entry = Path.of("/proc/self/fd/" + number);
                 for (int i = 0; i < 100 && Files.exists(entry, LinkOption.NOFOLLOW_LINKS); i++) {
                     Thread.sleep(100); // the number is free once whoever holds it last let it go
@@ -119,9 +140,7 @@ class EpollDescriptorReuseTest {
                 b.connect(new InetSocketAddress("127.0.0.1", server.port()));
                 Connection second = opened.poll(10, TimeUnit.SECONDS);
                 assertThat(second).isNotNull();
-                writer.join(10_000);
-                assertThat(writer.isAlive()).as("the blocked writer woke and gave up").isFalse();
-                assumeTrue(number == ((EpollConnection) second).fd, "the kernel gave the new connection another number");
+                assumeTrue(number == fd(second), "the kernel gave the new connection another number");
 
                 b.setSoTimeout(2000);
                 b.getOutputStream().write("still here".getBytes(StandardCharsets.US_ASCII));

@@ -7,8 +7,9 @@ import io.throng.core.config.BufferConfig;
 import io.throng.core.config.Limits;
 import io.throng.core.config.SocketOptions;
 import io.throng.core.config.WaterMarks;
-import java.net.SocketAddress;
-import java.nio.ByteBuffer;
+import io.throng.core.config.TransportKind;
+import io.throng.core.transport.MemorySocket;
+import io.throng.core.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,71 +19,41 @@ import org.junit.jupiter.api.Test;
 class TimerWheelTest {
     private static final long S = 1_000_000_000L;
 
-    private final List<ConnectionImpl> expired = new ArrayList<>();
-    private final Engine engine = new Engine("test", (Handler) (c, in) -> { }, Limits.DEFAULT.withIdleTimeout(Duration.ofSeconds(5)),
-            WaterMarks.DEFAULT, BufferConfig.DEFAULT, SocketOptions.DEFAULT);
-    private final Owner owner = new Owner() {
-        @Override
-        void schedule(ConnectionImpl c) { }
+    private final List<EngineConnection> expired = new ArrayList<>();
+    private final Engine engine = engine(Duration.ofSeconds(5));
+    private final Owner owner = owner(engine);
 
-        @Override
-        void interestChanged(ConnectionImpl c, int interest) { }
+    private static Engine engine(Duration idle) {
+        return new Engine("test", (Handler) (c, in) -> { }, Transport.of(TransportKind.NIO), Limits.DEFAULT.withIdleTimeout(idle),
+                WaterMarks.DEFAULT, BufferConfig.DEFAULT, SocketOptions.DEFAULT);
+    }
 
-        @Override
-        void deadlinePassed(ConnectionImpl c) {
-            expired.add(c);
-        }
-
-        @Override
-        void closed(ConnectionImpl c) { }
-
-        @Override
-        void deadlineChanged(ConnectionImpl c) { }
-
-        @Override
-        boolean blocking() {
-            return false;
-        }
-    };
-
-    private ConnectionImpl connection(long lastActivity) {
-        ConnectionImpl c = new ConnectionImpl(engine, owner) {
+    private Owner owner(Engine e) {
+        return new Owner(e) {
             @Override
-            int readSocket(IoContext ctx, ByteBuffer dst, long base) {
-                return 0;
+            void schedule(EngineConnection c) { }
+
+            @Override
+            void interestChanged(EngineConnection c, int interest) { }
+
+            @Override
+            void deadlinePassed(EngineConnection c) {
+                expired.add(c);
             }
 
             @Override
-            long writeSocket(IoContext ctx, ByteBuffer src, long base) {
-                return 0;
-            }
+            void closed(EngineConnection c) { }
 
             @Override
-            long writeSocket(IoContext ctx, ByteBuffer[] srcs, long[] bases, int offset, int length) {
-                return 0;
-            }
+            void deadlineChanged(EngineConnection c) { }
 
             @Override
-            boolean setInterest(int ops) {
-                return false;
-            }
-
-            @Override
-            void shutdownOutputSocket() { }
-
-            @Override
-            void closeSocket(boolean reset) { }
-
-            @Override
-            public SocketAddress remoteAddress() {
-                return null;
-            }
-
-            @Override
-            public SocketAddress localAddress() {
-                return null;
-            }
+            void ready(EngineConnection c, int ops) { }
         };
+    }
+
+    private EngineConnection connection(long lastActivity) {
+        EngineConnection c = new EngineConnection(owner, new MemorySocket());
         c.lastActivity = lastActivity;
         return c;
     }
@@ -91,7 +62,7 @@ class TimerWheelTest {
     void expiresAConnectionAtItsIdleDeadlineAndNotBefore() {
         long t0 = 1000 * S;
         TimerWheel wheel = new TimerWheel(t0);
-        ConnectionImpl c = connection(t0);
+        EngineConnection c = connection(t0);
         wheel.schedule(c, t0);
         wheel.advance(t0 + 4 * S);
         assertThat(expired).isEmpty();
@@ -104,7 +75,7 @@ class TimerWheelTest {
     void activityMovesTheDeadlineWithoutTouchingTheWheel() {
         long t0 = 1000 * S;
         TimerWheel wheel = new TimerWheel(t0);
-        ConnectionImpl c = connection(t0);
+        EngineConnection c = connection(t0);
         wheel.schedule(c, t0);
         c.lastActivity = t0 + 3 * S;            // active at 3 s: now due at 8 s
         wheel.advance(t0 + 6 * S);
@@ -116,20 +87,10 @@ class TimerWheelTest {
 
     @Test
     void deadlinesBeyondOneTurnWaitForTheirTurn() {
-        Engine longIdle = new Engine("test", (Handler) (c, in) -> { }, Limits.DEFAULT.withIdleTimeout(Duration.ofSeconds(120)),
-                WaterMarks.DEFAULT, BufferConfig.DEFAULT, SocketOptions.DEFAULT);
+        Engine longIdle = engine(Duration.ofSeconds(120));
         long t0 = 1000 * S;
         TimerWheel wheel = new TimerWheel(t0);
-        ConnectionImpl c = new ConnectionImpl(longIdle, owner) {
-            @Override int readSocket(IoContext ctx, ByteBuffer dst, long base) { return 0; }
-            @Override long writeSocket(IoContext ctx, ByteBuffer src, long base) { return 0; }
-            @Override long writeSocket(IoContext ctx, ByteBuffer[] s, long[] b, int o, int l) { return 0; }
-            @Override boolean setInterest(int ops) { return false; }
-            @Override void shutdownOutputSocket() { }
-            @Override void closeSocket(boolean reset) { }
-            @Override public SocketAddress remoteAddress() { return null; }
-            @Override public SocketAddress localAddress() { return null; }
-        };
+        EngineConnection c = new EngineConnection(owner(longIdle), new MemorySocket());
         c.lastActivity = t0;
         wheel.schedule(c, t0);
         for (long t = t0; t < t0 + 119 * S; t += S) {
@@ -144,9 +105,9 @@ class TimerWheelTest {
     void cancelledConnectionsNeverExpire() {
         long t0 = 1000 * S;
         TimerWheel wheel = new TimerWheel(t0);
-        ConnectionImpl a = connection(t0);
-        ConnectionImpl b = connection(t0);
-        ConnectionImpl d = connection(t0);
+        EngineConnection a = connection(t0);
+        EngineConnection b = connection(t0);
+        EngineConnection d = connection(t0);
         wheel.schedule(a, t0);
         wheel.schedule(b, t0);
         wheel.schedule(d, t0);
@@ -159,9 +120,9 @@ class TimerWheelTest {
     void aLongPauseStillExpiresEverything() {
         long t0 = 1000 * S;
         TimerWheel wheel = new TimerWheel(t0);
-        List<ConnectionImpl> all = new ArrayList<>();
+        List<EngineConnection> all = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            ConnectionImpl c = connection(t0 + i * 10_000_000L);
+            EngineConnection c = connection(t0 + i * 10_000_000L);
             all.add(c);
             wheel.schedule(c, t0);
         }
