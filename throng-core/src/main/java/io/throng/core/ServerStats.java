@@ -21,7 +21,8 @@ package io.throng.core;
  * @param acceptErrors     accept calls that failed (EMFILE and the like)
  * @param acceptPauses     times admission stopped accepting: connections at max-connections, the worker
  *                         pool's queue overflowing, every leader-follower thread held by a handler
- * @param rejected         connections accepted in a race past max-connections and closed at once
+ * @param rejected         a client's connects refused at its max-connections (a server never accepts
+ *                         past it: it stops accepting, see acceptPauses)
  * @param overflowed       readable connections the full worker queue could not take at once
  * @param workers          handler threads of a bounded pool (worker pool, leader-follower), else 0
  * @param workersBusy      workers running a handler now

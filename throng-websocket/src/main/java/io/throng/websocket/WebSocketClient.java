@@ -38,7 +38,7 @@ public final class WebSocketClient implements AutoCloseable {
      * its idle timeout and pings apply to client connections too (zero turns them off).
      */
     public static WebSocketClient start(ClientConfig config, WebSocketConfig wsConfig) throws IOException {
-        Endpoint endpoint = new Endpoint(true, wsConfig, new WebSocketHandler() {}, null, null, null, false);
+        Endpoint endpoint = new Endpoint(true, wsConfig, new WebSocketHandler() {}, null, null, null);
         ProtocolHandler protocol = new ProtocolHandler(endpoint);
         return new WebSocketClient(Client.start(config, protocol), protocol);
     }

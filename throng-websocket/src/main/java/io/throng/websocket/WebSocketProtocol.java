@@ -4,7 +4,6 @@ import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
 import io.throng.core.buffer.BufferPool;
-import io.throng.core.config.Model;
 import io.throng.websocket.internal.Endpoint;
 import io.throng.websocket.internal.ProtocolHandler;
 import io.throng.websocket.topic.TopicRegistry;
@@ -45,7 +44,6 @@ public final class WebSocketProtocol implements Handler {
         private RequestHook hook = RequestHook.UPGRADE_ALL;
         private TopicRegistry topics;
         private Handler rawProtocol;
-        private boolean blockingWrites;
 
         private Builder(WebSocketHandler handler) {
             this.handler = handler;
@@ -76,15 +74,9 @@ public final class WebSocketProtocol implements Handler {
             return this;
         }
 
-        /** The server's model: under thread-per-connection, fan-out writes are flushed by virtual threads. */
-        public Builder model(Model model) {
-            this.blockingWrites = model.threadPerConnection();
-            return this;
-        }
-
         public WebSocketProtocol build() {
             return new WebSocketProtocol(new ProtocolHandler(
-                    new Endpoint(false, config, handler, hook, topics, rawProtocol, blockingWrites)));
+                    new Endpoint(false, config, handler, hook, topics, rawProtocol)));
         }
     }
 

@@ -21,7 +21,10 @@ public final class WebSocketServer implements AutoCloseable {
         this.protocol = protocol;
     }
 
-    /** Starts {@code protocol} under {@code config}'s model. Build the protocol with {@code .model(config.model())}. */
+    /**
+     * Starts {@code protocol} under {@code config}'s model. The protocol need not know the model:
+     * under every one, writes from other threads never wait for a socket.
+     */
     public static WebSocketServer start(ServerConfig config, WebSocketProtocol protocol) throws IOException {
         return new WebSocketServer(Server.start(config, protocol), protocol);
     }
@@ -29,7 +32,7 @@ public final class WebSocketServer implements AutoCloseable {
     /** Starts a server whose every connection is served by {@code handler}. */
     public static WebSocketServer start(ServerConfig config, WebSocketConfig wsConfig, WebSocketHandler handler)
             throws IOException {
-        return start(config, WebSocketProtocol.server(handler).config(wsConfig).model(config.model()).build());
+        return start(config, WebSocketProtocol.server(handler).config(wsConfig).build());
     }
 
     public InetSocketAddress address() {

@@ -233,8 +233,7 @@ class BehaviourTest {
         };
         ServerConfig config = ServerConfig.defaults().withPort(0).withModel(io.throng.core.config.Model.WORKER_POOL)
                 .withLoops(1).withWorkers(new io.throng.core.config.WorkerPoolConfig(2, 2, false));
-        try (WebSocketServer server = WebSocketServer.start(config, WebSocketProtocol.server(slow)
-                .model(config.model()).build());
+        try (WebSocketServer server = WebSocketServer.start(config, WebSocketProtocol.server(slow).build());
              WebSocketClient client = WebSocketClient.start(ClientConfig.defaults().withLoops(1), WebSocketConfig.defaults())) {
             AtomicInteger echoed = new AtomicInteger();
             List<java.util.concurrent.CompletableFuture<WebSocket>> all = new ArrayList<>();

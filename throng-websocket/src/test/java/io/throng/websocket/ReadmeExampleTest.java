@@ -28,7 +28,6 @@ class ReadmeExampleTest {
                 .config(WebSocketConfig.defaults().withMaxMessageBytes(64 * 1024).withDeflate(DeflateConfig.ENABLED))
                 .hook(request -> request.cookie("session") != null ? RequestDecision.upgrade(request.cookie("session"))
                                                                  : RequestDecision.refuse(401, "log in first"))
-                .model(Model.MULTI_REACTOR)
                 .topics(topics)
                 .build();
         try (WebSocketServer server = WebSocketServer.start(ServerConfig.defaults().withPort(0), protocol);

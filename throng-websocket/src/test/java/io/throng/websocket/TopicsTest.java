@@ -55,8 +55,7 @@ class TopicsTest {
         });
         WebSocketConfig config = WebSocketConfig.defaults().withSlowSubscribers(new SlowSubscriberPolicy(256 * 1024,
                 SlowSubscriberPolicy.Action.DROP));
-        WebSocketProtocol protocol = WebSocketProtocol.server(subscribing(topics)).config(config).topics(topics)
-                .model(v.model()).build();
+        WebSocketProtocol protocol = WebSocketProtocol.server(subscribing(topics)).config(config).topics(topics).build();
         io.throng.core.config.ServerConfig sc = v.config().withSocket(v.config().socket().withSendBufferSize(16 * 1024));
         try (WebSocketServer server = WebSocketServer.start(sc, protocol);
              WebSocketClient client = WebSocketClient.start(ClientConfig.defaults().withLoops(2), WebSocketConfig.defaults());

@@ -13,8 +13,9 @@ import java.util.function.BooleanSupplier;
  * <p>It closes for any of these reasons and opens when none holds:
  * <ul>
  *   <li>{@link #CONNECTIONS}: the open connections reached {@code max-connections}; it opens
- *       when one closes. (A connection accepted in the race between listeners anyway is closed
- *       at once and counted as rejected.)</li>
+ *       when one closes. A listener reserves a place before it accepts ({@link #reserve}), so
+ *       listeners racing on one port (SO_REUSEPORT) never accept more than there is room for, and
+ *       a connection that waited in the backlog is never accepted only to be closed.</li>
  *   <li>{@link #WORKERS}: the worker pool's queue overflowed; it opens when the pool has drained
  *       to half its queue.</li>
  *   <li>{@link #SATURATED}: the model says its handler threads are all taken (leader-follower:
@@ -68,24 +69,44 @@ final class Admission {
         return true;
     }
 
-    /** A socket was accepted: counts it; false if it is over max-connections (the caller closes it). */
-    boolean admit() {
-        EngineMetrics m = engine.metrics;
-        m.accepted.increment();
+    /**
+     * Reserves a place for a connection about to be accepted: false if the server is at
+     * max-connections (admission then closes). The place is the connection's once accepted, or
+     * given back with {@link #unreserve} if there was nothing to accept.
+     */
+    boolean reserve() {
+        java.util.concurrent.atomic.AtomicInteger open = engine.metrics.connections;
         int max = engine.limits.maxConnections();
-        int now = m.connections.incrementAndGet();
-        if (max > 0 && now >= max) {
-            close(CONNECTIONS);
-            if (m.connections.get() < max) {
-                open(CONNECTIONS); // one closed in between: connectionGone saw the gate still open
-            }
-            if (now > max) {
-                m.connections.decrementAndGet();
-                m.rejected.increment();
+        if (max <= 0) {
+            open.incrementAndGet();
+            return true;
+        }
+        for (;;) {
+            int n = open.get();
+            if (n >= max) {
+                closeForConnections(max);
                 return false;
             }
+            if (open.compareAndSet(n, n + 1)) {
+                if (n + 1 >= max) {
+                    closeForConnections(max);
+                }
+                return true;
+            }
         }
-        return true;
+    }
+
+    private void closeForConnections(int max) {
+        close(CONNECTIONS);
+        if (engine.metrics.connections.get() < max) {
+            open(CONNECTIONS); // one closed in between: connectionGone saw the gate still open
+        }
+    }
+
+    /** Gives back a place {@link #reserve} took, nothing having been accepted. */
+    void unreserve() {
+        engine.metrics.connections.decrementAndGet();
+        connectionGone();
     }
 
     /** A connection closed (already uncounted): its place may reopen the gate. Any thread. */

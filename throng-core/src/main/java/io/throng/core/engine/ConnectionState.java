@@ -45,6 +45,10 @@ package io.throng.core.engine;
  *       connection and is the only one to run it; it is disarmed meanwhile.</li>
  *   <li>{@link #FLUSHER}: thread-per-connection: a flusher thread is writing (or about to) what
  *       other threads queued, so that they never wait for the socket.</li>
+ *   <li>{@link #FOREIGN_FLUSH}: a thread outside the serial context is flushing (non-blocking
+ *       sockets); {@link #FLUSH_AGAIN}: another asked meanwhile, so the flusher goes round again
+ *       and the asker need not write itself. Replies finished at once by N threads leave in one
+ *       gathering write instead of N system calls.</li>
  *   <li>{@link #RELEASE_DEFERRED}, {@link #RESET_DEFERRED}: closed during a write in flight; the
  *       writer releases the socket (with a reset) when the write ends, so that no later write of
  *       its can reach a connection that reused the descriptor number.</li>
@@ -69,6 +73,8 @@ final class ConnectionState {
     static final int FLUSHER = 1 << 10;
     static final int RELEASE_DEFERRED = 1 << 11;
     static final int RESET_DEFERRED = 1 << 12;
+    static final int FOREIGN_FLUSH = 1 << 13;
+    static final int FLUSH_AGAIN = 1 << 14;
 
     private static final String[] PHASE_NAMES = {"OPEN", "CLOSING", "LINGERING", "ABORTING", "CLOSED"};
 
@@ -141,6 +147,9 @@ final class ConnectionState {
         if ((state & RESET_DEFERRED) != 0 && (state & RELEASE_DEFERRED) == 0) {
             return false;
         }
+        if ((state & FLUSH_AGAIN) != 0 && (state & FOREIGN_FLUSH) == 0) {
+            return false;
+        }
         return (state & RELEASE_DEFERRED) == 0 || p == CLOSED;
     }
 
@@ -152,7 +161,7 @@ final class ConnectionState {
     static String describe(int state) {
         StringBuilder s = new StringBuilder(phase(state) < PHASE_NAMES.length ? PHASE_NAMES[phase(state)] : "?" + phase(state));
         String[] names = {"OPENED", "INPUT_CLOSED", "PEER_CLOSED_FIRST", "SUSPENDED", "RESUMED", "SHUTDOWN_REQUESTED",
-            "CLAIMED", "FLUSHER", "RELEASE_DEFERRED", "RESET_DEFERRED"};
+            "CLAIMED", "FLUSHER", "RELEASE_DEFERRED", "RESET_DEFERRED", "FOREIGN_FLUSH", "FLUSH_AGAIN"};
         for (int i = 0; i < names.length; i++) {
             if ((state & (OPENED << i)) != 0) {
                 s.append('+').append(names[i]);

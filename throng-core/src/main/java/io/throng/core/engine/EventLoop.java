@@ -279,8 +279,7 @@ final class EventLoop implements Runnable, ReadySink {
             try {
                 adopt(socket);
             } catch (IOException | RuntimeException e) {
-                engine.metrics.connections.decrementAndGet();
-                engine.admission.connectionGone();
+                engine.admission.unreserve();
                 engine.metrics.ioErrors.increment();
                 engine.log.log(Level.DEBUG, "could not register a socket: " + e);
                 socket.close(true);

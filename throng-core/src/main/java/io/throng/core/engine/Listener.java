@@ -86,35 +86,34 @@ final class Listener {
     void onAcceptable() {
         Admission admission = engine.admission;
         for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
-            if (!admission.admitsNow()) {
+            if (!admission.admitsNow() || !admission.reserve()) {
                 socket.acceptInterest(false);
                 return;
             }
             if (!socket.isOpen()) {
+                admission.unreserve();
                 return;
             }
             TransportSocket s;
             try {
                 s = socket.accept(loop.ctx.scratch);
             } catch (IOException e) {
+                admission.unreserve();
                 if (socket.isOpen()) {
                     acceptFailed(e);
                 }
                 return;
             }
             if (s == null) {
+                admission.unreserve();
                 backoff = 0;
                 return;
             }
-            if (!admission.admit()) {
-                s.close(false); // over max-connections in a race between listeners: a prompt EOF
-                continue;
-            }
+            engine.metrics.accepted.increment();
             try {
                 target.adopt(s);
             } catch (IOException | RuntimeException e) {
-                engine.metrics.connections.decrementAndGet();
-                engine.admission.connectionGone();
+                admission.unreserve();
                 engine.metrics.ioErrors.increment();
                 engine.log.log(Level.WARNING, "could not take an accepted socket: " + e);
                 s.close(true);

@@ -123,12 +123,47 @@ final class Outbound {
             } // in a callback the epilogue flushes when it returns
             return;
         }
+        if (ctx != null) {
+            synchronized (c.queue) {
+                flushLocked(c, ctx, null);
+            }
+            return;
+        }
+        flushForeign(c);
+    }
+
+    /**
+     * A flush from outside the serial context, coalesced: the thread that finds no flush under way
+     * becomes the flusher and goes on until no thread has asked behind it; the others only queue.
+     * So N replies finished at the same moment by N threads (an RPC server's handlers, a multiplexed
+     * client's callers) leave in one gathering write instead of N system calls, which is what
+     * tnet's "postpone write" achieves. The flusher first yields once, letting the threads finishing
+     * with it queue behind it: a yield costs far less than the system call each would make.
+     */
+    private static void flushForeign(EngineConnection c) {
         synchronized (c.queue) {
-            flushLocked(c, ctx, null);
+            int s = c.state;
+            if ((s & ConnectionState.FOREIGN_FLUSH) != 0) {
+                c.state = s | ConnectionState.FLUSH_AGAIN;
+                return;
+            }
+            c.state = s | ConnectionState.FOREIGN_FLUSH;
         }
-        if (ctx == null) {
-            followUp(c);
+        Thread.yield();
+        for (;;) {
+            synchronized (c.queue) {
+                c.state &= ~ConnectionState.FLUSH_AGAIN;
+                flushLocked(c, null, null);
+            }
+            // (a thread that asks now, between the two, finds the flag and leaves its bytes to us)
+            synchronized (c.queue) {
+                if ((c.state & ConnectionState.FLUSH_AGAIN) == 0) {
+                    c.state &= ~ConnectionState.FOREIGN_FLUSH;
+                    break;
+                }
+            }
         }
+        followUp(c);
     }
 
     /** After a call outside the serial context: what the serial context must now do. */

@@ -125,8 +125,12 @@ public final class Linux {
         static final Linker.Option CRITICAL = Linker.Option.critical(false);
         static final MethodHandle EPOLL_CREATE1 = link("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
         static final MethodHandle EPOLL_CTL = link("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), true);
-        static final MethodHandle EPOLL_WAIT = link("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), false);
         static final MethodHandle EPOLL_WAIT_NOW = link("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), true);
+        // The same without capturing errno (see epollWait): one that may block, one that does not.
+        static final MethodHandle EPOLL_WAIT_QUIET = LINKER.downcallHandle(LINKER.defaultLookup().find("epoll_wait").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+        static final MethodHandle EPOLL_WAIT_QUIET_NOW = LINKER.downcallHandle(LINKER.defaultLookup().find("epoll_wait").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), CRITICAL);
         static final MethodHandle ACCEPT4 = link("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), true);
         static final MethodHandle ACCEPT4_BLOCKING = link("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), false);
         static final MethodHandle READ = link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), true);
@@ -171,13 +175,24 @@ public final class Linux {
         }
     }
 
-    /** {@code epoll_wait}; a zero timeout takes the critical (non-blocking) handle. */
+    /**
+     * {@code epoll_wait} (a zero timeout linked critical), made without capturing errno: capturing
+     * slices the capture segment, an allocation that escape analysis removes only when the whole
+     * call compiles into a small enough unit, and a loop's wait sits in its largest (the loop
+     * allocated 14-22 bytes per echoed message in a JVM whose dispatch had seen many handlers and
+     * models; AllocationTest after the rest of the suite). A failed wait (EINTR, mostly) is asked
+     * again at once with errno captured and no timeout: if that one returns events, they are the
+     * answer; if it fails, its errno is.
+     */
     public static int epollWait(MemorySegment err, int epfd, MemorySegment events, int max, int timeoutMillis) {
         try {
             int r = timeoutMillis == 0
-                    ? (int) Calls.EPOLL_WAIT_NOW.invokeExact(err, epfd, events.address(), max, 0)
-                    : (int) Calls.EPOLL_WAIT.invokeExact(err, epfd, events.address(), max, timeoutMillis);
-            return result(r, err);
+                    ? (int) Calls.EPOLL_WAIT_QUIET_NOW.invokeExact(epfd, events.address(), max, 0)
+                    : (int) Calls.EPOLL_WAIT_QUIET.invokeExact(epfd, events.address(), max, timeoutMillis);
+            if (r >= 0) {
+                return r;
+            }
+            return result((int) Calls.EPOLL_WAIT_NOW.invokeExact(err, epfd, events.address(), max, 0), err);
         } catch (Throwable t) {
             throw fatal(t);
         }

@@ -2,7 +2,6 @@ package io.throng.rpc.client;
 
 import io.throng.core.CloseReason;
 import io.throng.core.Connection;
-import io.throng.rpc.conn.CoalescingFlusher;
 import io.throng.rpc.frame.FrameHeader;
 import java.nio.ByteBuffer;
 
@@ -12,12 +11,22 @@ import java.nio.ByteBuffer;
  */
 abstract class ClientConnection {
     final Connection connection;
-    final CoalescingFlusher flusher;
     volatile boolean closed;
 
     ClientConnection(Connection connection) {
         this.connection = connection;
-        this.flusher = new CoalescingFlusher(connection);
+    }
+
+    /**
+     * Sends {@code frame} from any thread: queued, then flushed; the engine coalesces the flushes
+     * of callers finishing together into one gathering write. False if the connection is closing.
+     */
+    boolean send(byte[] frame) {
+        if (!connection.write(frame)) {
+            return false;
+        }
+        connection.flush();
+        return true;
     }
 
     /** A whole frame arrived (I/O thread). */

@@ -81,7 +81,7 @@ final class MuxConnection extends ClientConnection {
             call.fail(RetCode.CLIENT_NETWORK, "connection to " + address() + " is closed");
             return;
         }
-        if (!flusher.send(frame)) {
+        if (!send(frame)) {
             call.fail(RetCode.CLIENT_NETWORK, "connection to " + address() + " is closing");
             return;
         }
@@ -103,7 +103,7 @@ final class MuxConnection extends ClientConnection {
      */
     StreamEndpoint openStream(int id, String func, CallOptions o, FrameLimits limits) throws InterruptedException {
         CompletableFuture<StreamFrames.Init> answered = new CompletableFuture<>();
-        StreamEndpoint ep = new StreamEndpoint(id, func, o.transInfo(), limits, flusher::send, StreamFrames.DEFAULT_WINDOW,
+        StreamEndpoint ep = new StreamEndpoint(id, func, o.transInfo(), limits, this::send, StreamFrames.DEFAULT_WINDOW,
                 () -> {
                     if (streams.remove(id) != null) {
                         unreserve();
@@ -118,7 +118,7 @@ final class MuxConnection extends ClientConnection {
         }
         byte[] init = StreamFrames.init(id, new StreamFrames.Init(o.caller(), o.callee(), func, 0, o.transInfo(), false,
                 0, "", StreamFrames.DEFAULT_WINDOW, o.contentType(), o.contentEncoding()), limits);
-        if (!flusher.send(init)) {
+        if (!send(init)) {
             initWaiters.remove(id);
             ep.fail(new RpcException(RetCode.CLIENT_NETWORK, "connection to " + address() + " is closing"));
             throw ep.failure();

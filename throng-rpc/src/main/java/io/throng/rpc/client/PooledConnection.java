@@ -53,7 +53,7 @@ final class PooledConnection extends ClientConnection {
             callFinished(call, false); // timed out or cancelled while waiting for a connection
             return;
         }
-        if (!flusher.send(frame)) {
+        if (!send(frame)) {
             call.fail(RetCode.CLIENT_NETWORK, "connection to " + address() + " is closing");
             return;
         }

@@ -1,18 +1,17 @@
 package io.throng.rpc.server;
 
 import io.throng.core.Connection;
-import io.throng.rpc.conn.CoalescingFlusher;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A server connection's RPC state, kept in the engine connection's attachment. The I/O thread
  * (the connection's serial context) decodes and dispatches; workers send replies from their own
- * threads through the {@link CoalescingFlusher}; replies sent on the I/O thread are only queued,
- * since the engine flushes them all in one write when the callback returns.
+ * threads with a write and a flush, which the engine coalesces (replies finished together leave in
+ * one gathering write); replies sent on the I/O thread are only queued, since the engine flushes
+ * them all in one write when the callback returns.
  */
 final class ServerConnection implements ReplySink {
     final Connection connection;
-    private final CoalescingFlusher flusher;
     /** Requests of this connection being handled: the connection is not idle while any is. */
     final AtomicInteger inFlight = new AtomicInteger();
     /** The thread running this connection's callback now, or null. */
@@ -25,7 +24,6 @@ final class ServerConnection implements ReplySink {
 
     ServerConnection(Connection connection) {
         this.connection = connection;
-        this.flusher = new CoalescingFlusher(connection);
     }
 
     /** Queues a reply (flushed at the callback's end on the I/O thread, at once elsewhere). */
@@ -35,7 +33,11 @@ final class ServerConnection implements ReplySink {
         if (Thread.currentThread() == ioThread) {
             return connection.write(frame);
         }
-        return flusher.send(frame);
+        if (!connection.write(frame)) {
+            return false;
+        }
+        connection.flush();
+        return true;
     }
 
     @Override

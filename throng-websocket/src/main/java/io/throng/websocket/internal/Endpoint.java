@@ -26,21 +26,18 @@ public final class Endpoint {
     public final TopicRegistry topics;
     /** Receives connections whose first byte is 0x00 (a binary side protocol on the same port), or null. */
     public final Handler rawProtocol;
-    /** Under thread-per-connection, writes from other threads block: fan-out hands them to a virtual thread. */
-    public final boolean blockingWrites;
     public final Logger log = System.getLogger("io.throng.websocket");
     public final long idleNanos;
     private WsSession head;
 
     public Endpoint(boolean client, WebSocketConfig config, WebSocketHandler handler, RequestHook hook,
-                    TopicRegistry topics, Handler rawProtocol, boolean blockingWrites) {
+                    TopicRegistry topics, Handler rawProtocol) {
         this.client = client;
         this.config = config;
         this.handler = handler;
         this.hook = hook;
         this.topics = topics;
         this.rawProtocol = rawProtocol;
-        this.blockingWrites = blockingWrites;
         this.pool = new BufferPool(16L << 20);
         this.metrics = new WsMetrics();
         int retained = 2 * Runtime.getRuntime().availableProcessors();

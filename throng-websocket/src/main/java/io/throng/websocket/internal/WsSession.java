@@ -37,7 +37,6 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
     private static final int CLOSE_RECEIVED = 1 << 5;
     private static final int FAILED = 1 << 6;
     private static final int OPENED = 1 << 7;
-    private static final int FLUSH_PENDING = 1 << 8;
     static final int SERVED = 1 << 9;
     static final int PARTIAL = 1 << 10;
 
@@ -437,7 +436,7 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
                 closeReason = why;
                 state = (state & ~PHASE) | CLOSE_SENT;
                 connection.setTimer(endpoint.config.closeTimeout());
-                scheduleFlush();
+                flushIfForeign();
                 return Delivery.CLOSED_SLOW;
             }
             if (endpoint.client) {
@@ -445,12 +444,9 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
             } else {
                 ByteBuffer frame = deflate != null && deflate.params().acceptsSharedCompressedFrames()
                         ? message.frameForSharedDeflate(endpoint.compressor) : message.frame();
-                if (endpoint.blockingWrites && dispatching != Thread.currentThread()) {
-                    connection.write(frame);
-                    scheduleFlush();
-                } else {
-                    connection.writeShared(frame);
-                }
+                // From any thread and under any model: the engine writes what the socket takes now,
+                // without copying, and queues the rest; it never waits for a slow subscriber.
+                connection.writeShared(frame);
             }
             endpoint.metrics.messagesOut.increment();
             endpoint.metrics.deliveries.increment();
@@ -463,33 +459,11 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
         FrameWriter.writeFrame(connection, endpoint, compress ? deflate : null, b0, payload);
     }
 
-    /** Outside our callbacks nobody flushes for us. */
+    /** Outside our callbacks nobody flushes for us (the engine's flush never waits for the socket). */
     private void flushIfForeign() {
         if (dispatching != Thread.currentThread()) {
             connection.flush();
         }
-    }
-
-    /**
-     * Has a virtual thread flush the connection, so that a fan-out under the thread-per-connection
-     * models (whose sockets block) never waits for a slow subscriber. At most one pending per
-     * connection. Under the monitor.
-     */
-    private void scheduleFlush() {
-        if (!endpoint.blockingWrites || dispatching == Thread.currentThread()) {
-            if (dispatching != Thread.currentThread()) {
-                connection.flush();
-            }
-            return;
-        }
-        if ((state & FLUSH_PENDING) != 0) {
-            return;
-        }
-        state |= FLUSH_PENDING;
-        Thread.startVirtualThread(() -> {
-            setFlag(FLUSH_PENDING, false);
-            connection.flush();
-        });
     }
 
     // ================================================================ WebSocket

@@ -82,7 +82,6 @@ public final class PushServer implements AutoCloseable {
             Holder holder = new Holder();
             WebSocketProtocol protocol = WebSocketProtocol.server(new PushHandler(topics, bus))
                     .config(wsConfig)
-                    .model(config.model())
                     .topics(topics)
                     .rawProtocol(publish)
                     .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder, publishing))
