@@ -7,7 +7,6 @@ module io.throng.websocket {
     requires transitive io.throng.core;
 
     exports io.throng.websocket;
-    exports io.throng.websocket.topic;
     exports io.throng.websocket.bus;
     exports io.throng.websocket.push;
     exports io.throng.websocket.probe;

@@ -286,14 +286,14 @@ class BrokerBusTest {
         java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
         io.throng.websocket.bus.LocalSubscribers slow = new io.throng.websocket.bus.LocalSubscribers() {
             @Override
-            public io.throng.websocket.topic.PublishResult deliver(String channel, java.nio.ByteBuffer payload) {
+            public io.throng.websocket.PublishResult deliver(String channel, java.nio.ByteBuffer payload) {
                 try {
                     Thread.sleep(1500); // ten times the timeout below
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
                 delivered.incrementAndGet();
-                return io.throng.websocket.topic.PublishResult.NO_SUBSCRIBERS;
+                return io.throng.websocket.PublishResult.NO_SUBSCRIBERS;
             }
 
             @Override

@@ -1,5 +1,6 @@
 package io.throng.cli;
 
+import io.throng.cli.prefork.ServeCommandAccess;
 import io.throng.core.Handler;
 import io.throng.core.net.Server;
 import io.throng.core.ServerStats;

@@ -2,6 +2,7 @@ package io.throng.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -58,7 +59,11 @@ public final class MultiProcessLoad {
             PortRange.ensure((options.conns() + sources - 1) / sources, sources);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = System.getProperty("java.class.path");
+        // On a module path (this module's own tests) the modules are there, not on the class path;
+        // the children run them as plain jars either way.
+        String modules = System.getProperty("jdk.module.path", "");
+        String classpath = System.getProperty("java.class.path")
+                + (modules.isEmpty() ? "" : File.pathSeparator + modules);
         List<Process> children = new ArrayList<>();
         AtomicReferenceArray<Progress> latest = new AtomicReferenceArray<>(n);
         AtomicReferenceArray<LoadResult> results = new AtomicReferenceArray<>(n);

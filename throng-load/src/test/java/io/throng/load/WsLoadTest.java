@@ -10,7 +10,7 @@ import io.throng.websocket.bus.BusStats;
 import io.throng.websocket.bus.LocalBus;
 import io.throng.websocket.bus.LocalSubscribers;
 import io.throng.websocket.bus.PublishOutcome;
-import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.PublishResult;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

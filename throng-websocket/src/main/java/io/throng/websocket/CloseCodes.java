@@ -46,7 +46,7 @@ public final class CloseCodes {
      * 2000-2999 (unused) or 5000 and above.
      */
     public static boolean mayAppearOnWire(int code) {
-        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+        return io.throng.websocket.codec.Frames.closeCodeMayAppearOnWire(code);
     }
 
     /** A short name for logs. */

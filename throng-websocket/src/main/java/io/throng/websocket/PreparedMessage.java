@@ -1,7 +1,7 @@
 package io.throng.websocket;
 
-import io.throng.websocket.internal.Frames;
-import io.throng.websocket.internal.MessageCompressor;
+import io.throng.websocket.codec.Frames;
+import io.throng.websocket.codec.MessageCompressor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 

@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * <p>Sends are framed and queued on the engine's write queue; inside a callback they go out when it
  * returns (with the callback's other writes, in one system call), from another thread at once.
  * Under the thread-per-connection models a send from another thread may block until the socket
- * takes it; topic fan-out never does (see {@link io.throng.websocket.topic.TopicRegistry}).
+ * takes it; topic fan-out never does (see {@link io.throng.websocket.TopicRegistry}).
  * Backpressure is the engine's: {@link #isWritable()} turns false above the high water mark and
  * {@link WebSocketHandler#onWritable} says when it is true again.
  */

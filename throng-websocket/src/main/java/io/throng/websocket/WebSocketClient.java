@@ -2,9 +2,6 @@ package io.throng.websocket;
 
 import io.throng.core.net.Client;
 import io.throng.core.config.ClientConfig;
-import io.throng.websocket.internal.ClientHandshake;
-import io.throng.websocket.internal.Endpoint;
-import io.throng.websocket.internal.ProtocolHandler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.buffer.PooledBuffer;
-import io.throng.websocket.internal.CodecPool;
-import io.throng.websocket.internal.MessageCompressor;
+import io.throng.websocket.codec.CodecPool;
+import io.throng.websocket.codec.MessageCompressor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -8,7 +8,6 @@ import io.throng.core.config.ServerConfig;
 import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.push.PushPublisher;
 import io.throng.websocket.push.PushServer;
-import io.throng.websocket.topic.PublishResult;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throng.core.config.ClientConfig;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
-import io.throng.websocket.topic.PublishResult;
-import io.throng.websocket.topic.TopicRegistry;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.throng.core.config.ClientConfig;
-import io.throng.websocket.topic.PublishResult;
-import io.throng.websocket.topic.TopicListener;
-import io.throng.websocket.topic.TopicRegistry;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

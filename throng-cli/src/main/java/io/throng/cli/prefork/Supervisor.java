@@ -1,7 +1,6 @@
 package io.throng.cli.prefork;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.throng.cli.ServeCommandAccess;
 import io.throng.load.Json;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.throng.cli.push;
 
 import io.throng.bus.Buses;
-import io.throng.cli.ServeCommandAccess;
+import io.throng.cli.prefork.ServeCommandAccess;
 import io.throng.cli.prefork.Supervisor;
 import io.throng.core.config.AcceptMode;
 import io.throng.core.config.Limits;

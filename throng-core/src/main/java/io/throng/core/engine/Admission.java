@@ -138,7 +138,7 @@ final class Admission {
         if (wasOpen) {
             engine.metrics.acceptPauses.increment();
             for (Listener l : listeners) {
-                l.loop.execute(l::gateClosed);
+                l.loop.execute(l::admissionChanged);
             }
         }
     }
@@ -155,7 +155,7 @@ final class Admission {
         }
         if (nowOpen) {
             for (Listener l : listeners) {
-                l.loop.execute(l::gateOpened);
+                l.loop.execute(l::admissionChanged);
             }
         }
     }

@@ -16,7 +16,7 @@ import io.throng.core.transport.Transport;
 
 /**
  * One engine connection over a {@link MemorySocket}, run by the thread that drives it: the engine
- * behind {@code io.throng.core.embedded.EmbeddedConnection}. Everything a socket connection does
+ * behind the public embedded connection. Everything a socket connection does
  * runs here too (callbacks, the write queue and its marks, the close protocol, timers); only the
  * readiness comes from the driving thread instead of a poller.
  */

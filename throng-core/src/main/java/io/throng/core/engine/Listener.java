@@ -146,15 +146,14 @@ final class Listener {
         }
     }
 
-    void gateClosed() {
+    /**
+     * Admission opened or closed: accept as it stands <em>now</em>. The tasks that say so may run
+     * out of order with the changes (a close and an open by two threads at once), so each looks at
+     * the state instead of carrying it. Loop thread.
+     */
+    void admissionChanged() {
         if (socket.isOpen()) {
-            socket.acceptInterest(false);
-        }
-    }
-
-    void gateOpened() {
-        if (socket.isOpen() && resumeAt == 0) {
-            socket.acceptInterest(true);
+            socket.acceptInterest(resumeAt == 0 && engine.admission.isOpen());
         }
     }
 

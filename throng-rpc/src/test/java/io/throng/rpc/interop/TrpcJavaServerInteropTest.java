@@ -175,9 +175,13 @@ class TrpcJavaServerInteropTest {
                 calls.add(pooled.invoke(func("Sleep"), sv("20000:never")));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (client.status().get(victimAddress)[1] < 20 && System.nanoTime() < deadline) {
+            // every call in flight on both clients: the pooled ones each dial a connection of their
+            // own, and a call still connecting when the peer dies fails as "connect", not "network"
+            while ((client.status().get(victimAddress)[1] < 20 || open(pooled.status().get(victimAddress)) < 20)
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
+            Thread.sleep(500); // the last dials (counted as open while under way) complete: a loopback connect takes < 1 ms
             long t0 = System.nanoTime();
             victim.kill();
             for (CompletableFuture<RpcResponse> c : calls) {
@@ -197,6 +201,10 @@ class TrpcJavaServerInteropTest {
         } finally {
             victim.close();
         }
+    }
+
+    private static int open(int[] status) {
+        return status == null ? 0 : status[0];
     }
 
     private static int notified() {

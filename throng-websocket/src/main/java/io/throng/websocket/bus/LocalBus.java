@@ -1,6 +1,6 @@
 package io.throng.websocket.bus;
 
-import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.PublishResult;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;

@@ -14,7 +14,7 @@ public interface LocalSubscribers {
      * Sends {@code payload} (valid during the call) to this node's subscribers of {@code channel};
      * returns what the fan-out did. Never blocks on a slow subscriber.
      */
-    io.throng.websocket.topic.PublishResult deliver(String channel, ByteBuffer payload);
+    io.throng.websocket.PublishResult deliver(String channel, ByteBuffer payload);
 
     /** Whether {@code channel} has a subscriber on this node now. */
     boolean hasSubscribers(String channel);

@@ -1,6 +1,6 @@
 package io.throng.websocket.bus;
 
-import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.PublishResult;
 
 /**
  * What became of one publish. {@code POST /pub} answers 200, 202 and 503 for the three; the binary

@@ -5,7 +5,7 @@ import io.throng.core.Connection;
 import io.throng.core.Handler;
 import io.throng.websocket.bus.Bus;
 import io.throng.websocket.bus.PublishOutcome;
-import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.PublishResult;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;

@@ -3,7 +3,7 @@ package io.throng.websocket.push;
 import io.throng.websocket.WebSocket;
 import io.throng.websocket.WebSocketHandler;
 import io.throng.websocket.bus.Bus;
-import io.throng.websocket.topic.TopicRegistry;
+import io.throng.websocket.TopicRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 

@@ -1,7 +1,7 @@
 package io.throng.websocket.push;
 
 import io.throng.websocket.bus.PublishOutcome;
-import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.PublishResult;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;

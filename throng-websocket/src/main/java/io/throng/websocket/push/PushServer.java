@@ -1,5 +1,6 @@
 package io.throng.websocket.push;
 
+import io.throng.websocket.WebSocket;
 import io.throng.core.config.ServerConfig;
 import io.throng.websocket.HttpRequest;
 import io.throng.websocket.HttpResponse;
@@ -13,10 +14,10 @@ import io.throng.websocket.bus.Bus;
 import io.throng.websocket.bus.LocalBus;
 import io.throng.websocket.bus.LocalSubscribers;
 import io.throng.websocket.bus.PublishOutcome;
-import io.throng.websocket.internal.Utf8;
-import io.throng.websocket.topic.PublishResult;
-import io.throng.websocket.topic.TopicListener;
-import io.throng.websocket.topic.TopicRegistry;
+import io.throng.websocket.codec.Utf8;
+import io.throng.websocket.PublishResult;
+import io.throng.websocket.TopicListener;
+import io.throng.websocket.TopicRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -2,7 +2,7 @@ package io.throng.websocket.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.throng.websocket.topic.PublishResult;
+import io.throng.websocket.PublishResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
