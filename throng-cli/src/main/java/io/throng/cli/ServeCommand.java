@@ -288,11 +288,13 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
             }
             line.append(String.format(" | in %s/s out %s/s", Units.bytes(r.bytesRead()), Units.bytes(r.bytesWritten())));
             if (s.workers() > 0) {
-                line.append(String.format(" | workers %d/%d queue %d | accept pauses %d", s.workersBusy(), s.workers(),
-                        s.workerQueue(), s.acceptPauses()));
+                line.append(String.format(" | workers %d/%d queue %d", s.workersBusy(), s.workers(), s.workerQueue()));
             }
-            if (s.rejected() > 0 || s.acceptErrors() > 0) {
-                line.append(String.format(" | rejected %d accept errors %d", s.rejected(), s.acceptErrors()));
+            if (s.acceptPauses() > 0 || s.workers() > 0) {
+                line.append(" | accept pauses ").append(s.acceptPauses());
+            }
+            if (s.acceptErrors() > 0) {
+                line.append(" | accept errors ").append(s.acceptErrors());
             }
             line.append(String.format(" | buffers %d (%s) | rss %s heap %s", s.lentBuffers(), Units.bytes(s.lentBytes()),
                     Units.bytes(ProcessMemory.rssBytes()), Units.bytes(ProcessMemory.heapUsedBytes())));

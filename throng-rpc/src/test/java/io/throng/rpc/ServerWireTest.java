@@ -72,33 +72,6 @@ class ServerWireTest {
         }
     }
 
-    static List<Object[]> malformations() {
-        byte[] totalTooSmall = Wire.request(9, 1, 9, func("Echo"), utf8("x"), 0);
-        ByteBuffer.wrap(totalTooSmall).putInt(4, 12);
-        byte[] headerTooBig = Wire.request(9, 1, 9, func("Echo"), utf8("x"), 0);
-        ByteBuffer.wrap(headerTooBig).putShort(8, (short) 4000);
-        byte[] attachmentTooBig = io.throng.rpc.frame.UnaryFrames.encodeRequest(9, 1,
-                new io.throng.rpc.frame.RequestHeader(0, 0, 9, 0, "", "", func("Echo"), 0, java.util.Map.of(), 0, 0, 500),
-                utf8("x"), null, io.throng.rpc.frame.FrameLimits.DEFAULT);
-        byte[] oversize = new byte[16];
-        new FrameHeader(0, 0, (10 << 20) + 1, 20, 9, 1).writeTo(oversize, 0);
-        return List.of(new Object[] {"total < 16", totalTooSmall}, new Object[] {"header size > total", headerTooBig},
-                new Object[] {"attachment > remaining", attachmentTooBig}, new Object[] {"oversize (header only)", oversize});
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("malformations")
-    void eachMalformationClosesOnlyItsConnection(String name, byte[] frame) throws Exception {
-        try (RpcServer server = TestServices.start(TestServices.MODELS.get(3)); Wire good = new Wire(server.address());
-             Wire bad = new Wire(server.address())) {
-            bad.send(frame);
-            assertThat(bad.closedByPeer(5000)).as(name).isTrue();
-            good.send(Wire.request(3, 1, 3, func("Echo"), utf8("still"), 0));
-            assertThat(str(good.readResponse().body())).isEqualTo("still");
-            assertThat(server.stats().malformed()).isEqualTo(1);
-        }
-    }
-
     @Test
     void overloadIsAnsweredWithRet22InsteadOfQueueing() throws Exception {
         CountDownLatch release = new CountDownLatch(1);

@@ -71,89 +71,6 @@ class HandshakeTest {
     }
 
     @Test
-    void theRfcExampleKeyGetsTheRfcAcceptValue() throws IOException {
-        String response = exchange(upgrade(""));
-        assertThat(response).startsWith("HTTP/1.1 101 Switching Protocols\r\n");
-        assertThat(response).contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");
-        assertThat(response).contains("Upgrade: websocket\r\n").contains("Connection: Upgrade\r\n");
-        assertThat(response).doesNotContain("Sec-WebSocket-Protocol").doesNotContain("Sec-WebSocket-Extensions");
-    }
-
-    static List<Object[]> badRequests() {
-        String ok = upgrade("");
-        return List.of(
-                new Object[] {"garbage", "hello\r\n\r\n", 400},
-                new Object[] {"space before the colon", ok.replace("Upgrade: websocket", "Upgrade : websocket"), 400},
-                new Object[] {"folded header", ok.replace("Host: example.test\r\n", "Host: example.test\r\n continued\r\n"), 400},
-                new Object[] {"control character in a value", ok.replace("example.test", "exa\u0001mple"), 400},
-                new Object[] {"missing key", ok.replace("Sec-WebSocket-Key: " + KEY + "\r\n", ""), 400},
-                new Object[] {"key too short", ok.replace(KEY, "c2hvcnQ="), 400},
-                new Object[] {"key not base64", ok.replace(KEY, "dGhlIHNhbXBsZSBub25jZQ!="), 400},
-                new Object[] {"two keys", ok.replace("Sec-WebSocket-Version", "Sec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version"), 400},
-                new Object[] {"missing Host", ok.replace("Host: example.test\r\n", ""), 400},
-                new Object[] {"Connection without upgrade", ok.replace("keep-alive, Upgrade", "keep-alive"), 400},
-                new Object[] {"missing version", ok.replace("Sec-WebSocket-Version: 13\r\n", ""), 400},
-                new Object[] {"HTTP/1.0 upgrade", ok.replace("HTTP/1.1", "HTTP/1.0"), 400},
-                new Object[] {"HTTP/2.0 text", ok.replace("HTTP/1.1", "HTTP/2.0"), 505},
-                new Object[] {"POST upgrade", ok.replace("GET", "POST"), 405},
-                new Object[] {"version 8", ok.replace("Version: 13", "Version: 8"), 426},
-                new Object[] {"plain GET to a WebSocket endpoint", "GET /chat HTTP/1.1\r\nHost: x\r\n\r\n", 426},
-                new Object[] {"plain DELETE", "DELETE /chat HTTP/1.1\r\nHost: x\r\n\r\n", 405},
-                new Object[] {"chunked body", "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 411},
-                new Object[] {"head over the limit", ok.replace("Host:", "X-Padding: " + "p".repeat(3000) + "\r\nHost:"), 431},
-                new Object[] {"refused by the hook", ok.replace("/chat", "/private"), 401});
-    }
-
-    @ParameterizedTest(name = "{0} -> {2}")
-    @MethodSource("badRequests")
-    void badRequestsGetTheirStatusAndAClose(String what, String request, int status) throws IOException {
-        try (RawPeer p = RawPeer.connectRaw(address())) {
-            p.write(request.getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
-            String response = p.readResponse();
-            assertThat(response).startsWith("HTTP/1.1 " + status + " ");
-            assertThat(response).contains("Connection: close");
-            if (status == 426 && request.contains("Upgrade: websocket")) {
-                assertThat(response).contains("Sec-WebSocket-Version: 13\r\n");
-            }
-            if (status == 405) {
-                assertThat(response).contains("Allow: GET\r\n");
-            }
-            assertThat(p.read(Duration.ofSeconds(5))).as("closed after the refusal").isEqualTo(RawPeer.Frame.EOF);
-        }
-    }
-
-    @Test
-    void theHookSeesOnlyWhatItAsksForAndTheSubprotocolFollowsTheClientsOrder() throws Exception {
-        seenByHook.clear();
-        String response = exchange(upgrade("Cookie: theme=dark; session=abc123\r\nUser-Agent: tester/1.0\r\n"
-                + "Sec-WebSocket-Protocol: chat.v0, chat.v1\r\nSec-WebSocket-Protocol: chat.v2\r\n").replace("/chat", "/chat?q=caf%C3%A9&x=1"));
-        assertThat(response).startsWith("HTTP/1.1 101").contains("Sec-WebSocket-Protocol: chat.v1\r\n");
-        assertThat(seenByHook).containsExactly("GET /chat q=caf\u00e9 cookie=abc123 agent=tester/1.0 protocol=chat.v1"
-                + " offered=[chat.v0, chat.v1, chat.v2]");
-    }
-
-    @Test
-    void theHookCanAuthenticateByCookie() throws IOException {
-        String response = exchange(upgrade("Cookie: session=s3cret\r\n").replace("/chat", "/private"));
-        assertThat(response).startsWith("HTTP/1.1 101");
-    }
-
-    @Test
-    void plainRequestsAreAnsweredAndTheConnectionKeptAlive() throws IOException {
-        try (RawPeer p = RawPeer.connectRaw(address())) {
-            String get = "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n";
-            p.write((get + get).getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE); // pipelined
-            for (int i = 0; i < 2; i++) {
-                String r = p.readResponse();
-                assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("plain answer\n").doesNotContain("Connection: close");
-            }
-            // then an upgrade on the same connection
-            p.write(upgrade("").getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
-            assertThat(p.readHead()).startsWith("HTTP/1.1 101");
-        }
-    }
-
-    @Test
     void aSlowSenderIsTimedOutWith408AndAByteBySenderStillUpgrades() throws Exception {
         long before = server.stats().handshakeTimeouts();
         try (RawPeer p = RawPeer.connectRaw(address())) {
@@ -171,17 +88,6 @@ class HandshakeTest {
         try (RawPeer p = RawPeer.connectRaw(address())) {
             p.socket.setSoTimeout(5000);
             assertThat(p.socket.getInputStream().read()).isEqualTo(-1);
-        }
-    }
-
-    @Test
-    void framesSentRightBehindTheRequestAreNotLost() throws IOException {
-        try (RawPeer p = RawPeer.connectRaw(address())) {
-            byte[] frame = p.text("early");
-            p.write(AutobahnCases.concat(upgrade("").getBytes(StandardCharsets.ISO_8859_1), frame), RawPeer.Chop.NONE);
-            assertThat(p.readHead()).startsWith("HTTP/1.1 101");
-            RawPeer.Frame echo = p.read();
-            assertThat(echo.text()).isEqualTo("early");
         }
     }
 

@@ -1,7 +1,6 @@
 package io.throng.core.engine;
 
 import static io.throng.core.engine.ConnectionState.ABORTING;
-import static io.throng.core.engine.ConnectionState.CLAIMED;
 import static io.throng.core.engine.ConnectionState.CLOSED;
 import static io.throng.core.engine.ConnectionState.CLOSING;
 import static io.throng.core.engine.ConnectionState.OPEN;
@@ -56,11 +55,6 @@ final class EngineConnection implements Connection {
     static final int T_REDELIVER = 64;
     /** Thread-per-connection: write what other threads queued (the flusher does). */
     static final int T_FLUSH = 128;
-
-    /** {@link #releaseClaim} results. */
-    static final int KEPT = 0;
-    static final int RELEASED = 1;
-    static final int RELEASED_REARMED = 2;
 
     /** How many times one dispatch calls onWritable before yielding the loop to others. */
     private static final int MAX_WRITABLE_ROUNDS = 4;
@@ -397,6 +391,9 @@ final class EngineConnection implements Connection {
     }
 
     void enter(IoContext ctx) {
+        IoContext d = dispatching;
+        assert d == null || d == ctx || d.thread == Thread.currentThread()
+                : this + ": " + Thread.currentThread().getName() + " entered while " + d.thread.getName() + " runs its callbacks";
         dispatching = ctx;
     }
 
@@ -522,47 +519,6 @@ final class EngineConnection implements Connection {
         owner.deadlinePassed(this);
     }
 
-    // ================================================================ claiming (worker pool, leader-follower)
-
-    /**
-     * Takes the connection for one thread of a pool: false if another holds it or it is closed.
-     * With {@code disarm} its readiness interest is cleared meanwhile (a one-shot set has done that).
-     */
-    boolean tryClaim(boolean disarm) {
-        synchronized (queue) {
-            int s = state;
-            if ((s & CLAIMED) != 0 || phase(s) == CLOSED) {
-                return false;
-            }
-            state = s | CLAIMED;
-            if (disarm) {
-                socket.setInterest(0);
-            }
-            return true;
-        }
-    }
-
-    /**
-     * The claimant is done: unless tasks arrived meanwhile (then it keeps the claim, {@link #KEPT},
-     * to run them), the claim is released and the socket re-armed for what the connection waits
-     * for: {@link #RELEASED_REARMED} if the interest changed, else {@link #RELEASED}.
-     */
-    int releaseClaim() {
-        synchronized (queue) {
-            int s = state;
-            boolean closed = phase(s) == CLOSED;
-            if (!closed && hasTasks()) {
-                return KEPT;
-            }
-            state = s & ~CLAIMED;
-            return !closed && socket.setInterest(desiredInterestLocked()) ? RELEASED_REARMED : RELEASED;
-        }
-    }
-
-    boolean claimed() {
-        return (state & CLAIMED) != 0;
-    }
-
     // ================================================================ interest
 
     void updateInterestLocked() {
@@ -580,26 +536,5 @@ final class EngineConnection implements Connection {
         }
         int ops = ConnectionState.reads(s) ? Interest.READ : 0;
         return queue.isEmpty() ? ops : ops | Interest.WRITE;
-    }
-
-    /** Thread-per-connection: waits on the lock while reads are suspended; false if it must close instead. */
-    boolean awaitReadable() {
-        synchronized (queue) {
-            for (;;) {
-                int s = state;
-                int p = phase(s);
-                if (p == CLOSED || p == ABORTING) {
-                    return false;
-                }
-                if ((s & SUSPENDED) == 0 || p != OPEN) {
-                    return true;
-                }
-                try {
-                    queue.wait();
-                } catch (InterruptedException e) {
-                    return false;
-                }
-            }
-        }
     }
 }

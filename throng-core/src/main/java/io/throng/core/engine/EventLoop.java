@@ -290,6 +290,7 @@ final class EventLoop implements Runnable, ReadySink {
     /** Starts a client connection from this loop, carrying {@code attachment} (may be null). Loop thread. */
     void connect(InetSocketAddress remote, InetSocketAddress local, Object attachment,
                  CompletableFuture<Connection> future, long timeoutNanos) {
+        assert inLoop() : "connect off the loop thread";
         TransportSocket socket = null;
         try {
             socket = engine.transport.connect(ctx.scratch, remote, local, engine.socket);
@@ -307,6 +308,7 @@ final class EventLoop implements Runnable, ReadySink {
 
     /** A client connection is established: it becomes a connection of this loop. Loop thread. */
     void established(PendingConnect p) {
+        assert inLoop() : "established off the loop thread";
         pendingConnects.remove(p);
         EngineConnection c = new EngineConnection(owner, p.socket);
         c.attach(p.attachment);
@@ -429,11 +431,13 @@ final class EventLoop implements Runnable, ReadySink {
 
         @Override
         void closed(EngineConnection c) {
+            assert loop.inLoop() : "a loop's wheel is its own thread's";
             loop.wheel.cancel(c);
         }
 
         @Override
         void deadlineChanged(EngineConnection c) {
+            assert loop.inLoop() : "a loop's wheel is its own thread's";
             loop.wheel.reschedule(c, System.nanoTime());
         }
     }

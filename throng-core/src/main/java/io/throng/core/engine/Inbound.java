@@ -35,6 +35,7 @@ final class Inbound {
 
     /** Reads while the socket fills the buffer, at most {@link #MAX_READS_PER_DISPATCH} times. */
     static void readLoop(EngineConnection c, IoContext ctx) {
+        assert c.currentContext() == ctx : "reads run in the connection's serial context";
         for (int i = 0; i < MAX_READS_PER_DISPATCH; i++) {
             if (!ConnectionState.reads(c.state)) {
                 return;

@@ -250,7 +250,7 @@ final class LeaderFollowerModel implements ServingModel {
                 if ((ops & (io.throng.core.transport.Interest.HANG_UP | io.throng.core.transport.Interest.ERROR)) != 0) {
                     c.hangUp((ops & io.throng.core.transport.Interest.ERROR) != 0);
                 }
-                if (c.tryClaim(false)) {
+                if (Claims.tryClaim(c, false)) {
                     group.owner.run(c, ctx);
                 }
             }
@@ -274,7 +274,7 @@ final class LeaderFollowerModel implements ServingModel {
                     if (!ConnectionState.isClosed(c.state())) {
                         c.onReady(ctx, io.throng.core.transport.Interest.READ);
                     }
-                    if (c.releaseClaim() != EngineConnection.KEPT) { // re-armed: one-shot again
+                    if (Claims.release(c) != Claims.KEPT) { // re-armed: one-shot again
                         return;
                     }
                 }
@@ -288,7 +288,7 @@ final class LeaderFollowerModel implements ServingModel {
 
         @Override
         void schedule(EngineConnection c) {
-            if (c.tryClaim(false)) {
+            if (Claims.tryClaim(c, false)) {
                 group.submit(c);
             }
         }
@@ -300,7 +300,7 @@ final class LeaderFollowerModel implements ServingModel {
 
         @Override
         void interestChanged(EngineConnection c, int interest) {
-            if (!c.claimed()) {
+            if (!Claims.claimed(c)) {
                 c.socket.setInterest(interest);
             }
         }

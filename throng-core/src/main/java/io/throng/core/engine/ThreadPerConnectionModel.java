@@ -1,5 +1,11 @@
 package io.throng.core.engine;
 
+import static io.throng.core.engine.ConnectionState.ABORTING;
+import static io.throng.core.engine.ConnectionState.CLOSED;
+import static io.throng.core.engine.ConnectionState.OPEN;
+import static io.throng.core.engine.ConnectionState.SUSPENDED;
+import static io.throng.core.engine.ConnectionState.phase;
+
 import io.throng.core.CloseReason;
 import io.throng.core.transport.Parker;
 import io.throng.core.transport.Scratch;
@@ -152,7 +158,7 @@ final class ThreadPerConnectionModel implements ServingModel {
                 st.lock.unlock();
             }
             while (!ConnectionState.isClosed(c.state())) {
-                if (!c.awaitReadable()) {
+                if (!awaitReadable(c)) {
                     finish(c, ctx, st);
                     continue;
                 }
@@ -202,6 +208,27 @@ final class ThreadPerConnectionModel implements ServingModel {
             }
         } finally {
             ctx.release();
+        }
+    }
+
+    /** Waits on the connection's lock while its reads are suspended; false if it must close instead. */
+    private static boolean awaitReadable(EngineConnection c) {
+        synchronized (c.queue) {
+            for (;;) {
+                int s = c.state;
+                int p = phase(s);
+                if (p == CLOSED || p == ABORTING) {
+                    return false;
+                }
+                if ((s & SUSPENDED) == 0 || p != OPEN) {
+                    return true;
+                }
+                try {
+                    c.queue.wait();
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
         }
     }
 

@@ -151,14 +151,14 @@ final class WorkerPoolModel implements ServingModel {
 
         @Override
         void ready(EngineConnection c, int ops) {
-            if (c.tryClaim(false)) { // the one-shot registration disarmed it
+            if (Claims.tryClaim(c, false)) { // the one-shot registration disarmed it
                 submit(c);
             }
         }
 
         @Override
         void schedule(EngineConnection c) {
-            if (c.tryClaim(true)) {
+            if (Claims.tryClaim(c, true)) {
                 submit(c);
             }
         }
@@ -191,9 +191,9 @@ final class WorkerPoolModel implements ServingModel {
                 if (!ConnectionState.isClosed(c.state())) {
                     c.onReady(ctx, Interest.READ | Interest.WRITE);
                 }
-                int released = c.releaseClaim();
-                if (released != EngineConnection.KEPT) {
-                    if (released == EngineConnection.RELEASED_REARMED && loop.poller.interestNeedsWakeup()) {
+                int released = Claims.release(c);
+                if (released != Claims.KEPT) {
+                    if (released == Claims.RELEASED_REARMED && loop.poller.interestNeedsWakeup()) {
                         loop.wakeup();
                     }
                     return;
@@ -204,7 +204,7 @@ final class WorkerPoolModel implements ServingModel {
         @Override
         void interestChanged(EngineConnection c, int interest) {
             // While a worker holds it the connection stays disarmed; the worker re-arms it.
-            if (!c.claimed() && c.socket.setInterest(interest) && !loop.inLoop() && loop.poller.interestNeedsWakeup()) {
+            if (!Claims.claimed(c) && c.socket.setInterest(interest) && !loop.inLoop() && loop.poller.interestNeedsWakeup()) {
                 loop.wakeup();
             }
         }

@@ -72,6 +72,7 @@ final class WriteQueue {
      * {@link #BECAME_UNWRITABLE} and/or {@link #OVER_CAP} as the count crossed the marks.
      */
     int append(ByteBuffer src, byte[] arr, int offset, int length, WriteLimits limits, BufferCache cache, BufferPool pool) {
+        assert Thread.holdsLock(this) : "the write queue is used under its connection's lock";
         int done = 0;
         while (done < length) {
             PooledBuffer t = tail;
@@ -121,6 +122,7 @@ final class WriteQueue {
      */
     long flush(TransportSocket socket, Scratch scratch, ByteBuffer[] iov, long[] bases, ByteBuffer extra,
                WriteLimits limits, BufferCache cache, BufferPool pool) throws IOException {
+        assert Thread.holdsLock(this) : "the write queue is used under its connection's lock";
         if (pinned != null || (head == null && extra == null)) {
             return 0;
         }
@@ -160,6 +162,7 @@ final class WriteQueue {
      * and returns how many (0 if the queue is empty or a write is already in flight).
      */
     int beginWrite(ByteBuffer[] iov, long[] bases) {
+        assert Thread.holdsLock(this) : "the write queue is used under its connection's lock";
         if (pinned != null || head == null) {
             return 0;
         }
@@ -174,6 +177,7 @@ final class WriteQueue {
 
     /** The write in flight ended having written {@code written} bytes: unpins and releases what went. */
     void endWrite(long written, WriteLimits limits, BufferCache cache, BufferPool pool) {
+        assert Thread.holdsLock(this) : "the write queue is used under its connection's lock";
         pinned = null;
         consumed(written, limits, cache, pool);
     }
@@ -223,6 +227,7 @@ final class WriteQueue {
      * gives the queue back when it ends ({@link #discardAfterWrite}).
      */
     PooledBuffer detach() {
+        assert Thread.holdsLock(this) : "the write queue is used under its connection's lock";
         if (pinned != null) {
             return null;
         }

@@ -24,17 +24,47 @@ class WriteQueueTest {
 
     @AfterEach
     void everyChunkBack() {
-        WriteQueue.releaseChain(queue.detach(), null, pool);
+        WriteQueue.releaseChain(detach(), null, pool);
         assertThat(pool.stats().lentBuffers()).as("chunks still lent").isZero();
         pool.close();
     }
 
+    // The queue is used under its connection's lock (asserted): the helpers take it.
+
     private int append(byte[] bytes) {
-        return queue.append(null, bytes, 0, bytes.length, LIMITS, null, pool);
+        synchronized (queue) {
+            return queue.append(null, bytes, 0, bytes.length, LIMITS, null, pool);
+        }
+    }
+
+    private void appendRest(ByteBuffer extra) {
+        synchronized (queue) {
+            queue.append(extra, null, 0, extra.remaining(), LIMITS, null, pool);
+        }
     }
 
     private long flush(ByteBuffer extra) throws IOException {
-        return queue.flush(socket, null, iov, bases, extra, LIMITS, null, pool);
+        synchronized (queue) {
+            return queue.flush(socket, null, iov, bases, extra, LIMITS, null, pool);
+        }
+    }
+
+    private int beginWrite() {
+        synchronized (queue) {
+            return queue.beginWrite(iov, bases);
+        }
+    }
+
+    private void endWrite(long n) {
+        synchronized (queue) {
+            queue.endWrite(n, LIMITS, null, pool);
+        }
+    }
+
+    private PooledBuffer detach() {
+        synchronized (queue) {
+            return queue.detach();
+        }
     }
 
     private static byte[] bytes(int n, int seed) {
@@ -133,20 +163,20 @@ class WriteQueueTest {
     @Test
     void aWriteInFlightPinsItsChunksNewBytesGoBehindAndNothingOvertakesIt() throws IOException {
         append(bytes(100, 1));
-        int count = queue.beginWrite(iov, bases);
+        int count = beginWrite();
         assertThat(count).isEqualTo(1);
         assertThat(queue.writing()).isTrue();
-        assertThat(queue.beginWrite(iov, bases)).as("one write in flight").isZero();
+        assertThat(beginWrite()).as("one write in flight").isZero();
         long lentBefore = pool.stats().lentBuffers();
         append(bytes(50, 2)); // the pinned chunk has room but must not grow
         assertThat(pool.stats().lentBuffers()).as("a new chunk for what came behind").isEqualTo(lentBefore + 1);
         assertThat(flush(null)).as("a flush waits for the write in flight").isZero();
         assertThat(socket.writeCalls()).isZero();
-        assertThat(queue.detach()).as("the writer gives the queue back, not a closer").isNull();
+        assertThat(detach()).as("the writer gives the queue back, not a closer").isNull();
 
         long n = socket.write(null, iov, bases, 0, count); // the write "outside the lock"
         iov[0] = null;
-        queue.endWrite(n, LIMITS, null, pool);
+        endWrite(n);
         assertThat(queue.writing()).isFalse();
         assertThat(queue.queued()).isEqualTo(50);
         flush(null);
@@ -158,9 +188,12 @@ class WriteQueueTest {
     @Test
     void aWriteInFlightThatEndsOnAClosedConnectionGivesEverythingBack() {
         append(bytes(5000, 3));
-        queue.beginWrite(iov, bases);
+        beginWrite();
         append(bytes(10, 4));
-        PooledBuffer chain = queue.discardAfterWrite();
+        PooledBuffer chain;
+        synchronized (queue) {
+            chain = queue.discardAfterWrite();
+        }
         assertThat(chain).isNotNull();
         WriteQueue.releaseChain(chain, null, pool);
         assertThat(queue.isEmpty()).isTrue();
@@ -184,7 +217,7 @@ class WriteQueueTest {
                     flush(extra);
                     if (extra != null && extra.hasRemaining()) {
                         // what the socket refused of it is queued, as the engine does
-                        queue.append(extra, null, 0, extra.remaining(), LIMITS, null, pool);
+                        appendRest(extra);
                     }
                     out.writeBytes(socket.takeWritten());
                 }

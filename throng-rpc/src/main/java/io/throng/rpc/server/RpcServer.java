@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * A tRPC server: services on one address, served by the throng engine under the model and
@@ -46,25 +45,17 @@ public final class RpcServer implements AutoCloseable {
     }
 
     public static RpcServer start(RpcServerOptions options, List<RpcService> services) throws IOException {
-        Router router = new Router(services);
-        ServerCounters counters = new ServerCounters(options.maxConcurrentRequests());
-        ExecutorService workers = Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("throng-rpc-worker-", 0).factory());
-        LimitedLog log = new LimitedLog("io.throng.rpc.server", 20);
-        StreamDispatch streams = services.stream().anyMatch(s -> s.methods().values().stream().anyMatch(m -> m.stream() != null))
-                ? new ServerStreams(router, counters, options.frameLimits(), workers, log) : StreamDispatch.NONE;
-        UnaryDispatch unary = new UnaryDispatch(router, counters, options.effectiveFrameLimits(), workers);
+        RpcProtocol protocol = RpcProtocol.of(options, services);
         try {
             if (options.network() == RpcServerOptions.Network.UDP) {
-                UdpServer udp = UdpServer.start(options.engine().host(), options.engine().port(), unary,
-                        options.effectiveFrameLimits(), log, counters.malformed);
-                return new RpcServer(options, null, udp, counters, workers, router);
+                UdpServer udp = UdpServer.start(options.engine().host(), options.engine().port(), protocol.unary(),
+                        options.effectiveFrameLimits(), new LimitedLog("io.throng.rpc.server", 20), protocol.counters().malformed);
+                return new RpcServer(options, null, udp, protocol.counters(), protocol.workers(), protocol.router());
             }
-            ServerProtocolHandler handler = new ServerProtocolHandler(unary, counters, options, log, streams);
-            Server engine = Server.start(options.effectiveEngine(), handler);
-            return new RpcServer(options, engine, null, counters, workers, router);
+            Server engine = Server.start(options.effectiveEngine(), protocol);
+            return new RpcServer(options, engine, null, protocol.counters(), protocol.workers(), protocol.router());
         } catch (IOException | RuntimeException e) {
-            workers.shutdownNow();
+            protocol.close();
             throw e;
         }
     }
