@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What an idle connection costs a throng server, per model.
 #
-#   scripts/idle-memory.sh [model ...]    (default: all five models; CONNS=10000, TRANSPORT=nio)
+#   scripts/idle-memory.sh [model ...]    (default: five models; CONNS=10000, TRANSPORT=nio)
+#   THRONG_JAR=other/throng.jar scripts/idle-memory.sh ...   measures another build (before/after)
 #
 # For each model: start `throng serve` with a fixed, pre-touched heap, so that heap pages do not
 # show up as RSS growth (PLAIN=1 uses the JVM's default heap instead). Open and close CONNS
