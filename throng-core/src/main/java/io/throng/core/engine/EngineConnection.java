@@ -40,9 +40,10 @@ import java.time.Duration;
  * ({@link #requestTasks}): an {@code int} set with one atomic OR, the first bit of which schedules
  * the connection with its owner. No allocation, and no wake-up when the loop is not asleep.
  *
- * <p><b>Memory.</b> An idle connection holds this object (88 bytes with compact headers), its
- * queue (32) and its socket (24 on epoll), and nothing else: no buffer, no queue node, no timer
- * object, no list links (a loop finds its connections through its poller's table).
+ * <p><b>Memory.</b> An idle connection holds this object (80 bytes with compact headers: the task
+ * bits and the wheel slot are shorts, which takes it from 88), its queue (32) and its socket (24
+ * on epoll), and nothing else: no buffer, no queue node, no timer object, no list links (a loop
+ * finds its connections through its poller's table).
  */
 final class EngineConnection implements Connection {
     /** Task bits, requested from any thread and run in the serial context. */
@@ -62,7 +63,7 @@ final class EngineConnection implements Connection {
 
     static {
         try {
-            TASKS = MethodHandles.lookup().findVarHandle(EngineConnection.class, "tasks", int.class);
+            TASKS = MethodHandles.lookup().findVarHandle(EngineConnection.class, "tasks", short.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -85,12 +86,13 @@ final class EngineConnection implements Connection {
     volatile long timerAt;
     EngineConnection wheelNext;
     EngineConnection wheelPrev;
-    int wheelSlot = -1;
+    /** The wheel slot this connection is linked in (0-511), or -1. A short, as {@link #tasks}: see the class comment. */
+    short wheelSlot = -1;
     /** The owning loop's stack of connections with tasks. */
     EngineConnection nextScheduled;
 
-    @SuppressWarnings("unused") // through TASKS
-    private volatile int tasks;
+    @SuppressWarnings("unused") // through TASKS; the bits fit a short (eight of them)
+    private volatile short tasks;
     /** Phase and flags ({@link ConnectionState}); written under the lock, read without it. */
     volatile int state;
     /** Why the connection closes, once ABORTING. */
@@ -303,7 +305,7 @@ final class EngineConnection implements Connection {
 
     /** Runs the tasks requested from other threads. */
     void runTasks(IoContext ctx) {
-        int t = (int) TASKS.getAndSet(this, 0);
+        int t = (short) TASKS.getAndSet(this, (short) 0);
         if (t == 0 || phase(state) == CLOSED) {
             return;
         }
@@ -379,7 +381,7 @@ final class EngineConnection implements Connection {
 
     /** Asks for tasks to run in the serial context; any thread. */
     void requestTasks(int bits) {
-        int before = (int) TASKS.getAndBitwiseOr(this, bits);
+        int before = (short) TASKS.getAndBitwiseOr(this, (short) bits);
         if (before == 0) {
             owner.schedule(this);
         }
@@ -387,7 +389,7 @@ final class EngineConnection implements Connection {
 
     /** Takes the requested task bits (thread-per-connection runs them itself). */
     int takeTasks() {
-        return (int) TASKS.getAndSet(this, 0);
+        return (short) TASKS.getAndSet(this, (short) 0);
     }
 
     void enter(IoContext ctx) {

@@ -34,7 +34,7 @@ final class TimerWheel {
         }
         long tick = Math.max(deadline / TICK_NANOS, currentTick + 1);
         int slot = (int) (tick & MASK);
-        c.wheelSlot = slot;
+        c.wheelSlot = (short) slot;
         c.wheelPrev = null;
         c.wheelNext = heads[slot];
         if (heads[slot] != null) {
