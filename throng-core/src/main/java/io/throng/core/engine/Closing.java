@@ -104,7 +104,7 @@ final class Closing {
         }
         WriteQueue.releaseChain(q, ctx == null ? null : ctx.cache, engine.pool);
         Inbound.release(c, ctx);
-        c.owner.closed(c);
+        c.owner.closed(c, reason);
         if (deferred) {
             // Fails the writer's write at once; it releases the socket when it leaves, so that none of
             // its writes can reach a connection that reused the descriptor number.

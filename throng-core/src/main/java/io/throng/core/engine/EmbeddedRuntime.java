@@ -29,44 +29,12 @@ public final class EmbeddedRuntime {
     private volatile CloseReason closeReason;
 
     public EmbeddedRuntime(Handler handler, Limits limits, WaterMarks waterMarks, BufferConfig buffers) {
-        Handler recording = new Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                handler.onOpen(c);
-            }
-
-            @Override
-            public void onData(Connection c, java.nio.ByteBuffer in) {
-                handler.onData(c, in);
-            }
-
-            @Override
-            public void onInputClosed(Connection c) {
-                handler.onInputClosed(c);
-            }
-
-            @Override
-            public void onWritable(Connection c) {
-                handler.onWritable(c);
-            }
-
-            @Override
-            public void onTimer(Connection c) {
-                handler.onTimer(c);
-            }
-
-            @Override
-            public void onClose(Connection c, CloseReason reason) {
-                closeReason = reason;
-                handler.onClose(c, reason);
-            }
-        };
-        this.engine = new Engine("throng-embedded", recording, Transport.of(TransportKind.NIO), limits, waterMarks, buffers,
+        this.engine = new Engine("throng-embedded", handler, Transport.of(TransportKind.NIO), limits, waterMarks, buffers,
                 SocketOptions.DEFAULT);
         this.ctx = new IoContext(Thread.currentThread(), engine, buffers.readBufferSize());
         engine.metrics.connections.incrementAndGet();
         engine.metrics.accepted.increment();
-        this.connection = new EngineConnection(new EmbeddedOwner(engine), socket);
+        this.connection = new EngineConnection(new EmbeddedOwner(engine, this), socket);
         connection.open(ctx);
         runTasks();
     }
@@ -155,8 +123,11 @@ public final class EmbeddedRuntime {
 
     /** The driving thread is the serial context: tasks wait for it, there is no poller and no wheel. */
     static final class EmbeddedOwner extends Owner {
-        EmbeddedOwner(Engine engine) {
+        private final EmbeddedRuntime runtime;
+
+        EmbeddedOwner(Engine engine, EmbeddedRuntime runtime) {
             super(engine);
+            this.runtime = runtime;
         }
 
         @Override
@@ -180,7 +151,8 @@ public final class EmbeddedRuntime {
         }
 
         @Override
-        void closed(EngineConnection c) {
+        void closed(EngineConnection c, CloseReason reason) {
+            runtime.closeReason = reason;
         }
 
         @Override

@@ -430,7 +430,7 @@ final class EventLoop implements Runnable, ReadySink {
         }
 
         @Override
-        void closed(EngineConnection c) {
+        void closed(EngineConnection c, CloseReason reason) {
             assert loop.inLoop() : "a loop's wheel is its own thread's";
             loop.wheel.cancel(c);
         }

@@ -7,8 +7,6 @@ import io.throng.core.transport.TransportSocket;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +41,6 @@ final class LeaderFollowerModel implements ServingModel {
     private final Group[] groups;
     private final int threadsPerGroup;
     private final SharedTimers timers;
-    private final Set<EngineConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger next = new AtomicInteger();
     private final EventLoop acceptor;
@@ -98,16 +95,12 @@ final class LeaderFollowerModel implements ServingModel {
 
     @Override
     public void drain() {
-        for (EngineConnection c : live) {
-            c.requestTasks(EngineConnection.T_SHUTDOWN);
-        }
+        timers.drain();
     }
 
     @Override
     public void abort() {
-        for (EngineConnection c : live) {
-            c.fail(CloseReason.SHUTDOWN);
-        }
+        timers.abort();
     }
 
     @Override
@@ -122,9 +115,7 @@ final class LeaderFollowerModel implements ServingModel {
         // Whatever is still open is closed without ceremony, its threads gone.
         IoContext ctx = new IoContext(Thread.currentThread(), engine.transport, engine.pool, 256, engine.metrics, 16);
         try {
-            for (EngineConnection c : live) {
-                c.closeNow(ctx, CloseReason.SHUTDOWN);
-            }
+            timers.closeAll(ctx);
         } finally {
             ctx.release();
             for (Group g : groups) {
@@ -171,8 +162,7 @@ final class LeaderFollowerModel implements ServingModel {
         void adopt(TransportSocket socket) throws IOException {
             EngineConnection c = new EngineConnection(owner, socket);
             poller.add(socket, c, 0);
-            live.add(c);
-            timers.schedule(c);
+            timers.add(c);
             c.requestTasks(EngineConnection.T_OPEN);
         }
 
@@ -307,9 +297,8 @@ final class LeaderFollowerModel implements ServingModel {
         }
 
         @Override
-        void closed(EngineConnection c) {
-            live.remove(c);
-            timers.cancel(c);
+        void closed(EngineConnection c, CloseReason reason) {
+            timers.remove(c);
         }
 
         @Override

@@ -50,8 +50,8 @@ abstract class Owner {
     /** {@code c} passed its idle or linger deadline. The thread that keeps the timers. */
     abstract void deadlinePassed(EngineConnection c);
 
-    /** {@code c} is closed; forget it. {@code c}'s serial context. */
-    abstract void closed(EngineConnection c);
+    /** {@code c} is closed for {@code reason} (onClose follows); forget it. {@code c}'s serial context. */
+    abstract void closed(EngineConnection c, io.throng.core.CloseReason reason);
 
     /** {@code c}'s deadline moved (activity, closing, a timer); re-time it. {@code c}'s serial context. */
     abstract void deadlineChanged(EngineConnection c);

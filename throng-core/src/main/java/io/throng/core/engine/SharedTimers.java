@@ -1,12 +1,14 @@
 package io.throng.core.engine;
 
 /**
- * One timer wheel for connections that have no event loop of their own (thread-per-connection,
- * leader-follower): guarded by its monitor and advanced every tick by one platform thread, which
- * calls {@link EngineConnection#deadlinePassed()} for what is due (with the monitor held: owners must
+ * The connections of a model whose connections belong to no event loop (thread-per-connection,
+ * leader-follower): the set of those open (for shutdown) and the one timer wheel they share,
+ * guarded by its monitor and advanced every tick by one platform thread, which calls
+ * {@link EngineConnection#deadlinePassed()} for what is due (with the monitor held: owners must
  * only hand the work on from there, never run a handler).
  */
 final class SharedTimers {
+    private final java.util.Set<EngineConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final TimerWheel wheel = new TimerWheel(System.nanoTime());
     private final Thread thread;
     private volatile boolean stopped;
@@ -17,6 +19,39 @@ final class SharedTimers {
 
     void start() {
         thread.start();
+    }
+
+    /** A new connection: open, and timed. */
+    void add(EngineConnection c) {
+        live.add(c);
+        schedule(c);
+    }
+
+    /** A connection closed: forgotten. */
+    void remove(EngineConnection c) {
+        live.remove(c);
+        cancel(c);
+    }
+
+    /** Asks every open connection to handle what it received, write what is queued, and close. */
+    void drain() {
+        for (EngineConnection c : live) {
+            c.requestTasks(EngineConnection.T_SHUTDOWN);
+        }
+    }
+
+    /** Has every open connection close at once. */
+    void abort() {
+        for (EngineConnection c : live) {
+            c.fail(io.throng.core.CloseReason.SHUTDOWN);
+        }
+    }
+
+    /** Closes what is still open, the threads that ran it gone. */
+    void closeAll(IoContext ctx) {
+        for (EngineConnection c : live) {
+            c.closeNow(ctx, io.throng.core.CloseReason.SHUTDOWN);
+        }
     }
 
     void schedule(EngineConnection c) {

@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -41,7 +39,6 @@ final class ThreadPerConnectionModel implements ServingModel {
     private final Engine engine;
     private final boolean virtual;
     private final Thread.Builder connectionThreads;
-    private final Set<EngineConnection> live = ConcurrentHashMap.newKeySet();
     private final SharedTimers timers;
     private final Parker parker;
     private final EventLoop acceptor;
@@ -101,14 +98,12 @@ final class ThreadPerConnectionModel implements ServingModel {
         socket.makeBlocking(parker);
         ThreadOwner owner = new ThreadOwner();
         EngineConnection c = new EngineConnection(owner, socket);
-        live.add(c);
-        timers.schedule(c);
+        timers.add(c);
         try {
             connectionThreads.start(() -> serve(c, owner));
         } catch (OutOfMemoryError | RuntimeException e) {
             // Platform threads run out long before sockets do: the listener backs off and says so.
-            live.remove(c);
-            timers.cancel(c);
+            timers.remove(c);
             throw new IOException("cannot start a thread for " + c + ": " + e, e);
         }
     }
@@ -120,16 +115,12 @@ final class ThreadPerConnectionModel implements ServingModel {
 
     @Override
     public void drain() {
-        for (EngineConnection c : live) {
-            c.requestTasks(EngineConnection.T_SHUTDOWN);
-        }
+        timers.drain();
     }
 
     @Override
     public void abort() {
-        for (EngineConnection c : live) {
-            c.fail(CloseReason.SHUTDOWN);
-        }
+        timers.abort();
     }
 
     @Override
@@ -407,9 +398,8 @@ final class ThreadPerConnectionModel implements ServingModel {
         }
 
         @Override
-        void closed(EngineConnection c) {
-            live.remove(c);
-            timers.cancel(c);
+        void closed(EngineConnection c, CloseReason reason) {
+            timers.remove(c);
         }
 
         @Override

@@ -215,7 +215,7 @@ final class WorkerPoolModel implements ServingModel {
         }
 
         @Override
-        void closed(EngineConnection c) {
+        void closed(EngineConnection c, io.throng.core.CloseReason reason) {
             if (loop.inLoop()) {
                 loop.wheel.cancel(c);
             } else {

@@ -53,51 +53,41 @@ public final class EpollPoller extends Poller {
     public void add(TransportSocket socket, Object attachment, int interest) throws IOException {
         EpollSocket sock = (EpollSocket) socket;
         int events = events(interest);
-        table.put(sock.fd, attachment);
         sock.registered(this, events);
-        EpollScratch s = EpollScratch.of(null);
-        int r = Linux.epollCtl(s.errno, epfd, Linux.EPOLL_CTL_ADD, sock.fd, events | mode, s.event);
-        if (r < 0) {
-            table.clear(sock.fd);
-            throw Errno.exception("epoll_ctl", -r);
-        }
+        register(sock.fd, attachment, Linux.EPOLL_CTL_ADD, events | mode);
     }
 
     @Override
     public void addListener(ListenSocket listener, Object attachment) throws IOException {
         EpollListenSocket l = (EpollListenSocket) listener;
-        table.put(l.fd, attachment);
         l.poller = this;
-        EpollScratch s = EpollScratch.of(null);
-        int r = Linux.epollCtl(s.errno, epfd, Linux.EPOLL_CTL_ADD, l.fd, Linux.EPOLLIN, s.event);
-        if (r < 0) {
-            table.clear(l.fd);
-            throw Errno.exception("epoll_ctl", -r);
-        }
+        register(l.fd, attachment, Linux.EPOLL_CTL_ADD, Linux.EPOLLIN);
     }
 
     @Override
     public void addConnecting(TransportSocket socket, Object attachment) throws IOException {
         EpollSocket sock = (EpollSocket) socket;
-        table.put(sock.fd, attachment);
         sock.registered(this, Linux.EPOLLOUT);
-        EpollScratch s = EpollScratch.of(null);
-        int r = Linux.epollCtl(s.errno, epfd, Linux.EPOLL_CTL_ADD, sock.fd, Linux.EPOLLOUT, s.event);
-        if (r < 0) {
-            table.clear(sock.fd);
-            throw Errno.exception("epoll_ctl", -r);
-        }
+        register(sock.fd, attachment, Linux.EPOLL_CTL_ADD, Linux.EPOLLOUT);
     }
 
     @Override
     public void connected(TransportSocket socket, Object attachment, int interest) throws IOException {
         EpollSocket sock = (EpollSocket) socket;
         int events = events(interest);
-        table.put(sock.fd, attachment);
         sock.registered(this, events);
+        register(sock.fd, attachment, Linux.EPOLL_CTL_MOD, events | mode);
+    }
+
+    /** Makes {@code fd} {@code attachment}'s and registers it ({@code op}: add, or modify a connecting socket's). */
+    private void register(int fd, Object attachment, int op, int events) throws IOException {
+        table.put(fd, attachment);
         EpollScratch s = EpollScratch.of(null);
-        int r = Linux.epollCtl(s.errno, epfd, Linux.EPOLL_CTL_MOD, sock.fd, events | mode, s.event);
+        int r = Linux.epollCtl(s.errno, epfd, op, fd, events, s.event);
         if (r < 0) {
+            if (op == Linux.EPOLL_CTL_ADD) {
+                table.clear(fd);
+            }
             throw Errno.exception("epoll_ctl", -r);
         }
     }

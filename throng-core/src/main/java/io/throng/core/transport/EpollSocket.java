@@ -68,14 +68,8 @@ public final class EpollSocket extends TransportSocket {
             if (n == 0) {
                 return dst.hasRemaining() ? -1 : 0;
             }
-            int errno = (int) -n;
-            if (errno == Errno.EAGAIN) {
-                if (!(home instanceof EpollParker.Waiters w)) {
-                    return 0;
-                }
-                park(s, w, false);
-            } else if (errno != Errno.EINTR) {
-                throw Errno.exception("read", errno);
+            if (!retry(s, (int) -n, false, "read")) {
+                return 0;
             }
         }
     }
@@ -90,14 +84,8 @@ public final class EpollSocket extends TransportSocket {
                 src.position(pos + (int) n);
                 return n;
             }
-            int errno = (int) -n;
-            if (errno == Errno.EAGAIN) {
-                if (!(home instanceof EpollParker.Waiters w)) {
-                    return 0;
-                }
-                park(s, w, true);
-            } else if (errno != Errno.EINTR) {
-                throw Errno.exception("write", errno);
+            if (!retry(s, (int) -n, true, "write")) {
+                return 0;
             }
         }
     }
@@ -116,14 +104,8 @@ public final class EpollSocket extends TransportSocket {
             if (n >= 0) {
                 break;
             }
-            int errno = (int) -n;
-            if (errno == Errno.EAGAIN) {
-                if (!(home instanceof EpollParker.Waiters w)) {
-                    return 0;
-                }
-                park(s, w, true);
-            } else if (errno != Errno.EINTR) {
-                throw Errno.exception("writev", errno);
+            if (!retry(s, (int) -n, true, "writev")) {
+                return 0;
             }
         }
         long left = n;
@@ -134,6 +116,25 @@ public final class EpollSocket extends TransportSocket {
             left -= k;
         }
         return n;
+    }
+
+    /**
+     * A call failed with {@code errno}: true to make it again (EINTR, or EAGAIN after waiting for
+     * the socket in blocking mode), false to return 0 (EAGAIN on a non-blocking socket); throws for
+     * the rest.
+     */
+    private boolean retry(EpollScratch s, int errno, boolean write, String call) throws IOException {
+        if (errno == Errno.EINTR) {
+            return true;
+        }
+        if (errno != Errno.EAGAIN) {
+            throw Errno.exception(call, errno);
+        }
+        if (!(home instanceof EpollParker.Waiters w)) {
+            return false;
+        }
+        park(s, w, write);
+        return true;
     }
 
     /**

@@ -42,7 +42,7 @@ class TimerWheelTest {
             }
 
             @Override
-            void closed(EngineConnection c) { }
+            void closed(EngineConnection c, io.throng.core.CloseReason reason) { }
 
             @Override
             void deadlineChanged(EngineConnection c) { }
