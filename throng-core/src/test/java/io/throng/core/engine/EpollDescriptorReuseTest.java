@@ -89,7 +89,25 @@ class EpollDescriptorReuseTest {
         BlockingQueue<Connection> opened = handler.opened;
         Semaphore closed = handler.closed;
         ServerConfig config = ServerConfig.defaults().withPort(0).withModel(model).withTransport(TransportKind.EPOLL);
-        try (Server server = Server.start(config, handler); Socket a = new Socket("127.0.0.1", server.port())) {
+        try (Server server = Server.start(config, handler)) {
+            long idle = server.bufferPool().stats().lentBuffers(); // the acceptor's own
+            try (Socket a = new Socket("127.0.0.1", server.port())) {
+                writerBlockedThenClosed(server, a, opened, closed, model);
+            }
+            // The writer woke, gave its queue back and let the socket go: nothing is left lent (a
+            // writer left parked on a number epoll had forgotten would hold its pinned chunks forever).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (server.bufferPool().stats().lentBuffers() != idle && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(server.bufferPool().stats().lentBuffers()).as("buffers still lent after every connection closed")
+                    .isEqualTo(idle);
+        }
+    }
+
+    private static void writerBlockedThenClosed(Server server, Socket a, BlockingQueue<Connection> opened, Semaphore closed,
+                                                Model model) throws Exception {
+        {
             Connection first = opened.poll(10, TimeUnit.SECONDS);
             assertThat(first).isNotNull();
 
