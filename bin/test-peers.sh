@@ -59,8 +59,14 @@ if [ ${#missing[@]} -gt 0 ]; then
       trap 'rm -f "$policy"' EXIT
       printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
     fi
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    log=$(mktemp)
+    if ! { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
+      echo "throng: apt-get failed installing ${missing[*]}; the end of its output:" >&2
+      tail -n 15 "$log" >&2
+      rm -f "$log"
+      exit 1
+    fi
+    rm -f "$log"
     if [ -n "$policy" ]; then rm -f "$policy"; trap - EXIT; fi
     still=()
     for p in "${missing[@]}"; do have_deb "$p" || still+=("$p"); done
@@ -85,5 +91,5 @@ if [ ! -f "$peers/node_modules/.package-lock.json" ] || ! cmp -s "$peers/package
     exit 1
   fi
   echo "throng: installing the npm test peers (npm ci in throng-websocket/src/test/node: ws, playwright-core)"
-  (cd "$peers" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json .installed-lock)
+  (cd "$peers" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null && cp package-lock.json .installed-lock)
 fi

@@ -69,6 +69,7 @@ public final class Reports {
             s.append('\n');
         }
         s.append(versusNetty(r));
+        s.append(versusBaseline(r));
         if (!r.rateSummary().isEmpty()) {
             s.append(String.format("## Connection rate%n%nShort connections (connect, one 8-byte exchange, close with "
                     + "SO_LINGER 0), %d at a time.%n%n", o.connrateConcurrency()));
@@ -143,6 +144,67 @@ public final class Reports {
                 + "| server CPU s / M req (throng / Netty) | load CPU s / M req | CPU-limited ratio |\n"
                 + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
                 + String.join("\n", rows) + "\n\n";
+    }
+
+    /**
+     * Each throng target against the same model run from the baseline build ({@code --baseline}),
+     * round by round: the before/after figures of a change, measured in one run.
+     */
+    static String versusBaseline(Results.Report r) {
+        List<String> rows = new ArrayList<>();
+        for (int n : r.options().connections()) {
+            for (Target t : r.options().targets()) {
+                if (!t.fromBaseline()) {
+                    continue;
+                }
+                String current = "throng/" + t.model() + "/" + t.transport();
+                Optional<Results.Summary> now = r.summary().stream()
+                        .filter(x -> x.connections() == n && x.target().equals(current)).findFirst();
+                Optional<Results.Summary> before = r.summary().stream()
+                        .filter(x -> x.connections() == n && x.target().equals(t.id())).findFirst();
+                if (now.isEmpty() || before.isEmpty() || before.get().requestsPerSecond() <= 0) {
+                    continue;
+                }
+                Results.Summary a = now.get();
+                Results.Summary b = before.get();
+                double[] paired = pairedRatios(r.cells(), current, t.id(), n);
+                double[] cpu = pairedCpuRatios(r.cells(), current, t.id(), n);
+                rows.add(String.format(Locale.ROOT, "| %,d | %s (%s) | %,.0f | %,.0f | %s | %.2f / %.2f | %s | %,.0f / %,.0f B |",
+                        n, t.model(), t.transport(), a.requestsPerSecond(), b.requestsPerSecond(), range(paired),
+                        a.cpuSecondsPerMillion(), b.cpuSecondsPerMillion(), range(cpu), a.heapPerConnection(),
+                        b.heapPerConnection()));
+            }
+        }
+        if (rows.isEmpty()) {
+            return "";
+        }
+        return "## This build against the baseline\n\nEach throng model against the same model from the baseline build "
+                + "(`--baseline`), both in every round, one right after the other. Ratios are this build's over the "
+                + "baseline's, per round: the median, then the range over the rounds. For CPU a ratio under 1 means this "
+                + "build spends less a request.\n\n"
+                + "| connections | model | requests/s | baseline | requests/s ratio by round | server CPU s / M req "
+                + "(this / baseline) | CPU ratio by round | heap / conn (this / baseline) |\n"
+                + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+                + String.join("\n", rows) + "\n\n";
+    }
+
+    private static String range(double[] sorted) {
+        return sorted.length == 0 ? "n/a" : String.format(Locale.ROOT, "%.3fx (%.3f-%.3f)", Stats.median(sorted), sorted[0],
+                sorted[sorted.length - 1]);
+    }
+
+    /** Per round, {@code a}'s server CPU a request over {@code b}'s at {@code n} connections; sorted. */
+    static double[] pairedCpuRatios(List<Results.Cell> cells, String a, String b, int n) {
+        List<Double> out = new ArrayList<>();
+        for (Results.Cell x : cells) {
+            if (x.connections() != n || !x.target().equals(a) || x.unavailable() != null) {
+                continue;
+            }
+            cells.stream().filter(y -> y.connections() == n && y.round() == x.round() && y.target().equals(b)
+                    && y.unavailable() == null && y.cpuSecondsPerMillion() > 0)
+                    .findFirst().ifPresent(y -> out.add(x.cpuSecondsPerMillion() / y.cpuSecondsPerMillion()));
+        }
+        return out.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
     /** Per round, {@code a}'s requests/s over {@code b}'s at {@code n} connections; sorted. */

@@ -40,7 +40,7 @@ final class ServerProcess implements AutoCloseable {
         cmd.add(javaBinary("java"));
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(target.classPath() != null ? target.classPath() : System.getProperty("java.class.path"));
         boolean prefork = target.kind() == Target.Kind.PREFORK;
         cmd.addAll(target.command(0)); // the prefork supervisor picks a free port for its workers itself
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -14,10 +14,34 @@ import java.util.List;
  * @param kind  whose server it is
  * @param model the throng model, or the peer's flavour
  * @param transport the transport
+ * @param classPath where the server's classes come from: null for this process's own class path,
+ *                  else another build of throng (a baseline measured in the same run)
  */
-public record Target(String id, String label, Kind kind, String model, String transport) {
+public record Target(String id, String label, Kind kind, String model, String transport, String classPath) {
 
     public enum Kind { THRONG, PREFORK, NETTY, JDK }
+
+    public Target(String id, String label, Kind kind, String model, String transport) {
+        this(id, label, kind, model, transport, null);
+    }
+
+    /**
+     * The same throng server run from another build ({@code jar}: a {@code throng.jar} built from an
+     * earlier commit): measured beside this one, round by round, for before/after figures taken in
+     * one run rather than across runs, between which this machine drifts by up to 20%.
+     */
+    public Target asBaseline(String jar) {
+        if (kind != Kind.THRONG) {
+            throw new IllegalArgumentException("only throng/<model>/<transport> targets have a baseline, not " + id);
+        }
+        return new Target("baseline/" + model + "/" + transport, "baseline " + model + " (" + transport + ")", kind,
+                model, transport, jar);
+    }
+
+    /** Whether this is a baseline build's server (see {@link #asBaseline}). */
+    public boolean fromBaseline() {
+        return classPath != null;
+    }
 
     /** Worker processes of the prefork target: one per core, each with one loop. */
     static final int PREFORK_PROCS = Math.max(2, Runtime.getRuntime().availableProcessors());

@@ -55,6 +55,22 @@ class BenchTest {
     }
 
     @Test
+    void aBaselineBuildRunsBesideThisOneAndIsComparedRoundByRound(@TempDir Path dir) throws Exception {
+        // The "other build" is this class path: the same code, so every ratio is near 1, and both run.
+        Target current = Target.throng("single-reactor", "nio");
+        Target baseline = current.asBaseline(System.getProperty("java.class.path"));
+        assertThat(baseline.id()).isEqualTo("baseline/single-reactor/nio");
+        BenchOptions options = new BenchOptions(List.of(current, baseline), List.of(20), 2, 0.3, 0.7, 1, false, 4,
+                BenchOptions.SERVER_JVM, false);
+        Results.Report report = new Bench(options, line -> { }).run("test");
+        assertThat(report.cells()).hasSize(4).allSatisfy(c -> assertThat(c.requestsPerSecond()).as(c.target()).isPositive());
+        String md = Reports.write(report, dir);
+        assertThat(md).contains("## This build against the baseline", "| 20 | single-reactor (nio) |");
+        Results.Report back = Json.mapper().readValue(dir.resolve("bench.json").toFile(), Results.Report.class);
+        assertThat(back.options().targets()).extracting(Target::classPath).containsExactly(null, baseline.classPath());
+    }
+
+    @Test
     void onSharedCoresTheLoadsCpuBoundsTheRatioThatAServersCpuCanBuy() {
         // 8 against 10 s a million requests is 1.25x alone, but with 10 s of load in each request 20 / 18
         assertThat(Reports.cpuLimitedRatio(8, 10, 10)).isCloseTo(20.0 / 18, org.assertj.core.data.Offset.offset(1e-9));

@@ -55,6 +55,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--transports", split = ",", description = "throng transports to measure (default: ${DEFAULT-VALUE})")
     List<String> transports = List.of("epoll", "nio");
 
+    @Option(names = "--baseline", paramLabel = "<jar>",
+            description = "also run each throng target from this other build (a throng.jar from an earlier commit), "
+                    + "in the same rounds, and report the ratios round by round: before/after figures from one run")
+    Path baseline;
+
     @Option(names = "--no-connrate", description = "skip the connection-rate cells")
     boolean noConnrate;
 
@@ -84,6 +89,21 @@ public final class BenchCommand implements Callable<Integer> {
                         .orElseThrow(() -> new IllegalArgumentException("unknown target '" + id + "'; known: "
                                 + base.targets().stream().map(Target::id).toList())));
             }
+        }
+        if (baseline != null) {
+            if (!java.nio.file.Files.isRegularFile(baseline)) {
+                throw new IllegalArgumentException("--baseline " + baseline + " is not a file (build one: git worktree add "
+                        + "DIR COMMIT && (cd DIR && ./mvnw -q -DskipTests package); then DIR/throng-cli/target/throng.jar)");
+            }
+            String jar = baseline.toAbsolutePath().toString();
+            List<Target> withBaseline = new ArrayList<>();
+            for (Target t : chosen) {
+                withBaseline.add(t);
+                if (t.kind() == Target.Kind.THRONG) {
+                    withBaseline.add(t.asBaseline(jar));
+                }
+            }
+            chosen = withBaseline;
         }
         BenchOptions options = new BenchOptions(chosen, conns != null ? conns : base.connections(),
                 repeat != null ? repeat : base.repeat(), warmup != null ? warmup : base.warmupSeconds(),
