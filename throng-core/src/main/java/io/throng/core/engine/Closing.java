@@ -130,6 +130,18 @@ final class Closing {
                 || kind == CloseReason.Kind.READ_LIMIT || kind == CloseReason.Kind.HANDLER_ERROR;
     }
 
+    /**
+     * Server shutdown, in the serial context: handle the bytes that already arrived, then close
+     * gracefully, so no request already received loses its reply.
+     */
+    static void shutdownGracefully(EngineConnection c, IoContext ctx) {
+        c.markShutdownRequested();
+        if (ConnectionState.isOpen(c.state)) {
+            Inbound.readLoop(c, ctx);
+        }
+        c.close();
+    }
+
     // ------------------------------------------------------------------ deadlines
 
     /** When {@code c} must be looked at (its timer, or closed if nothing happens), or Long.MAX_VALUE. */

@@ -294,7 +294,7 @@ final class EngineConnection implements Connection {
     void onReady(IoContext ctx, int ready) {
         enter(ctx);
         if ((ready & (Interest.HANG_UP | Interest.ERROR)) != 0) {
-            hangUp((ready & Interest.ERROR) != 0);
+            Inbound.hangUp(this, (ready & Interest.ERROR) != 0);
         }
         if ((ready & ~Interest.WRITE) != 0) {
             Inbound.readLoop(this, ctx);
@@ -319,7 +319,7 @@ final class EngineConnection implements Connection {
             owner.deadlineChanged(this);
         }
         if ((t & T_SHUTDOWN) != 0) {
-            shutdownGracefully(ctx);
+            Closing.shutdownGracefully(this, ctx);
         }
         if ((t & T_REDELIVER) != 0) {
             Inbound.redeliver(this, ctx);
@@ -416,37 +416,11 @@ final class EngineConnection implements Connection {
         return d != null && d.thread == Thread.currentThread() ? d : null;
     }
 
-    /**
-     * The socket reported an error or a hang-up. A connection that is going to read finds out what
-     * happened by reading (data may still be waiting before the end); one that is not reading would
-     * otherwise hear the same report forever from a level-triggered set, so it is closed.
-     */
-    void hangUp(boolean error) {
-        int s = state;
-        if (phase(s) == CLOSED || ConnectionState.reads(s)) {
-            return;
-        }
-        fail(error ? CloseReason.ioError(new IOException("socket error reported by the transport"))
-                : ConnectionState.closingGracefully(s) ? CloseReason.LOCAL : CloseReason.PEER_CLOSED);
-    }
-
     /** Shutdown asked this connection to close once it has handled what arrived. */
     void markShutdownRequested() {
         synchronized (queue) {
             state |= SHUTDOWN_REQUESTED;
         }
-    }
-
-    /**
-     * Server shutdown, in the serial context: handle the bytes that already arrived, then close
-     * gracefully, so no request already received loses its reply.
-     */
-    private void shutdownGracefully(IoContext ctx) {
-        markShutdownRequested();
-        if (ConnectionState.isOpen(state)) {
-            Inbound.readLoop(this, ctx);
-        }
-        close();
     }
 
     CloseReason failure() {

@@ -1,5 +1,6 @@
 package io.throng.core.engine;
 
+import static io.throng.core.engine.ConnectionState.CLOSED;
 import static io.throng.core.engine.ConnectionState.INPUT_CLOSED;
 import static io.throng.core.engine.ConnectionState.OPEN;
 import static io.throng.core.engine.ConnectionState.PEER_CLOSED_FIRST;
@@ -205,6 +206,20 @@ final class Inbound {
             c.inbound = null;
             ctx.cache.release(keep);
         }
+    }
+
+    /**
+     * The socket reported an error or a hang-up. A connection that is going to read finds out what
+     * happened by reading (data may still be waiting before the end); one that is not reading would
+     * otherwise hear the same report forever from a level-triggered set, so it is closed.
+     */
+    static void hangUp(EngineConnection c, boolean error) {
+        int s = c.state;
+        if (phase(s) == CLOSED || ConnectionState.reads(s)) {
+            return;
+        }
+        c.fail(error ? CloseReason.ioError(new IOException("socket error reported by the transport"))
+                : ConnectionState.closingGracefully(s) ? CloseReason.LOCAL : CloseReason.PEER_CLOSED);
     }
 
     /** The peer's FIN: no more reads; onInputClosed unless we were closing already. */

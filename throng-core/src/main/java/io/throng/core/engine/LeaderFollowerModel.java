@@ -234,7 +234,7 @@ final class LeaderFollowerModel implements ServingModel {
                 taken();
                 c.socket.disarmed();
                 if ((ops & (io.throng.core.transport.Interest.HANG_UP | io.throng.core.transport.Interest.ERROR)) != 0) {
-                    c.hangUp((ops & io.throng.core.transport.Interest.ERROR) != 0);
+                    Inbound.hangUp(c, (ops & io.throng.core.transport.Interest.ERROR) != 0);
                 }
                 if (Claims.tryClaim(c, false)) {
                     group.owner.run(c, ctx);
