@@ -32,6 +32,8 @@ final class PoolHost {
     private final ConcurrentLinkedQueue<Waiter> waiting = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waitingCount = new AtomicInteger();
     private final LongAdder dials = new LongAdder();
+    /** Dials not yet resolved: until one is, a call waiting on it can still fail as "connect". */
+    private final AtomicInteger dialing = new AtomicInteger();
 
     /** A caller waiting for a connection; counted once, uncounted when served or abandoned. */
     static final class Waiter extends CompletableFuture<PooledConnection> {
@@ -98,7 +100,9 @@ final class PoolHost {
 
     private CompletableFuture<PooledConnection> dial() {
         dials.increment();
+        dialing.incrementAndGet();
         return engine.connect(address).handle((Connection conn, Throwable e) -> {
+            dialing.decrementAndGet();
             if (e != null) {
                 total.decrementAndGet();
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -177,6 +181,10 @@ final class PoolHost {
 
     int open() {
         return total.get();
+    }
+
+    int dialing() {
+        return dialing.get();
     }
 
     int idleCount() {

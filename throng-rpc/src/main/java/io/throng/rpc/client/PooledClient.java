@@ -69,11 +69,11 @@ public final class PooledClient implements RpcClient {
         return call;
     }
 
-    /** Per address: {open connections (dials in progress included), idle, calls waiting}. */
+    /** Per address: {open connections (dials in progress included), idle, calls waiting, dials in progress}. */
     public Map<InetSocketAddress, int[]> status() {
         Map<InetSocketAddress, int[]> m = new LinkedHashMap<>();
         for (PoolHost h : hosts) {
-            m.put(h.address, new int[] {h.open(), h.idleCount(), h.waitingCount()});
+            m.put(h.address, new int[] {h.open(), h.idleCount(), h.waitingCount(), h.dialing()});
         }
         return m;
     }

@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -174,14 +175,18 @@ class TrpcJavaServerInteropTest {
                 calls.add(client.invoke(func("Sleep"), sv("20000:never")));
                 calls.add(pooled.invoke(func("Sleep"), sv("20000:never")));
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             // every call in flight on both clients: the pooled ones each dial a connection of their
-            // own, and a call still connecting when the peer dies fails as "connect", not "network"
-            while ((client.status().get(victimAddress)[1] < 20 || open(pooled.status().get(victimAddress)) < 20)
+            // own, and a call whose dial is unresolved when the peer dies fails as "connect", not
+            // "network". (The peer serves 4 at a time and queues the rest, so it cannot tell us.)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!allInFlight(client.status().get(victimAddress), pooled.status().get(victimAddress))
                     && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            Thread.sleep(500); // the last dials (counted as open while under way) complete: a loopback connect takes < 1 ms
+            assertThat(allInFlight(client.status().get(victimAddress), pooled.status().get(victimAddress)))
+                    .as("40 calls in flight; multiplexed %s, pooled %s", Arrays.toString(client.status().get(victimAddress)),
+                            Arrays.toString(pooled.status().get(victimAddress)))
+                    .isTrue();
             long t0 = System.nanoTime();
             victim.kill();
             for (CompletableFuture<RpcResponse> c : calls) {
@@ -203,8 +208,9 @@ class TrpcJavaServerInteropTest {
         }
     }
 
-    private static int open(int[] status) {
-        return status == null ? 0 : status[0];
+    /** 20 calls on the multiplexed connection, 20 pooled connections with every dial resolved. */
+    private static boolean allInFlight(int[] multiplexed, int[] pooled) {
+        return multiplexed[1] >= 20 && pooled != null && pooled[0] >= 20 && pooled[3] == 0;
     }
 
     private static int notified() {
