@@ -8,10 +8,13 @@ public final class Errno {
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
+    public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
     public static final int EPIPE = 32;
+    public static final int ETIME = 62;
     public static final int EADDRINUSE = 98;
     public static final int EADDRNOTAVAIL = 99;
     public static final int ECONNABORTED = 103;
@@ -20,7 +23,9 @@ public final class Errno {
     public static final int ENOTCONN = 107;
     public static final int ETIMEDOUT = 110;
     public static final int ECONNREFUSED = 111;
+    public static final int EALREADY = 114;
     public static final int EINPROGRESS = 115;
+    public static final int ECANCELED = 125;
 
     private Errno() {
     }
@@ -47,6 +52,11 @@ public final class Errno {
             case ETIMEDOUT -> "Connection timed out";
             case ECONNREFUSED -> "Connection refused";
             case EINPROGRESS -> "Operation now in progress";
+            case EBUSY -> "Device or resource busy";
+            case EEXIST -> "File exists";
+            case ETIME -> "Timer expired";
+            case EALREADY -> "Operation already in progress";
+            case ECANCELED -> "Operation canceled";
             default -> "errno " + errno;
         };
     }

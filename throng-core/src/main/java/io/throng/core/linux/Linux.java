@@ -58,6 +58,7 @@ public final class Linux {
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int FIONREAD = 0x541B;
+    public static final int MSG_NOSIGNAL = 0x4000;
     public static final short POLLIN = 0x001;
     public static final short POLLOUT = 0x004;
 
@@ -108,6 +109,11 @@ public final class Linux {
 
     private static int errno(MemorySegment err) {
         return (int) ERRNO.get(err, 0L);
+    }
+
+    /** The errno a call of this package captured into {@code err}. */
+    static int errnoOf(MemorySegment err) {
+        return errno(err);
     }
 
     private static int result(int r, MemorySegment err) {
