@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class AllocationTest {
 
     @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO", "IO_URING"})
     void theLoopAllocatesNothingPerEchoedMessage(TransportKind transport) throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         TimestampEchoHandler echo = new TimestampEchoHandler();

@@ -11,9 +11,15 @@ import java.util.stream.Stream;
 /** One server configuration the contract suite runs against: a model, a transport and its options. */
 record Variant(String name, Model model, TransportKind transport, UnaryOperator<ServerConfig> tweak) {
 
-    /** Every model on every transport, with both accept modes where there are several loops. */
-    static final List<Variant> ALL = Stream.of(TransportKind.NIO, TransportKind.EPOLL)
-            .flatMap(Variant::modelsOn).toList();
+    /**
+     * Every model on every transport, with both accept modes where there are several loops; io_uring
+     * runs the reactor models. {@code -Dthrong.variants=io_uring} (a substring of the names) runs
+     * some of them, while working on one.
+     */
+    static final List<Variant> ALL = Stream.of(TransportKind.NIO, TransportKind.EPOLL, TransportKind.IO_URING)
+            .flatMap(Variant::modelsOn)
+            .filter(v -> v.name().contains(System.getProperty("throng.variants", "")))
+            .toList();
 
     private static Stream<Variant> modelsOn(TransportKind t) {
         String on = "/" + t.id();
@@ -32,7 +38,9 @@ record Variant(String name, Model model, TransportKind transport, UnaryOperator<
                                 .withWorkers(c.workers().withThreads(8).withVirtualThreads(true))),
                 new Variant("leader-follower" + on, Model.LEADER_FOLLOWER, t,
                         c -> c.withLoops(2).withWorkers(c.workers().withThreads(2))))
-                .filter(v -> v.model() != Model.LEADER_FOLLOWER || t == TransportKind.EPOLL);
+                .filter(v -> v.model() != Model.LEADER_FOLLOWER || t == TransportKind.EPOLL)
+                .filter(v -> t != TransportKind.IO_URING
+                        || v.model() == Model.SINGLE_REACTOR || v.model() == Model.MULTI_REACTOR);
     }
 
     static Stream<Variant> all() {

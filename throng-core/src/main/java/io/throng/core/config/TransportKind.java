@@ -4,6 +4,8 @@ package io.throng.core.config;
 public enum TransportKind {
     /** epoll where it can run (Linux, native access enabled), NIO elsewhere, with a log line saying which and why. */
     AUTO("auto"),
+    /** Linux io_uring through the FFM API: one system call a loop turn for all its sockets (reactor models). */
+    IO_URING("io_uring"),
     /** Linux epoll through the FFM API: no JDK channel objects, reused native arrays, one system call per operation. */
     EPOLL("epoll"),
     /** The JDK's {@code Selector}: portable, everywhere. */
@@ -21,11 +23,11 @@ public enum TransportKind {
 
     public static TransportKind parse(String text) {
         for (TransportKind t : values()) {
-            if (t.id.equalsIgnoreCase(text) || t.name().equalsIgnoreCase(text)) {
+            if (t.id.equalsIgnoreCase(text) || t.name().equalsIgnoreCase(text) || (t == IO_URING && text.equalsIgnoreCase("uring"))) {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown transport '" + text + "'; expected auto, epoll or nio");
+        throw new IllegalArgumentException("unknown transport '" + text + "'; expected auto, io_uring, epoll or nio");
     }
 
     @Override

@@ -69,6 +69,7 @@ public final class Uring {
     // SQE flags
     public static final byte SQE_FIXED_FILE = 1;
     public static final byte SQE_IO_LINK = 1 << 2;
+    public static final byte SQE_IO_HARDLINK = 1 << 3;
     public static final byte SQE_BUFFER_SELECT = 1 << 5;
     public static final byte SQE_CQE_SKIP_SUCCESS = 1 << 6;
 
@@ -79,6 +80,10 @@ public final class Uring {
     // ASYNC_CANCEL flags
     public static final int CANCEL_ALL = 1;
     public static final int CANCEL_FD = 1 << 1;
+    public static final int CANCEL_ANY = 1 << 2;
+
+    /** SQ ring flag: completions wait in deferred task work (set with {@link #SETUP_TASKRUN_FLAG}). */
+    public static final int SQ_TASKRUN = 1 << 2;
 
     // CQE flags
     public static final int CQE_F_BUFFER = 1;

@@ -61,6 +61,7 @@ public final class UringRing implements AutoCloseable {
     private final long sqesMapSize;
     private final long sqHeadOff;
     private final long sqTailOff;
+    private final long sqFlagsOff;
     private final long cqHeadOff;
     private final long cqTailOff;
     private final long cqOverflowOff;
@@ -99,6 +100,7 @@ public final class UringRing implements AutoCloseable {
         sqHeadOff = params.get(JAVA_INT, sqOff);
         sqTailOff = params.get(JAVA_INT, sqOff + 4);
         long sqMaskOff = params.get(JAVA_INT, sqOff + 8);
+        sqFlagsOff = params.get(JAVA_INT, sqOff + 16);
         long sqArrayOff = params.get(JAVA_INT, sqOff + 24);
         cqHeadOff = params.get(JAVA_INT, cqOff);
         cqTailOff = params.get(JAVA_INT, cqOff + 4);
@@ -378,6 +380,41 @@ public final class UringRing implements AutoCloseable {
     public void prepCancelFd(int fd, long userData) {
         long s = prep(Uring.OP_ASYNC_CANCEL, fd, 0, 0, userData);
         sqes.set(JAVA_INT, s + 28, Uring.CANCEL_FD | Uring.CANCEL_ALL);
+    }
+
+    /** Closes {@code fd} on the ring (no system call of its own). */
+    public void prepClose(int fd, long userData) {
+        prep(Uring.OP_CLOSE, fd, 0, 0, userData);
+    }
+
+    /** Cancels every operation in flight on this ring. */
+    public void prepCancelAny(long userData) {
+        long s = prep(Uring.OP_ASYNC_CANCEL, -1, 0, 0, userData);
+        sqes.set(JAVA_INT, s + 28, Uring.CANCEL_ANY | Uring.CANCEL_ALL);
+    }
+
+    /** Makes room for {@code n} entries in one submission (a linked chain), submitting first if needed. */
+    public void reserve(int n) {
+        if (sqEntries - (sqTail - (int) U32.getAcquire(sq, sqHeadOff)) < n) {
+            submit();
+        }
+    }
+
+    /**
+     * Links the entry prepared last to the next: the next starts when this one completes, whatever
+     * its result (a hard link).
+     */
+    public void hardLink() {
+        long s = (long) ((sqTail - 1) & sqMask) * SQE_SIZE;
+        sqes.set(JAVA_BYTE, s + 1, (byte) (sqes.get(JAVA_BYTE, s + 1) | Uring.SQE_IO_HARDLINK));
+    }
+
+    /**
+     * Whether the kernel has completions to post at the next enter (deferred task work pending):
+     * with {@link Uring#SETUP_TASKRUN_FLAG} the kernel says so in the SQ ring's flags.
+     */
+    public boolean taskWorkPending() {
+        return ((int) U32.getOpaque(sq, sqFlagsOff) & Uring.SQ_TASKRUN) != 0;
     }
 
     /** Marks the entry prepared last: its completion is not posted when it succeeds. */

@@ -40,6 +40,16 @@ public final class EpollTransport implements Transport {
     @Override
     public ListenSocket listen(InetSocketAddress address, SocketOptions o, boolean reusePort) throws IOException {
         EpollScratch s = EpollScratch.of(null);
+        int fd = openListener(s, address, o, reusePort);
+        return new EpollListenSocket(fd, o, SockAddr.decode(s.sockaddr));
+    }
+
+    /**
+     * A bound, listening, non-blocking socket (its address left in {@code s.sockaddr}): the epoll
+     * and io_uring transports' listeners alike.
+     */
+    static int openListener(EpollScratch s, InetSocketAddress address, SocketOptions o, boolean reusePort)
+            throws IOException {
         int family = address.getAddress() instanceof Inet6Address ? SockAddr.AF_INET6 : SockAddr.AF_INET;
         int fd = check(Linux.socket(s.errno, family), "socket");
         try {
@@ -57,7 +67,7 @@ public final class EpollTransport implements Transport {
             }
             check(Linux.listen(s.errno, fd, o.backlog()), "listen");
             check(Linux.socketName(s.errno, fd, false, s.sockaddr, s.sockaddrLength), "getsockname");
-            return new EpollListenSocket(fd, o, SockAddr.decode(s.sockaddr));
+            return fd;
         } catch (IOException | RuntimeException e) {
             Linux.close(s.errno, fd);
             throw e;
@@ -67,7 +77,12 @@ public final class EpollTransport implements Transport {
     @Override
     public TransportSocket connect(Scratch scratch, InetSocketAddress remote, InetSocketAddress local, SocketOptions o)
             throws IOException {
-        EpollScratch s = EpollScratch.of(scratch);
+        return new EpollSocket(startConnect(EpollScratch.of(scratch), remote, local, o));
+    }
+
+    /** A non-blocking socket whose connect to {@code remote} is under way (or done). */
+    static int startConnect(EpollScratch s, InetSocketAddress remote, InetSocketAddress local, SocketOptions o)
+            throws IOException {
         int fd = check(Linux.socket(s.errno, remote.getAddress() instanceof Inet6Address ? SockAddr.AF_INET6 : SockAddr.AF_INET),
                 "socket");
         try {
@@ -90,7 +105,7 @@ public final class EpollTransport implements Transport {
             if (r < 0 && -r != Errno.EINPROGRESS) {
                 throw Errno.exception("connect", -r);
             }
-            return new EpollSocket(fd);
+            return fd;
         } catch (IOException | RuntimeException e) {
             Linux.close(s.errno, fd);
             throw e;

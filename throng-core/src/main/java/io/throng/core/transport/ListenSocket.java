@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
  * configured with the options it was opened with. One thread (its poller's) accepts; {@link #close}
  * is safe from any thread.
  */
-public abstract sealed class ListenSocket permits NioListenSocket, EpollListenSocket {
+public abstract sealed class ListenSocket permits NioListenSocket, EpollListenSocket, UringListenSocket {
 
     /** The next accepted socket, or null if none is waiting; throws on a real failure (EMFILE). */
     public abstract TransportSocket accept(Scratch s) throws IOException;

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * {@link #wakeup} by any thread. Adding is done by the polling thread, or by another while the set
  * is shared. A socket leaves the set when it is closed.
  */
-public abstract sealed class Poller permits NioPoller, EpollPoller {
+public abstract sealed class Poller permits NioPoller, EpollPoller, UringPoller {
 
     /** Adds a connected socket, waiting for {@code interest}. */
     public abstract void add(TransportSocket socket, Object attachment, int interest) throws IOException;

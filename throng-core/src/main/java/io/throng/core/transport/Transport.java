@@ -3,6 +3,7 @@ package io.throng.core.transport;
 import io.throng.core.config.SocketOptions;
 import io.throng.core.config.TransportKind;
 import io.throng.core.linux.Linux;
+import io.throng.core.linux.Uring;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -17,7 +18,7 @@ import java.net.InetSocketAddress;
  * whose writes complete later: the engine's write queue keeps what a write in flight is sending
  * pinned until it completes (see the engine's {@code WriteQueue}).
  */
-public sealed interface Transport permits NioTransport, EpollTransport {
+public sealed interface Transport permits NioTransport, EpollTransport, UringTransport {
     System.Logger LOG = System.getLogger("io.throng.transport");
 
     TransportKind kind();
@@ -54,6 +55,7 @@ public sealed interface Transport permits NioTransport, EpollTransport {
         return switch (kind) {
             case NIO -> NioTransport.INSTANCE;
             case EPOLL -> EpollTransport.instance();
+            case IO_URING -> UringTransport.instance();
             case AUTO -> of(resolve(kind));
         };
     }
@@ -61,7 +63,9 @@ public sealed interface Transport permits NioTransport, EpollTransport {
     /**
      * The transport that {@code requested} resolves to here: {@code auto} takes epoll where it can
      * run and falls back to nio with one log line saying why (as tnet falls back to Go's net); an
-     * explicit {@code epoll} that cannot run is an error, never a silent fallback.
+     * explicit transport that cannot run is an error, never a silent fallback. (io_uring is taken
+     * only when asked for while it is new; auto will prefer it once it runs every reactor model's
+     * contract suite and measures ahead.)
      */
     static TransportKind resolve(TransportKind requested) {
         return switch (requested) {
@@ -71,6 +75,12 @@ public sealed interface Transport permits NioTransport, EpollTransport {
                     throw new IllegalStateException("transport epoll cannot run: " + Linux.unavailableReason());
                 }
                 yield TransportKind.EPOLL;
+            }
+            case IO_URING -> {
+                if (!Uring.available()) {
+                    throw new IllegalStateException("transport io_uring cannot run: " + Uring.unavailableReason());
+                }
+                yield TransportKind.IO_URING;
             }
             case AUTO -> {
                 if (Linux.available()) {
@@ -85,6 +95,10 @@ public sealed interface Transport permits NioTransport, EpollTransport {
 
     /** Why {@code kind} cannot run in this JVM, or null if it can. */
     static String unavailableReason(TransportKind kind) {
-        return kind == TransportKind.EPOLL ? Linux.unavailableReason() : null;
+        return switch (kind) {
+            case EPOLL -> Linux.unavailableReason();
+            case IO_URING -> Uring.unavailableReason();
+            default -> null;
+        };
     }
 }

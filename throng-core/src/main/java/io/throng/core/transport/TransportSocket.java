@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  * run only while the socket is still this one's, since a released descriptor number is at once the
  * kernel's to give to the next connection (a late wake-up once reset that connection instead).
  */
-public abstract sealed class TransportSocket permits NioSocket, EpollSocket, MemorySocket {
+public abstract sealed class TransportSocket permits NioSocket, EpollSocket, UringSocket, MemorySocket {
 
     /**
      * Reads into {@code dst} from its position, advancing it. Returns the bytes read, 0 if none are

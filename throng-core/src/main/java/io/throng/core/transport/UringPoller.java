@@ -1,0 +1,755 @@
+package io.throng.core.transport;
+
+import io.throng.core.buffer.BufferPool;
+import io.throng.core.buffer.PooledBuffer;
+import io.throng.core.linux.Errno;
+import io.throng.core.linux.Linux;
+import io.throng.core.linux.Uring;
+import io.throng.core.linux.UringBufferRing;
+import io.throng.core.linux.UringException;
+import io.throng.core.linux.UringRing;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * A loop's io_uring: the completion transport behind the readiness seam. Each {@link #poll} makes
+ * <em>one</em> {@code io_uring_enter}, which submits everything the previous turn prepared (sends,
+ * receives to arm, cancels, closes) and waits for completions, then turns the completions into the
+ * readiness the engine understands: bytes arrived (READ, the bytes already in a provided buffer),
+ * room to write (WRITE, the outbox drained), a connection to accept (READ on the listener, the
+ * descriptor already accepted by a multishot accept). With nothing prepared and no time to wait it
+ * makes none.
+ *
+ * <p>The user data of every operation names its socket by slot in this poller's table, the
+ * slot's generation and the operation's kind, so a completion arriving after its socket was
+ * closed and its slot reused is recognised and dropped (its buffer given back).
+ *
+ * <p><b>Threads.</b> The ring is single-issuer: only the loop's thread (the first to poll) touches
+ * it. Other threads' registrations, interest changes and closes are queued and run at the start of
+ * the loop's next turn; {@link #wakeup} (an eventfd the ring reads) ends a wait early.
+ */
+public final class UringPoller extends Poller implements UringRing.Completions {
+    /** The largest outbox chunk: a write bigger than this goes out in pieces. */
+    static final int MAX_OUTBOX = 64 * 1024;
+    /** Submission entries: a turn's sends and re-arms; more just submit early. */
+    static final int SQ_ENTRIES = Integer.getInteger("throng.uring.sq-entries", 1024);
+    /** Completion entries: a multishot receive posts many per submission. */
+    static final int CQ_ENTRIES = Integer.getInteger("throng.uring.cq-entries", 8192);
+    /**
+     * Provided buffers per loop, and their size: what arrives in one turn on all the loop's
+     * connections before it is read (each is copied out and given back within the turn). 512 x
+     * 4 KiB = 2 MiB a loop; when they run out a receive ends with ENOBUFS and is re-armed next turn.
+     */
+    static final int BUFFERS = Integer.getInteger("throng.uring.buffers", 512);
+    static final int BUFFER_SIZE = Integer.getInteger("throng.uring.buffer-size", 4096);
+    private static final int GROUP = 0;
+
+    private static final int K_WAKE = 1;
+    private static final int K_RECV = 2;
+    private static final int K_SEND = 3;
+    private static final int K_ACCEPT = 4;
+    private static final int K_CONNECT = 5;
+    private static final int K_CANCEL = 6;
+    private static final int K_CLOSE = 7;
+
+    private static final VarHandle WAITING;
+
+    static {
+        try {
+            WAITING = MethodHandles.lookup().findVarHandle(UringPoller.class, "waiting", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final UringRing ring;
+    final UringBufferRing buffers;
+    private final BufferPool pool;
+    private final MemorySegment err = Linux.newErrnoSegment();
+    private final int wakeFd;
+    private final MemorySegment wakeBuf;
+    private final ConcurrentLinkedQueue<Runnable> foreign = new ConcurrentLinkedQueue<>();
+    private final ArrayDeque<Object> reports = new ArrayDeque<>();
+    private final ArrayList<UringSocket> starved = new ArrayList<>();
+    private final ByteBuffer[] one = new ByteBuffer[1];
+    private volatile Thread loop;
+    @SuppressWarnings("unused") // through WAITING
+    private volatile boolean waiting;
+    private boolean closed;
+
+    // the table: slot -> socket or listener, its attachment and generation
+    private Object[] items = new Object[64];
+    private Object[] attachments = new Object[64];
+    private int[] gens = new int[64];
+    private int[] free = new int[64];
+    private int freeCount;
+    private int used;
+    /** Operations whose last completion has not arrived (they may still touch our memory). */
+    private int inFlight;
+    private ReadySink sink;
+
+    UringPoller(BufferPool pool) throws IOException {
+        this.pool = pool;
+        try {
+            this.ring = UringRing.open(err, SQ_ENTRIES, CQ_ENTRIES);
+        } catch (UringException e) {
+            throw new IOException("io_uring: " + e.getMessage(), e);
+        }
+        try {
+            this.buffers = ring.registerBuffers(GROUP, BUFFERS, BUFFER_SIZE);
+            this.wakeFd = EpollTransport.check(Linux.eventfd(err), "eventfd");
+        } catch (UringException | IOException e) {
+            ring.close();
+            throw new IOException("io_uring: " + e.getMessage(), e);
+        }
+        this.wakeBuf = Arena.ofAuto().allocate(8, 8);
+    }
+
+    boolean onLoop() {
+        return Thread.currentThread() == loop;
+    }
+
+    /** The ring's set-up, for the transport's log line. */
+    String describe() {
+        return ring.setupDescription() + ", " + BUFFERS + " provided buffers of " + BUFFER_SIZE + " B";
+    }
+
+    /** Runs {@code task} on the loop's thread at its next turn (another thread's call on {@code s}). */
+    void later(Object s, Runnable task) {
+        foreign.add(task);
+        if ((boolean) WAITING.getVolatile(this) && WAITING.compareAndSet(this, true, false)) {
+            wakeup();
+        }
+    }
+
+    // ---- the table -------------------------------------------------------------------------
+
+    private int take(Object item, Object attachment) {
+        int slot;
+        if (freeCount > 0) {
+            slot = free[--freeCount];
+        } else {
+            slot = used++;
+            if (slot == items.length) {
+                int n = items.length * 2;
+                items = Arrays.copyOf(items, n);
+                attachments = Arrays.copyOf(attachments, n);
+                gens = Arrays.copyOf(gens, n);
+                free = Arrays.copyOf(free, n);
+            }
+        }
+        items[slot] = item;
+        attachments[slot] = attachment;
+        return slot;
+    }
+
+    private void release(int slot) {
+        items[slot] = null;
+        attachments[slot] = null;
+        gens[slot] = (gens[slot] + 1) & 0xFFFFFF;
+        free[freeCount++] = slot;
+    }
+
+    private long userData(int slot, int kind) {
+        return (long) slot << 32 | (long) gens[slot] << 8 | kind;
+    }
+
+    // ---- registration ----------------------------------------------------------------------
+
+    @Override
+    public void add(TransportSocket socket, Object attachment, int interest) {
+        UringSocket s = (UringSocket) socket;
+        s.poller = this;
+        if (!onLoop()) {
+            later(s, () -> add(s, attachment, interest));
+            return;
+        }
+        if ((s.flags & UringSocket.CLOSED) != 0) {
+            return;
+        }
+        s.slot = take(s, attachment);
+        interest(s, interest);
+    }
+
+    @Override
+    public void addListener(ListenSocket listener, Object attachment) {
+        UringListenSocket l = (UringListenSocket) listener;
+        l.poller = this;
+        if (!onLoop()) {
+            later(l, () -> addListener(l, attachment));
+            return;
+        }
+        l.slot = take(l, attachment);
+        l.wanted = true;
+        armAccept(l);
+    }
+
+    @Override
+    public void addConnecting(TransportSocket socket, Object attachment) {
+        UringSocket s = (UringSocket) socket;
+        s.poller = this;
+        if (!onLoop()) {
+            later(s, () -> addConnecting(s, attachment));
+            return;
+        }
+        s.slot = take(s, attachment);
+        s.flags |= UringSocket.CONNECTING;
+        inFlight++;
+        ring.prepPoll(s.fd, Linux.POLLOUT, false, userData(s.slot, K_CONNECT));
+    }
+
+    @Override
+    public void connected(TransportSocket socket, Object attachment, int interest) {
+        UringSocket s = (UringSocket) socket;
+        if (!onLoop()) {
+            later(s, () -> connected(s, attachment, interest));
+            return;
+        }
+        if (s.slot < 0 || (s.flags & UringSocket.CLOSED) != 0) {
+            return;
+        }
+        attachments[s.slot] = attachment;
+        interest(s, interest);
+    }
+
+    // ---- operations (the loop's thread) ----------------------------------------------------
+
+    void armRecv(UringSocket s) {
+        assert onLoop();
+        s.flags |= UringSocket.RECV_ARMED;
+        inFlight++;
+        ring.prepRecvMultishot(s.fd, GROUP, userData(s.slot, K_RECV));
+    }
+
+    void armAccept(UringListenSocket l) {
+        if (l.armed || !l.wanted || !l.isOpen()) {
+            return;
+        }
+        l.armed = true;
+        inFlight++;
+        ring.prepAcceptMultishot(l.fd, userData(l.slot, K_ACCEPT));
+    }
+
+    void acceptInterest(UringListenSocket l, boolean on) {
+        if (!onLoop()) {
+            later(l, () -> acceptInterest(l, on));
+            return;
+        }
+        l.wanted = on;
+        if (on) {
+            armAccept(l);
+            if (l.pendingCount() > 0) {
+                queueReport(l); // accepted before the pause: hand them out now
+            }
+        } else if (l.armed) {
+            ring.prepCancel(userData(l.slot, K_ACCEPT), false, userData(l.slot, K_CANCEL));
+            ring.skipSuccess();
+        }
+    }
+
+    /** The engine's interest in {@code s} changed. */
+    void interest(UringSocket s, int ops) {
+        s.interest = ops;
+        if ((s.flags & UringSocket.CLOSED) != 0 || s.slot < 0) {
+            return;
+        }
+        if ((ops & Interest.READ) != 0) {
+            if (s.hasRx() || s.error != 0 || (s.flags & UringSocket.EOF) != 0) {
+                queueReport(s, Interest.READ);
+            }
+            if ((s.flags & UringSocket.RECV_ARMED) == 0 && s.error == 0 && (s.flags & UringSocket.EOF) == 0) {
+                armRecv(s); // behind what waits to be read, if anything does
+            }
+        } else if ((s.flags & (UringSocket.RECV_ARMED | UringSocket.CANCEL_SENT)) == UringSocket.RECV_ARMED) {
+            // reading suspended: stop receiving, so a paused connection holds no buffers of the loop
+            s.flags |= UringSocket.CANCEL_SENT;
+            ring.prepCancel(userData(s.slot, K_RECV), false, userData(s.slot, K_CANCEL));
+            ring.skipSuccess();
+        }
+        if ((ops & Interest.WRITE) != 0 && s.outboxHasRoom()) {
+            queueReport(s, Interest.WRITE);
+        }
+    }
+
+    private void queueReport(UringListenSocket l) {
+        if (!l.reportQueued) {
+            l.reportQueued = true;
+            reports.add(l);
+        }
+    }
+
+    private void queueReport(UringSocket s, int bits) {
+        s.report |= bits;
+        if ((s.flags & UringSocket.REPORT_QUEUED) == 0) {
+            s.flags |= UringSocket.REPORT_QUEUED;
+            reports.add(s);
+        }
+    }
+
+    /** Sends what waits in {@code s}'s outbox (no send in flight). */
+    void send(UringSocket s) {
+        PooledBuffer out = s.out;
+        int limit = out.buffer().limit();
+        s.submitted = limit;
+        s.flags |= UringSocket.SEND_IN_FLIGHT;
+        inFlight++;
+        ring.prepSend(s.fd, out.address() + s.sent, limit - s.sent, userData(s.slot, K_SEND));
+    }
+
+    PooledBuffer chunk(int bytes) {
+        return pool.acquire(Math.max(bytes, 256));
+    }
+
+    ByteBuffer[] one(ByteBuffer b) {
+        one[0] = b;
+        return one;
+    }
+
+    /** Closes {@code s}: after its outbox drains unless {@code reset}. The loop's thread. */
+    void close(UringSocket s, boolean reset) {
+        int f = s.flags;
+        if ((f & UringSocket.CLOSED) != 0) {
+            if (reset && (f & UringSocket.CLOSE_WHEN_DRAINED) != 0) {
+                s.flags &= ~UringSocket.CLOSE_WHEN_DRAINED;
+                s.flags |= UringSocket.RESET;
+                Linux.setLinger(err, s.fd, true, 0, wakeBuf);
+                releaseDescriptor(s);
+            }
+            return;
+        }
+        s.flags = f | UringSocket.CLOSED;
+        if (s.slot < 0) {
+            synchronized (s) {
+                s.flags |= UringSocket.FD_RELEASED;
+            }
+            Linux.close(err, s.fd);
+            return;
+        }
+        s.dropRx();
+        if (reset) {
+            s.flags |= UringSocket.RESET;
+            Linux.setLinger(err, s.fd, true, 0, wakeBuf);
+        } else if ((f & UringSocket.SEND_IN_FLIGHT) != 0) {
+            s.flags |= UringSocket.CLOSE_WHEN_DRAINED; // the bytes the engine counts as written go first
+            return;
+        }
+        releaseDescriptor(s);
+    }
+
+    /**
+     * Cancels what is in flight on {@code s} and closes its descriptor, in that order (a hard link:
+     * the close runs even when the cancel finds nothing), both without a completion unless they fail.
+     */
+    private void releaseDescriptor(UringSocket s) {
+        if ((s.flags & UringSocket.SEND_IN_FLIGHT) == 0 && s.out != null) {
+            s.out.buffer().clear();
+            pool.release(s.out);
+            s.out = null;
+        }
+        if ((s.flags & (UringSocket.RECV_ARMED | UringSocket.SEND_IN_FLIGHT | UringSocket.CONNECTING)) != 0) {
+            ring.reserve(2); // the linked pair must go in one submission
+            ring.prepCancelFd(s.fd, userData(s.slot, K_CANCEL));
+            ring.skipSuccess();
+            ring.hardLink();
+        }
+        ring.prepClose(s.fd, userData(s.slot, K_CLOSE));
+        ring.skipSuccess();
+        synchronized (s) {
+            s.flags |= UringSocket.FD_RELEASED;
+        }
+        maybeRelease(s);
+    }
+
+    private void maybeRelease(UringSocket s) {
+        if ((s.flags & (UringSocket.FD_RELEASED | UringSocket.RECV_ARMED | UringSocket.SEND_IN_FLIGHT
+                | UringSocket.CONNECTING)) == UringSocket.FD_RELEASED && s.slot >= 0) {
+            release(s.slot);
+            s.slot = -1;
+        }
+    }
+
+    // ---- polling ---------------------------------------------------------------------------
+
+    @Override
+    public int poll(Scratch scratch, long timeoutMillis, ReadySink sink) throws IOException {
+        if (loop == null) {
+            start();
+        }
+        assert onLoop() : "polled by " + Thread.currentThread() + ", the ring is " + loop + "'s";
+        runForeign();
+        if (!starved.isEmpty()) {
+            rearmStarved();
+        }
+        boolean now = timeoutMillis == 0 || !reports.isEmpty();
+        int r;
+        if (now) {
+            // one enter only when there is something to submit or completions to collect
+            r = ring.pending() > 0 || ring.taskWorkPending() ? ring.submit() : 0;
+        } else {
+            WAITING.setVolatile(this, true);
+            if (!foreign.isEmpty()) {
+                r = ring.submit();
+            } else {
+                r = ring.submitAndWait(timeoutMillis * 1_000_000L);
+            }
+            WAITING.setVolatile(this, false);
+        }
+        if (r < 0) {
+            throw Errno.exception("io_uring_enter", -r);
+        }
+        this.sink = sink;
+        int n;
+        try {
+            n = ring.reap(this);
+            n += report();
+        } finally {
+            this.sink = null;
+        }
+        return n;
+    }
+
+    private void start() throws IOException {
+        loop = Thread.currentThread();
+        try {
+            ring.enable();
+        } catch (UringException e) {
+            throw new IOException("io_uring: " + e.getMessage(), e);
+        }
+        armWake();
+    }
+
+    private void armWake() {
+        inFlight++;
+        ring.prepRead(wakeFd, wakeBuf.address(), 8, K_WAKE);
+    }
+
+    private void runForeign() {
+        Runnable r;
+        while ((r = foreign.poll()) != null) {
+            r.run();
+        }
+    }
+
+    private void rearmStarved() {
+        if (buffers.held() >= buffers.count()) {
+            return; // every buffer waits to be read: a receive armed now would end at once
+        }
+        for (int i = 0; i < starved.size(); i++) {
+            UringSocket s = starved.get(i);
+            s.flags &= ~UringSocket.STARVED;
+            if ((s.flags & (UringSocket.CLOSED | UringSocket.RECV_ARMED)) == 0 && (s.interest & Interest.READ) != 0
+                    && s.slot >= 0) {
+                armRecv(s);
+            }
+        }
+        starved.clear();
+    }
+
+    private int report() {
+        int n = 0;
+        int count = reports.size(); // what is queued again while reporting waits for the next turn
+        for (int i = 0; i < count; i++) {
+            Object o = reports.poll();
+            if (o instanceof UringListenSocket l) {
+                l.reportQueued = false;
+                if (l.slot >= 0 && l.isOpen() && l.wanted && (l.pendingCount() > 0 || l.error != 0)) {
+                    sink.ready(attachments[l.slot], Interest.READ);
+                    n++;
+                    if (l.wanted && l.pendingCount() > 0) {
+                        queueReport(l); // it takes a batch an event, as on epoll: the rest next turn
+                    }
+                }
+                continue;
+            }
+            UringSocket s = (UringSocket) o;
+            s.flags &= ~UringSocket.REPORT_QUEUED;
+            int bits = s.report & s.interest;
+            s.report = 0;
+            if (bits != 0 && s.slot >= 0 && (s.flags & UringSocket.CLOSED) == 0) {
+                sink.ready(attachments[s.slot], bits);
+                n++;
+                if (s.slot >= 0 && s.hasRx() && (s.interest & Interest.READ) != 0 && (s.flags & UringSocket.CLOSED) == 0) {
+                    queueReport(s, Interest.READ);
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void complete(long userData, int result, int cqeFlags) {
+        int kind = (int) (userData & 0xFF);
+        if (kind == K_WAKE) {
+            inFlight--;
+            if (!closed) {
+                armWake();
+            }
+            return;
+        }
+        int slot = (int) (userData >>> 32);
+        int gen = (int) (userData >>> 8) & 0xFFFFFF;
+        Object item = slot < items.length && gens[slot] == gen ? items[slot] : null;
+        switch (kind) {
+            case K_RECV -> onRecv((UringSocket) item, result, cqeFlags);
+            case K_SEND -> onSend((UringSocket) item, result);
+            case K_ACCEPT -> onAccept((UringListenSocket) item, result, cqeFlags);
+            case K_CONNECT -> onConnect((UringSocket) item, result);
+            default -> {
+                // a cancel or close that failed: ENOENT/EALREADY for a cancel that found its target
+                // done; anything else is worth a line
+                if (result != -Errno.ENOENT && result != -Errno.EALREADY && result != -Errno.ECANCELED) {
+                    Transport.LOG.log(Level.DEBUG, "io_uring " + (kind == K_CLOSE ? "close" : "cancel") + ": "
+                            + Errno.message(-result));
+                }
+            }
+        }
+    }
+
+    private void onRecv(UringSocket s, int res, int cqeFlags) {
+        boolean more = (cqeFlags & Uring.CQE_F_MORE) != 0;
+        int bid = (cqeFlags & Uring.CQE_F_BUFFER) != 0 ? cqeFlags >>> Uring.CQE_BUFFER_SHIFT : -1;
+        if (bid >= 0) {
+            buffers.taken(bid);
+        }
+        if (!more) {
+            inFlight--;
+        }
+        if (s == null) {
+            if (bid >= 0) {
+                buffers.recycle(bid);
+            }
+            return;
+        }
+        if (!more) {
+            s.flags &= ~(UringSocket.RECV_ARMED | UringSocket.CANCEL_SENT);
+        }
+        if ((s.flags & UringSocket.CLOSED) != 0) {
+            if (bid >= 0) {
+                buffers.recycle(bid);
+            }
+            maybeRelease(s);
+            return;
+        }
+        if (res > 0) {
+            s.pushRx(bid, res);
+            deliverRead(s);
+        } else if (res == 0) {
+            s.flags |= UringSocket.EOF;
+            deliverRead(s);
+        } else if (res == -Errno.ENOBUFS) {
+            if ((s.flags & UringSocket.STARVED) == 0) {
+                s.flags |= UringSocket.STARVED;
+                starved.add(s); // the ring ran dry this turn: wait again at the next
+            }
+        } else if (res == -Errno.ECANCELED) {
+            if ((s.interest & Interest.READ) != 0) {
+                armRecv(s); // interest came back before the cancel landed
+            }
+        } else {
+            s.error = -res;
+            deliverRead(s);
+        }
+        if (!more && res > 0 && (s.flags & (UringSocket.CLOSED | UringSocket.RECV_ARMED)) == 0
+                && (s.interest & Interest.READ) != 0) {
+            armRecv(s);
+        }
+    }
+
+    /** Bytes (or their end) for {@code s}: tell the engine now if it is reading. */
+    private void deliverRead(UringSocket s) {
+        if ((s.interest & Interest.READ) == 0) {
+            return; // kept until reading resumes
+        }
+        if ((s.flags & UringSocket.REPORT_QUEUED) != 0) {
+            s.report |= Interest.READ;
+            return;
+        }
+        sink.ready(attachments[s.slot], Interest.READ);
+        if (s.slot >= 0 && s.hasRx() && (s.interest & Interest.READ) != 0 && (s.flags & UringSocket.CLOSED) == 0) {
+            queueReport(s, Interest.READ); // the engine stopped short (its read budget): the rest next turn
+        }
+    }
+
+    private void onSend(UringSocket s, int res) {
+        inFlight--;
+        if (s == null) {
+            return;
+        }
+        s.flags &= ~UringSocket.SEND_IN_FLIGHT;
+        PooledBuffer out = s.out;
+        if (res < 0) {
+            if ((s.flags & UringSocket.CLOSED) == 0) {
+                s.error = -res;
+            }
+            dropOutbox(s);
+        } else {
+            s.sent += res;
+            if (s.sent < out.buffer().limit() && (s.flags & UringSocket.RESET) == 0) {
+                send(s); // a short send, or bytes appended while it was in flight
+                return;
+            }
+            dropOutbox(s);
+            s.drained();
+        }
+        if ((s.flags & UringSocket.CLOSED) != 0) {
+            if ((s.flags & UringSocket.CLOSE_WHEN_DRAINED) != 0) {
+                s.flags &= ~UringSocket.CLOSE_WHEN_DRAINED;
+                releaseDescriptor(s);
+            } else {
+                maybeRelease(s);
+            }
+            return;
+        }
+        if (res < 0) {
+            queueReport(s, Interest.READ | Interest.WRITE);
+        } else if ((s.interest & Interest.WRITE) != 0) {
+            queueReport(s, Interest.WRITE);
+        }
+    }
+
+    private void dropOutbox(UringSocket s) {
+        if (s.out != null) {
+            s.out.buffer().clear();
+            pool.release(s.out);
+            s.out = null;
+        }
+        s.sent = s.submitted = 0;
+    }
+
+    private void onAccept(UringListenSocket l, int res, int cqeFlags) {
+        boolean more = (cqeFlags & Uring.CQE_F_MORE) != 0;
+        if (!more) {
+            inFlight--;
+        }
+        if (l == null) {
+            if (res >= 0) {
+                Linux.close(err, res);
+            }
+            return;
+        }
+        if (!more) {
+            l.armed = false;
+        }
+        if (res >= 0) {
+            if (!l.isOpen()) {
+                Linux.close(err, res);
+                return;
+            }
+            l.push(res);
+        } else if (res != -Errno.ECANCELED) {
+            l.error = -res;
+        }
+        if (l.isOpen() && (l.pendingCount() > 0 || l.error != 0)) {
+            queueReport(l);
+        }
+        if (!l.armed && l.error == 0) {
+            armAccept(l);
+        }
+    }
+
+    private void onConnect(UringSocket s, int res) {
+        inFlight--;
+        if (s == null) {
+            return;
+        }
+        s.flags &= ~UringSocket.CONNECTING;
+        if ((s.flags & UringSocket.CLOSED) != 0) {
+            maybeRelease(s);
+            return;
+        }
+        sink.ready(attachments[s.slot], Interest.WRITE);
+    }
+
+    // ---- the rest --------------------------------------------------------------------------
+
+    @Override
+    public void wakeup() {
+        EpollScratch s = EpollScratch.of(null);
+        s.small.set(ValueLayout.JAVA_LONG, 0, 1L);
+        Linux.write(s.errno, wakeFd, s.small.address(), 8);
+    }
+
+    @Override
+    public boolean interestNeedsWakeup() {
+        return true; // another thread's change is queued for the loop's next turn
+    }
+
+    @Override
+    public boolean oneShot() {
+        return false;
+    }
+
+    @Override
+    public void forEachAttachment(Consumer<Object> action) {
+        for (int i = 0; i < used; i++) {
+            if (attachments[i] != null) {
+                action.accept(attachments[i]);
+            }
+        }
+    }
+
+    /** Listener closes: forget it (its descriptor is the listener's to close). */
+    void forget(UringListenSocket l) {
+        if (!onLoop()) {
+            later(l, () -> forget(l));
+            return;
+        }
+        if (l.slot >= 0 && !l.armed) {
+            release(l.slot);
+            l.slot = -1;
+        }
+    }
+
+    /**
+     * Releases the ring: what is still in flight is cancelled and waited for (up to a second), so
+     * that the kernel writes into no buffer after it is freed; sockets still open are closed.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (loop == null || onLoop()) {
+            if (loop != null) {
+                runForeign();
+                for (int i = 0; i < used; i++) {
+                    if (items[i] instanceof UringSocket s && (s.flags & UringSocket.FD_RELEASED) == 0) {
+                        s.flags |= UringSocket.CLOSED;
+                        releaseDescriptor(s);
+                    }
+                }
+                ring.prepCancelAny(K_CANCEL);
+                ring.skipSuccess();
+                long deadline = System.nanoTime() + 1_000_000_000L;
+                ReadySink none = (a, r) -> { };
+                this.sink = none;
+                while (inFlight > 0 && System.nanoTime() < deadline) {
+                    ring.submitAndWait(10_000_000L);
+                    ring.reap(this);
+                }
+                this.sink = null;
+                if (inFlight > 0) {
+                    Transport.LOG.log(Level.WARNING, "io_uring: " + inFlight + " operations still in flight after"
+                            + " a second; their buffers are left allocated");
+                }
+            }
+        }
+        if (inFlight == 0 || loop == null) {
+            ring.unregisterBuffers(buffers);
+        }
+        Linux.close(err, wakeFd);
+        ring.close();
+    }
+}

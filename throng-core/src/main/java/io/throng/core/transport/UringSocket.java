@@ -1,0 +1,378 @@
+package io.throng.core.transport;
+
+import io.throng.core.buffer.PooledBuffer;
+import io.throng.core.linux.Errno;
+import io.throng.core.linux.Linux;
+import io.throng.core.linux.SockAddr;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A socket of the io_uring transport. The kernel does its reading and writing, and this object
+ * keeps what a readiness engine expects to see:
+ *
+ * <ul>
+ *   <li><b>Reading.</b> While the engine wants bytes, one multishot receive is armed; each arrival
+ *       lands in a buffer of the loop's provided-buffer ring and is held here until {@link #read}
+ *       copies it out and gives the buffer back. So a connection waiting for bytes holds no buffer,
+ *       and one whose reading is suspended stops receiving (the receive is cancelled).</li>
+ *   <li><b>Writing.</b> {@link #write} copies what it is given into one outbox chunk and sends it
+ *       with one SEND entry, which the loop submits with its next {@code io_uring_enter}. One send
+ *       is in flight per socket (two on one socket can reach the wire out of order); bytes written
+ *       meanwhile are appended to the chunk behind the part in flight and go out when it completes.
+ *       The chunk is the bound: what does not fit is refused (a return short of the whole, as a
+ *       full socket buffer is), and the engine keeps it under its water marks. The chunk goes back
+ *       to the pool when the outbox empties.</li>
+ *   <li><b>Closing.</b> The kernel holds the socket while an operation on it is in flight, so the
+ *       descriptor is closed after its operations are cancelled (a cancel hard-linked to a close,
+ *       both on the ring), and after the outbox has drained unless the close is a reset. The
+ *       poller's slot, which names the socket in every completion, is reused only after the last
+ *       completion for it has arrived; a generation number in the user data catches any other.</li>
+ * </ul>
+ *
+ * <p><b>Threads.</b> Every operation runs on the loop's thread. The engine's calls from other
+ * threads (a close, an interest change) are queued for it, and a write from another thread
+ * refuses (returns 0): the engine queues those bytes and asks for writability, which the loop
+ * then reports.
+ */
+public final class UringSocket extends TransportSocket {
+    static final int RECV_ARMED = 1;
+    static final int SEND_IN_FLIGHT = 1 << 1;
+    static final int CONNECTING = 1 << 2;
+    static final int CLOSED = 1 << 3;
+    static final int CLOSE_WHEN_DRAINED = 1 << 4;
+    static final int RESET = 1 << 5;
+    static final int FIN_WHEN_DRAINED = 1 << 6;
+    static final int EOF = 1 << 7;
+    static final int FD_RELEASED = 1 << 8;
+    static final int REPORT_QUEUED = 1 << 9;
+    static final int CANCEL_SENT = 1 << 10;
+    static final int STARVED = 1 << 11;
+
+    final int fd;
+    UringPoller poller;
+    /** The poller's slot (the user data's index), -1 until added. */
+    int slot = -1;
+    /** The interest the engine asked for ({@link Interest} bits). Loop thread. */
+    int interest;
+    int flags;
+    /** A failure the kernel reported (errno), thrown by the next read or write. */
+    int error;
+    /** Readiness to report at the end of the loop's next poll. */
+    int report;
+    /** Received and not read: buffer id, offset read so far, length; -1 when none. */
+    int rxBid = -1;
+    int rxOff;
+    int rxLen;
+    /** Further arrivals while the first waits (bid, length pairs); rare: a reactor reads each at once. */
+    int[] rxMore;
+    int rxMoreCount;
+    /** Staged bytes: [0, sent) gone, [sent, submitted) in flight, [submitted, limit) waiting. */
+    PooledBuffer out;
+    int sent;
+    int submitted;
+
+    UringSocket(int fd) {
+        this.fd = fd;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    boolean onLoop() {
+        return poller != null && poller.onLoop();
+    }
+
+    // ---- reading ---------------------------------------------------------------------------
+
+    void pushRx(int bid, int len) {
+        if (rxBid < 0) {
+            rxBid = bid;
+            rxOff = 0;
+            rxLen = len;
+            return;
+        }
+        if (rxMore == null) {
+            rxMore = new int[8];
+        } else if (rxMoreCount * 2 == rxMore.length) {
+            rxMore = java.util.Arrays.copyOf(rxMore, rxMore.length * 2);
+        }
+        rxMore[rxMoreCount * 2] = bid;
+        rxMore[rxMoreCount * 2 + 1] = len;
+        rxMoreCount++;
+    }
+
+    private void popRx() {
+        if (rxMoreCount == 0) {
+            rxBid = -1;
+            return;
+        }
+        rxBid = rxMore[0];
+        rxLen = rxMore[1];
+        rxOff = 0;
+        rxMoreCount--;
+        System.arraycopy(rxMore, 2, rxMore, 0, rxMoreCount * 2);
+        if (rxMoreCount == 0) {
+            rxMore = null;
+        }
+    }
+
+    boolean hasRx() {
+        return rxBid >= 0;
+    }
+
+    /** Gives back every buffer still held (closing). */
+    void dropRx() {
+        while (rxBid >= 0) {
+            poller.buffers.recycle(rxBid);
+            popRx();
+        }
+    }
+
+    @Override
+    public int read(Scratch scratch, ByteBuffer dst, long dstBase) throws IOException {
+        assert poller == null || onLoop() : "io_uring sockets are read on their loop";
+        int total = 0;
+        while (rxBid >= 0 && dst.hasRemaining()) {
+            int n = Math.min(dst.remaining(), rxLen - rxOff);
+            MemorySegment.copy(poller.buffers.segment(rxBid, rxLen), rxOff, MemorySegment.ofBuffer(dst), 0, n);
+            dst.position(dst.position() + n);
+            rxOff += n;
+            total += n;
+            if (rxOff == rxLen) {
+                poller.buffers.recycle(rxBid);
+                popRx();
+            }
+        }
+        if (total > 0) {
+            return total;
+        }
+        if (error != 0) {
+            int e = error;
+            error = 0;
+            throw Errno.exception("recv", e);
+        }
+        if ((flags & EOF) != 0) {
+            return -1;
+        }
+        if (poller != null && (flags & (RECV_ARMED | CLOSED)) == 0 && (interest & Interest.READ) != 0) {
+            poller.armRecv(this); // a multishot receive ended (the ring ran dry); wait again
+        }
+        return 0;
+    }
+
+    // ---- writing ---------------------------------------------------------------------------
+
+    @Override
+    public long write(Scratch scratch, ByteBuffer src, long srcBase) throws IOException {
+        if (!onLoop() || slot < 0) {
+            return error != 0 || (flags & CLOSED) != 0 ? write(scratch, null, null, 0, 0) : 0;
+        }
+        ByteBuffer[] one = poller.one(src); // the loop's own array: only the loop's thread gets here
+        try {
+            return write(scratch, one, null, 0, 1);
+        } finally {
+            one[0] = null;
+        }
+    }
+
+    @Override
+    public long write(Scratch scratch, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException {
+        if (error != 0) {
+            throw Errno.exception("send", error);
+        }
+        if ((flags & CLOSED) != 0) {
+            throw Errno.exception("send", Errno.EPIPE);
+        }
+        if (!onLoop() || slot < 0) {
+            return 0; // only the loop's thread may submit: the engine queues it and asks for writability
+        }
+        long want = 0;
+        for (int i = offset; i < offset + length; i++) {
+            want += srcs[i].remaining();
+        }
+        if (want == 0) {
+            return 0;
+        }
+        if (out == null) {
+            out = poller.chunk((int) Math.min(want, UringPoller.MAX_OUTBOX));
+            sent = submitted = 0;
+            out.buffer().clear().limit(0);
+        }
+        ByteBuffer b = out.buffer();
+        int limit = b.limit();
+        long copied = 0;
+        b.limit(b.capacity()).position(limit);
+        for (int i = offset; i < offset + length && b.hasRemaining(); i++) {
+            ByteBuffer s = srcs[i];
+            int n = Math.min(s.remaining(), b.remaining());
+            if (n == s.remaining()) {
+                b.put(s);
+            } else {
+                int l = s.limit();
+                s.limit(s.position() + n);
+                b.put(s);
+                s.limit(l);
+            }
+            copied += n;
+        }
+        b.limit(b.position());
+        if ((flags & SEND_IN_FLIGHT) == 0) {
+            poller.send(this);
+        }
+        return copied;
+    }
+
+    /** Whether the outbox takes more bytes now. */
+    boolean outboxHasRoom() {
+        return out == null || out.buffer().limit() < out.capacity();
+    }
+
+    boolean outboxEmpty() {
+        return out == null;
+    }
+
+    // ---- the rest of the contract ----------------------------------------------------------
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        if (!onLoop()) {
+            UringPoller p = poller;
+            if (p != null) {
+                p.later(this, () -> shutdownOutputOnLoop());
+                return;
+            }
+        }
+        shutdownOutputOnLoop();
+    }
+
+    private void shutdownOutputOnLoop() {
+        if ((flags & (CLOSED | FD_RELEASED)) != 0) {
+            return;
+        }
+        if (out != null) {
+            flags |= FIN_WHEN_DRAINED;
+            return;
+        }
+        Linux.shutdown(EpollScratch.of(null).errno, fd, Linux.SHUT_WR);
+    }
+
+    void drained() {
+        if ((flags & FIN_WHEN_DRAINED) != 0) {
+            flags &= ~FIN_WHEN_DRAINED;
+            shutdownOutputOnLoop();
+        }
+    }
+
+    @Override
+    public void shutdownToWake(boolean graceful, boolean reset) {
+        // no thread ever blocks on an io_uring socket: nothing to wake
+    }
+
+    @Override
+    public void close(boolean reset) {
+        UringPoller p = poller;
+        if (p == null) {
+            synchronized (this) {
+                if ((flags & CLOSED) != 0) {
+                    return;
+                }
+                flags |= CLOSED | FD_RELEASED;
+            }
+            EpollScratch s = EpollScratch.of(null);
+            if (reset) {
+                Linux.setLinger(s.errno, fd, true, 0, s.small);
+            }
+            Linux.close(s.errno, fd);
+            return;
+        }
+        if (!p.onLoop()) {
+            p.later(this, () -> close(reset));
+            return;
+        }
+        p.close(this, reset);
+    }
+
+    @Override
+    public boolean setInterest(int ops) {
+        UringPoller p = poller;
+        if (p == null || (flags & CLOSED) != 0) {
+            return false;
+        }
+        if (!p.onLoop()) {
+            p.later(this, () -> setInterest(ops));
+            return true;
+        }
+        if (ops == interest) {
+            return false;
+        }
+        p.interest(this, ops);
+        return true;
+    }
+
+    @Override
+    public int available() {
+        if (rxBid < 0) {
+            return 0;
+        }
+        int n = rxLen - rxOff;
+        for (int i = 0; i < rxMoreCount; i++) {
+            n += rxMore[i * 2 + 1];
+        }
+        return n;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return name(true);
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return name(false);
+    }
+
+    private SocketAddress name(boolean peer) {
+        EpollScratch s = EpollScratch.of(null);
+        synchronized (this) {
+            if ((flags & FD_RELEASED) != 0) {
+                return null;
+            }
+            if (Linux.socketName(s.errno, fd, peer, s.sockaddr, s.sockaddrLength) < 0) {
+                return null;
+            }
+            return SockAddr.decode(s.sockaddr);
+        }
+    }
+
+    @Override
+    public boolean finishConnect() throws IOException {
+        EpollScratch s = EpollScratch.of(null);
+        int e = Linux.getInt(s.errno, fd, Linux.SOL_SOCKET, Linux.SO_ERROR, s.small);
+        if (e < 0) {
+            e = -e;
+        }
+        if (e != 0) {
+            throw Errno.exception("connect", e);
+        }
+        return true;
+    }
+
+    @Override
+    public void makeBlocking(Parker parker) throws IOException {
+        throw new IOException("io_uring sockets do not block: thread-per-connection models run on epoll or nio");
+    }
+
+    @Override
+    public boolean isBlocking() {
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "fd " + fd;
+    }
+}
