@@ -98,7 +98,7 @@ class ServeCommandTest {
                 "leader-follower, or prefork").doesNotContain("at io.throng");
         Result t = run("serve", "--transport", "carrier-pigeon");
         assertThat(t.code()).isEqualTo(2);
-        assertThat(t.err()).contains("unknown transport 'carrier-pigeon'; expected auto, epoll or nio");
+        assertThat(t.err()).contains("unknown transport 'carrier-pigeon'; expected auto, io_uring, epoll or nio");
         Result h = run("serve", "--handler", "nope", "--port", "0", "--duration", "1s");
         assertThat(h.code()).isEqualTo(1);
         assertThat(h.err()).contains("throng serve: unknown handler 'nope'; expected one of echo, timestamp-echo")

@@ -71,4 +71,27 @@ class TransportSelectionTest {
         assertThat(out).contains("refused: transport epoll cannot run: native access is not enabled")
                 .doesNotContain("running nio");
     }
+
+    @Test
+    void anExplicitIoUringRunsHere() throws Exception {
+        // this machine and CI: Linux 6.18 with io_uring enabled
+        assertThat(run(true, "io_uring")).contains("running io_uring");
+    }
+
+    @Test
+    void anExplicitIoUringThatCannotRunIsAnError() throws Exception {
+        String out = run(false, "io_uring");
+        assertThat(out).contains("refused: transport io_uring cannot run: native access is not enabled")
+                .doesNotContain("running");
+    }
+
+    @Test
+    void ioUringUnderAModelItDoesNotRunIsRefusedWithTheReason() {
+        for (Model m : List.of(Model.WORKER_POOL, Model.LEADER_FOLLOWER, Model.VIRTUAL_THREADS)) {
+            ServerConfig c = ServerConfig.defaults().withPort(0).withModel(m).withTransport(TransportKind.IO_URING);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Server.start(c, new EchoHandler()))
+                    .hasMessageContaining("transport io_uring runs the reactor models")
+                    .hasMessageContaining("run " + m.id() + " on epoll");
+        }
+    }
 }

@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param connections     N: connections to open and hold
  * @param protocol        plain TCP (8-byte timestamp echoes) or WebSocket (subscribers of one channel)
  * @param workerModel     the model every prefork worker runs
- * @param transport       the workers' transport (auto, epoll, nio)
+ * @param transport       the workers' transport (auto, io_uring, epoll, nio)
  * @param workers         server worker processes; 0 to fit them to the descriptor limit
  * @param loadProcs       load processes; 0 to fit them to the descriptor limit
  * @param srcIps          loopback source addresses; 0 to fit them to the ephemeral port range

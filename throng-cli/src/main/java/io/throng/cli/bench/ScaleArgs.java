@@ -31,7 +31,7 @@ final class ScaleArgs {
     String workerModel = DEFAULTS.workerModel();
 
     @Option(names = "--transport", paramLabel = "<transport>",
-            description = "scale: the workers' transport, auto, epoll or nio (default: ${DEFAULT-VALUE})")
+            description = "scale: the workers' transport, auto, io_uring, epoll or nio (default: ${DEFAULT-VALUE})")
     String transport = DEFAULTS.transport();
 
     @Option(names = "--workers", description = "scale: server worker processes, 0 to fit the descriptor limit (default: 0)")

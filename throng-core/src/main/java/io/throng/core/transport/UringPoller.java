@@ -1,5 +1,6 @@
 package io.throng.core.transport;
 
+import io.throng.core.buffer.BufferCache;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.buffer.PooledBuffer;
 import io.throng.core.linux.Errno;
@@ -75,7 +76,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     final UringRing ring;
     final UringBufferRing buffers;
-    private final BufferPool pool;
+    /** Outbox chunks: the loop's own lock-free cache in front of the transport's pool. */
+    private final BufferCache pool;
     private final MemorySegment err = Linux.newErrnoSegment();
     private final int wakeFd;
     private final MemorySegment wakeBuf;
@@ -100,7 +102,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     private ReadySink sink;
 
     UringPoller(BufferPool pool) throws IOException {
-        this.pool = pool;
+        this.pool = pool.newCache();
         try {
             this.ring = UringRing.open(err, SQ_ENTRIES, CQ_ENTRIES);
         } catch (UringException e) {
@@ -751,5 +753,6 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         }
         Linux.close(err, wakeFd);
         ring.close();
+        pool.drain();
     }
 }

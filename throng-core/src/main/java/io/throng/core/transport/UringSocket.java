@@ -51,6 +51,9 @@ public final class UringSocket extends TransportSocket {
     static final int CANCEL_SENT = 1 << 10;
     static final int STARVED = 1 << 11;
 
+    /** All of memory, for copies between two native addresses with no segment object for either. */
+    private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     final int fd;
     UringPoller poller;
     /** The poller's slot (the user data's index), -1 until added. */
@@ -136,9 +139,15 @@ public final class UringSocket extends TransportSocket {
     public int read(Scratch scratch, ByteBuffer dst, long dstBase) throws IOException {
         assert poller == null || onLoop() : "io_uring sockets are read on their loop";
         int total = 0;
+        boolean direct = dst.isDirect();
+        long base = dstBase != 0 || !direct || rxBid < 0 ? dstBase : MemorySegment.ofBuffer(dst).address() - dst.position();
         while (rxBid >= 0 && dst.hasRemaining()) {
             int n = Math.min(dst.remaining(), rxLen - rxOff);
-            MemorySegment.copy(poller.buffers.segment(rxBid, rxLen), rxOff, MemorySegment.ofBuffer(dst), 0, n);
+            if (direct) {
+                MemorySegment.copy(NATIVE, poller.buffers.address(rxBid) + rxOff, NATIVE, base + dst.position(), n);
+            } else {
+                MemorySegment.copy(NATIVE, poller.buffers.address(rxBid) + rxOff, MemorySegment.ofBuffer(dst), 0, n);
+            }
             dst.position(dst.position() + n);
             rxOff += n;
             total += n;
