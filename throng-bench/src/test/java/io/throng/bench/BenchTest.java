@@ -102,4 +102,18 @@ class BenchTest {
         assertThat(full.targets()).extracting(Target::id).contains("throng/prefork/epoll", "throng/prefork/nio")
                 .doesNotContain("throng/leader-follower/nio");
     }
+
+    @Test
+    void ioUringRunsTheReactorModelsAndTheQuickRunTakesItsDefault() {
+        BenchOptions full = BenchOptions.full(List.of("epoll", "io_uring", "nio"));
+        assertThat(full.targets()).extracting(Target::id)
+                .contains("throng/single-reactor/io_uring", "throng/multi-reactor/io_uring", "throng/prefork/io_uring",
+                        "netty/io_uring")
+                .doesNotContain("throng/worker-pool/io_uring", "throng/virtual-threads/io_uring",
+                        "throng/leader-follower/io_uring");
+        BenchOptions quick = BenchOptions.quick(List.of("epoll", "io_uring", "nio"));
+        assertThat(quick.targets()).extracting(Target::id).filteredOn(id -> id.endsWith("/io_uring"))
+                .containsExactly("throng/multi-reactor/io_uring", "netty/io_uring");
+        assertThat(quick.rateTargets()).extracting(Target::id).contains("throng/multi-reactor/io_uring");
+    }
 }

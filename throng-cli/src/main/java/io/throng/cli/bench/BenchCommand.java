@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> targets;
 
     @Option(names = "--transports", split = ",", description = "throng transports to measure (default: ${DEFAULT-VALUE})")
-    List<String> transports = List.of("epoll", "nio");
+    List<String> transports = List.of("epoll", "io_uring", "nio");
 
     @Option(names = "--baseline", paramLabel = "<jar>",
             description = "also run each throng target from this other build (a throng.jar from an earlier commit), "
