@@ -38,6 +38,8 @@ public final class Uring {
     public static final int FEAT_SINGLE_MMAP = 1;
     public static final int FEAT_NODROP = 1 << 1;
     public static final int FEAT_EXT_ARG = 1 << 8;
+    /** Waits take {@code min_wait_usec} (Linux 6.12). */
+    public static final int FEAT_MIN_TIMEOUT = 1 << 15;
 
     // io_uring_enter flags
     static final int ENTER_GETEVENTS = 1;

@@ -55,6 +55,19 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     static final int BUFFERS = Integer.getInteger("throng.uring.buffers", 512);
     static final int BUFFER_SIZE = Integer.getInteger("throng.uring.buffer-size", 4096);
     private static final int GROUP = 0;
+    /**
+     * Batched waits. A wait asks for as many completions as the previous turn reaped (at most
+     * {@link #MAX_BATCH}), for at most {@link #BATCH_WAIT_MICROS} beyond the first (Linux 6.12's
+     * {@code min_wait_usec}; older kernels wait for the first only). A loop serving many busy
+     * connections then takes its completions in fuller turns, one system call each; one serving a
+     * single request at a time reaps two a turn (its send's and the next receive's), so it waits
+     * for no more than will come. Measured at 1,000 echo connections (perf on the server, commands
+     * in docs/bench/2026-12-06-io-uring): 0.44 enters a request waking at each completion, 0.16
+     * asking for the last turn's count with 50 us, 0.10 with 200 us; one connection's p50 stayed
+     * under 40 us.
+     */
+    static final int MAX_BATCH = Integer.getInteger("throng.uring.batch", 64);
+    static final int BATCH_WAIT_MICROS = Integer.getInteger("throng.uring.batch-wait-us", 50);
 
     private static final int K_WAKE = 1;
     private static final int K_RECV = 2;
@@ -100,6 +113,9 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     /** Operations whose last completion has not arrived (they may still touch our memory). */
     private int inFlight;
     private ReadySink sink;
+    /** Completions the last turn reaped: sets how many the next wait asks for. */
+    private int lastReaped;
+    private final boolean minWaitSupported;
 
     UringPoller(BufferPool pool) throws IOException {
         this.pool = pool.newCache();
@@ -116,6 +132,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             throw new IOException("io_uring: " + e.getMessage(), e);
         }
         this.wakeBuf = Arena.ofAuto().allocate(8, 8);
+        this.minWaitSupported = (ring.features() & Uring.FEAT_MIN_TIMEOUT) != 0;
     }
 
     boolean onLoop() {
@@ -403,7 +420,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             if (!foreign.isEmpty()) {
                 r = ring.submit();
             } else {
-                r = ring.submitAndWait(timeoutMillis * 1_000_000L);
+                int batch = Math.min(MAX_BATCH, lastReaped);
+                r = batch > 1 && minWaitSupported
+                        ? ring.submitAndWait(timeoutMillis * 1_000_000L, batch, BATCH_WAIT_MICROS)
+                        : ring.submitAndWait(timeoutMillis * 1_000_000L);
             }
             WAITING.setVolatile(this, false);
         }
@@ -414,6 +434,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         int n;
         try {
             n = ring.reap(this);
+            lastReaped = n;
             n += report();
         } finally {
             this.sink = null;
