@@ -62,7 +62,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
      * connections then takes its completions in fuller turns, one system call each; one serving a
      * single request at a time reaps two a turn (its send's and the next receive's), so it waits
      * for no more than will come. Measured at 1,000 echo connections (perf on the server, commands
-     * in docs/bench/2026-12-06-io-uring): 0.44 enters a request waking at each completion, 0.16
+     * in docs/bench/2026-12-06-io-uring/README.md): 0.44 enters a request waking at each completion, 0.16
      * asking for the last turn's count with 50 us, 0.10 with 200 us; one connection's p50 stayed
      * under 40 us.
      */
