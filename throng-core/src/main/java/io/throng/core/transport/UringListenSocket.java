@@ -18,7 +18,9 @@ public final class UringListenSocket extends ListenSocket {
     private final InetSocketAddress address;
     private volatile boolean open = true;
     UringPoller poller;
-    int slot = -1;
+    /** The generation of its registration (see the poller's table), and the engine's attachment. */
+    int gen;
+    Object attachment;
     /** The engine wants connections (acceptInterest). Loop thread. */
     boolean wanted;
     /** A multishot accept is in flight. Loop thread. */

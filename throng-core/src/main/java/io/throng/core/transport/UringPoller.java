@@ -32,9 +32,9 @@ import java.util.function.Consumer;
  * descriptor already accepted by a multishot accept). With nothing prepared and no time to wait it
  * makes none.
  *
- * <p>The user data of every operation names its socket by slot in this poller's table, the
- * slot's generation and the operation's kind, so a completion arriving after its socket was
- * closed and its slot reused is recognised and dropped (its buffer given back).
+ * <p>The user data of every operation names its socket by descriptor, the generation of its
+ * registration and the operation's kind, so a completion arriving after its socket was closed and
+ * its number reused is recognised and dropped (its buffer given back).
  *
  * <p><b>Threads.</b> The ring is single-issuer: only the loop's thread (the first to poll) touches
  * it. Other threads' registrations, interest changes and closes are queued and run at the start of
@@ -103,13 +103,16 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     private volatile boolean waiting;
     private boolean closed;
 
-    // the table: slot -> socket or listener, its attachment and generation
+    /**
+     * The table: descriptor -> its socket or listener (descriptors are small dense integers, as for
+     * epoll's table). A completion carries the descriptor and the generation of the registration
+     * it belongs to; a number reused by the kernel before a late completion of its previous socket
+     * arrives has a new generation, and the late one is dropped.
+     */
     private Object[] items = new Object[64];
-    private Object[] attachments = new Object[64];
-    private int[] gens = new int[64];
-    private int[] free = new int[64];
-    private int freeCount;
-    private int used;
+    private int nextGen;
+    /** Free bytes-in-flight states (a socket holds one only while bytes are in flight). */
+    private UringIo freeIo;
     /** Operations whose last completion has not arrived (they may still touch our memory). */
     private int inFlight;
     private ReadySink sink;
@@ -154,34 +157,43 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     // ---- the table -------------------------------------------------------------------------
 
-    private int take(Object item, Object attachment) {
-        int slot;
-        if (freeCount > 0) {
-            slot = free[--freeCount];
-        } else {
-            slot = used++;
-            if (slot == items.length) {
-                int n = items.length * 2;
-                items = Arrays.copyOf(items, n);
-                attachments = Arrays.copyOf(attachments, n);
-                gens = Arrays.copyOf(gens, n);
-                free = Arrays.copyOf(free, n);
-            }
+    private void put(int fd, Object item) {
+        if (fd >= items.length) {
+            items = Arrays.copyOf(items, Math.max(fd + 1, items.length * 2));
         }
-        items[slot] = item;
-        attachments[slot] = attachment;
-        return slot;
+        items[fd] = item;
     }
 
-    private void release(int slot) {
-        items[slot] = null;
-        attachments[slot] = null;
-        gens[slot] = (gens[slot] + 1) & 0xFFFFFF;
-        free[freeCount++] = slot;
+    private int newGen() {
+        return nextGen = (nextGen + 1) & UringSocket.genMask();
     }
 
-    private long userData(int slot, int kind) {
-        return (long) slot << 32 | (long) gens[slot] << 8 | kind;
+    private static long userData(UringSocket s, int kind) {
+        return (long) s.fd << 32 | (long) s.gen() << 8 | kind;
+    }
+
+    private static long userData(UringListenSocket l, int kind) {
+        return (long) l.fd << 32 | (long) l.gen << 8 | kind;
+    }
+
+    UringIo takeIo() {
+        UringIo x = freeIo;
+        if (x == null) {
+            return new UringIo();
+        }
+        freeIo = x.next;
+        x.next = null;
+        return x;
+    }
+
+    void giveIo(UringIo x) {
+        x.rxBid = -1;
+        x.rxMore = null;
+        x.rxMoreCount = 0;
+        x.out = null;
+        x.sent = x.submitted = 0;
+        x.next = freeIo;
+        freeIo = x;
     }
 
     // ---- registration ----------------------------------------------------------------------
@@ -197,7 +209,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         if ((s.flags & UringSocket.CLOSED) != 0) {
             return;
         }
-        s.slot = take(s, attachment);
+        register(s, attachment);
         interest(s, interest);
     }
 
@@ -209,7 +221,9 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             later(l, () -> addListener(l, attachment));
             return;
         }
-        l.slot = take(l, attachment);
+        l.gen = newGen();
+        l.attachment = attachment;
+        put(l.fd, l);
         l.wanted = true;
         armAccept(l);
     }
@@ -222,10 +236,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             later(s, () -> addConnecting(s, attachment));
             return;
         }
-        s.slot = take(s, attachment);
+        register(s, attachment);
         s.flags |= UringSocket.CONNECTING;
         inFlight++;
-        ring.prepPoll(s.fd, Linux.POLLOUT, false, userData(s.slot, K_CONNECT));
+        ring.prepPoll(s.fd, Linux.POLLOUT, false, userData(s, K_CONNECT));
     }
 
     @Override
@@ -235,11 +249,18 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             later(s, () -> connected(s, attachment, interest));
             return;
         }
-        if (s.slot < 0 || (s.flags & UringSocket.CLOSED) != 0) {
+        if (!s.registered() || (s.flags & UringSocket.CLOSED) != 0) {
             return;
         }
-        attachments[s.slot] = attachment;
+        s.attachment = attachment;
         interest(s, interest);
+    }
+
+    private void register(UringSocket s, Object attachment) {
+        s.gen(newGen());
+        s.flags |= UringSocket.REGISTERED;
+        s.attachment = attachment;
+        put(s.fd, s);
     }
 
     // ---- operations (the loop's thread) ----------------------------------------------------
@@ -248,7 +269,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         assert onLoop();
         s.flags |= UringSocket.RECV_ARMED;
         inFlight++;
-        ring.prepRecvMultishot(s.fd, GROUP, userData(s.slot, K_RECV));
+        ring.prepRecvMultishot(s.fd, GROUP, userData(s, K_RECV));
     }
 
     void armAccept(UringListenSocket l) {
@@ -257,7 +278,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         }
         l.armed = true;
         inFlight++;
-        ring.prepAcceptMultishot(l.fd, userData(l.slot, K_ACCEPT));
+        ring.prepAcceptMultishot(l.fd, userData(l, K_ACCEPT));
     }
 
     void acceptInterest(UringListenSocket l, boolean on) {
@@ -272,15 +293,15 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 queueReport(l); // accepted before the pause: hand them out now
             }
         } else if (l.armed) {
-            ring.prepCancel(userData(l.slot, K_ACCEPT), false, userData(l.slot, K_CANCEL));
+            ring.prepCancel(userData(l, K_ACCEPT), false, userData(l, K_CANCEL));
             ring.skipSuccess();
         }
     }
 
     /** The engine's interest in {@code s} changed. */
     void interest(UringSocket s, int ops) {
-        s.interest = ops;
-        if ((s.flags & UringSocket.CLOSED) != 0 || s.slot < 0) {
+        s.interest(ops);
+        if ((s.flags & UringSocket.CLOSED) != 0 || !s.registered()) {
             return;
         }
         if ((ops & Interest.READ) != 0) {
@@ -293,7 +314,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         } else if ((s.flags & (UringSocket.RECV_ARMED | UringSocket.CANCEL_SENT)) == UringSocket.RECV_ARMED) {
             // reading suspended: stop receiving, so a paused connection holds no buffers of the loop
             s.flags |= UringSocket.CANCEL_SENT;
-            ring.prepCancel(userData(s.slot, K_RECV), false, userData(s.slot, K_CANCEL));
+            ring.prepCancel(userData(s, K_RECV), false, userData(s, K_CANCEL));
             ring.skipSuccess();
         }
         if ((ops & Interest.WRITE) != 0 && s.outboxHasRoom()) {
@@ -309,7 +330,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     }
 
     private void queueReport(UringSocket s, int bits) {
-        s.report |= bits;
+        s.addReport(bits);
         if ((s.flags & UringSocket.REPORT_QUEUED) == 0) {
             s.flags |= UringSocket.REPORT_QUEUED;
             reports.add(s);
@@ -318,12 +339,12 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     /** Sends what waits in {@code s}'s outbox (no send in flight). */
     void send(UringSocket s) {
-        PooledBuffer out = s.out;
-        int limit = out.buffer().limit();
-        s.submitted = limit;
+        UringIo x = s.io;
+        int limit = x.out.buffer().limit();
+        x.submitted = limit;
         s.flags |= UringSocket.SEND_IN_FLIGHT;
         inFlight++;
-        ring.prepSend(s.fd, out.address() + s.sent, limit - s.sent, userData(s.slot, K_SEND));
+        ring.prepSend(s.fd, x.out.address() + x.sent, limit - x.sent, userData(s, K_SEND));
     }
 
     PooledBuffer chunk(int bytes) {
@@ -348,7 +369,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             return;
         }
         s.flags = f | UringSocket.CLOSED;
-        if (s.slot < 0) {
+        if (!s.registered()) {
             synchronized (s) {
                 s.flags |= UringSocket.FD_RELEASED;
             }
@@ -371,18 +392,16 @@ public final class UringPoller extends Poller implements UringRing.Completions {
      * the close runs even when the cancel finds nothing), both without a completion unless they fail.
      */
     private void releaseDescriptor(UringSocket s) {
-        if ((s.flags & UringSocket.SEND_IN_FLIGHT) == 0 && s.out != null) {
-            s.out.buffer().clear();
-            pool.release(s.out);
-            s.out = null;
+        if ((s.flags & UringSocket.SEND_IN_FLIGHT) == 0) {
+            dropOutbox(s);
         }
         if ((s.flags & (UringSocket.RECV_ARMED | UringSocket.SEND_IN_FLIGHT | UringSocket.CONNECTING)) != 0) {
             ring.reserve(2); // the linked pair must go in one submission
-            ring.prepCancelFd(s.fd, userData(s.slot, K_CANCEL));
+            ring.prepCancelFd(s.fd, userData(s, K_CANCEL));
             ring.skipSuccess();
             ring.hardLink();
         }
-        ring.prepClose(s.fd, userData(s.slot, K_CLOSE));
+        ring.prepClose(s.fd, userData(s, K_CLOSE));
         ring.skipSuccess();
         synchronized (s) {
             s.flags |= UringSocket.FD_RELEASED;
@@ -392,9 +411,12 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     private void maybeRelease(UringSocket s) {
         if ((s.flags & (UringSocket.FD_RELEASED | UringSocket.RECV_ARMED | UringSocket.SEND_IN_FLIGHT
-                | UringSocket.CONNECTING)) == UringSocket.FD_RELEASED && s.slot >= 0) {
-            release(s.slot);
-            s.slot = -1;
+                | UringSocket.CONNECTING)) == UringSocket.FD_RELEASED && s.registered()) {
+            s.flags &= ~UringSocket.REGISTERED;
+            s.attachment = null;
+            if (s.fd < items.length && items[s.fd] == s) {
+                items[s.fd] = null; // unless the number already serves a newer socket
+            }
         }
     }
 
@@ -471,8 +493,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         for (int i = 0; i < starved.size(); i++) {
             UringSocket s = starved.get(i);
             s.flags &= ~UringSocket.STARVED;
-            if ((s.flags & (UringSocket.CLOSED | UringSocket.RECV_ARMED)) == 0 && (s.interest & Interest.READ) != 0
-                    && s.slot >= 0) {
+            if ((s.flags & (UringSocket.CLOSED | UringSocket.RECV_ARMED)) == 0 && s.wants(Interest.READ)
+                    && s.registered()) {
                 armRecv(s);
             }
         }
@@ -486,8 +508,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             Object o = reports.poll();
             if (o instanceof UringListenSocket l) {
                 l.reportQueued = false;
-                if (l.slot >= 0 && l.isOpen() && l.wanted && (l.pendingCount() > 0 || l.error != 0)) {
-                    sink.ready(attachments[l.slot], Interest.READ);
+                if (l.isOpen() && l.wanted && (l.pendingCount() > 0 || l.error != 0)) {
+                    sink.ready(l.attachment, Interest.READ);
                     n++;
                     if (l.wanted && l.pendingCount() > 0) {
                         queueReport(l); // it takes a batch an event, as on epoll: the rest next turn
@@ -497,12 +519,11 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             }
             UringSocket s = (UringSocket) o;
             s.flags &= ~UringSocket.REPORT_QUEUED;
-            int bits = s.report & s.interest;
-            s.report = 0;
-            if (bits != 0 && s.slot >= 0 && (s.flags & UringSocket.CLOSED) == 0) {
-                sink.ready(attachments[s.slot], bits);
+            int bits = s.takeReport() & s.interest();
+            if (bits != 0 && s.registered() && (s.flags & UringSocket.CLOSED) == 0) {
+                sink.ready(s.attachment, bits);
                 n++;
-                if (s.slot >= 0 && s.hasRx() && (s.interest & Interest.READ) != 0 && (s.flags & UringSocket.CLOSED) == 0) {
+                if (s.registered() && s.hasRx() && s.wants(Interest.READ) && (s.flags & UringSocket.CLOSED) == 0) {
                     queueReport(s, Interest.READ);
                 }
             }
@@ -520,9 +541,12 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             }
             return;
         }
-        int slot = (int) (userData >>> 32);
+        int fd = (int) (userData >>> 32);
         int gen = (int) (userData >>> 8) & 0xFFFFFF;
-        Object item = slot < items.length && gens[slot] == gen ? items[slot] : null;
+        Object item = fd < items.length ? items[fd] : null;
+        if (item instanceof UringSocket s ? s.gen() != gen : item instanceof UringListenSocket l && l.gen != gen) {
+            item = null; // a late completion of the number's previous socket
+        }
         switch (kind) {
             case K_RECV -> onRecv((UringSocket) item, result, cqeFlags);
             case K_SEND -> onSend((UringSocket) item, result);
@@ -565,7 +589,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             return;
         }
         if (res > 0) {
-            s.pushRx(bid, res);
+            s.io().push(bid, res);
             deliverRead(s);
         } else if (res == 0) {
             s.flags |= UringSocket.EOF;
@@ -576,7 +600,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 starved.add(s); // the ring ran dry this turn: wait again at the next
             }
         } else if (res == -Errno.ECANCELED) {
-            if ((s.interest & Interest.READ) != 0) {
+            if (s.wants(Interest.READ)) {
                 armRecv(s); // interest came back before the cancel landed
             }
         } else {
@@ -584,22 +608,22 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             deliverRead(s);
         }
         if (!more && res > 0 && (s.flags & (UringSocket.CLOSED | UringSocket.RECV_ARMED)) == 0
-                && (s.interest & Interest.READ) != 0) {
+                && s.wants(Interest.READ)) {
             armRecv(s);
         }
     }
 
     /** Bytes (or their end) for {@code s}: tell the engine now if it is reading. */
     private void deliverRead(UringSocket s) {
-        if ((s.interest & Interest.READ) == 0) {
+        if (!s.wants(Interest.READ)) {
             return; // kept until reading resumes
         }
         if ((s.flags & UringSocket.REPORT_QUEUED) != 0) {
-            s.report |= Interest.READ;
+            s.addReport(Interest.READ);
             return;
         }
-        sink.ready(attachments[s.slot], Interest.READ);
-        if (s.slot >= 0 && s.hasRx() && (s.interest & Interest.READ) != 0 && (s.flags & UringSocket.CLOSED) == 0) {
+        sink.ready(s.attachment, Interest.READ);
+        if (s.registered() && s.hasRx() && s.wants(Interest.READ) && (s.flags & UringSocket.CLOSED) == 0) {
             queueReport(s, Interest.READ); // the engine stopped short (its read budget): the rest next turn
         }
     }
@@ -610,15 +634,15 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             return;
         }
         s.flags &= ~UringSocket.SEND_IN_FLIGHT;
-        PooledBuffer out = s.out;
+        UringIo x = s.io;
         if (res < 0) {
             if ((s.flags & UringSocket.CLOSED) == 0) {
                 s.error = -res;
             }
             dropOutbox(s);
         } else {
-            s.sent += res;
-            if (s.sent < out.buffer().limit() && (s.flags & UringSocket.RESET) == 0) {
+            x.sent += res;
+            if (x.sent < x.out.buffer().limit() && (s.flags & UringSocket.RESET) == 0) {
                 send(s); // a short send, or bytes appended while it was in flight
                 return;
             }
@@ -636,18 +660,23 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         }
         if (res < 0) {
             queueReport(s, Interest.READ | Interest.WRITE);
-        } else if ((s.interest & Interest.WRITE) != 0) {
+        } else if (s.wants(Interest.WRITE)) {
             queueReport(s, Interest.WRITE);
         }
     }
 
     private void dropOutbox(UringSocket s) {
-        if (s.out != null) {
-            s.out.buffer().clear();
-            pool.release(s.out);
-            s.out = null;
+        UringIo x = s.io;
+        if (x == null) {
+            return;
         }
-        s.sent = s.submitted = 0;
+        if (x.out != null) {
+            x.out.buffer().clear();
+            pool.release(x.out);
+            x.out = null;
+        }
+        x.sent = x.submitted = 0;
+        s.tidy();
     }
 
     private void onAccept(UringListenSocket l, int res, int cqeFlags) {
@@ -691,7 +720,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             maybeRelease(s);
             return;
         }
-        sink.ready(attachments[s.slot], Interest.WRITE);
+        sink.ready(s.attachment, Interest.WRITE);
     }
 
     // ---- the rest --------------------------------------------------------------------------
@@ -715,9 +744,11 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     @Override
     public void forEachAttachment(Consumer<Object> action) {
-        for (int i = 0; i < used; i++) {
-            if (attachments[i] != null) {
-                action.accept(attachments[i]);
+        for (Object o : items) {
+            if (o instanceof UringSocket s && s.attachment != null) {
+                action.accept(s.attachment);
+            } else if (o instanceof UringListenSocket l && l.attachment != null) {
+                action.accept(l.attachment);
             }
         }
     }
@@ -728,9 +759,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             later(l, () -> forget(l));
             return;
         }
-        if (l.slot >= 0 && !l.armed) {
-            release(l.slot);
-            l.slot = -1;
+        if (!l.armed && l.fd < items.length && items[l.fd] == l) {
+            items[l.fd] = null;
         }
     }
 
@@ -747,7 +777,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         if (loop == null || onLoop()) {
             if (loop != null) {
                 runForeign();
-                for (int i = 0; i < used; i++) {
+                for (int i = 0; i < items.length; i++) {
                     if (items[i] instanceof UringSocket s && (s.flags & UringSocket.FD_RELEASED) == 0) {
                         s.flags |= UringSocket.CLOSED;
                         releaseDescriptor(s);

@@ -14,6 +14,9 @@ import java.nio.ByteBuffer;
  * keeps what a readiness engine expects to see:
  *
  * <ul>
+ *   <li><b>Memory.</b> 32 bytes while idle: descriptor, flags (state, interest, readiness to
+ *       report and generation packed in one int), error, poller, attachment, and a
+ *       {@link UringIo} only while bytes are in flight.</li>
  *   <li><b>Reading.</b> While the engine wants bytes, one multishot receive is armed; each arrival
  *       lands in a buffer of the loop's provided-buffer ring and is held here until {@link #read}
  *       copies it out and gives the buffer back. So a connection waiting for bytes holds no buffer,
@@ -28,8 +31,8 @@ import java.nio.ByteBuffer;
  *   <li><b>Closing.</b> The kernel holds the socket while an operation on it is in flight, so the
  *       descriptor is closed after its operations are cancelled (a cancel hard-linked to a close,
  *       both on the ring), and after the outbox has drained unless the close is a reset. The
- *       poller's slot, which names the socket in every completion, is reused only after the last
- *       completion for it has arrived; a generation number in the user data catches any other.</li>
+ *       kernel may give the number to a new connection before the last completion for the old
+ *       one is read: the generation in every completion's user data tells them apart.</li>
  * </ul>
  *
  * <p><b>Threads.</b> Every operation runs on the loop's thread. The engine's calls from other
@@ -38,6 +41,7 @@ import java.nio.ByteBuffer;
  * then reports.
  */
 public final class UringSocket extends TransportSocket {
+    // flags: the state bits, then the engine's interest, the readiness to report, the generation
     static final int RECV_ARMED = 1;
     static final int SEND_IN_FLIGHT = 1 << 1;
     static final int CONNECTING = 1 << 2;
@@ -50,32 +54,26 @@ public final class UringSocket extends TransportSocket {
     static final int REPORT_QUEUED = 1 << 9;
     static final int CANCEL_SENT = 1 << 10;
     static final int STARVED = 1 << 11;
+    /** In its poller's table (the table is indexed by descriptor). */
+    static final int REGISTERED = 1 << 12;
+    private static final int WANTS_READ = 1 << 13;
+    private static final int WANTS_WRITE = 1 << 14;
+    private static final int REPORT_READ = 1 << 15;
+    private static final int REPORT_WRITE = 1 << 16;
+    private static final int GEN_SHIFT = 17;
 
     /** All of memory, for copies between two native addresses with no segment object for either. */
     private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     final int fd;
-    UringPoller poller;
-    /** The poller's slot (the user data's index), -1 until added. */
-    int slot = -1;
-    /** The interest the engine asked for ({@link Interest} bits). Loop thread. */
-    int interest;
     int flags;
     /** A failure the kernel reported (errno), thrown by the next read or write. */
     int error;
-    /** Readiness to report at the end of the loop's next poll. */
-    int report;
-    /** Received and not read: buffer id, offset read so far, length; -1 when none. */
-    int rxBid = -1;
-    int rxOff;
-    int rxLen;
-    /** Further arrivals while the first waits (bid, length pairs); rare: a reactor reads each at once. */
-    int[] rxMore;
-    int rxMoreCount;
-    /** Staged bytes: [0, sent) gone, [sent, submitted) in flight, [submitted, limit) waiting. */
-    PooledBuffer out;
-    int sent;
-    int submitted;
+    UringPoller poller;
+    /** Bytes in flight (received, or staged to send), or null. */
+    UringIo io;
+    /** The engine's attachment (its connection). */
+    Object attachment;
 
     UringSocket(int fd) {
         this.fd = fd;
@@ -85,76 +83,114 @@ public final class UringSocket extends TransportSocket {
         return fd;
     }
 
+    /** The engine's interest ({@link Interest} bits). */
+    int interest() {
+        return ((flags & WANTS_READ) != 0 ? Interest.READ : 0) | ((flags & WANTS_WRITE) != 0 ? Interest.WRITE : 0);
+    }
+
+    void interest(int ops) {
+        flags = flags & ~(WANTS_READ | WANTS_WRITE) | ((ops & Interest.READ) != 0 ? WANTS_READ : 0)
+                | ((ops & Interest.WRITE) != 0 ? WANTS_WRITE : 0);
+    }
+
+    boolean wants(int op) {
+        return (flags & (op == Interest.READ ? WANTS_READ : WANTS_WRITE)) != 0;
+    }
+
+    void addReport(int bits) {
+        flags |= ((bits & Interest.READ) != 0 ? REPORT_READ : 0) | ((bits & Interest.WRITE) != 0 ? REPORT_WRITE : 0);
+    }
+
+    /** The readiness queued for reporting, cleared. */
+    int takeReport() {
+        int r = ((flags & REPORT_READ) != 0 ? Interest.READ : 0) | ((flags & REPORT_WRITE) != 0 ? Interest.WRITE : 0);
+        flags &= ~(REPORT_READ | REPORT_WRITE);
+        return r;
+    }
+
+    /** The generation: which registration of this descriptor number a completion belongs to. */
+    int gen() {
+        return flags >>> GEN_SHIFT;
+    }
+
+    void gen(int g) {
+        flags = flags & ((1 << GEN_SHIFT) - 1) | g << GEN_SHIFT;
+    }
+
+    static int genMask() {
+        return (1 << (32 - GEN_SHIFT)) - 1;
+    }
+
+    boolean registered() {
+        return (flags & REGISTERED) != 0;
+    }
+
+    /** The bytes-in-flight state, taken from the loop's free list if there is none. */
+    UringIo io() {
+        UringIo x = io;
+        if (x == null) {
+            io = x = poller.takeIo();
+        }
+        return x;
+    }
+
+    /** Gives the bytes-in-flight state back once both directions are empty. */
+    void tidy() {
+        UringIo x = io;
+        if (x != null && x.idle()) {
+            io = null;
+            poller.giveIo(x);
+        }
+    }
+
     boolean onLoop() {
         return poller != null && poller.onLoop();
     }
 
     // ---- reading ---------------------------------------------------------------------------
 
-    void pushRx(int bid, int len) {
-        if (rxBid < 0) {
-            rxBid = bid;
-            rxOff = 0;
-            rxLen = len;
-            return;
-        }
-        if (rxMore == null) {
-            rxMore = new int[8];
-        } else if (rxMoreCount * 2 == rxMore.length) {
-            rxMore = java.util.Arrays.copyOf(rxMore, rxMore.length * 2);
-        }
-        rxMore[rxMoreCount * 2] = bid;
-        rxMore[rxMoreCount * 2 + 1] = len;
-        rxMoreCount++;
-    }
-
-    private void popRx() {
-        if (rxMoreCount == 0) {
-            rxBid = -1;
-            return;
-        }
-        rxBid = rxMore[0];
-        rxLen = rxMore[1];
-        rxOff = 0;
-        rxMoreCount--;
-        System.arraycopy(rxMore, 2, rxMore, 0, rxMoreCount * 2);
-        if (rxMoreCount == 0) {
-            rxMore = null;
-        }
-    }
-
     boolean hasRx() {
-        return rxBid >= 0;
+        return io != null && io.rxBid >= 0;
     }
 
     /** Gives back every buffer still held (closing). */
     void dropRx() {
-        while (rxBid >= 0) {
-            poller.buffers.recycle(rxBid);
-            popRx();
+        UringIo x = io;
+        if (x == null) {
+            return;
         }
+        while (x.rxBid >= 0) {
+            poller.buffers.recycle(x.rxBid);
+            x.pop();
+        }
+        tidy();
     }
 
     @Override
     public int read(Scratch scratch, ByteBuffer dst, long dstBase) throws IOException {
         assert poller == null || onLoop() : "io_uring sockets are read on their loop";
         int total = 0;
-        boolean direct = dst.isDirect();
-        long base = dstBase != 0 || !direct || rxBid < 0 ? dstBase : MemorySegment.ofBuffer(dst).address() - dst.position();
-        while (rxBid >= 0 && dst.hasRemaining()) {
-            int n = Math.min(dst.remaining(), rxLen - rxOff);
-            if (direct) {
-                MemorySegment.copy(NATIVE, poller.buffers.address(rxBid) + rxOff, NATIVE, base + dst.position(), n);
-            } else {
-                MemorySegment.copy(NATIVE, poller.buffers.address(rxBid) + rxOff, MemorySegment.ofBuffer(dst), 0, n);
+        UringIo x = io;
+        if (x != null && x.rxBid >= 0) {
+            boolean direct = dst.isDirect();
+            long base = dstBase != 0 || !direct ? dstBase : MemorySegment.ofBuffer(dst).address() - dst.position();
+            while (x.rxBid >= 0 && dst.hasRemaining()) {
+                int n = Math.min(dst.remaining(), x.rxLen - x.rxOff);
+                long src = poller.buffers.address(x.rxBid) + x.rxOff;
+                if (direct) {
+                    MemorySegment.copy(NATIVE, src, NATIVE, base + dst.position(), n);
+                } else {
+                    MemorySegment.copy(NATIVE, src, MemorySegment.ofBuffer(dst), 0, n);
+                }
+                dst.position(dst.position() + n);
+                x.rxOff += n;
+                total += n;
+                if (x.rxOff == x.rxLen) {
+                    poller.buffers.recycle(x.rxBid);
+                    x.pop();
+                }
             }
-            dst.position(dst.position() + n);
-            rxOff += n;
-            total += n;
-            if (rxOff == rxLen) {
-                poller.buffers.recycle(rxBid);
-                popRx();
-            }
+            tidy();
         }
         if (total > 0) {
             return total;
@@ -167,7 +203,7 @@ public final class UringSocket extends TransportSocket {
         if ((flags & EOF) != 0) {
             return -1;
         }
-        if (poller != null && (flags & (RECV_ARMED | CLOSED)) == 0 && (interest & Interest.READ) != 0) {
+        if (poller != null && (flags & (RECV_ARMED | CLOSED)) == 0 && wants(Interest.READ)) {
             poller.armRecv(this); // a multishot receive ended (the ring ran dry); wait again
         }
         return 0;
@@ -177,7 +213,7 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public long write(Scratch scratch, ByteBuffer src, long srcBase) throws IOException {
-        if (!onLoop() || slot < 0) {
+        if (!onLoop() || !registered()) {
             return error != 0 || (flags & CLOSED) != 0 ? write(scratch, null, null, 0, 0) : 0;
         }
         ByteBuffer[] one = poller.one(src); // the loop's own array: only the loop's thread gets here
@@ -196,7 +232,7 @@ public final class UringSocket extends TransportSocket {
         if ((flags & CLOSED) != 0) {
             throw Errno.exception("send", Errno.EPIPE);
         }
-        if (!onLoop() || slot < 0) {
+        if (!onLoop() || !registered()) {
             return 0; // only the loop's thread may submit: the engine queues it and asks for writability
         }
         long want = 0;
@@ -206,12 +242,13 @@ public final class UringSocket extends TransportSocket {
         if (want == 0) {
             return 0;
         }
-        if (out == null) {
-            out = poller.chunk((int) Math.min(want, UringPoller.MAX_OUTBOX));
-            sent = submitted = 0;
-            out.buffer().clear().limit(0);
+        UringIo x = io();
+        if (x.out == null) {
+            x.out = poller.chunk((int) Math.min(want, UringPoller.MAX_OUTBOX));
+            x.sent = x.submitted = 0;
+            x.out.buffer().clear().limit(0);
         }
-        ByteBuffer b = out.buffer();
+        ByteBuffer b = x.out.buffer();
         int limit = b.limit();
         long copied = 0;
         b.limit(b.capacity()).position(limit);
@@ -237,11 +274,11 @@ public final class UringSocket extends TransportSocket {
 
     /** Whether the outbox takes more bytes now. */
     boolean outboxHasRoom() {
-        return out == null || out.buffer().limit() < out.capacity();
+        return io == null || io.out == null || io.out.buffer().limit() < io.out.capacity();
     }
 
     boolean outboxEmpty() {
-        return out == null;
+        return io == null || io.out == null;
     }
 
     // ---- the rest of the contract ----------------------------------------------------------
@@ -262,7 +299,7 @@ public final class UringSocket extends TransportSocket {
         if ((flags & (CLOSED | FD_RELEASED)) != 0) {
             return;
         }
-        if (out != null) {
+        if (!outboxEmpty()) {
             flags |= FIN_WHEN_DRAINED;
             return;
         }
@@ -315,7 +352,7 @@ public final class UringSocket extends TransportSocket {
             p.later(this, () -> setInterest(ops));
             return true;
         }
-        if (ops == interest) {
+        if (ops == interest()) {
             return false;
         }
         p.interest(this, ops);
@@ -324,14 +361,7 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public int available() {
-        if (rxBid < 0) {
-            return 0;
-        }
-        int n = rxLen - rxOff;
-        for (int i = 0; i < rxMoreCount; i++) {
-            n += rxMore[i * 2 + 1];
-        }
-        return n;
+        return io == null ? 0 : io.available();
     }
 
     @Override
