@@ -75,6 +75,54 @@ class ConnectionApiTest {
         }
     }
 
+    /**
+     * A shared frame written from another thread, with no flush after it (a WebSocket broadcast),
+     * larger than the socket takes at once: the rest goes out as the peer reads, with no further
+     * write to push it. (It waited for the connection's next write: the interest was set while the
+     * queue was still empty. A broadcast on io_uring, where another thread's write is all queued,
+     * took a second, its interval, to reach half the subscribers.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aSharedFrameFromAnotherThreadGoesOutWithoutAFlush(Variant v) throws Exception {
+        Queue<Connection> connections = new ConcurrentLinkedQueue<>();
+        Handler collect = new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                connections.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                in.position(in.limit());
+            }
+        };
+        int size = 8 << 20; // well past what loopback's socket buffers hold
+        ByteBuffer frame = ByteBuffer.allocateDirect(size);
+        for (int i = 0; i < size; i++) {
+            frame.put(i, (byte) (i * 31));
+        }
+        try (Server server = Server.start(v.config(), collect); SocketChannel peer = Net.connect(server.address())) {
+            Net.await("open", Duration.ofSeconds(10), () -> connections.size() == 1);
+            Connection c = connections.peek();
+            Thread writer = Thread.ofPlatform().start(() -> c.writeShared(frame));
+            writer.join();
+            java.util.concurrent.FutureTask<byte[]> read = new java.util.concurrent.FutureTask<>(() -> Net.readFully(peer, size));
+            Thread.ofVirtual().start(read);
+            byte[] got;
+            try {
+                got = read.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("the rest of the frame never went out: its bytes waited in the queue");
+            }
+            for (int i = 0; i < size; i++) {
+                if (got[i] != (byte) (i * 31)) {
+                    throw new AssertionError("byte " + i + " differs");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
     void oneBufferWrittenToManyConnectionsFromManyThreadsReachesEachIntact(Variant v) throws Exception {

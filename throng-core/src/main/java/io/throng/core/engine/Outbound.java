@@ -50,12 +50,17 @@ final class Outbound {
             if (n == 0) {
                 return true;
             }
+            boolean flushed = false;
             if (n >= WRITE_THROUGH_BYTES && src.isDirect() && !c.socket.isBlocking()) {
                 flushLocked(c, ctx, src);
                 n = src.remaining();
+                flushed = true;
             }
             if (n > 0 && ConnectionState.isOpen(c.state)) {
                 appendLocked(c, src, null, 0, n, ctx);
+                if (flushed && ctx == null) {
+                    c.updateInterestLocked(); // as in writeShared: the rest waits for room, not for a flush
+                }
             }
             refused = !ConnectionState.isOpen(c.state);
         }
@@ -103,6 +108,12 @@ final class Outbound {
             }
             if (view.hasRemaining() && ConnectionState.isOpen(c.state)) {
                 appendLocked(c, view, null, 0, view.remaining(), ctx);
+                if (!blocking && ctx == null) {
+                    // the flush above set the interest while the queue was still empty: now there
+                    // is something to write when the socket has room (a caller of writeShared need
+                    // not flush; without this the rest waited for the connection's next write)
+                    c.updateInterestLocked();
+                }
             }
             refused = !ConnectionState.isOpen(c.state);
         }

@@ -68,6 +68,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
      */
     static final int MAX_BATCH = Integer.getInteger("throng.uring.batch", 64);
     static final int BATCH_WAIT_MICROS = Integer.getInteger("throng.uring.batch-wait-us", 50);
+    /** The longest a batched wait lasts (see poll). */
+    static final long BATCH_CAP_NANOS = 4L * BATCH_WAIT_MICROS * 1000;
 
     private static final int K_WAKE = 1;
     private static final int K_RECV = 2;
@@ -443,8 +445,13 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 r = ring.submit();
             } else {
                 int batch = Math.min(MAX_BATCH, lastReaped);
+                // A batched wait is also a short one: with deferred task work the kernel wakes a
+                // waiter only once `batch` completions are pending, even after the minimum wait has
+                // passed, so a lone wake-up (another thread's write) or arrival after a burst would
+                // sleep out the whole timeout (a broadcast's deliveries took 1 s). Capped, the turn
+                // after a burst ends within BATCH_CAP, and the next waits for any one.
                 r = batch > 1 && minWaitSupported
-                        ? ring.submitAndWait(timeoutMillis * 1_000_000L, batch, BATCH_WAIT_MICROS)
+                        ? ring.submitAndWait(Math.min(timeoutMillis * 1_000_000L, BATCH_CAP_NANOS), batch, BATCH_WAIT_MICROS)
                         : ring.submitAndWait(timeoutMillis * 1_000_000L);
             }
             WAITING.setVolatile(this, false);
