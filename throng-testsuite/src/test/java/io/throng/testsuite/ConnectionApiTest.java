@@ -86,17 +86,7 @@ class ConnectionApiTest {
     @MethodSource("variants")
     void aSharedFrameFromAnotherThreadGoesOutWithoutAFlush(Variant v) throws Exception {
         Queue<Connection> connections = new ConcurrentLinkedQueue<>();
-        Handler collect = new Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                connections.add(c);
-            }
-
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-            }
-        };
+        Handler collect = collecting(connections);
         int size = 8 << 20; // well past what loopback's socket buffers hold
         ByteBuffer frame = ByteBuffer.allocateDirect(size);
         for (int i = 0; i < size; i++) {
@@ -127,17 +117,7 @@ class ConnectionApiTest {
     @MethodSource("variants")
     void oneBufferWrittenToManyConnectionsFromManyThreadsReachesEachIntact(Variant v) throws Exception {
         Queue<Connection> connections = new ConcurrentLinkedQueue<>();
-        Handler collect = new Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                connections.add(c);
-            }
-
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-            }
-        };
+        Handler collect = collecting(connections);
         int n = 40;
         int rounds = 20;
         ByteBuffer frame = ByteBuffer.allocateDirect(20_000);
@@ -239,5 +219,20 @@ class ConnectionApiTest {
                 assertThat(back.getInt()).isEqualTo(i + 1000);
             }
         }
+    }
+
+    /** A handler that keeps every connection it opens and drops what they send. */
+    private static Handler collecting(Queue<Connection> connections) {
+        return new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                connections.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                in.position(in.limit());
+            }
+        };
     }
 }

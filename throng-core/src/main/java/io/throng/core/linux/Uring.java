@@ -55,18 +55,13 @@ public final class Uring {
 
     // opcodes
     public static final byte OP_NOP = 0;
-    public static final byte OP_WRITEV = 2;
     public static final byte OP_POLL_ADD = 6;
-    public static final byte OP_SENDMSG = 9;
-    public static final byte OP_TIMEOUT = 11;
     public static final byte OP_ACCEPT = 13;
     public static final byte OP_ASYNC_CANCEL = 14;
-    public static final byte OP_CONNECT = 16;
     public static final byte OP_CLOSE = 19;
     public static final byte OP_READ = 22;
     public static final byte OP_SEND = 26;
     public static final byte OP_RECV = 27;
-    public static final byte OP_SHUTDOWN = 34;
 
     // SQE flags
     public static final byte SQE_FIXED_FILE = 1;
@@ -124,8 +119,9 @@ public final class Uring {
         }
         MemorySegment err = Linux.newErrnoSegment();
         try (UringRing probe = UringRing.open(err, 8, 0)) {
-            String missing = probe.missingOpcodes(OP_NOP, OP_ACCEPT, OP_RECV, OP_SEND, OP_SENDMSG, OP_WRITEV,
-                    OP_ASYNC_CANCEL, OP_POLL_ADD, OP_CONNECT, OP_SHUTDOWN, OP_READ);
+            // the opcodes the transport uses (connects and shutdowns are plain system calls)
+            String missing = probe.missingOpcodes(OP_ACCEPT, OP_RECV, OP_SEND, OP_ASYNC_CANCEL, OP_POLL_ADD,
+                    OP_READ, OP_CLOSE);
             if (missing != null) {
                 return "this kernel's io_uring lacks " + missing;
             }

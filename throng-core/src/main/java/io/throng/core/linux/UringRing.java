@@ -331,10 +331,6 @@ public final class UringRing implements AutoCloseable {
         sqes.set(JAVA_SHORT, s + 40, (short) group);
     }
 
-    /** A one-shot receive into {@code [addr, addr+len)}. */
-    public void prepRecv(int fd, long addr, int len, long userData) {
-        prep(Uring.OP_RECV, fd, addr, len, userData);
-    }
 
     /** A send of {@code [addr, addr+len)} (MSG_NOSIGNAL: a closed peer is an error, not a signal). */
     public void prepSend(int fd, long addr, int len, long userData) {
@@ -342,16 +338,7 @@ public final class UringRing implements AutoCloseable {
         sqes.set(JAVA_INT, s + 28, Linux.MSG_NOSIGNAL);
     }
 
-    /** A gathering write of {@code count} iovecs at {@code iov}; they must stay put until it completes. */
-    public void prepWritev(int fd, long iov, int count, long userData) {
-        prep(Uring.OP_WRITEV, fd, iov, count, userData);
-    }
 
-    /** {@code sendmsg} with a {@code msghdr} at {@code msghdr}, which must stay put until it completes. */
-    public void prepSendmsg(int fd, long msghdr, long userData) {
-        long s = prep(Uring.OP_SENDMSG, fd, msghdr, 1, userData);
-        sqes.set(JAVA_INT, s + 28, Linux.MSG_NOSIGNAL);
-    }
 
     /** A read (an eventfd's 8 bytes, say). */
     public void prepRead(int fd, long addr, int len, long userData) {
@@ -364,11 +351,6 @@ public final class UringRing implements AutoCloseable {
         sqes.set(JAVA_INT, s + 28, events);
     }
 
-    /** A non-blocking connect to the sockaddr at {@code addr}. */
-    public void prepConnect(int fd, long addr, int addrLen, long userData) {
-        long s = prep(Uring.OP_CONNECT, fd, addr, 0, userData);
-        sqes.set(JAVA_LONG, s + 8, addrLen);
-    }
 
     /** Cancels the operation submitted with {@code target} as its user data (every one, with {@code all}). */
     public void prepCancel(long target, boolean all, long userData) {

@@ -6,7 +6,6 @@ import io.throng.core.linux.Linux;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.function.Consumer;
 
 /**
@@ -150,10 +149,7 @@ public final class EpollPoller extends Poller {
 
     @Override
     public void wakeup() {
-        // Any thread: eventfd takes an 8-byte add; the poller drains it.
-        EpollScratch s = EpollScratch.of(null);
-        s.small.set(ValueLayout.JAVA_LONG, 0, 1L);
-        Linux.write(s.errno, wakeFd, s.small.address(), 8);
+        EpollTransport.signal(wakeFd); // any thread: the poller drains the eventfd
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.throng.core.transport;
 import io.throng.core.linux.Errno;
 import io.throng.core.linux.Iovec;
 import io.throng.core.linux.Linux;
-import io.throng.core.linux.SockAddr;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
@@ -270,29 +269,13 @@ public final class EpollSocket extends TransportSocket {
         return name(false);
     }
 
-    private SocketAddress name(boolean peer) {
-        EpollScratch s = EpollScratch.of(null);
-        synchronized (this) {
-            if (closed) {
-                return null;
-            }
-            if (Linux.socketName(s.errno, fd, peer, s.sockaddr, s.sockaddrLength) < 0) {
-                return null;
-            }
-            return SockAddr.decode(s.sockaddr);
-        }
+    private synchronized SocketAddress name(boolean peer) {
+        return closed ? null : EpollTransport.socketName(fd, peer);
     }
 
     @Override
     public boolean finishConnect() throws IOException {
-        EpollScratch s = EpollScratch.of(null);
-        int error = Linux.getInt(s.errno, fd, Linux.SOL_SOCKET, Linux.SO_ERROR, s.small);
-        if (error < 0) {
-            error = -error;
-        }
-        if (error != 0) {
-            throw Errno.exception("connect", error);
-        }
+        EpollTransport.finishConnect(fd);
         return true;
     }
 

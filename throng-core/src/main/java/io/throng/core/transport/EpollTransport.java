@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Linux epoll and the socket calls through the Foreign Function &amp; Memory API (package
@@ -136,6 +138,34 @@ public final class EpollTransport implements Transport {
         if (o.sendBufferSize() > 0) {
             Linux.setInt(s.errno, fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF, o.sendBufferSize(), s.small);
         }
+    }
+
+    /** The local or peer address of socket {@code fd}, or null. Its owner keeps the number valid meanwhile. */
+    static SocketAddress socketName(int fd, boolean peer) {
+        EpollScratch s = EpollScratch.of(null);
+        if (Linux.socketName(s.errno, fd, peer, s.sockaddr, s.sockaddrLength) < 0) {
+            return null;
+        }
+        return SockAddr.decode(s.sockaddr);
+    }
+
+    /** A non-blocking connect on {@code fd} finished: throws what it failed with (SO_ERROR). */
+    static void finishConnect(int fd) throws IOException {
+        EpollScratch s = EpollScratch.of(null);
+        int error = Linux.getInt(s.errno, fd, Linux.SOL_SOCKET, Linux.SO_ERROR, s.small);
+        if (error < 0) {
+            error = -error;
+        }
+        if (error != 0) {
+            throw Errno.exception("connect", error);
+        }
+    }
+
+    /** Adds 1 to eventfd {@code fd}: wakes what waits on it. Any thread. */
+    static void signal(int fd) {
+        EpollScratch s = EpollScratch.of(null);
+        s.small.set(ValueLayout.JAVA_LONG, 0, 1L);
+        Linux.write(s.errno, fd, s.small.address(), 8);
     }
 
     static int check(int r, String call) throws IOException {

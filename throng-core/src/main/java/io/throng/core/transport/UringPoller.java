@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -80,6 +79,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     private static final int K_CLOSE = 7;
 
     private static final VarHandle WAITING;
+    private static final java.util.concurrent.atomic.AtomicBoolean SET_UP_LOGGED = new java.util.concurrent.atomic.AtomicBoolean();
 
     static {
         try {
@@ -149,8 +149,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         return ring.setupDescription() + ", " + BUFFERS + " provided buffers of " + BUFFER_SIZE + " B";
     }
 
-    /** Runs {@code task} on the loop's thread at its next turn (another thread's call on {@code s}). */
-    void later(Object s, Runnable task) {
+    /** Runs {@code task} (another thread's call on a socket) on the loop's thread at its next turn. */
+    void later(Runnable task) {
         foreign.add(task);
         if ((boolean) WAITING.getVolatile(this) && WAITING.compareAndSet(this, true, false)) {
             wakeup();
@@ -205,7 +205,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         UringSocket s = (UringSocket) socket;
         s.poller = this;
         if (!onLoop()) {
-            later(s, () -> add(s, attachment, interest));
+            later(() -> add(s, attachment, interest));
             return;
         }
         if ((s.flags & UringSocket.CLOSED) != 0) {
@@ -220,7 +220,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         UringListenSocket l = (UringListenSocket) listener;
         l.poller = this;
         if (!onLoop()) {
-            later(l, () -> addListener(l, attachment));
+            later(() -> addListener(l, attachment));
             return;
         }
         l.gen = newGen();
@@ -235,7 +235,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         UringSocket s = (UringSocket) socket;
         s.poller = this;
         if (!onLoop()) {
-            later(s, () -> addConnecting(s, attachment));
+            later(() -> addConnecting(s, attachment));
             return;
         }
         register(s, attachment);
@@ -248,7 +248,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     public void connected(TransportSocket socket, Object attachment, int interest) {
         UringSocket s = (UringSocket) socket;
         if (!onLoop()) {
-            later(s, () -> connected(s, attachment, interest));
+            later(() -> connected(s, attachment, interest));
             return;
         }
         if (!s.registered() || (s.flags & UringSocket.CLOSED) != 0) {
@@ -285,7 +285,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     void acceptInterest(UringListenSocket l, boolean on) {
         if (!onLoop()) {
-            later(l, () -> acceptInterest(l, on));
+            later(() -> acceptInterest(l, on));
             return;
         }
         l.wanted = on;
@@ -477,6 +477,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             ring.enable();
         } catch (UringException e) {
             throw new IOException("io_uring: " + e.getMessage(), e);
+        }
+        if (!SET_UP_LOGGED.getAndSet(true)) {
+            // once a process: which set-up the kernel granted (a fallback from deferred task work shows here)
+            Transport.LOG.log(Level.INFO, "io_uring: " + describe());
         }
         armWake();
     }
@@ -734,9 +738,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     @Override
     public void wakeup() {
-        EpollScratch s = EpollScratch.of(null);
-        s.small.set(ValueLayout.JAVA_LONG, 0, 1L);
-        Linux.write(s.errno, wakeFd, s.small.address(), 8);
+        EpollTransport.signal(wakeFd);
     }
 
     @Override
@@ -763,9 +765,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     /** Listener closes: forget it (its descriptor is the listener's to close). */
     void forget(UringListenSocket l) {
         if (!onLoop()) {
-            later(l, () -> forget(l));
+            later(() -> forget(l));
             return;
         }
+        l.dropPending(); // accepted and never handed out
         if (!l.armed && l.fd < items.length && items[l.fd] == l) {
             items[l.fd] = null;
         }

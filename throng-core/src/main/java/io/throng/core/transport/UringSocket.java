@@ -3,7 +3,6 @@ package io.throng.core.transport;
 import io.throng.core.buffer.PooledBuffer;
 import io.throng.core.linux.Errno;
 import io.throng.core.linux.Linux;
-import io.throng.core.linux.SockAddr;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
@@ -288,7 +287,7 @@ public final class UringSocket extends TransportSocket {
         if (!onLoop()) {
             UringPoller p = poller;
             if (p != null) {
-                p.later(this, () -> shutdownOutputOnLoop());
+                p.later(this::shutdownOutputOnLoop);
                 return;
             }
         }
@@ -336,7 +335,7 @@ public final class UringSocket extends TransportSocket {
             return;
         }
         if (!p.onLoop()) {
-            p.later(this, () -> close(reset));
+            p.later(() -> close(reset));
             return;
         }
         p.close(this, reset);
@@ -349,7 +348,7 @@ public final class UringSocket extends TransportSocket {
             return false;
         }
         if (!p.onLoop()) {
-            p.later(this, () -> setInterest(ops));
+            p.later(() -> setInterest(ops));
             return true;
         }
         if (ops == interest()) {
@@ -374,29 +373,13 @@ public final class UringSocket extends TransportSocket {
         return name(false);
     }
 
-    private SocketAddress name(boolean peer) {
-        EpollScratch s = EpollScratch.of(null);
-        synchronized (this) {
-            if ((flags & FD_RELEASED) != 0) {
-                return null;
-            }
-            if (Linux.socketName(s.errno, fd, peer, s.sockaddr, s.sockaddrLength) < 0) {
-                return null;
-            }
-            return SockAddr.decode(s.sockaddr);
-        }
+    private synchronized SocketAddress name(boolean peer) {
+        return (flags & FD_RELEASED) != 0 ? null : EpollTransport.socketName(fd, peer);
     }
 
     @Override
     public boolean finishConnect() throws IOException {
-        EpollScratch s = EpollScratch.of(null);
-        int e = Linux.getInt(s.errno, fd, Linux.SOL_SOCKET, Linux.SO_ERROR, s.small);
-        if (e < 0) {
-            e = -e;
-        }
-        if (e != 0) {
-            throw Errno.exception("connect", e);
-        }
+        EpollTransport.finishConnect(fd);
         return true;
     }
 
