@@ -7,7 +7,7 @@ import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 
 /** Command-line spellings of config values. */
-final class Converters {
+public final class Converters {
     private Converters() {
     }
 
@@ -18,7 +18,7 @@ final class Converters {
         }
     }
 
-    static final class TransportConverter implements ITypeConverter<TransportKind> {
+    public static final class TransportConverter implements ITypeConverter<TransportKind> {
         @Override
         public TransportKind convert(String value) {
             return TransportKind.parse(value);

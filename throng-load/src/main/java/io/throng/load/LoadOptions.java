@@ -1,5 +1,6 @@
 package io.throng.load;
 
+import io.throng.core.config.TransportKind;
 import java.util.Objects;
 
 /**
@@ -26,16 +27,18 @@ import java.util.Objects;
  * @param loops           event loops per process (0: one per core)
  * @param connectTimeoutSeconds a connection (WebSocket: its upgrade too) not established within this counts as a failure
  * @param ws              the WebSocket modes' settings (path, channels, broadcasts); ignored by the others
+ * @param transport       the client engine's transport (auto: as the engine resolves it)
  */
 public record LoadOptions(LoadMode mode, String host, int port, int conns, int pipeline, int concurrency,
                           boolean linger0, double rate, double pingInterval, boolean quietRamp, double warmupSeconds,
                           double durationSeconds, int srcIps, int procs, int loops, double connectTimeoutSeconds,
-                          WsOptions ws) {
+                          WsOptions ws, TransportKind transport) {
 
     public LoadOptions {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(ws, "ws");
+        Objects.requireNonNull(transport, "transport");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be within 1..65535, got " + port);
         }
@@ -67,77 +70,82 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
 
     public static LoadOptions defaults(LoadMode mode) {
         return new LoadOptions(mode, "127.0.0.1", mode.webSocket() ? 8973 : 8972, 100, 1, 64, false, 0, 1.0, false, 2,
-                10, 4, 1, 0, 10, WsOptions.defaults());
+                10, 4, 1, 0, 10, WsOptions.defaults(), TransportKind.AUTO);
     }
 
     public LoadOptions withTarget(String h, int p) {
         return new LoadOptions(mode, h, p, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withConns(int n) {
         return new LoadOptions(mode, host, port, n, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withPipeline(int d) {
         return new LoadOptions(mode, host, port, conns, d, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withConcurrency(int c) {
         return new LoadOptions(mode, host, port, conns, pipeline, c, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withLinger0(boolean v) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, v, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withRate(double r) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, r, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withPingInterval(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, s, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withQuietRamp(boolean q) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, q,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withTiming(double warmup, double duration) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmup, duration, srcIps, procs, loops, connectTimeoutSeconds, ws);
+                warmup, duration, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withSrcIps(int k) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, k, procs, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, k, procs, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withProcs(int p) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withLoops(int l) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws, transport);
     }
 
     public LoadOptions withConnectTimeout(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, s, ws);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, s, ws, transport);
+    }
+
+    public LoadOptions withTransport(TransportKind t) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, t);
     }
 
     public LoadOptions withWs(WsOptions w) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w, transport);
     }
 
     /**
@@ -177,6 +185,6 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         int concurrencyShare = Math.max(1, concurrency / procs + (index < concurrency % procs ? 1 : 0));
         return new LoadOptions(mode, host, port, Math.max(1, share), pipeline, concurrencyShare, linger0,
                 rate / procs, pingInterval, quietRamp, warmupSeconds, durationSeconds, srcIps, 1, loops,
-                connectTimeoutSeconds, ws.withPublisher(false)); // the parent publishes, so that one clock stamps every broadcast
+                connectTimeoutSeconds, ws.withPublisher(false), transport); // the parent publishes, so that one clock stamps every broadcast
     }
 }

@@ -76,7 +76,7 @@ public final class LoadRun implements AutoCloseable {
             case WS_HOLD, WS_BROADCAST -> null;
         };
         int loops = options.loops() > 0 ? options.loops() : Math.max(1, Runtime.getRuntime().availableProcessors());
-        ClientConfig config = ClientConfig.defaults().withLoops(loops)
+        ClientConfig config = ClientConfig.defaults().withLoops(loops).withTransport(options.transport())
                 .withLimits(Limits.DEFAULT.withLingerTimeout(Duration.ofSeconds(1)))
                 .withConnectTimeout(Duration.ofMillis((long) (options.connectTimeoutSeconds() * 1000)));
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throng.core.net.Server;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
+import io.throng.core.config.TransportKind;
 import io.throng.core.handler.TimestampEchoHandler;
 import java.net.ServerSocket;
 import java.util.ArrayList;
@@ -213,6 +214,45 @@ class LoadTest {
             assertThat(echo.messages()).isGreaterThanOrEqualTo(r.responses());
             assertSaneLatency(r);
         }
+    }
+
+    @Test
+    void theLoadRunsOnIoUringToo() throws Exception {
+        // the load's own engine on io_uring (its connects, short connections, held pings, children
+        // told the transport through their JSON), against an epoll server
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        ServerConfig config = ServerConfig.defaults().withPort(0).withModel(Model.MULTI_REACTOR)
+                .withTransport(TransportKind.EPOLL);
+        try (Server server = Server.start(config, echo)) {
+            LoadOptions pingpong = tiny(LoadMode.PINGPONG, server.port()).withConns(11).withProcs(2)
+                    .withTransport(TransportKind.IO_URING);
+            assertThat(Json.read(Json.write(pingpong.shareOf(0)), LoadOptions.class).transport())
+                    .isEqualTo(TransportKind.IO_URING);
+            LoadResult r = Load.run(pingpong, progress::add);
+            assertThat(r.established()).isEqualTo(11);
+            assertThat(r.mismatches()).isZero();
+            assertThat(r.responses()).isPositive();
+            assertSaneLatency(r);
+
+            r = Load.run(tiny(LoadMode.CONNRATE, server.port()).withConcurrency(8).withLinger0(true)
+                    .withTransport(TransportKind.IO_URING), progress::add);
+            assertThat(r.responses()).isPositive();
+            assertThat(r.mismatches()).isZero();
+            assertThat(r.connectFailures()).isEmpty();
+
+            r = Load.run(tiny(LoadMode.HOLD, server.port()).withConns(50).withRate(500).withPingInterval(0.3)
+                    .withTiming(0, 1.5).withTransport(TransportKind.IO_URING), progress::add);
+            assertThat(r.openAtEnd()).isEqualTo(50);
+            assertThat(r.pingFailures()).isZero();
+            assertThat(r.responses()).isGreaterThan(50 * 3);
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        LoadResult r = Load.run(tiny(LoadMode.PINGPONG, port).withConns(8).withTransport(TransportKind.IO_URING),
+                progress::add);
+        assertThat(r.connectFailures()).isEqualTo(Map.of("connection refused", 8L));
     }
 
     @Test

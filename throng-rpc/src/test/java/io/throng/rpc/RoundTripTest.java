@@ -36,7 +36,8 @@ class RoundTripTest {
     }
 
     static RpcClient client(String kind, RpcServer server) throws Exception {
-        RpcClientOptions o = RpcClientOptions.to(server.address())
+        RpcClientOptions o = RpcClientOptions.to(server.address());
+        o = o.withEngine(o.engine().withTransport(server.options().engine().transport()))
                 .withDefaults(CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)))
                 .withPool(RpcClientOptions.Pool.DEFAULT.withMaxActive(16));
         return kind.equals("multiplexed") ? MultiplexedClient.start(o) : PooledClient.start(o);

@@ -79,7 +79,10 @@ public final class TestServices {
             new Variant("single-reactor", c -> c.withModel(Model.SINGLE_REACTOR)),
             new Variant("multi-reactor/reuseport", c -> c.withModel(Model.MULTI_REACTOR).withLoops(2).withAcceptMode(AcceptMode.REUSEPORT)),
             new Variant("multi-reactor/acceptor", c -> c.withModel(Model.MULTI_REACTOR).withLoops(2).withAcceptMode(AcceptMode.ACCEPTOR)),
-            new Variant("worker-pool", c -> c.withModel(Model.WORKER_POOL).withLoops(2).withWorkers(c.workers().withThreads(4))));
+            new Variant("worker-pool", c -> c.withModel(Model.WORKER_POOL).withLoops(2).withWorkers(c.workers().withThreads(4))),
+            // the clients of this variant run on io_uring too (RoundTripTest)
+            new Variant("multi-reactor/io_uring", c -> c.withModel(Model.MULTI_REACTOR).withLoops(2)
+                    .withTransport(io.throng.core.config.TransportKind.IO_URING)));
 
     public static Stream<Variant> models() {
         return MODELS.stream();
