@@ -13,7 +13,7 @@ record Variant(String name, Model model, TransportKind transport, UnaryOperator<
 
     /**
      * Every model on every transport, with both accept modes where there are several loops; io_uring
-     * runs the reactor models. {@code -Dthrong.variants=io_uring} (a substring of the names) runs
+     * runs the reactor models and the worker pool. {@code -Dthrong.variants=io_uring} (a substring of the names) runs
      * some of them, while working on one.
      */
     static final List<Variant> ALL = Stream.of(TransportKind.NIO, TransportKind.EPOLL, TransportKind.IO_URING)
@@ -39,8 +39,7 @@ record Variant(String name, Model model, TransportKind transport, UnaryOperator<
                 new Variant("leader-follower" + on, Model.LEADER_FOLLOWER, t,
                         c -> c.withLoops(2).withWorkers(c.workers().withThreads(2))))
                 .filter(v -> v.model() != Model.LEADER_FOLLOWER || t == TransportKind.EPOLL)
-                .filter(v -> t != TransportKind.IO_URING
-                        || v.model() == Model.SINGLE_REACTOR || v.model() == Model.MULTI_REACTOR);
+                .filter(v -> t != TransportKind.IO_URING || !v.model().threadPerConnection());
     }
 
     static Stream<Variant> all() {

@@ -2,9 +2,13 @@ package io.throng.core.config;
 
 /** The readiness mechanism under the models. */
 public enum TransportKind {
-    /** epoll where it can run (Linux, native access enabled), NIO elsewhere, with a log line saying which and why. */
+    /**
+     * io_uring where the kernel allows it and the model runs on it (reactors, worker pool,
+     * clients), else epoll (Linux, native access enabled), else NIO, with a log line saying which
+     * and why. {@code -Dthrong.io_uring=off} leaves io_uring out.
+     */
     AUTO("auto"),
-    /** Linux io_uring through the FFM API: one system call a loop turn for all its sockets (reactor models). */
+    /** Linux io_uring through the FFM API: one system call a loop turn for all its sockets (reactors, worker pool, clients). */
     IO_URING("io_uring"),
     /** Linux epoll through the FFM API: no JDK channel objects, reused native arrays, one system call per operation. */
     EPOLL("epoll"),

@@ -23,7 +23,7 @@ public final class ClientRuntime {
 
     public ClientRuntime(ClientConfig config, Handler handler) throws IOException {
         this.config = config;
-        Transport transport = Transport.of(Transport.resolve(config.transport()));
+        Transport transport = Transport.of(Transport.resolve(config.transport(), null));
         this.engine = new Engine("throng-client", handler, transport, config.limits(), config.waterMarks(), config.buffers(),
                 config.socket());
         this.loops = new LoopGroup(engine, config.loops(), "throng-client", null, false);

@@ -29,15 +29,7 @@ public final class ServerRuntime {
 
     /** Binds and starts a server; on failure nothing is left running. */
     public static ServerRuntime start(ServerConfig config, Handler handler) throws IOException {
-        Transport transport = Transport.of(Transport.resolve(config.transport()));
-        if (transport.kind() == TransportKind.IO_URING
-                && config.model() != Model.SINGLE_REACTOR && config.model() != Model.MULTI_REACTOR) {
-            throw new IllegalStateException("transport io_uring runs the reactor models (single-reactor, multi-reactor)"
-                    + ", not " + config.model().id() + ": its loops own their sockets, where " + config.model().id()
-                    + (config.model() == Model.WORKER_POOL || config.model() == Model.LEADER_FOLLOWER
-                            ? " hands readiness between threads" : " blocks a thread on each socket")
-                    + "; run " + config.model().id() + " on epoll");
-        }
+        Transport transport = Transport.of(Transport.resolve(config.transport(), config.model()));
         Engine engine = new Engine("throng", handler, transport, config.limits(), config.waterMarks(), config.buffers(),
                 config.socket());
         ServingModel model = switch (config.model()) {

@@ -126,6 +126,16 @@ final class WorkerPoolModel implements ServingModel {
                     ((WorkerOwner) c.owner).run(c, ctx);
                 } catch (Throwable t) {
                     engine.log.log(Level.ERROR, "worker failed on " + c, t);
+                    // a bug or a resource failure takes the connection, never the worker, and
+                    // never leaves it claimed by nobody (its tasks would wait for ever)
+                    try {
+                        c.exit();
+                        c.closeNow(ctx, io.throng.core.CloseReason.ioError(t));
+                    } catch (Throwable again) {
+                        engine.log.log(Level.ERROR, "closing " + c + " after a failure", again);
+                    } finally {
+                        Claims.release(c);
+                    }
                 } finally {
                     busy.decrementAndGet();
                 }

@@ -15,6 +15,7 @@ public final class Errno {
     public static final int EMFILE = 24;
     public static final int EPIPE = 32;
     public static final int ETIME = 62;
+    public static final int ENOSYS = 38;
     public static final int EADDRINUSE = 98;
     public static final int EADDRNOTAVAIL = 99;
     public static final int ECONNABORTED = 103;
@@ -55,6 +56,7 @@ public final class Errno {
             case EBUSY -> "Device or resource busy";
             case EEXIST -> "File exists";
             case ETIME -> "Timer expired";
+            case ENOSYS -> "Function not implemented";
             case EALREADY -> "Operation already in progress";
             case ECANCELED -> "Operation canceled";
             default -> "errno " + errno;

@@ -100,12 +100,19 @@ public final class Uring {
     private Uring() {
     }
 
+    /** The operator's switch: {@code -Dthrong.io_uring=off} makes io_uring unavailable (auto then takes epoll). */
+    public static final String SWITCH = "throng.io_uring";
+
     private static String checkAvailable() {
         if (!Linux.available()) {
             return Linux.unavailableReason();
         }
+        if ("off".equalsIgnoreCase(System.getProperty(SWITCH, ""))) {
+            return "turned off (-D" + SWITCH + "=off)";
+        }
+        String disabled = "";
         try {
-            String disabled = Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
+            disabled = Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
             if (disabled.equals("2")) {
                 return "io_uring is disabled in this kernel (kernel.io_uring_disabled = 2)";
             }
@@ -130,6 +137,13 @@ public final class Uring {
             }
             return null;
         } catch (UringException e) {
+            if (e.errno() == Errno.EPERM && disabled.equals("1")) {
+                return e.getMessage() + ": kernel.io_uring_disabled = 1 allows only the group in"
+                        + " kernel.io_uring_group (and CAP_SYS_ADMIN)";
+            }
+            if (e.errno() == Errno.EPERM || e.errno() == Errno.ENOSYS) {
+                return e.getMessage() + " (a seccomp filter, as container runtimes install, may forbid io_uring)";
+            }
             return e.getMessage();
         }
     }

@@ -1,5 +1,6 @@
 package io.throng.core.transport;
 
+import io.throng.core.config.Model;
 import io.throng.core.config.SocketOptions;
 import io.throng.core.config.TransportKind;
 import io.throng.core.linux.Linux;
@@ -56,18 +57,17 @@ public sealed interface Transport permits NioTransport, EpollTransport, UringTra
             case NIO -> NioTransport.INSTANCE;
             case EPOLL -> EpollTransport.instance();
             case IO_URING -> UringTransport.instance();
-            case AUTO -> of(resolve(kind));
+            case AUTO -> throw new IllegalArgumentException("resolve auto first");
         };
     }
 
     /**
-     * The transport that {@code requested} resolves to here: {@code auto} takes epoll where it can
-     * run and falls back to nio with one log line saying why (as tnet falls back to Go's net); an
-     * explicit transport that cannot run is an error, never a silent fallback. (io_uring is taken
-     * only when asked for while it is new; auto will prefer it once it runs every reactor model's
-     * contract suite and measures ahead.)
+     * The transport that {@code requested} resolves to here, for loops of {@code model} (null: a
+     * client's loops). {@code auto} takes io_uring where the kernel allows it and the model runs on
+     * it, else epoll, else nio, with one log line saying which and why (as tnet falls back to Go's
+     * net); an explicit transport that cannot run is an error, never a silent fallback.
      */
-    static TransportKind resolve(TransportKind requested) {
+    static TransportKind resolve(TransportKind requested, Model model) {
         return switch (requested) {
             case NIO -> TransportKind.NIO;
             case EPOLL -> {
@@ -80,11 +80,20 @@ public sealed interface Transport permits NioTransport, EpollTransport, UringTra
                 if (!Uring.available()) {
                     throw new IllegalStateException("transport io_uring cannot run: " + Uring.unavailableReason());
                 }
+                String misfit = UringTransport.misfit(model);
+                if (misfit != null) {
+                    throw new IllegalStateException("transport io_uring " + misfit + "; run " + model.id() + " on epoll");
+                }
                 yield TransportKind.IO_URING;
             }
             case AUTO -> {
+                String why = Uring.available() ? UringTransport.misfit(model) : Uring.unavailableReason();
+                if (why == null) {
+                    LOG.log(Level.INFO, "running the io_uring transport (Linux, through FFM)");
+                    yield TransportKind.IO_URING;
+                }
                 if (Linux.available()) {
-                    LOG.log(Level.INFO, "running the epoll transport (Linux, through FFM)");
+                    LOG.log(Level.INFO, "running the epoll transport (Linux, through FFM): io_uring " + why);
                     yield TransportKind.EPOLL;
                 }
                 LOG.log(Level.INFO, "running the nio transport: epoll cannot run here: " + Linux.unavailableReason());

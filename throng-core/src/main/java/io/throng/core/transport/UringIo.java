@@ -6,7 +6,8 @@ import io.throng.core.buffer.PooledBuffer;
  * What an io_uring socket holds while bytes are in flight in either direction: the received
  * buffers not read yet, and the outbox. A socket takes one from its loop's free list when bytes
  * arrive or a write is staged, and gives it back when both sides are empty, so an idle connection
- * carries none of this (a socket is 32 bytes; with these fields inline it was 72). Loop thread.
+ * carries none of this (a socket is 32 bytes; with these fields inline it was 72). Loop thread, or
+ * under the socket's monitor on the worker pool's loops (see {@link UringPoller#shared}).
  */
 final class UringIo {
     /** Received and not read: buffer id, offset read so far, length; -1 when none. */
@@ -20,6 +21,8 @@ final class UringIo {
     PooledBuffer out;
     int sent;
     int submitted;
+    /** A worker staged bytes and queued their send for the loop (the worker pool's loops only). */
+    boolean sendQueued;
     /** The free list's link. */
     UringIo next;
 
@@ -58,6 +61,17 @@ final class UringIo {
             rxMore = null;
         }
     }
+
+    /** Buffers held: past {@link #RX_HOLD} a receive stops taking the loop's buffers. */
+    int held() {
+        return rxBid < 0 ? 0 : 1 + rxMoreCount;
+    }
+
+    /**
+     * What one socket may hold unread: 8 x 4 KiB. A reactor reads each arrival in the same turn, so
+     * only a worker-pool connection whose worker is busy reaches it.
+     */
+    static final int RX_HOLD = 8;
 
     int available() {
         if (rxBid < 0) {

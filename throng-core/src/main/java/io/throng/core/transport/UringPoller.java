@@ -15,7 +15,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,15 +90,16 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     final UringRing ring;
     final UringBufferRing buffers;
-    /** Outbox chunks: the loop's own lock-free cache in front of the transport's pool. */
+    /** Outbox chunks: the loop's own lock-free cache in front of the transport's pool (the loop's thread only). */
     private final BufferCache pool;
+    /** The transport's pool itself, for a worker's outbox (thread-safe). */
+    private final BufferPool shelf;
     private final MemorySegment err = Linux.newErrnoSegment();
     private final int wakeFd;
     private final MemorySegment wakeBuf;
     private final ConcurrentLinkedQueue<Runnable> foreign = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Object> reports = new ArrayDeque<>();
     private final ArrayList<UringSocket> starved = new ArrayList<>();
-    private final ByteBuffer[] one = new ByteBuffer[1];
     private volatile Thread loop;
     @SuppressWarnings("unused") // through WAITING
     private volatile boolean waiting;
@@ -121,9 +121,22 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     /** Completions the last turn reaped: sets how many the next wait asks for. */
     private int lastReaped;
     private final boolean minWaitSupported;
+    /**
+     * The worker pool's loops (one-shot): a socket is disarmed as it is reported, and the worker
+     * that claims it then reads and writes it from its own thread. Its received buffers and outbox
+     * are then guarded by the socket's monitor (on the loop too), the buffers a worker has read are
+     * given back to the ring by the loop (the ring is the loop's), and a worker's send is queued for
+     * the loop to submit. Reactor loops (not shared) take no lock.
+     */
+    final boolean shared;
+    /** Provided buffers workers have read, for the loop to give back to the ring (shared only; guarded by itself). */
+    private final int[][] returned = {new int[64]};
+    private int returnedCount;
 
-    UringPoller(BufferPool pool) throws IOException {
+    UringPoller(BufferPool pool, boolean shared) throws IOException {
+        this.shared = shared;
         this.pool = pool.newCache();
+        this.shelf = pool;
         try {
             this.ring = UringRing.open(err, SQ_ENTRIES, CQ_ENTRIES);
         } catch (UringException e) {
@@ -179,6 +192,15 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     }
 
     UringIo takeIo() {
+        if (shared) {
+            synchronized (returned) {
+                return takeIo0();
+            }
+        }
+        return takeIo0();
+    }
+
+    private UringIo takeIo0() {
         UringIo x = freeIo;
         if (x == null) {
             return new UringIo();
@@ -189,6 +211,17 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     }
 
     void giveIo(UringIo x) {
+        if (shared) {
+            synchronized (returned) {
+                giveIo0(x);
+            }
+        } else {
+            giveIo0(x);
+        }
+    }
+
+    private void giveIo0(UringIo x) {
+        x.sendQueued = false;
         x.rxBid = -1;
         x.rxMore = null;
         x.rxMoreCount = 0;
@@ -196,6 +229,31 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         x.sent = x.submitted = 0;
         x.next = freeIo;
         freeIo = x;
+    }
+
+    /** Gives a read buffer back to the ring: now on the loop, at its next turn from a worker. */
+    void recycle(int bid) {
+        if (onLoop()) {
+            buffers.recycle(bid);
+            return;
+        }
+        synchronized (returned) {
+            int[] a = returned[0];
+            if (returnedCount == a.length) {
+                returned[0] = a = Arrays.copyOf(a, a.length * 2); // at most the ring's count
+            }
+            a[returnedCount++] = bid;
+        }
+    }
+
+    private void recycleReturned() {
+        synchronized (returned) {
+            int[] a = returned[0];
+            for (int i = 0; i < returnedCount; i++) {
+                buffers.recycle(a[i]);
+            }
+            returnedCount = 0;
+        }
     }
 
     // ---- registration ----------------------------------------------------------------------
@@ -302,6 +360,16 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     /** The engine's interest in {@code s} changed. */
     void interest(UringSocket s, int ops) {
+        if (shared) {
+            synchronized (s) {
+                interest0(s, ops);
+            }
+        } else {
+            interest0(s, ops);
+        }
+    }
+
+    private void interest0(UringSocket s, int ops) {
         s.interest(ops);
         if ((s.flags & UringSocket.CLOSED) != 0 || !s.registered()) {
             return;
@@ -310,7 +378,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             if (s.hasRx() || s.error != 0 || (s.flags & UringSocket.EOF) != 0) {
                 queueReport(s, Interest.READ);
             }
-            if ((s.flags & UringSocket.RECV_ARMED) == 0 && s.error == 0 && (s.flags & UringSocket.EOF) == 0) {
+            if ((s.flags & UringSocket.RECV_ARMED) == 0 && s.error == 0 && (s.flags & UringSocket.EOF) == 0
+                    && !s.rxFull()) {
                 armRecv(s); // behind what waits to be read, if anything does
             }
         } else if ((s.flags & (UringSocket.RECV_ARMED | UringSocket.CANCEL_SENT)) == UringSocket.RECV_ARMED) {
@@ -349,17 +418,36 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         ring.prepSend(s.fd, x.out.address() + x.sent, limit - x.sent, userData(s, K_SEND));
     }
 
-    PooledBuffer chunk(int bytes) {
-        return pool.acquire(Math.max(bytes, 256));
+    /** A worker staged bytes on {@code s} with no send in flight: send them (shared only). */
+    void sendStaged(UringSocket s) {
+        synchronized (s) {
+            UringIo x = s.io;
+            if (x == null || !x.sendQueued) {
+                return;
+            }
+            x.sendQueued = false;
+            if ((s.flags & (UringSocket.SEND_IN_FLIGHT | UringSocket.CLOSED)) == 0 && x.out != null) {
+                send(s);
+            }
+        }
     }
 
-    ByteBuffer[] one(ByteBuffer b) {
-        one[0] = b;
-        return one;
+    PooledBuffer chunk(int bytes) {
+        return onLoop() ? pool.acquire(Math.max(bytes, 256)) : shelf.acquire(Math.max(bytes, 256));
     }
 
     /** Closes {@code s}: after its outbox drains unless {@code reset}. The loop's thread. */
     void close(UringSocket s, boolean reset) {
+        if (shared) {
+            synchronized (s) {
+                close0(s, reset);
+            }
+        } else {
+            close0(s, reset);
+        }
+    }
+
+    private void close0(UringSocket s, boolean reset) {
         int f = s.flags;
         if ((f & UringSocket.CLOSED) != 0) {
             if (reset && (f & UringSocket.CLOSE_WHEN_DRAINED) != 0) {
@@ -431,6 +519,9 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         }
         assert onLoop() : "polled by " + Thread.currentThread() + ", the ring is " + loop + "'s";
         runForeign();
+        if (shared) {
+            recycleReturned();
+        }
         if (!starved.isEmpty()) {
             rearmStarved();
         }
@@ -559,8 +650,31 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             item = null; // a late completion of the number's previous socket
         }
         switch (kind) {
-            case K_RECV -> onRecv((UringSocket) item, result, cqeFlags);
-            case K_SEND -> onSend((UringSocket) item, result);
+            case K_RECV -> {
+                UringSocket s = (UringSocket) item;
+                boolean deliver;
+                if (shared && s != null) {
+                    // the engine is told outside the monitor: its threads take their connection's
+                    // lock and then the socket's (a write), so the loop must not hold them the other way
+                    synchronized (s) {
+                        deliver = onRecv(s, result, cqeFlags);
+                    }
+                } else {
+                    deliver = onRecv(s, result, cqeFlags);
+                }
+                if (deliver) {
+                    deliverRead(s);
+                }
+            }
+            case K_SEND -> {
+                if (shared && item != null) {
+                    synchronized (item) {
+                        onSend((UringSocket) item, result);
+                    }
+                } else {
+                    onSend((UringSocket) item, result);
+                }
+            }
             case K_ACCEPT -> onAccept((UringListenSocket) item, result, cqeFlags);
             case K_CONNECT -> onConnect((UringSocket) item, result);
             default -> {
@@ -574,7 +688,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         }
     }
 
-    private void onRecv(UringSocket s, int res, int cqeFlags) {
+    /** Takes in a receive's completion; true if the engine should be told (bytes, their end or an error). */
+    private boolean onRecv(UringSocket s, int res, int cqeFlags) {
         boolean more = (cqeFlags & Uring.CQE_F_MORE) != 0;
         int bid = (cqeFlags & Uring.CQE_F_BUFFER) != 0 ? cqeFlags >>> Uring.CQE_BUFFER_SHIFT : -1;
         if (bid >= 0) {
@@ -587,7 +702,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             if (bid >= 0) {
                 buffers.recycle(bid);
             }
-            return;
+            return false;
         }
         if (!more) {
             s.flags &= ~(UringSocket.RECV_ARMED | UringSocket.CANCEL_SENT);
@@ -597,31 +712,40 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 buffers.recycle(bid);
             }
             maybeRelease(s);
-            return;
+            return false;
         }
+        boolean deliver = false;
         if (res > 0) {
             s.io().push(bid, res);
-            deliverRead(s);
+            if (more && s.rxFull() && (s.flags & UringSocket.CANCEL_SENT) == 0) {
+                // a worker holds the connection and its peer keeps sending: stop taking the
+                // loop's buffers for it until it has read these (the socket's buffer holds the rest)
+                s.flags |= UringSocket.CANCEL_SENT;
+                ring.prepCancel(userData(s, K_RECV), false, userData(s, K_CANCEL));
+                ring.skipSuccess();
+            }
+            deliver = true;
         } else if (res == 0) {
             s.flags |= UringSocket.EOF;
-            deliverRead(s);
+            deliver = true;
         } else if (res == -Errno.ENOBUFS) {
             if ((s.flags & UringSocket.STARVED) == 0) {
                 s.flags |= UringSocket.STARVED;
                 starved.add(s); // the ring ran dry this turn: wait again at the next
             }
         } else if (res == -Errno.ECANCELED) {
-            if (s.wants(Interest.READ)) {
+            if (s.wants(Interest.READ) && !s.rxFull()) {
                 armRecv(s); // interest came back before the cancel landed
             }
         } else {
             s.error = -res;
-            deliverRead(s);
+            deliver = true;
         }
         if (!more && res > 0 && (s.flags & (UringSocket.CLOSED | UringSocket.RECV_ARMED)) == 0
-                && s.wants(Interest.READ)) {
+                && s.wants(Interest.READ) && !s.rxFull()) {
             armRecv(s);
         }
+        return deliver;
     }
 
     /** Bytes (or their end) for {@code s}: tell the engine now if it is reading. */
@@ -748,7 +872,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     @Override
     public boolean oneShot() {
-        return false;
+        return shared;
     }
 
     @Override

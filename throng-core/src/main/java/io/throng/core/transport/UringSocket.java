@@ -149,7 +149,14 @@ public final class UringSocket extends TransportSocket {
     // ---- reading ---------------------------------------------------------------------------
 
     boolean hasRx() {
-        return io != null && io.rxBid >= 0;
+        UringIo x = io; // read once: a worker may give it back meanwhile (shared loops)
+        return x != null && x.rxBid >= 0;
+    }
+
+    /** Holding as many received buffers as one socket may: receive no more until some are read. */
+    boolean rxFull() {
+        UringIo x = io;
+        return x != null && x.held() >= UringIo.RX_HOLD;
     }
 
     /** Gives back every buffer still held (closing). */
@@ -167,7 +174,17 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public int read(Scratch scratch, ByteBuffer dst, long dstBase) throws IOException {
-        assert poller == null || onLoop() : "io_uring sockets are read on their loop";
+        UringPoller p = poller;
+        if (p != null && p.shared) {
+            synchronized (this) { // a worker reads what the loop received
+                return read0(dst, dstBase);
+            }
+        }
+        assert p == null || onLoop() : "io_uring sockets are read on their loop";
+        return read0(dst, dstBase);
+    }
+
+    private int read0(ByteBuffer dst, long dstBase) throws IOException {
         int total = 0;
         UringIo x = io;
         if (x != null && x.rxBid >= 0) {
@@ -185,11 +202,15 @@ public final class UringSocket extends TransportSocket {
                 x.rxOff += n;
                 total += n;
                 if (x.rxOff == x.rxLen) {
-                    poller.buffers.recycle(x.rxBid);
+                    poller.recycle(x.rxBid);
                     x.pop();
                 }
             }
             tidy();
+            if (!hasRx() && (flags & (RECV_ARMED | CLOSED | EOF)) == 0 && error == 0 && wants(Interest.READ)
+                    && onLoop()) {
+                poller.armRecv(this); // it stopped holding too much (or ran dry): receive again
+            }
         }
         if (total > 0) {
             return total;
@@ -202,7 +223,7 @@ public final class UringSocket extends TransportSocket {
         if ((flags & EOF) != 0) {
             return -1;
         }
-        if (poller != null && (flags & (RECV_ARMED | CLOSED)) == 0 && wants(Interest.READ)) {
+        if (poller != null && (flags & (RECV_ARMED | CLOSED)) == 0 && wants(Interest.READ) && onLoop()) {
             poller.armRecv(this); // a multishot receive ended (the ring ran dry); wait again
         }
         return 0;
@@ -212,31 +233,51 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public long write(Scratch scratch, ByteBuffer src, long srcBase) throws IOException {
+        UringPoller p = poller;
+        if (p != null && p.shared && registered()) {
+            synchronized (this) {
+                return stage(null, 0, 0, src);
+            }
+        }
         if (!onLoop() || !registered()) {
             return error != 0 || (flags & CLOSED) != 0 ? write(scratch, null, null, 0, 0) : 0;
         }
-        ByteBuffer[] one = poller.one(src); // the loop's own array: only the loop's thread gets here
-        try {
-            return write(scratch, one, null, 0, 1);
-        } finally {
-            one[0] = null;
-        }
+        return stage(null, 0, 0, src);
     }
 
     @Override
     public long write(Scratch scratch, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException {
+        UringPoller p = poller;
+        if (p != null && p.shared && srcs != null) {
+            synchronized (this) { // a worker writes: staged here, sent by the loop
+                return stage(srcs, offset, length, null);
+            }
+        }
+        return stage(srcs, offset, length, null);
+    }
+
+    /**
+     * Copies {@code srcs[offset, offset+length)}, or {@code single}, into the outbox and starts its
+     * send if none is in flight: submitted by the loop's thread itself, queued for it from a worker.
+     */
+    private long stage(ByteBuffer[] srcs, int offset, int length, ByteBuffer single) throws IOException {
         if (error != 0) {
             throw Errno.exception("send", error);
         }
         if ((flags & CLOSED) != 0) {
             throw Errno.exception("send", Errno.EPIPE);
         }
-        if (!onLoop() || !registered()) {
+        boolean loopThread = onLoop();
+        if (!registered() || !loopThread && !poller.shared) {
             return 0; // only the loop's thread may submit: the engine queues it and asks for writability
         }
         long want = 0;
-        for (int i = offset; i < offset + length; i++) {
-            want += srcs[i].remaining();
+        if (single != null) {
+            want = single.remaining();
+        } else {
+            for (int i = offset; i < offset + length; i++) {
+                want += srcs[i].remaining();
+            }
         }
         if (want == 0) {
             return 0;
@@ -251,24 +292,37 @@ public final class UringSocket extends TransportSocket {
         int limit = b.limit();
         long copied = 0;
         b.limit(b.capacity()).position(limit);
-        for (int i = offset; i < offset + length && b.hasRemaining(); i++) {
-            ByteBuffer s = srcs[i];
-            int n = Math.min(s.remaining(), b.remaining());
-            if (n == s.remaining()) {
-                b.put(s);
-            } else {
-                int l = s.limit();
-                s.limit(s.position() + n);
-                b.put(s);
-                s.limit(l);
+        if (single != null) {
+            copied = copy(single, b);
+        } else {
+            for (int i = offset; i < offset + length && b.hasRemaining(); i++) {
+                copied += copy(srcs[i], b);
             }
-            copied += n;
         }
         b.limit(b.position());
         if ((flags & SEND_IN_FLIGHT) == 0) {
-            poller.send(this);
+            if (loopThread) {
+                poller.send(this);
+            } else if (!x.sendQueued) {
+                x.sendQueued = true;
+                UringPoller p = poller;
+                p.later(() -> p.sendStaged(this));
+            }
         }
         return copied;
+    }
+
+    private static int copy(ByteBuffer s, ByteBuffer b) {
+        int n = Math.min(s.remaining(), b.remaining());
+        if (n == s.remaining()) {
+            b.put(s);
+        } else {
+            int l = s.limit();
+            s.limit(s.position() + n);
+            b.put(s);
+            s.limit(l);
+        }
+        return n;
     }
 
     /** Whether the outbox takes more bytes now. */
@@ -351,15 +405,27 @@ public final class UringSocket extends TransportSocket {
             p.later(() -> setInterest(ops));
             return true;
         }
-        if (ops == interest()) {
-            return false;
+        if (ops == interest() && !p.shared) {
+            return false; // (on a shared loop, disarmed() cleared the interest but left the receive armed)
         }
         p.interest(this, ops);
         return true;
     }
 
+    /** A one-shot report disarmed this socket: no more reports until the engine re-arms it. The loop's thread. */
+    @Override
+    public void disarmed() {
+        interest(0); // the receive stays armed: what arrives meanwhile is held (up to RX_HOLD buffers)
+    }
+
     @Override
     public int available() {
+        UringPoller p = poller;
+        if (p != null && p.shared) {
+            synchronized (this) {
+                return io == null ? 0 : io.available();
+            }
+        }
         return io == null ? 0 : io.available();
     }
 

@@ -1,6 +1,7 @@
 package io.throng.core.transport;
 
 import io.throng.core.buffer.BufferPool;
+import io.throng.core.config.Model;
 import io.throng.core.config.SocketOptions;
 import io.throng.core.config.TransportKind;
 import io.throng.core.linux.SockAddr;
@@ -12,8 +13,9 @@ import java.net.InetSocketAddress;
  * Linux io_uring through the Foreign Function &amp; Memory API (package {@code io.throng.core.linux}):
  * a completion transport behind the same seam as epoll. Its loops make one {@code io_uring_enter} a
  * turn for all their sockets' sends, receives and accepts, where epoll makes a system call for
- * each. It runs the reactor models (single- and multi-reactor, and the prefork workers running
- * them); models whose threads block on a socket, or share a readiness set, run on epoll.
+ * each. It runs the reactor models, the worker pool (whose workers read and write what the loop
+ * receives and sends), the prefork workers running them and the clients; models whose threads
+ * block on a socket, or share a readiness set, run on epoll ({@link #misfit}).
  *
  * <p>Sockets are made, bound and connected with the same calls as epoll's; the ring then does the
  * moving. Outbox chunks come from a pool of the transport's own (the engine's pool is above this
@@ -33,6 +35,24 @@ public final class UringTransport implements Transport {
         return INSTANCE;
     }
 
+    /**
+     * Why loops of {@code model} (null: a client's) cannot run on io_uring, as the end of a sentence
+     * after "io_uring", or null if they can: its loops must own their sockets, so models whose
+     * threads block on a socket, or that share one readiness set between threads, cannot.
+     */
+    static String misfit(Model model) {
+        if (model == null) {
+            return null;
+        }
+        return switch (model) {
+            case SINGLE_REACTOR, MULTI_REACTOR, WORKER_POOL -> null;
+            case LEADER_FOLLOWER -> "does not run leader-follower: its threads take turns waiting on one shared"
+                    + " readiness set, and a ring has one issuer";
+            case VIRTUAL_THREADS, PLATFORM_THREADS -> "does not run " + model.id() + ": its threads block on"
+                    + " their sockets, and io_uring sockets do not block";
+        };
+    }
+
     @Override
     public TransportKind kind() {
         return TransportKind.IO_URING;
@@ -40,11 +60,9 @@ public final class UringTransport implements Transport {
 
     @Override
     public Poller openPoller(boolean oneShot, int eventsPerWait) throws IOException {
-        if (oneShot) {
-            throw new IOException("the io_uring transport runs loops that own their connections; one-shot"
-                    + " sets (worker-pool, leader-follower) run on epoll");
-        }
-        return new UringPoller(outboxes);
+        // one-shot: the worker pool's loops, each polled by its own thread (leader-follower's sets,
+        // polled by several threads at once, are refused before this: a ring has one issuer)
+        return new UringPoller(outboxes, oneShot);
     }
 
     @Override
