@@ -7,6 +7,7 @@
 #   scripts/ws-broadcast-cluster.sh [subscribers] [bus]     (defaults: 100000, embedded)
 #       bus: embedded, or redis (starts its own redis-server on a free port, stopped at the end)
 #   environment: WORKERS=8 PROBES=6 ROUNDS=5 SIZE=64 GAP_MS=3000 WORKER_JVM="-Xmx512m -XX:+UseSerialGC"
+#                TRANSPORT=auto (the workers': auto, io_uring, epoll or nio)
 #
 # A process holds at most ~19,900 descriptors here: 100,000 subscribers need at least 6 workers and
 # 6 probe processes. The publisher stamps each message with System.nanoTime() (CLOCK_MONOTONIC,
@@ -23,6 +24,7 @@ rounds=${ROUNDS:-5}
 size=${SIZE:-64}
 gap=${GAP_MS:-3000}
 worker_jvm=${WORKER_JVM:--Xmx512m -XX:+UseSerialGC}
+transport=${TRANSPORT:-auto}
 "$root/throng" --version >/dev/null   # builds if needed
 jar="$root/throng-cli/target/throng.jar"
 java=("$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders --enable-native-access=ALL-UNNAMED)
@@ -41,7 +43,7 @@ elif [ "$bus" != embedded ]; then
 fi
 
 port=$(free_port)
-"$root/throng" push --model prefork --procs "$workers" --worker-model multi-reactor --loops 1 --port "$port" \
+"$root/throng" push --model prefork --procs "$workers" --worker-model multi-reactor --loops 1 --transport "$transport" --port "$port" \
   --bus "$bus_url" --max-handshakes 20000 --idle-timeout 0 --status-interval 5s --worker-jvm "$worker_jvm" \
   >"$work/server.log" 2>&1 &
 supervisor=$!

@@ -71,16 +71,16 @@ public record Target(String id, String label, Kind kind, String model, String tr
 
     /**
      * Every throng model on the given transports (leader-follower on epoll only, where it exists;
-     * io_uring runs the reactor models;
+     * io_uring runs the reactor models and the worker pool;
      * prefork unless {@code quick}, since it starts a JVM per core for every cell), then the peers.
      */
     public static List<Target> standard(List<String> transports, boolean quick) {
         List<Target> all = new ArrayList<>();
         for (String transport : transports) {
-            // io_uring runs the reactor models; the rest run on every transport
+            // io_uring runs the reactor models and the worker pool; the rest run on every transport
             // (the quick run, which must stay under three minutes, takes its default model only)
             List<String> models = transport.equals("io_uring")
-                    ? quick ? List.of("multi-reactor") : List.of("single-reactor", "multi-reactor")
+                    ? quick ? List.of("multi-reactor") : List.of("single-reactor", "multi-reactor", "worker-pool")
                     : List.of("virtual-threads", "platform-threads", "single-reactor", "multi-reactor", "worker-pool");
             for (String model : models) {
                 all.add(throng(model, transport));

@@ -104,12 +104,12 @@ class BenchTest {
     }
 
     @Test
-    void ioUringRunsTheReactorModelsAndTheQuickRunTakesItsDefault() {
+    void ioUringRunsTheReactorModelsAndTheWorkerPoolAndTheQuickRunTakesItsDefault() {
         BenchOptions full = BenchOptions.full(List.of("epoll", "io_uring", "nio"));
         assertThat(full.targets()).extracting(Target::id)
-                .contains("throng/single-reactor/io_uring", "throng/multi-reactor/io_uring", "throng/prefork/io_uring",
-                        "netty/io_uring")
-                .doesNotContain("throng/worker-pool/io_uring", "throng/virtual-threads/io_uring",
+                .contains("throng/single-reactor/io_uring", "throng/multi-reactor/io_uring", "throng/worker-pool/io_uring",
+                        "throng/prefork/io_uring", "netty/io_uring")
+                .doesNotContain("throng/virtual-threads/io_uring",
                         "throng/leader-follower/io_uring");
         BenchOptions quick = BenchOptions.quick(List.of("epoll", "io_uring", "nio"));
         assertThat(quick.targets()).extracting(Target::id).filteredOn(id -> id.endsWith("/io_uring"))

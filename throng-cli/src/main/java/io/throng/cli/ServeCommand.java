@@ -51,7 +51,7 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
     boolean exitOnStdinClose;
 
     @Option(names = "--transport", paramLabel = "<transport>", converter = Converters.TransportConverter.class,
-            description = "auto (epoll where it can run, else nio, with a log line), epoll or nio (default: ${DEFAULT-VALUE})")
+            description = "auto (io_uring where the kernel allows it and the model runs on it, else epoll, else nio, with a log line), io_uring, epoll or nio (default: ${DEFAULT-VALUE})")
     TransportKind transport = DEFAULTS.transport();
 
     @Option(names = "--host", description = "address to bind (default: ${DEFAULT-VALUE})")

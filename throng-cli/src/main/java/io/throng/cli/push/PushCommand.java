@@ -71,7 +71,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--worker-jvm", paramLabel = "<options>", description = "prefork: extra JVM options for the workers, e.g. \"-Xmx1g\"")
     String workerJvm = "";
 
-    @Option(names = "--transport", paramLabel = "<transport>", description = "auto (epoll on Linux, else nio), epoll or nio (default: ${DEFAULT-VALUE})")
+    @Option(names = "--transport", paramLabel = "<transport>", description = "auto (io_uring where the kernel allows it, else epoll on Linux, else nio), io_uring, epoll or nio (default: ${DEFAULT-VALUE})")
     String transport = DEFAULTS.transport().id();
 
     @Option(names = "--host", description = "address to bind (default: ${DEFAULT-VALUE})")

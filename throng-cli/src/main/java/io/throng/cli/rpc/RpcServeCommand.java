@@ -45,7 +45,7 @@ public final class RpcServeCommand implements Callable<Integer> {
     @Option(names = "--loops", description = "event loops for multi-reactor and worker-pool (default: cores = ${DEFAULT-VALUE})")
     int loops = ServerConfig.DEFAULT_LOOPS;
 
-    @Option(names = "--transport", description = "tnet, epoll, gonet or nio; what cannot run falls back to nio with a log line (default: nio)")
+    @Option(names = "--transport", description = "tnet or epoll, io_uring, auto, gonet or nio; tnet/epoll that cannot run fall back to nio with a log line (default: nio)")
     String transport = "nio";
 
     @Option(names = "--execution", description = "worker (a virtual thread per request) or inline (on the I/O thread) (default: ${DEFAULT-VALUE})")

@@ -157,6 +157,11 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         return Thread.currentThread() == loop;
     }
 
+    /** Operations whose last completion has not arrived (tests). */
+    int inFlight() {
+        return inFlight;
+    }
+
     /** The ring's set-up, for the transport's log line. */
     String describe() {
         return ring.setupDescription() + ", " + BUFFERS + " provided buffers of " + BUFFER_SIZE + " B";
