@@ -7,7 +7,7 @@ import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 
 /** Command-line spellings of config values. */
-public final class Converters {
+final class Converters {
     private Converters() {
     }
 
@@ -18,7 +18,7 @@ public final class Converters {
         }
     }
 
-    public static final class TransportConverter implements ITypeConverter<TransportKind> {
+    static final class TransportConverter implements ITypeConverter<TransportKind> {
         @Override
         public TransportKind convert(String value) {
             return TransportKind.parse(value);

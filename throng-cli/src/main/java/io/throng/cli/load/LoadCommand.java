@@ -63,16 +63,15 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--connect-timeout", description = "seconds (default: ${DEFAULT-VALUE})")
         double connectTimeout = 10;
 
-        @Option(names = "--transport", converter = io.throng.cli.Converters.TransportConverter.class,
-                description = "the load's own engine transport: auto, io_uring, epoll or nio (default: ${DEFAULT-VALUE})")
-        io.throng.core.config.TransportKind transport = io.throng.core.config.TransportKind.AUTO;
+        @Option(names = "--transport", description = "the load's own engine transport: auto, io_uring, epoll or nio (default: ${DEFAULT-VALUE})")
+        String transport = "auto";
 
         @Option(names = "--json", paramLabel = "<file>", description = "also write the result as JSON to this file ('-' for stdout instead of the summary)")
         String json;
 
         LoadOptions apply(LoadOptions o) {
             return o.withSrcIps(srcIps).withProcs(procs).withLoops(loops)
-                    .withConnectTimeout(connectTimeout).withTransport(transport);
+                    .withConnectTimeout(connectTimeout).withTransport(io.throng.core.config.TransportKind.parse(transport));
         }
     }
 
