@@ -26,7 +26,7 @@ public final class EpollListenSocket extends ListenSocket {
         EpollScratch s = EpollScratch.of(scratch);
         int r = Linux.accept(s.errno, fd);
         if (r >= 0) {
-            EpollTransport.configure(s, r, options);
+            EpollTransport.configureAccepted(s, r, options);
             return new EpollSocket(r);
         }
         int errno = -r;

@@ -63,7 +63,7 @@ public final class UringListenSocket extends ListenSocket {
             head = (head + 1) % pending.length;
             count--;
             EpollScratch s = EpollScratch.of(scratch);
-            EpollTransport.configure(s, r, options);
+            EpollTransport.configureAccepted(s, r, options);
             return new UringSocket(r);
         }
         if (error != 0) {

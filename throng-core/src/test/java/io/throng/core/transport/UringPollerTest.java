@@ -86,6 +86,19 @@ class UringPollerTest {
     }
 
     @Test
+    void anAcceptedSocketHasTcpNoDelayFromItsListener() throws IOException {
+        assertThat(SocketOptions.DEFAULT.tcpNoDelay()).isTrue();
+        try (Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort())) {
+            UringSocket s = accept(Interest.READ);
+            // set on the listener only (one system call less a connection): Linux's accepted sockets inherit it
+            assertThat(io.throng.core.linux.Linux.getInt(scratch.errno, s.fd(), io.throng.core.linux.Linux.IPPROTO_TCP,
+                    io.throng.core.linux.Linux.TCP_NODELAY, scratch.small)).isEqualTo(1);
+            s.close(false);
+            assertSettled();
+        }
+    }
+
+    @Test
     void closingWhileAReceiveIsInFlightEndsItAndThePeerSeesTheEnd() throws IOException {
         try (Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort())) {
             UringSocket s = accept(Interest.READ);
