@@ -45,7 +45,7 @@ import java.time.Duration;
  * on epoll), and nothing else: no buffer, no queue node, no timer object, no list links (a loop
  * finds its connections through its poller's table).
  */
-final class EngineConnection implements Connection {
+final class EngineConnection implements Connection, io.throng.core.transport.InterestSource {
     /** Task bits, requested from any thread and run in the serial context. */
     static final int T_OPEN = 1;
     static final int T_CLOSE = 2;
@@ -500,6 +500,13 @@ final class EngineConnection implements Connection {
     void updateInterestLocked() {
         if (!socket.isBlocking()) {
             owner.interestChanged(this, desiredInterestLocked());
+        }
+    }
+
+    @Override
+    public int currentInterest() {
+        synchronized (queue) {
+            return (state & ConnectionState.CLAIMED) != 0 ? 0 : desiredInterestLocked(); // a claimant re-arms it
         }
     }
 

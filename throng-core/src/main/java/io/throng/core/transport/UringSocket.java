@@ -402,7 +402,8 @@ public final class UringSocket extends TransportSocket {
             return false;
         }
         if (!p.onLoop()) {
-            p.later(() -> setInterest(ops));
+            // applied at the loop's next turn, as the owner wants it then (see InterestSource)
+            p.later(() -> setInterest(attachment instanceof InterestSource src ? src.currentInterest() : ops));
             return true;
         }
         if (ops == interest() && !p.shared) {

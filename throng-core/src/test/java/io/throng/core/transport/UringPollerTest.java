@@ -62,7 +62,7 @@ class UringPollerTest {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (!done.getAsBoolean()) {
             assertThat(System.nanoTime() - deadline).as("waiting for " + what).isNegative();
-            poller.poll(scratch, 20, (a, ops) -> ready.add(new int[] {(Integer) a, ops}));
+            poller.poll(scratch, 20, (a, ops) -> ready.add(new int[] {id(a), ops}));
         }
     }
 
@@ -76,8 +76,20 @@ class UringPollerTest {
         UringSocket s = (UringSocket) listener.accept(scratch);
         assertThat(s).isNotNull();
         poller.add(s, 1, interest);
-        poller.poll(scratch, 0, (a, ops) -> ready.add(new int[] {(Integer) a, ops}));
+        poller.poll(scratch, 0, (a, ops) -> ready.add(new int[] {id(a), ops}));
         return s;
+    }
+
+    /** An owner whose interest the test sets, as a connection's changes under its lock. */
+    record Owner(int id, int[] now) implements InterestSource {
+        @Override
+        public int currentInterest() {
+            return now[0];
+        }
+    }
+
+    private static int id(Object attachment) {
+        return attachment instanceof Owner o ? o.id() : (Integer) attachment;
     }
 
     private void assertSettled() throws IOException {
@@ -93,6 +105,30 @@ class UringPollerTest {
             // set on the listener only (one system call less a connection): Linux's accepted sockets inherit it
             assertThat(io.throng.core.linux.Linux.getInt(scratch.errno, s.fd(), io.throng.core.linux.Linux.IPPROTO_TCP,
                     io.throng.core.linux.Linux.TCP_NODELAY, scratch.small)).isEqualTo(1);
+            s.close(false);
+            assertSettled();
+        }
+    }
+
+    @Test
+    void anotherThreadsInterestChangeIsAppliedAsTheOwnerWantsItWhenTheLoopGetsToIt() throws Exception {
+        try (Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort())) {
+            pollUntil("the accept", () -> reported(-1, Interest.READ));
+            UringSocket s = (UringSocket) listener.accept(scratch);
+            int[] now = {Interest.READ};
+            poller.add(s, new Owner(2, now), Interest.READ);
+            poller.poll(scratch, 0, (a, ops) -> ready.add(new int[] {id(a), ops}));
+            // another thread asks for READ only (its view then); before the loop's turn, the owner
+            // comes to want WRITE too (the loop queued bytes and set it itself): the request,
+            // applied late, must not take WRITE away
+            Thread t = Thread.ofPlatform().start(() -> s.setInterest(Interest.READ));
+            t.join();
+            now[0] = Interest.READ | Interest.WRITE;
+            s.setInterest(now[0]); // the loop's own change, applied at once
+            pollUntil("the write readiness", () -> reported(2, Interest.WRITE));
+            ready.clear();
+            poller.poll(scratch, 10, (a, ops) -> ready.add(new int[] {id(a), ops}));
+            assertThat(s.interest()).as("WRITE kept").isEqualTo(Interest.READ | Interest.WRITE);
             s.close(false);
             assertSettled();
         }
