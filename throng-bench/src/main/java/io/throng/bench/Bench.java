@@ -79,7 +79,8 @@ public final class Bench {
             Thread.sleep(300);
             long heap0 = server.heapUsedAfterGc();
             long rss0 = server.rssBytes();
-            LoadOptions o = LoadOptions.defaults(LoadMode.PINGPONG).withTarget("127.0.0.1", server.port()).withConns(n)
+            LoadOptions o = LoadOptions.defaults(LoadMode.PINGPONG).withTarget("127.0.0.1", server.port())
+                    .withTransport(io.throng.core.config.TransportKind.parse(options.loadTransport())).withConns(n)
                     .withPipeline(options.pipeline()).withTiming(options.warmupSeconds(), options.windowSeconds());
             double[] cpu = new double[2];
             double[] loadCpu = new double[2];
@@ -126,6 +127,7 @@ public final class Bench {
             }
             Thread.sleep(300);
             LoadOptions o = LoadOptions.defaults(LoadMode.CONNRATE).withTarget("127.0.0.1", server.port())
+                    .withTransport(io.throng.core.config.TransportKind.parse(options.loadTransport()))
                     .withConcurrency(options.connrateConcurrency()).withLinger0(true)
                     .withTiming(Math.min(1, options.warmupSeconds()), Math.min(options.windowSeconds(), 5));
             try (LoadRun run = new LoadRun(o, quiet())) {

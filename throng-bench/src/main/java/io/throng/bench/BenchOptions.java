@@ -16,10 +16,12 @@ import java.util.Objects;
  * @param connrateConcurrency short connections in progress at once
  * @param serverJvm        JVM options of every server process (the same for all, peers included)
  * @param quick            the small run (for the README's first try)
+ * @param loadTransport    the load's own engine transport (auto, io_uring, epoll, nio): auto
+ *                         follows the engine's choice, so runs from before auto took io_uring used epoll
  */
 public record BenchOptions(List<Target> targets, List<Integer> connections, int repeat, double warmupSeconds,
                            double windowSeconds, int pipeline, boolean connrate, int connrateConcurrency,
-                           List<String> serverJvm, boolean quick) {
+                           List<String> serverJvm, boolean quick, String loadTransport) {
 
     /** The same for every server: compact headers, a 2 GiB heap ceiling, native access for FFM. */
     public static final List<String> SERVER_JVM = List.of("-XX:+UseCompactObjectHeaders", "-Xmx2g",
@@ -37,17 +39,19 @@ public record BenchOptions(List<Target> targets, List<Integer> connections, int 
         targets = List.copyOf(targets);
         connections = List.copyOf(connections);
         serverJvm = List.copyOf(serverJvm);
+        loadTransport = io.throng.core.config.TransportKind.parse(loadTransport == null ? "auto" : loadTransport).id();
     }
 
     /** The full run: 100, 1,000 and 10,000 connections, three rounds. */
     public static BenchOptions full(List<String> transports) {
         return new BenchOptions(Target.standard(transports, false), List.of(100, 1_000, 10_000), 3, 3, 10, 1, true, 32,
-                SERVER_JVM, false);
+                SERVER_JVM, false, "auto");
     }
 
     /** Under three minutes: 100 and 1,000 connections, one round, short windows. */
     public static BenchOptions quick(List<String> transports) {
-        return new BenchOptions(Target.standard(transports, true), List.of(100, 1_000), 1, 1, 1.5, 1, true, 32, SERVER_JVM, true);
+        return new BenchOptions(Target.standard(transports, true), List.of(100, 1_000), 1, 1, 1.5, 1, true, 32, SERVER_JVM, true,
+                "auto");
     }
 
     /**

@@ -48,12 +48,14 @@ public final class Reports {
         s.append(String.format("`%s`, started %s, took %.1f minutes.%n%n", r.command(), r.started(), r.durationSeconds() / 60));
         s.append(String.format("Machine: %d cores (%s), %.1f GiB, %s, Linux %s, JDK %s. Load and servers share these cores.%n%n",
                 m.cores(), m.cpu(), m.memoryBytes() / (1024.0 * 1024 * 1024), m.os(), m.kernel(), m.jdk()));
-        s.append(String.format("Load: `throng load pingpong` from one process: each connection sends an 8-byte timestamp "
+        s.append(String.format("Load: `throng load pingpong` from one process, its engine on the %s transport: each "
+                + "connection sends an 8-byte timestamp "
                 + "and waits for its echo (pipeline %d, the seed's closed loop), warm-up %.0f s, window %.0f s. "
                 + "Each server runs in its own JVM (`%s`), %d round%s, servers in rotated order; figures are medians, "
                 + "spread = (max - min) / median. RSS and heap per connection: growth once all connections are open "
                 + "(heap after a full GC). CPU: the server process's user + system time in the window per million requests "
                 + "(the load process's is in the last table).%n%n",
+                o.loadTransport().equals("auto") ? "auto (the engine's choice)" : o.loadTransport(),
                 o.pipeline(), o.warmupSeconds(), o.windowSeconds(), String.join(" ", o.serverJvm()), o.repeat(),
                 o.repeat() == 1 ? "" : "s"));
         for (int n : o.connections()) {

@@ -19,7 +19,7 @@ class BenchTest {
     @Test
     void aTinyBenchmarkMeasuresEveryKindOfServerAndWritesEveryReport(@TempDir Path dir) throws Exception {
         List<Target> targets = List.of(Target.throng("single-reactor", "nio"), Target.netty("epoll"), Target.jdk());
-        BenchOptions options = new BenchOptions(targets, List.of(20), 2, 0.3, 0.7, 1, true, 4, BenchOptions.SERVER_JVM, false);
+        BenchOptions options = new BenchOptions(targets, List.of(20), 2, 0.3, 0.7, 1, true, 4, BenchOptions.SERVER_JVM, false, "epoll");
         List<String> log = new ArrayList<>();
         Results.Report report = new Bench(options, log::add).run("test");
 
@@ -45,6 +45,7 @@ class BenchTest {
         assertThat(report.machine().cores()).isPositive();
 
         String md = Reports.write(report, dir);
+        assertThat(md).contains("its engine on the epoll transport");
         assertThat(md).contains("## 20 connections", "| throng single-reactor (nio) |", "| JDK virtual threads |",
                 "The seed's table", "Machine: ", "## throng against Netty epoll", "| CPU-limited ratio |");
         assertThat(Files.readString(dir.resolve("bench.html"))).contains("<svg", "Requests per second", "throng single-reactor");
@@ -61,7 +62,7 @@ class BenchTest {
         Target baseline = current.asBaseline(System.getProperty("java.class.path"));
         assertThat(baseline.id()).isEqualTo("baseline/single-reactor/nio");
         BenchOptions options = new BenchOptions(List.of(current, baseline), List.of(20), 2, 0.3, 0.7, 1, false, 4,
-                BenchOptions.SERVER_JVM, false);
+                BenchOptions.SERVER_JVM, false, "auto");
         Results.Report report = new Bench(options, line -> { }).run("test");
         assertThat(report.cells()).hasSize(4).allSatisfy(c -> assertThat(c.requestsPerSecond()).as(c.target()).isPositive());
         String md = Reports.write(report, dir);

@@ -55,6 +55,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--transports", split = ",", description = "throng transports to measure (default: ${DEFAULT-VALUE})")
     List<String> transports = List.of("epoll", "io_uring", "nio");
 
+    @Option(names = "--load-transport", paramLabel = "<transport>",
+            description = "the load's own transport: auto (the engine's choice: io_uring here), io_uring, epoll or nio"
+                    + " (default: ${DEFAULT-VALUE}); runs before auto took io_uring had the load on epoll")
+    String loadTransport = "auto";
+
     @Option(names = "--baseline", paramLabel = "<jar>",
             description = "also run each throng target from this other build (a throng.jar from an earlier commit), "
                     + "in the same rounds, and report the ratios round by round: before/after figures from one run")
@@ -108,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchOptions options = new BenchOptions(chosen, conns != null ? conns : base.connections(),
                 repeat != null ? repeat : base.repeat(), warmup != null ? warmup : base.warmupSeconds(),
                 window != null ? window : base.windowSeconds(), pipeline, !noConnrate, base.connrateConcurrency(),
-                base.serverJvm(), quick);
+                base.serverJvm(), quick, loadTransport);
         Path dir = out != null ? out
                 : Path.of("reports", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         System.out.printf("throng bench: %d servers x %s connections x %d round(s)%s; reports in %s%n",

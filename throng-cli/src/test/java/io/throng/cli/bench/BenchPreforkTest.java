@@ -24,7 +24,7 @@ class BenchPreforkTest {
     void aPreforkServerIsMeasuredAcrossItsWorkers() throws Exception {
         Target prefork = Target.prefork("multi-reactor", "nio");
         BenchOptions options = new BenchOptions(List.of(prefork), List.of(40), 1, 0.5, 1, 1, false, 4,
-                BenchOptions.SERVER_JVM, true);
+                BenchOptions.SERVER_JVM, true, "auto");
         List<String> log = new ArrayList<>();
         Results.Report report = new Bench(options, log::add).run("test");
 
