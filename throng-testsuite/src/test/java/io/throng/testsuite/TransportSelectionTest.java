@@ -62,7 +62,7 @@ class TransportSelectionTest {
     @Test
     void autoFallsBackToEpollWhenIoUringIsRefusedAndSaysWhy() throws Exception {
         String out = run(true, "auto", "-Dthrong.io_uring=off");
-        assertThat(out).contains("running the epoll transport (Linux, through FFM): io_uring turned off"
+        assertThat(out).contains("running the epoll transport (Linux, through FFM): io_uring cannot run here: turned off"
                 + " (-Dthrong.io_uring=off)", "running epoll");
         // and an explicit io_uring then refuses with the same reason
         assertThat(run(true, "io_uring", "-Dthrong.io_uring=off"))

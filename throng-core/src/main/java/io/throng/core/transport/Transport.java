@@ -15,9 +15,9 @@ import java.net.InetSocketAddress;
  * transport is added here without touching them.
  *
  * <p>Readiness transports (nio, epoll) say "you may read now" and the engine reads into its own
- * buffer. A completion transport (io_uring, next) fits the same seam with a {@link TransportSocket}
- * whose writes complete later: the engine's write queue keeps what a write in flight is sending
- * pinned until it completes (see the engine's {@code WriteQueue}).
+ * buffer. The completion transport (io_uring) fits the same seam: its poller turns completions
+ * into that readiness (the bytes already received into its buffers), and its sockets copy what
+ * the engine writes into an outbox that the ring sends from.
  */
 public sealed interface Transport permits NioTransport, EpollTransport, UringTransport {
     System.Logger LOG = System.getLogger("io.throng.transport");
@@ -87,7 +87,7 @@ public sealed interface Transport permits NioTransport, EpollTransport, UringTra
                 yield TransportKind.IO_URING;
             }
             case AUTO -> {
-                String why = Uring.available() ? UringTransport.misfit(model) : Uring.unavailableReason();
+                String why = Uring.available() ? UringTransport.misfit(model) : "cannot run here: " + Uring.unavailableReason();
                 if (why == null) {
                     LOG.log(Level.INFO, "running the io_uring transport (Linux, through FFM)");
                     yield TransportKind.IO_URING;

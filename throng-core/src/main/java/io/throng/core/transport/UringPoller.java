@@ -129,8 +129,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
      * the loop to submit. Reactor loops (not shared) take no lock.
      */
     final boolean shared;
-    /** Provided buffers workers have read, for the loop to give back to the ring (shared only; guarded by itself). */
-    private final int[][] returned = {new int[64]};
+    /** Shared loops: guards {@link #returned} and the free list of in-flight states, which workers touch too. */
+    private final Object sharedLock = new Object();
+    /** Provided buffers workers have read, for the loop to give back to the ring (shared only). */
+    private int[] returned = new int[64];
     private int returnedCount;
 
     UringPoller(BufferPool pool, boolean shared) throws IOException {
@@ -198,7 +200,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     UringIo takeIo() {
         if (shared) {
-            synchronized (returned) {
+            synchronized (sharedLock) {
                 return takeIo0();
             }
         }
@@ -217,7 +219,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
 
     void giveIo(UringIo x) {
         if (shared) {
-            synchronized (returned) {
+            synchronized (sharedLock) {
                 giveIo0(x);
             }
         } else {
@@ -242,20 +244,18 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             buffers.recycle(bid);
             return;
         }
-        synchronized (returned) {
-            int[] a = returned[0];
-            if (returnedCount == a.length) {
-                returned[0] = a = Arrays.copyOf(a, a.length * 2); // at most the ring's count
+        synchronized (sharedLock) {
+            if (returnedCount == returned.length) {
+                returned = Arrays.copyOf(returned, returned.length * 2); // at most the ring's count
             }
-            a[returnedCount++] = bid;
+            returned[returnedCount++] = bid;
         }
     }
 
     private void recycleReturned() {
-        synchronized (returned) {
-            int[] a = returned[0];
+        synchronized (sharedLock) {
             for (int i = 0; i < returnedCount; i++) {
-                buffers.recycle(a[i]);
+                buffers.recycle(returned[i]);
             }
             returnedCount = 0;
         }

@@ -34,10 +34,11 @@ import java.nio.ByteBuffer;
  *       one is read: the generation in every completion's user data tells them apart.</li>
  * </ul>
  *
- * <p><b>Threads.</b> Every operation runs on the loop's thread. The engine's calls from other
- * threads (a close, an interest change) are queued for it, and a write from another thread
- * refuses (returns 0): the engine queues those bytes and asks for writability, which the loop
- * then reports.
+ * <p><b>Threads.</b> The ring is the loop's: the engine's calls from other threads (a close, an
+ * interest change) are queued for it. On a reactor's loop a write from another thread refuses
+ * (returns 0): the engine queues those bytes and asks for writability, which the loop then
+ * reports. On the worker pool's loops ({@link UringPoller#shared}) the claiming worker reads and
+ * stages writes itself, under this socket's monitor, and the loop submits the send.
  */
 public final class UringSocket extends TransportSocket {
     // flags: the state bits, then the engine's interest, the readiness to report, the generation
@@ -207,10 +208,11 @@ public final class UringSocket extends TransportSocket {
                 }
             }
             tidy();
-            if (!hasRx() && (flags & (RECV_ARMED | CLOSED | EOF)) == 0 && error == 0 && wants(Interest.READ)
-                    && onLoop()) {
-                poller.armRecv(this); // it stopped holding too much (or ran dry): receive again
-            }
+        }
+        if (!hasRx() && (flags & (RECV_ARMED | CLOSED | EOF)) == 0 && error == 0 && wants(Interest.READ)
+                && onLoop()) {
+            // the receive ended (the ring ran dry, or it held too much and was cancelled): wait again
+            poller.armRecv(this);
         }
         if (total > 0) {
             return total;
@@ -223,9 +225,6 @@ public final class UringSocket extends TransportSocket {
         if ((flags & EOF) != 0) {
             return -1;
         }
-        if (poller != null && (flags & (RECV_ARMED | CLOSED)) == 0 && wants(Interest.READ) && onLoop()) {
-            poller.armRecv(this); // a multishot receive ended (the ring ran dry); wait again
-        }
         return 0;
     }
 
@@ -234,13 +233,10 @@ public final class UringSocket extends TransportSocket {
     @Override
     public long write(Scratch scratch, ByteBuffer src, long srcBase) throws IOException {
         UringPoller p = poller;
-        if (p != null && p.shared && registered()) {
+        if (p != null && p.shared) {
             synchronized (this) {
                 return stage(null, 0, 0, src);
             }
-        }
-        if (!onLoop() || !registered()) {
-            return error != 0 || (flags & CLOSED) != 0 ? write(scratch, null, null, 0, 0) : 0;
         }
         return stage(null, 0, 0, src);
     }
@@ -248,7 +244,7 @@ public final class UringSocket extends TransportSocket {
     @Override
     public long write(Scratch scratch, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException {
         UringPoller p = poller;
-        if (p != null && p.shared && srcs != null) {
+        if (p != null && p.shared) {
             synchronized (this) { // a worker writes: staged here, sent by the loop
                 return stage(srcs, offset, length, null);
             }
