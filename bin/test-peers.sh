@@ -20,6 +20,7 @@
 #   chromium             Debian's headless browser, driven by Playwright (the push page)
 #   redis-server         the Redis bus (throng-bus, throng-cli PushNodesTest); tests start their own
 #   nats-server          the NATS bus, likewise
+#   gcc                  builds the C load tools of the scale runs (throng-bench CLoadToolsTest)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=install
@@ -40,10 +41,11 @@ have_deb() {
     chromium) [ -x /usr/bin/chromium ] ;;
     redis-server) command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] ;;
     nats-server) command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || [ -x /usr/bin/nats-server ] ;;
+    gcc) command -v gcc >/dev/null 2>&1 ;;
   esac
 }
 missing=()
-for p in nodejs npm python3-websockets chromium redis-server nats-server; do
+for p in nodejs npm python3-websockets chromium redis-server nats-server gcc; do
   have_deb "$p" || missing+=("$p")
 done
 
