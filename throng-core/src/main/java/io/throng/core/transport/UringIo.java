@@ -6,7 +6,7 @@ import io.throng.core.buffer.PooledBuffer;
  * What an io_uring socket holds while bytes are in flight in either direction: the received
  * buffers not read yet, and the outbox. A socket takes one from its loop's free list when bytes
  * arrive or a write is staged, and gives it back when both sides are empty, so an idle connection
- * carries none of this (a socket is 32 bytes; with these fields inline it was 72). Loop thread, or
+ * carries none of this (a socket is 24 bytes; with these fields inline it was 72). Loop thread, or
  * under the socket's monitor on the worker pool's loops (see {@link UringPoller#shared}).
  */
 final class UringIo {
@@ -21,13 +21,15 @@ final class UringIo {
     PooledBuffer out;
     int sent;
     int submitted;
+    /** A failure the kernel reported for the socket (errno), thrown by its next read or write; 0 for none. */
+    int error;
     /** A worker staged bytes and queued their send for the loop (the worker pool's loops only). */
     boolean sendQueued;
     /** The free list's link. */
     UringIo next;
 
     boolean idle() {
-        return rxBid < 0 && out == null;
+        return rxBid < 0 && out == null && error == 0;
     }
 
     void push(int bid, int len) {

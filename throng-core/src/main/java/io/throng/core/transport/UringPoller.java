@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 /**
@@ -104,6 +105,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     @SuppressWarnings("unused") // through WAITING
     private volatile boolean waiting;
     private boolean closed;
+    /** Every socket of the table has forgotten this loop's slot ({@link #close}). */
+    private boolean slotFree;
 
     /**
      * The table: descriptor -> its socket or listener (descriptors are small dense integers, as for
@@ -135,13 +138,43 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     private int[] returned = new int[64];
     private int returnedCount;
 
+    /**
+     * The loops alive now, by slot: a socket names its loop by this number (9 bits of its flags)
+     * rather than by a reference, which keeps an idle socket at 24 bytes. Slot 0 is "none". A slot
+     * is taken round the table, so a freed one is taken again as late as possible, and freed only
+     * once no socket names it any more ({@link #close}).
+     */
+    private static final AtomicReferenceArray<UringPoller> SLOTS = new AtomicReferenceArray<>(UringSocket.SLOT_LIMIT);
+    private static int slotCursor;
+    /** This loop's slot in {@link #SLOTS}. */
+    final int slot;
+
+    static UringPoller slot(int slot) {
+        return SLOTS.get(slot);
+    }
+
+    private static synchronized int claimSlot(UringPoller p) throws IOException {
+        for (int i = 0; i < UringSocket.SLOT_LIMIT - 1; i++) {
+            int s = 1 + (slotCursor + i) % (UringSocket.SLOT_LIMIT - 1);
+            if (SLOTS.get(s) == null) {
+                SLOTS.set(s, p);
+                slotCursor = s;
+                return s;
+            }
+        }
+        throw new IOException("io_uring: " + (UringSocket.SLOT_LIMIT - 1) + " loops are open in this process, the most"
+                + " it runs at once; use the epoll transport for more");
+    }
+
     UringPoller(BufferPool pool, boolean shared) throws IOException {
+        this.slot = claimSlot(this);
         this.shared = shared;
         this.pool = pool.newCache();
         this.shelf = pool;
         try {
             this.ring = UringRing.open(err, SQ_ENTRIES, CQ_ENTRIES);
         } catch (UringException e) {
+            SLOTS.set(slot, null);
             throw new IOException("io_uring: " + e.getMessage(), e);
         }
         try {
@@ -149,6 +182,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             this.wakeFd = EpollTransport.check(Linux.eventfd(err), "eventfd");
         } catch (UringException | IOException e) {
             ring.close();
+            SLOTS.set(slot, null);
             throw new IOException("io_uring: " + e.getMessage(), e);
         }
         this.wakeBuf = Arena.ofAuto().allocate(8, 8);
@@ -186,8 +220,15 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         items[fd] = item;
     }
 
-    private int newGen() {
-        return nextGen = (nextGen + 1) & UringSocket.genMask();
+    /**
+     * The generation of a new registration of {@code fd}: one past that of the number's previous
+     * socket or listener if the table still holds it (it does while any of its operations is in
+     * flight, so its late completions carry another generation), else the next of a counter.
+     */
+    private int genFor(int fd) {
+        Object old = fd < items.length ? items[fd] : null;
+        int g = old instanceof UringSocket o ? o.gen() + 1 : old instanceof UringListenSocket l ? l.gen + 1 : ++nextGen;
+        return g & UringSocket.genMask();
     }
 
     private static long userData(UringSocket s, int kind) {
@@ -266,7 +307,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     @Override
     public void add(TransportSocket socket, Object attachment, int interest) {
         UringSocket s = (UringSocket) socket;
-        s.poller = this;
+        s.poller(slot);
         if (!onLoop()) {
             later(() -> add(s, attachment, interest));
             return;
@@ -286,7 +327,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             later(() -> addListener(l, attachment));
             return;
         }
-        l.gen = newGen();
+        l.gen = genFor(l.fd);
         l.attachment = attachment;
         put(l.fd, l);
         l.wanted = true;
@@ -296,7 +337,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     @Override
     public void addConnecting(TransportSocket socket, Object attachment) {
         UringSocket s = (UringSocket) socket;
-        s.poller = this;
+        s.poller(slot);
         if (!onLoop()) {
             later(() -> addConnecting(s, attachment));
             return;
@@ -322,7 +363,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     }
 
     private void register(UringSocket s, Object attachment) {
-        s.gen(newGen());
+        s.gen(genFor(s.fd));
         s.flags |= UringSocket.REGISTERED;
         s.attachment = attachment;
         put(s.fd, s);
@@ -380,10 +421,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             return;
         }
         if ((ops & Interest.READ) != 0) {
-            if (s.hasRx() || s.error != 0 || (s.flags & UringSocket.EOF) != 0) {
+            if (s.hasRx() || s.error() != 0 || (s.flags & UringSocket.EOF) != 0) {
                 queueReport(s, Interest.READ);
             }
-            if ((s.flags & UringSocket.RECV_ARMED) == 0 && s.error == 0 && (s.flags & UringSocket.EOF) == 0
+            if ((s.flags & UringSocket.RECV_ARMED) == 0 && s.error() == 0 && (s.flags & UringSocket.EOF) == 0
                     && !s.rxFull()) {
                 armRecv(s); // behind what waits to be read, if anything does
             }
@@ -455,7 +496,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     private void close0(UringSocket s, boolean reset) {
         int f = s.flags;
         if ((f & UringSocket.CLOSED) != 0) {
-            if (reset && (f & UringSocket.CLOSE_WHEN_DRAINED) != 0) {
+            if (reset && (f & (UringSocket.CLOSE_WHEN_DRAINED | UringSocket.FD_RELEASED)) == UringSocket.CLOSE_WHEN_DRAINED) {
                 s.flags &= ~UringSocket.CLOSE_WHEN_DRAINED;
                 s.flags |= UringSocket.RESET;
                 Linux.setLinger(err, s.fd, true, 0, wakeBuf);
@@ -743,7 +784,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 armRecv(s); // interest came back before the cancel landed
             }
         } else {
-            s.error = -res;
+            s.error(-res);
             deliver = true;
         }
         if (!more && res > 0 && (s.flags & (UringSocket.CLOSED | UringSocket.RECV_ARMED)) == 0
@@ -777,7 +818,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         UringIo x = s.io;
         if (res < 0) {
             if ((s.flags & UringSocket.CLOSED) == 0) {
-                s.error = -res;
+                s.error(-res);
             }
             dropOutbox(s);
         } else {
@@ -917,11 +958,18 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             if (loop != null) {
                 runForeign();
                 for (int i = 0; i < items.length; i++) {
-                    if (items[i] instanceof UringSocket s && (s.flags & UringSocket.FD_RELEASED) == 0) {
-                        s.flags |= UringSocket.CLOSED;
-                        releaseDescriptor(s);
+                    if (items[i] instanceof UringSocket s) {
+                        if ((s.flags & UringSocket.FD_RELEASED) == 0) {
+                            s.flags |= UringSocket.CLOSED;
+                            releaseDescriptor(s);
+                        }
+                        // it no longer names this loop (whose slot another may take): it holds
+                        // none of its buffers, and calls on it find it closed
+                        s.dropRx();
+                        s.poller(0);
                     }
                 }
+                slotFree = true;
                 ring.prepCancelAny(K_CANCEL);
                 ring.skipSuccess();
                 long deadline = System.nanoTime() + 1_000_000_000L;
@@ -944,5 +992,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         Linux.close(err, wakeFd);
         ring.close();
         pool.drain();
+        if (slotFree || loop == null) {
+            // (a loop that never ran registered no socket; one closed from another thread while
+            // running keeps its slot, which its sockets may still name)
+            SLOTS.set(slot, null);
+        }
     }
 }

@@ -13,9 +13,12 @@ import java.nio.ByteBuffer;
  * keeps what a readiness engine expects to see:
  *
  * <ul>
- *   <li><b>Memory.</b> 32 bytes while idle: descriptor, flags (state, interest, readiness to
- *       report and generation packed in one int), error, poller, attachment, and a
- *       {@link UringIo} only while bytes are in flight.</li>
+ *   <li><b>Memory.</b> 24 bytes while idle, as much as an epoll socket: descriptor, flags (state,
+ *       interest, readiness to report, the loop's slot and the generation packed in one int), the
+ *       attachment, and a {@link UringIo} only while bytes are in flight (or an error waits to be
+ *       thrown). The loop is named by its slot in {@link UringPoller#slot} rather than by a
+ *       reference, and the error lives in the {@code UringIo}: each saves the 4 bytes that,
+ *       rounded to 8, made the socket 32.</li>
  *   <li><b>Reading.</b> While the engine wants bytes, one multishot receive is armed; each arrival
  *       lands in a buffer of the loop's provided-buffer ring and is held here until {@link #read}
  *       copies it out and gives the buffer back. So a connection waiting for bytes holds no buffer,
@@ -60,17 +63,23 @@ public final class UringSocket extends TransportSocket {
     private static final int WANTS_WRITE = 1 << 14;
     private static final int REPORT_READ = 1 << 15;
     private static final int REPORT_WRITE = 1 << 16;
-    private static final int GEN_SHIFT = 17;
+    /** The loop's slot ({@link UringPoller#slot}), 0 for none: 9 bits, so at most 511 loops at once. */
+    private static final int SLOT_SHIFT = 17;
+    static final int SLOT_LIMIT = 1 << 9;
+    private static final int SLOT_MASK = (SLOT_LIMIT - 1) << SLOT_SHIFT;
+    /**
+     * The generation, 6 bits: a registration of a descriptor number takes the generation of the
+     * number's previous socket plus one ({@link UringPoller}), so a late completion of that socket
+     * is told apart unless the number was reused 64 times while it was still on its way.
+     */
+    private static final int GEN_SHIFT = 26;
 
     /** All of memory, for copies between two native addresses with no segment object for either. */
     private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     final int fd;
     int flags;
-    /** A failure the kernel reported (errno), thrown by the next read or write. */
-    int error;
-    UringPoller poller;
-    /** Bytes in flight (received, or staged to send), or null. */
+    /** Bytes in flight (received, or staged to send), or an error to throw; else null. */
     UringIo io;
     /** The engine's attachment (its connection). */
     Object attachment;
@@ -121,6 +130,30 @@ public final class UringSocket extends TransportSocket {
         return (1 << (32 - GEN_SHIFT)) - 1;
     }
 
+    /** Its loop, or null before it is added to one and after that loop has closed. Any thread. */
+    UringPoller poller() {
+        int slot = (flags & SLOT_MASK) >>> SLOT_SHIFT;
+        return slot == 0 ? null : UringPoller.slot(slot);
+    }
+
+    /** Names its loop (0: none). The adding thread before the socket is queued for the loop, or the loop. */
+    void poller(int slot) {
+        flags = flags & ~SLOT_MASK | slot << SLOT_SHIFT;
+    }
+
+    /** A failure the kernel reported (errno), thrown by the next read or write; 0 for none. */
+    int error() {
+        UringIo x = io;
+        return x == null ? 0 : x.error;
+    }
+
+    /** Records a failure (errno) for the next read or write; the in-flight state holds it. The loop. */
+    void error(int errno) {
+        if (errno != 0 || io != null) {
+            io().error = errno;
+        }
+    }
+
     boolean registered() {
         return (flags & REGISTERED) != 0;
     }
@@ -129,7 +162,8 @@ public final class UringSocket extends TransportSocket {
     UringIo io() {
         UringIo x = io;
         if (x == null) {
-            io = x = poller.takeIo();
+            UringPoller p = poller();
+            io = x = p != null ? p.takeIo() : new UringIo();
         }
         return x;
     }
@@ -139,12 +173,16 @@ public final class UringSocket extends TransportSocket {
         UringIo x = io;
         if (x != null && x.idle()) {
             io = null;
-            poller.giveIo(x);
+            UringPoller p = poller();
+            if (p != null) {
+                p.giveIo(x);
+            }
         }
     }
 
     boolean onLoop() {
-        return poller != null && poller.onLoop();
+        UringPoller p = poller();
+        return p != null && p.onLoop();
     }
 
     // ---- reading ---------------------------------------------------------------------------
@@ -166,8 +204,11 @@ public final class UringSocket extends TransportSocket {
         if (x == null) {
             return;
         }
+        UringPoller p = poller();
         while (x.rxBid >= 0) {
-            poller.buffers.recycle(x.rxBid);
+            if (p != null) {
+                p.buffers.recycle(x.rxBid);
+            }
             x.pop();
         }
         tidy();
@@ -175,25 +216,25 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public int read(Scratch scratch, ByteBuffer dst, long dstBase) throws IOException {
-        UringPoller p = poller;
+        UringPoller p = poller();
         if (p != null && p.shared) {
             synchronized (this) { // a worker reads what the loop received
-                return read0(dst, dstBase);
+                return read0(p, dst, dstBase);
             }
         }
-        assert p == null || onLoop() : "io_uring sockets are read on their loop";
-        return read0(dst, dstBase);
+        assert p == null || p.onLoop() : "io_uring sockets are read on their loop";
+        return read0(p, dst, dstBase);
     }
 
-    private int read0(ByteBuffer dst, long dstBase) throws IOException {
+    private int read0(UringPoller p, ByteBuffer dst, long dstBase) throws IOException {
         int total = 0;
         UringIo x = io;
-        if (x != null && x.rxBid >= 0) {
+        if (p != null && x != null && x.rxBid >= 0) { // (a socket whose loop closed holds no buffer: see UringPoller#close)
             boolean direct = dst.isDirect();
             long base = dstBase != 0 || !direct ? dstBase : MemorySegment.ofBuffer(dst).address() - dst.position();
             while (x.rxBid >= 0 && dst.hasRemaining()) {
                 int n = Math.min(dst.remaining(), x.rxLen - x.rxOff);
-                long src = poller.buffers.address(x.rxBid) + x.rxOff;
+                long src = p.buffers.address(x.rxBid) + x.rxOff;
                 if (direct) {
                     MemorySegment.copy(NATIVE, src, NATIVE, base + dst.position(), n);
                 } else {
@@ -203,23 +244,24 @@ public final class UringSocket extends TransportSocket {
                 x.rxOff += n;
                 total += n;
                 if (x.rxOff == x.rxLen) {
-                    poller.recycle(x.rxBid);
+                    p.recycle(x.rxBid);
                     x.pop();
                 }
             }
             tidy();
         }
-        if (!hasRx() && (flags & (RECV_ARMED | CLOSED | EOF)) == 0 && error == 0 && wants(Interest.READ)
-                && onLoop()) {
+        if (!hasRx() && (flags & (RECV_ARMED | CLOSED | EOF)) == 0 && error() == 0 && wants(Interest.READ)
+                && p != null && p.onLoop()) {
             // the receive ended (the ring ran dry, or it held too much and was cancelled): wait again
-            poller.armRecv(this);
+            p.armRecv(this);
         }
         if (total > 0) {
             return total;
         }
-        if (error != 0) {
-            int e = error;
-            error = 0;
+        int e = error();
+        if (e != 0) {
+            io.error = 0;
+            tidy();
             throw Errno.exception("recv", e);
         }
         if ((flags & EOF) != 0) {
@@ -232,7 +274,7 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public long write(Scratch scratch, ByteBuffer src, long srcBase) throws IOException {
-        UringPoller p = poller;
+        UringPoller p = poller();
         if (p != null && p.shared) {
             synchronized (this) {
                 return stage(null, 0, 0, src);
@@ -243,7 +285,7 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public long write(Scratch scratch, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException {
-        UringPoller p = poller;
+        UringPoller p = poller();
         if (p != null && p.shared) {
             synchronized (this) { // a worker writes: staged here, sent by the loop
                 return stage(srcs, offset, length, null);
@@ -257,14 +299,16 @@ public final class UringSocket extends TransportSocket {
      * send if none is in flight: submitted by the loop's thread itself, queued for it from a worker.
      */
     private long stage(ByteBuffer[] srcs, int offset, int length, ByteBuffer single) throws IOException {
-        if (error != 0) {
-            throw Errno.exception("send", error);
+        int e = error();
+        if (e != 0) {
+            throw Errno.exception("send", e);
         }
         if ((flags & CLOSED) != 0) {
             throw Errno.exception("send", Errno.EPIPE);
         }
-        boolean loopThread = onLoop();
-        if (!registered() || !loopThread && !poller.shared) {
+        UringPoller p = poller();
+        boolean loopThread = p != null && p.onLoop();
+        if (p == null || !registered() || !loopThread && !p.shared) {
             return 0; // only the loop's thread may submit: the engine queues it and asks for writability
         }
         long want = 0;
@@ -280,7 +324,7 @@ public final class UringSocket extends TransportSocket {
         }
         UringIo x = io();
         if (x.out == null) {
-            x.out = poller.chunk((int) Math.min(want, UringPoller.MAX_OUTBOX));
+            x.out = p.chunk((int) Math.min(want, UringPoller.MAX_OUTBOX));
             x.sent = x.submitted = 0;
             x.out.buffer().clear().limit(0);
         }
@@ -298,10 +342,9 @@ public final class UringSocket extends TransportSocket {
         b.limit(b.position());
         if ((flags & SEND_IN_FLIGHT) == 0) {
             if (loopThread) {
-                poller.send(this);
+                p.send(this);
             } else if (!x.sendQueued) {
                 x.sendQueued = true;
-                UringPoller p = poller;
                 p.later(() -> p.sendStaged(this));
             }
         }
@@ -334,12 +377,10 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public void shutdownOutput() throws IOException {
-        if (!onLoop()) {
-            UringPoller p = poller;
-            if (p != null) {
-                p.later(this::shutdownOutputOnLoop);
-                return;
-            }
+        UringPoller p = poller();
+        if (p != null && !p.onLoop()) {
+            p.later(this::shutdownOutputOnLoop);
+            return;
         }
         shutdownOutputOnLoop();
     }
@@ -369,7 +410,7 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public void close(boolean reset) {
-        UringPoller p = poller;
+        UringPoller p = poller();
         if (p == null) {
             synchronized (this) {
                 if ((flags & CLOSED) != 0) {
@@ -393,7 +434,7 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public boolean setInterest(int ops) {
-        UringPoller p = poller;
+        UringPoller p = poller();
         if (p == null || (flags & CLOSED) != 0) {
             return false;
         }
@@ -417,7 +458,7 @@ public final class UringSocket extends TransportSocket {
 
     @Override
     public int available() {
-        UringPoller p = poller;
+        UringPoller p = poller();
         if (p != null && p.shared) {
             synchronized (this) {
                 return io == null ? 0 : io.available();

@@ -98,6 +98,39 @@ class UringPollerTest {
     }
 
     @Test
+    void aSocketWhoseLoopClosedForgetsTheLoopAndItsBuffers() throws IOException {
+        try (Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort())) {
+            UringSocket s = accept(Interest.READ);
+            assertThat(s.poller()).isSameAs(poller);
+            peer.getOutputStream().write(new byte[100]);
+            pollUntil("the bytes", () -> reported(1, Interest.READ));
+            assertThat(s.available()).isEqualTo(100); // held in one of the loop's buffers
+            int slot = poller.slot;
+            assertThat(UringPoller.slot(slot)).isSameAs(poller);
+
+            poller.close();
+
+            // the socket names its loop by slot: once the loop is gone it names none, so a loop
+            // that takes the slot later is never reached through it, and it holds none of the
+            // closed loop's buffers
+            assertThat(UringPoller.slot(slot)).isNull();
+            assertThat(s.poller()).isNull();
+            assertThat(s.available()).isZero();
+            assertThat(s.setInterest(Interest.READ | Interest.WRITE)).isFalse();
+            assertThatThrownBy(() -> s.write(scratch, ByteBuffer.wrap(new byte[8]), 0)).isInstanceOf(IOException.class);
+            s.close(true); // released with the loop: nothing to do, and no number closed twice
+            peer.setSoTimeout(5000);
+            assertThat(peer.getInputStream().read()).isEqualTo(-1); // the loop's close reached the peer
+            UringPoller next = new UringPoller(outboxes, false);
+            try {
+                assertThat(next.slot).as("a freed slot is taken again as late as possible").isNotEqualTo(slot);
+            } finally {
+                next.close();
+            }
+        }
+    }
+
+    @Test
     void anAcceptedSocketHasTcpNoDelayFromItsListener() throws IOException {
         assertThat(SocketOptions.DEFAULT.tcpNoDelay()).isTrue();
         try (Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort())) {
@@ -188,7 +221,7 @@ class UringPollerTest {
         peer.setSoLinger(true, 0);
         peer.close(); // RST behind the bytes
         s.setInterest(Interest.READ);
-        pollUntil("the bytes and the reset", () -> reported(1, Interest.READ) && s.error != 0
+        pollUntil("the bytes and the reset", () -> reported(1, Interest.READ) && s.error() != 0
                 || (s.flags & UringSocket.EOF) != 0);
         ByteBuffer dst = ByteBuffer.allocateDirect(64 * 1024);
         long read = 0;
