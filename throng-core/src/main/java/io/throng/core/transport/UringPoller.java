@@ -19,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 /**
@@ -144,26 +143,35 @@ public final class UringPoller extends Poller implements UringRing.Completions {
      * is taken round the table, so a freed one is taken again as late as possible, and freed only
      * once no socket names it any more ({@link #close}).
      */
-    private static final AtomicReferenceArray<UringPoller> SLOTS = new AtomicReferenceArray<>(UringSocket.SLOT_LIMIT);
+    private static final UringPoller[] SLOTS = new UringPoller[UringSocket.SLOT_LIMIT];
     private static int slotCursor;
     /** This loop's slot in {@link #SLOTS}. */
     final int slot;
 
+    /**
+     * The loop in {@code slot}. A plain read, on the hot paths: whoever holds a socket naming a slot
+     * got it, through the hand-offs that gave it the socket, after the loop was put in its slot (in
+     * its constructor); a stale read after a release finds the closed loop, as a reference would.
+     */
     static UringPoller slot(int slot) {
-        return SLOTS.get(slot);
+        return SLOTS[slot];
     }
 
     private static synchronized int claimSlot(UringPoller p) throws IOException {
         for (int i = 0; i < UringSocket.SLOT_LIMIT - 1; i++) {
             int s = 1 + (slotCursor + i) % (UringSocket.SLOT_LIMIT - 1);
-            if (SLOTS.get(s) == null) {
-                SLOTS.set(s, p);
+            if (SLOTS[s] == null) {
+                SLOTS[s] = p;
                 slotCursor = s;
                 return s;
             }
         }
         throw new IOException("io_uring: " + (UringSocket.SLOT_LIMIT - 1) + " loops are open in this process, the most"
                 + " it runs at once; use the epoll transport for more");
+    }
+
+    private static synchronized void releaseSlot(int slot) {
+        SLOTS[slot] = null;
     }
 
     UringPoller(BufferPool pool, boolean shared) throws IOException {
@@ -174,7 +182,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         try {
             this.ring = UringRing.open(err, SQ_ENTRIES, CQ_ENTRIES);
         } catch (UringException e) {
-            SLOTS.set(slot, null);
+            releaseSlot(slot);
             throw new IOException("io_uring: " + e.getMessage(), e);
         }
         try {
@@ -182,7 +190,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             this.wakeFd = EpollTransport.check(Linux.eventfd(err), "eventfd");
         } catch (UringException | IOException e) {
             ring.close();
-            SLOTS.set(slot, null);
+            releaseSlot(slot);
             throw new IOException("io_uring: " + e.getMessage(), e);
         }
         this.wakeBuf = Arena.ofAuto().allocate(8, 8);
@@ -762,7 +770,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         }
         boolean deliver = false;
         if (res > 0) {
-            s.io().push(bid, res);
+            s.io(this).push(bid, res);
             if (more && s.rxFull() && (s.flags & UringSocket.CANCEL_SENT) == 0) {
                 // a worker holds the connection and its peer keeps sending: stop taking the
                 // loop's buffers for it until it has read these (the socket's buffer holds the rest)
@@ -857,7 +865,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             x.out = null;
         }
         x.sent = x.submitted = 0;
-        s.tidy();
+        s.tidy(this);
     }
 
     private void onAccept(UringListenSocket l, int res, int cqeFlags) {
@@ -995,7 +1003,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         if (slotFree || loop == null) {
             // (a loop that never ran registered no socket; one closed from another thread while
             // running keeps its slot, which its sockets may still name)
-            SLOTS.set(slot, null);
+            releaseSlot(slot);
         }
     }
 }

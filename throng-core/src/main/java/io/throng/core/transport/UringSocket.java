@@ -160,9 +160,13 @@ public final class UringSocket extends TransportSocket {
 
     /** The bytes-in-flight state, taken from the loop's free list if there is none. */
     UringIo io() {
+        return io(poller());
+    }
+
+    /** The same, its loop {@code p} already at hand (the hot paths). */
+    UringIo io(UringPoller p) {
         UringIo x = io;
         if (x == null) {
-            UringPoller p = poller();
             io = x = p != null ? p.takeIo() : new UringIo();
         }
         return x;
@@ -172,8 +176,15 @@ public final class UringSocket extends TransportSocket {
     void tidy() {
         UringIo x = io;
         if (x != null && x.idle()) {
+            tidy(poller());
+        }
+    }
+
+    /** The same, its loop {@code p} already at hand (the hot paths). */
+    void tidy(UringPoller p) {
+        UringIo x = io;
+        if (x != null && x.idle()) {
             io = null;
-            UringPoller p = poller();
             if (p != null) {
                 p.giveIo(x);
             }
@@ -248,7 +259,7 @@ public final class UringSocket extends TransportSocket {
                     x.pop();
                 }
             }
-            tidy();
+            tidy(p);
         }
         if (!hasRx() && (flags & (RECV_ARMED | CLOSED | EOF)) == 0 && error() == 0 && wants(Interest.READ)
                 && p != null && p.onLoop()) {
@@ -261,7 +272,7 @@ public final class UringSocket extends TransportSocket {
         int e = error();
         if (e != 0) {
             io.error = 0;
-            tidy();
+            tidy(p);
             throw Errno.exception("recv", e);
         }
         if ((flags & EOF) != 0) {
@@ -322,7 +333,7 @@ public final class UringSocket extends TransportSocket {
         if (want == 0) {
             return 0;
         }
-        UringIo x = io();
+        UringIo x = io(p);
         if (x.out == null) {
             x.out = p.chunk((int) Math.min(want, UringPoller.MAX_OUTBOX));
             x.sent = x.submitted = 0;
