@@ -19,26 +19,32 @@ gcc -O2 -pthread -o "$work/echo-epoll" "$root/scripts/echo-epoll.c"
 jar="${THRONG_JAR:-$root/throng-cli/target/throng.jar}"
 java=("$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders -Xmx2g --enable-native-access=ALL-UNNAMED)
 
-start() { # server port -> pid
+# Starts a server on a port and sets $pid. Netty's echo server runs until its stdin closes: it
+# reads a fifo this shell holds open on descriptor 9 (a `sleep | java` pipe would leave the sleep,
+# and with it this script's output, behind for an hour).
+start() {
   case "$1" in
     throng-*) "${java[@]}" -jar "$jar" serve --model multi-reactor --transport "${1#throng-}" --handler echo \
                 --port "$2" --status-interval 0 >"$work/$1.log" 2>&1 & ;;
-    netty-*) (sleep 3600) | "${java[@]}" -cp "$jar" io.throng.bench.peers.NettyEchoServer "${1#netty-}" "$2" \
-                >"$work/$1.log" 2>&1 & ;;
+    netty-*) rm -f "$work/stdin"; mkfifo "$work/stdin"
+             "${java[@]}" -cp "$jar" io.throng.bench.peers.NettyEchoServer "${1#netty-}" "$2" \
+                <"$work/stdin" >"$work/$1.log" 2>&1 &
+             exec 9>"$work/stdin" ;;
     c-epoll) "$work/echo-epoll" "$2" 2 >"$work/$1.log" 2>&1 & ;;
   esac
-  echo $!
+  pid=$!
 }
 
 declare -A results=()
 for r in $(seq "$rounds"); do
   for s in $servers; do
     port=$(free_port)
-    pid=$(start "$s" "$port")
+    start "$s" "$port"
     wait_port "$port"
     line=$("$work/connrate" -c "$conc" -P "$procs" -w 3 -d "$secs" 127.0.0.1 "$port" || true)
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    exec 9>&- # (Netty's stdin, if it was one)
     rate=$(echo "$line" | sed -n 's/connections\/s \([0-9]*\),.*/\1/p')
     echo "round $r  $s  $line"
     results[$s]="${results[$s]:-} $rate"

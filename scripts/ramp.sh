@@ -20,7 +20,6 @@ transport=${TRANSPORT:-auto}
 model=${WORKER_MODEL:-single-reactor}
 hold=${HOLD:-20}
 port=${PORT:-19471}
-backlog_note=""
 source "$root/scripts/lib-procs.sh"
 
 bin="$work/hold"

@@ -149,9 +149,7 @@ public final class UringSocket extends TransportSocket {
 
     /** Records a failure (errno) for the next read or write; the in-flight state holds it. The loop. */
     void error(int errno) {
-        if (errno != 0 || io != null) {
-            io().error = errno;
-        }
+        io().error = errno;
     }
 
     boolean registered() {
