@@ -49,6 +49,21 @@ public interface Connection {
      */
     boolean writeShared(ByteBuffer src);
 
+    /**
+     * As {@link #writeShared}, for bytes that <em>never change again</em> (a frame encoded once and
+     * sent to many connections, which nobody reuses or frees): the engine may keep a view of
+     * {@code src} after this returns instead of copying what the socket cannot take now, and a
+     * completion transport (io_uring) sends them from {@code src}'s own memory. So a broadcast costs
+     * each connection no copy of the frame, however many wait for room. The view keeps {@code src}'s
+     * memory alive until it is sent or the connection closes. A heap buffer is copied as by
+     * {@code writeShared}.
+     *
+     * @return false if the connection is closing or closed, in which case nothing was queued
+     */
+    default boolean writeImmutable(ByteBuffer src) {
+        return writeShared(src);
+    }
+
     /** Writes what is queued as far as the socket takes it now; the rest goes out when it can. */
     void flush();
 

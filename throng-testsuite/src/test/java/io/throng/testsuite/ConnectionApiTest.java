@@ -133,10 +133,15 @@ class ConnectionApiTest {
             Net.await("all open", Duration.ofSeconds(10), () -> connections.size() == n);
             List<Thread> publishers = new ArrayList<>();
             for (int t = 0; t < 2; t++) {
+                boolean immutable = t == 1; // the frame never changes: one publisher says so
                 publishers.add(Thread.ofPlatform().start(() -> {
                     for (int r = 0; r < rounds / 2; r++) {
                         for (Connection c : connections) {
-                            c.writeShared(frame);
+                            if (immutable) {
+                                c.writeImmutable(frame);
+                            } else {
+                                c.writeShared(frame);
+                            }
                         }
                         for (Connection c : connections) {
                             c.flush();
@@ -174,6 +179,71 @@ class ConnectionApiTest {
             assertThat(frame.limit()).isEqualTo(19_990);
             for (SocketChannel p : peers) {
                 p.close();
+            }
+        }
+    }
+
+    /**
+     * Immutable frames ({@code writeImmutable}: kept by reference, and on io_uring sent from their
+     * own memory) interleaved with plain writes from another thread reach the peer in the order
+     * they were written, whole, with no flush after the last: the frame is 6 MB, more than the
+     * socket buffers hold, so most of it waits as a view in the queue and goes out as the peer reads.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void immutableFramesAndPlainWritesFromAnotherThreadArriveWholeAndInOrder(Variant v) throws Exception {
+        Queue<Connection> connections = new ConcurrentLinkedQueue<>();
+        Handler collect = collecting(connections);
+        int small = 3000;
+        int big = 6 << 20; // under the default max-queued-bytes (8 MiB) with the rest
+        int rounds = 50;
+        ByteBuffer frame = ByteBuffer.allocateDirect(small);
+        for (int i = 0; i < small; i++) {
+            frame.put(i, (byte) (i * 11));
+        }
+        ByteBuffer last = ByteBuffer.allocateDirect(big);
+        for (int i = 0; i < big; i++) {
+            last.put(i, (byte) (i * 31 + 5));
+        }
+        try (Server server = Server.start(v.config(), collect); SocketChannel peer = Net.connect(server.address())) {
+            Net.await("open", Duration.ofSeconds(10), () -> connections.size() == 1);
+            Connection c = connections.peek();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                for (int r = 0; r < rounds; r++) {
+                    c.writeImmutable(frame);
+                    c.write(ByteBuffer.allocate(4).putInt(0, r));
+                    if (r % 10 == 9) {
+                        c.flush();
+                    }
+                }
+                c.writeImmutable(last); // no flush after it
+            });
+            writer.join();
+            assertThat(frame.position()).isZero();
+            assertThat(frame.limit()).isEqualTo(small);
+            java.util.concurrent.FutureTask<byte[]> read = new java.util.concurrent.FutureTask<>(
+                    () -> Net.readFully(peer, rounds * (small + 4) + big));
+            Thread.ofVirtual().start(read);
+            byte[] got;
+            try {
+                got = read.get(20, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("not everything went out: bytes waited in the queue");
+            }
+            int at = 0;
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < small; i++, at++) {
+                    if (got[at] != (byte) (i * 11)) {
+                        throw new AssertionError("round " + r + ": frame byte " + i + " differs");
+                    }
+                }
+                assertThat(ByteBuffer.wrap(got, at, 4).getInt()).as("the write after frame %d", r).isEqualTo(r);
+                at += 4;
+            }
+            for (int i = 0; i < big; i++, at++) {
+                if (got[at] != (byte) (i * 31 + 5)) {
+                    throw new AssertionError("last frame byte " + i + " differs");
+                }
             }
         }
     }

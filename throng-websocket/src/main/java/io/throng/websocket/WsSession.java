@@ -443,8 +443,9 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
                 ByteBuffer frame = deflate != null && deflate.params().acceptsSharedCompressedFrames()
                         ? message.frameForSharedDeflate(endpoint.compressor) : message.frame();
                 // From any thread and under any model: the engine writes what the socket takes now,
-                // without copying, and queues the rest; it never waits for a slow subscriber.
-                connection.writeShared(frame);
+                // without copying, and queues the rest as a view of the frame (it never changes); it
+                // never waits for a slow subscriber.
+                connection.writeImmutable(frame);
             }
             endpoint.metrics.messagesOut.increment();
             endpoint.metrics.deliveries.increment();

@@ -83,6 +83,9 @@ public final class BufferPool {
     }
 
     static void unmark(PooledBuffer b) {
+        if (b.borrowed()) {
+            throw new IllegalArgumentException("a borrowed view belongs to no pool: " + b);
+        }
         if (!b.lent) {
             throw new IllegalStateException("buffer released twice: " + b);
         }

@@ -160,7 +160,12 @@ final class EngineConnection implements Connection, io.throng.core.transport.Int
 
     @Override
     public boolean writeShared(ByteBuffer src) {
-        return Outbound.writeShared(this, src);
+        return Outbound.writeShared(this, src, false);
+    }
+
+    @Override
+    public boolean writeImmutable(ByteBuffer src) {
+        return Outbound.writeShared(this, src, true);
     }
 
     @Override

@@ -90,7 +90,12 @@ final class Outbound {
         return !refused;
     }
 
-    static boolean writeShared(EngineConnection c, ByteBuffer src) {
+    /**
+     * {@code immutable}: {@code src}'s bytes never change, so what the socket does not take now is
+     * linked into the queue as a borrowed view rather than copied, and a socket that sends in place
+     * sends them from {@code src}'s memory ({@link io.throng.core.Connection#writeImmutable}).
+     */
+    static boolean writeShared(EngineConnection c, ByteBuffer src, boolean immutable) {
         int n = src.remaining();
         IoContext ctx = c.currentContext();
         boolean blocking = c.socket.isBlocking();
@@ -104,10 +109,14 @@ final class Outbound {
             }
             ByteBuffer view = src.duplicate();
             if (!blocking) {
-                flushLocked(c, ctx, view); // straight from the shared bytes, as far as the socket takes them
+                flushLocked(c, ctx, view, immutable); // straight from the shared bytes, as far as the socket takes them
             }
             if (view.hasRemaining() && ConnectionState.isOpen(c.state)) {
-                appendLocked(c, view, null, 0, view.remaining(), ctx);
+                if (immutable && view.isDirect()) {
+                    appended(c, c.queue.appendBorrowed(view, c.engine().writeLimits), ctx);
+                } else {
+                    appendLocked(c, view, null, 0, view.remaining(), ctx);
+                }
                 if (!blocking && ctx == null) {
                     // the flush above set the interest while the queue was still empty: now there
                     // is something to write when the socket has room (a caller of writeShared need
@@ -196,7 +205,13 @@ final class Outbound {
     private static void appendLocked(EngineConnection c, ByteBuffer src, byte[] arr, int offset, int length, IoContext ctx) {
         Engine engine = c.engine();
         BufferCache cache = ctx == null ? null : ctx.cache;
-        int events = c.queue.append(src, arr, offset, length, engine.writeLimits, cache, engine.pool);
+        appended(c, c.queue.append(src, arr, offset, length, engine.writeLimits, cache, engine.pool), ctx);
+    }
+
+    /** What an append reported ({@link WriteQueue#append}): counts it, and fails the connection past the cap. */
+    private static void appended(EngineConnection c, int events, IoContext ctx) {
+        Engine engine = c.engine();
+        BufferCache cache = ctx == null ? null : ctx.cache;
         if ((events & WriteQueue.BECAME_UNWRITABLE) != 0) {
             engine.metrics.unwritable.increment();
         }
@@ -214,6 +229,11 @@ final class Outbound {
      * non-blocking socket takes it. Under the lock.
      */
     static void flushLocked(EngineConnection c, IoContext ctx, ByteBuffer extra) {
+        flushLocked(c, ctx, extra, false);
+    }
+
+    /** As above; {@code extraImmutable}: {@code extra}'s bytes never change (see {@link WriteQueue#flush}). */
+    static void flushLocked(EngineConnection c, IoContext ctx, ByteBuffer extra, boolean extraImmutable) {
         int p = phase(c.state);
         if (p == CLOSED || p == ABORTING) {
             return;
@@ -222,11 +242,12 @@ final class Outbound {
         long written;
         try {
             if (ctx != null) {
-                written = c.queue.flush(c.socket, ctx.scratch, ctx.iov, ctx.iovBase, extra, engine.writeLimits, ctx.cache,
-                        engine.pool);
+                written = c.queue.flush(c.socket, ctx.scratch, ctx.iov, ctx.iovBase, extra, extraImmutable, engine.writeLimits,
+                        ctx.cache, engine.pool);
             } else {
                 IoContext.Gather g = IoContext.foreignGather();
-                written = c.queue.flush(c.socket, null, g.iov(), g.bases(), extra, engine.writeLimits, null, engine.pool);
+                written = c.queue.flush(c.socket, null, g.iov(), g.bases(), extra, extraImmutable, engine.writeLimits, null,
+                        engine.pool);
             }
         } catch (IOException e) {
             engine.metrics.ioErrors.increment();

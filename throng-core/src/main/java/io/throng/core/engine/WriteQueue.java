@@ -18,6 +18,14 @@ import java.nio.ByteBuffer;
  * {@code iov.length} chunks, optionally followed by an extra buffer that was never queued (a
  * shared frame, or a large direct buffer written straight from the caller's memory).
  *
+ * <p><b>Borrowed bytes.</b> Bytes that never change (a frame encoded once for many connections,
+ * {@link io.throng.core.Connection#writeImmutable}) are linked in as a {@link PooledBuffer#borrow
+ * borrowed view} rather than copied, so a broadcast that finds every socket busy (all of them, on a
+ * completion transport, when the publisher is not the loop) costs each connection a view, not a
+ * chunk. Nothing is ever appended into a view, and views go back to no pool. A socket that
+ * {@link TransportSocket#sendsInPlace sends in place} is given them one by one, to send from their
+ * memory; other sockets gather them like chunks.
+ *
  * <p><b>A write in flight</b> ({@link #beginWrite} .. {@link #endWrite}) is one that runs outside
  * the connection's lock: a blocking socket's write under thread-per-connection, or a completion
  * transport's send, which the kernel finishes later. The chunks it gathered are pinned: the last
@@ -43,6 +51,8 @@ final class WriteQueue {
     /** The last chunk the write in flight gathered, or null when none is in flight. */
     private PooledBuffer pinned;
     private long queued;
+    /** Borrowed views in the chain. */
+    private int borrowed;
     private volatile boolean unwritable;
     /** The queue drained to the low mark after crossing the high one: onWritable is owed. */
     private boolean writableOwed;
@@ -78,7 +88,7 @@ final class WriteQueue {
             PooledBuffer t = tail;
             ByteBuffer tb;
             int room;
-            if (t != null && t != pinned && (room = (tb = t.buffer()).capacity() - tb.limit()) > 0) {
+            if (t != null && t != pinned && !t.borrowed() && (room = (tb = t.buffer()).capacity() - tb.limit()) > 0) {
                 int k = Math.min(room, length - done);
                 int at = tb.limit();
                 tb.limit(at + k);
@@ -91,7 +101,7 @@ final class WriteQueue {
                 done += k;
                 continue;
             }
-            int want = Math.min(MAX_CHUNK, Math.max(length - done, t == null ? FIRST_CHUNK : t.capacity() * 2));
+            int want = Math.min(MAX_CHUNK, Math.max(length - done, t == null || t.borrowed() ? FIRST_CHUNK : t.capacity() * 2));
             PooledBuffer b = cache != null ? cache.acquire(want) : pool.acquire(want);
             b.buffer().limit(0);
             if (t == null) {
@@ -101,6 +111,29 @@ final class WriteQueue {
             }
             tail = b;
         }
+        return counted(length, limits);
+    }
+
+    /**
+     * Links {@code view} (direct bytes that never change, taken as the view's own: see
+     * {@link PooledBuffer#borrow}) to the end of the queue without copying it. Reports as
+     * {@link #append}.
+     */
+    int appendBorrowed(ByteBuffer view, WriteLimits limits) {
+        assert Thread.holdsLock(this) : "the write queue is used under its connection's lock";
+        int length = view.remaining();
+        PooledBuffer b = PooledBuffer.borrow(view);
+        borrowed++;
+        if (tail == null) {
+            head = b;
+        } else {
+            tail.next(b);
+        }
+        tail = b;
+        return counted(length, limits);
+    }
+
+    private int counted(int length, WriteLimits limits) {
         queued += length;
         int events = 0;
         if (!unwritable && queued > limits.high()) {
@@ -122,13 +155,24 @@ final class WriteQueue {
      */
     long flush(TransportSocket socket, Scratch scratch, ByteBuffer[] iov, long[] bases, ByteBuffer extra,
                WriteLimits limits, BufferCache cache, BufferPool pool) throws IOException {
+        return flush(socket, scratch, iov, bases, extra, false, limits, cache, pool);
+    }
+
+    /**
+     * As above; {@code extraImmutable}: {@code extra}'s bytes never change, so a socket that sends in
+     * place may keep it until they are sent.
+     */
+    long flush(TransportSocket socket, Scratch scratch, ByteBuffer[] iov, long[] bases, ByteBuffer extra,
+               boolean extraImmutable, WriteLimits limits, BufferCache cache, BufferPool pool) throws IOException {
         assert Thread.holdsLock(this) : "the write queue is used under its connection's lock";
         if (pinned != null || (head == null && extra == null)) {
             return 0;
         }
         long written;
         int extraBefore = extra == null ? 0 : extra.position();
-        if (head == null) {
+        if (socket.sendsInPlace() && (extraImmutable && extra != null && extra.isDirect() || borrowed > 0)) {
+            written = flushInPlace(socket, scratch, iov, bases, extra, extraImmutable, head);
+        } else if (head == null) {
             written = socket.write(scratch, extra, 0);
         } else if (head.next() == null && extra == null) {
             written = socket.write(scratch, head.buffer(), head.address());
@@ -154,6 +198,54 @@ final class WriteQueue {
         }
         long fromExtra = extra == null ? 0 : extra.position() - extraBefore;
         consumed(written - fromExtra, limits, cache, pool);
+        return written;
+    }
+
+    /**
+     * The flush of a socket that sends in place: runs of the queue's own chunks gathered as usual,
+     * each borrowed view (and an immutable {@code extra}) handed over alone, to be sent from its
+     * memory; in order, up to the first the socket does not take whole.
+     */
+    private static long flushInPlace(TransportSocket socket, Scratch scratch, ByteBuffer[] iov, long[] bases, ByteBuffer extra,
+                                     boolean extraImmutable, PooledBuffer head) throws IOException {
+        long written = 0;
+        PooledBuffer b = head;
+        while (b != null) {
+            if (b.borrowed()) {
+                ByteBuffer v = b.buffer();
+                int want = v.remaining();
+                long n = socket.writeInPlace(scratch, v, b.address());
+                written += n;
+                if (n < want) {
+                    return written;
+                }
+                b = b.next();
+                continue;
+            }
+            int count = 0;
+            long want = 0;
+            for (; b != null && !b.borrowed() && count < iov.length; b = b.next()) {
+                bases[count] = b.address();
+                ByteBuffer cb = b.buffer();
+                want += cb.remaining();
+                iov[count++] = cb;
+            }
+            long n;
+            try {
+                n = socket.write(scratch, iov, bases, 0, count);
+            } finally {
+                for (int i = 0; i < count; i++) {
+                    iov[i] = null;
+                }
+            }
+            written += n;
+            if (n < want) {
+                return written;
+            }
+        }
+        if (extra != null) {
+            written += extraImmutable && extra.isDirect() ? socket.writeInPlace(scratch, extra, 0) : socket.write(scratch, extra, 0);
+        }
         return written;
     }
 
@@ -187,6 +279,9 @@ final class WriteQueue {
         queued -= n;
         PooledBuffer b = head;
         while (b != null && !b.buffer().hasRemaining() && b != pinned) {
+            if (b.borrowed()) {
+                borrowed--;
+            }
             PooledBuffer next = b.next();
             b.next(null);
             release(b, cache, pool);
@@ -235,6 +330,7 @@ final class WriteQueue {
         head = null;
         tail = null;
         queued = 0;
+        borrowed = 0;
         return h;
     }
 
@@ -254,6 +350,9 @@ final class WriteQueue {
     }
 
     private static void release(PooledBuffer b, BufferCache cache, BufferPool pool) {
+        if (b.borrowed()) {
+            return; // no pool's: dropped, and with it the bytes it kept
+        }
         if (cache != null) {
             cache.release(b);
         } else {

@@ -11,7 +11,9 @@ import java.util.ArrayDeque;
  * A socket in memory: what the peer "sends" is queued by {@link #feed}, what the engine writes
  * is kept for {@link #takeWritten}, and {@link #allowWrites} limits how much the next writes take,
  * so a test can fill the "socket" and see backpressure. The engine's embedded connection runs on
- * it (the role of Netty's EmbeddedChannel), and the write queue's tests use it. Thread-safe.
+ * it (the role of Netty's EmbeddedChannel), and the write queue's tests use it. With
+ * {@link #sendInPlace} it takes immutable bytes as a completion transport does: by reference, read
+ * only when {@link #takeWritten} is called. Thread-safe.
  */
 public final class MemorySocket extends TransportSocket {
     private static final InetSocketAddress LOCAL = InetSocketAddress.createUnresolved("embedded-local", 1);
@@ -26,6 +28,10 @@ public final class MemorySocket extends TransportSocket {
     private boolean closed;
     private boolean reset;
     private long writeCalls;
+    private boolean inPlace;
+    /** What was written before the bytes in {@link #written}: copies (byte[]) and views taken in place. */
+    private final java.util.ArrayList<Object> earlier = new java.util.ArrayList<>();
+    private long inPlaceWrites;
 
     /** Queues bytes from the peer, read by the next reads. */
     public synchronized void feed(byte[] bytes) {
@@ -55,9 +61,62 @@ public final class MemorySocket extends TransportSocket {
 
     /** Everything written since the last call, as the peer would read it. */
     public synchronized byte[] takeWritten() {
-        byte[] b = written.toByteArray();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (Object o : earlier) {
+            if (o instanceof byte[] b) {
+                all.writeBytes(b);
+            } else {
+                ByteBuffer v = (ByteBuffer) o;
+                byte[] b = new byte[v.remaining()];
+                v.get(b);
+                all.writeBytes(b);
+            }
+        }
+        earlier.clear();
+        all.writeBytes(written.toByteArray());
         written.reset();
-        return b;
+        return all.toByteArray();
+    }
+
+    /** Takes {@link #writeInPlace}'s bytes by reference (as io_uring does) rather than copying them. */
+    public synchronized void sendInPlace(boolean on) {
+        inPlace = on;
+    }
+
+    @Override
+    public synchronized boolean sendsInPlace() {
+        return inPlace;
+    }
+
+    /** How many writes took their bytes by reference. */
+    public synchronized long inPlaceWrites() {
+        return inPlaceWrites;
+    }
+
+    @Override
+    public synchronized long writeInPlace(Scratch s, ByteBuffer src, long srcBase) throws IOException {
+        if (!inPlace) {
+            return write(s, src, srcBase);
+        }
+        if (closed || outputShut) {
+            throw new IOException("Broken pipe (write)");
+        }
+        writeCalls++;
+        int k = (int) Math.min(src.remaining(), writeAllowance);
+        if (k == 0) {
+            return 0;
+        }
+        if (written.size() > 0) {
+            earlier.add(written.toByteArray());
+            written.reset();
+        }
+        earlier.add(src.slice(src.position(), k)); // read when taken: a change to the bytes meanwhile would show
+        src.position(src.position() + k);
+        inPlaceWrites++;
+        if (writeAllowance != Long.MAX_VALUE) {
+            writeAllowance -= k;
+        }
+        return k;
     }
 
     /** How many write calls the engine made (gathering writes count once). */

@@ -31,6 +31,24 @@ public abstract sealed class TransportSocket permits NioSocket, EpollSocket, Uri
     /** One gathering write of {@code srcs[offset .. offset+length)}, advancing their positions. */
     public abstract long write(Scratch s, ByteBuffer[] srcs, long[] bases, int offset, int length) throws IOException;
 
+    /**
+     * Whether {@link #writeInPlace} may send from the caller's memory after it returns (a
+     * completion transport: the kernel is given the bytes' address and the socket keeps the buffer
+     * until they are sent). Readiness transports write at once and say false.
+     */
+    public boolean sendsInPlace() {
+        return false;
+    }
+
+    /**
+     * Writes from {@code src}, a direct buffer whose bytes never change again, as {@link #write}
+     * does; a socket that {@link #sendsInPlace sends in place} may count them as written and send
+     * them later from {@code src}'s memory, without copying, keeping {@code src} until then.
+     */
+    public long writeInPlace(Scratch s, ByteBuffer src, long srcBase) throws IOException {
+        return write(s, src, srcBase);
+    }
+
     /** Ends our side of the stream (FIN); reading goes on. */
     public abstract void shutdownOutput() throws IOException;
 

@@ -17,6 +17,15 @@ final class UringIo {
     /** Further arrivals while the first waits (bid, length pairs); rare: a reactor reads each at once. */
     int[] rxMore;
     int rxMoreCount;
+    /**
+     * Bytes sent in place ({@link UringSocket#writeInPlace}): the caller's buffer, kept here so that
+     * its memory lives until the kernel has sent {@code [heldAddr + heldSent, heldAddr + heldLen)},
+     * and sent before {@link #out}, which was staged after it. Null when none.
+     */
+    java.nio.ByteBuffer held;
+    long heldAddr;
+    int heldLen;
+    int heldSent;
     /** Staged bytes: [0, sent) gone, [sent, submitted) in flight, [submitted, limit) waiting. */
     PooledBuffer out;
     int sent;
@@ -29,7 +38,7 @@ final class UringIo {
     UringIo next;
 
     boolean idle() {
-        return rxBid < 0 && out == null && error == 0;
+        return rxBid < 0 && out == null && held == null && error == 0;
     }
 
     void push(int bid, int len) {

@@ -120,6 +120,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     /** Operations whose last completion has not arrived (they may still touch our memory). */
     private int inFlight;
     private ReadySink sink;
+    /** Sends made from the caller's memory rather than a copy ({@link UringSocket#writeInPlace}); the loop's thread. */
+    long inPlaceSends;
     /** Completions the last turn reaped: sets how many the next wait asks for. */
     private int lastReaped;
     private final boolean minWaitSupported;
@@ -283,6 +285,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         x.rxMoreCount = 0;
         x.out = null;
         x.sent = x.submitted = 0;
+        x.held = null;
         x.next = freeIo;
         freeIo = x;
     }
@@ -462,9 +465,18 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         }
     }
 
-    /** Sends what waits in {@code s}'s outbox (no send in flight). */
+    /** Sends what waits in {@code s}'s outbox, bytes held in place first (no send in flight). */
     void send(UringSocket s) {
         UringIo x = s.io;
+        if (x.held != null) {
+            if (x.heldSent == 0) {
+                inPlaceSends++;
+            }
+            s.flags |= UringSocket.SEND_IN_FLIGHT;
+            inFlight++;
+            ring.prepSend(s.fd, x.heldAddr + x.heldSent, x.heldLen - x.heldSent, userData(s, K_SEND));
+            return;
+        }
         int limit = x.out.buffer().limit();
         x.submitted = limit;
         s.flags |= UringSocket.SEND_IN_FLIGHT;
@@ -480,7 +492,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 return;
             }
             x.sendQueued = false;
-            if ((s.flags & (UringSocket.SEND_IN_FLIGHT | UringSocket.CLOSED)) == 0 && x.out != null) {
+            if ((s.flags & (UringSocket.SEND_IN_FLIGHT | UringSocket.CLOSED)) == 0 && !s.outboxEmpty()) {
                 send(s);
             }
         }
@@ -830,8 +842,18 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             }
             dropOutbox(s);
         } else {
-            x.sent += res;
-            if (x.sent < x.out.buffer().limit() && (s.flags & UringSocket.RESET) == 0) {
+            boolean more;
+            if (x.held != null) {
+                x.heldSent += res;
+                if (x.heldSent == x.heldLen) {
+                    x.held = null; // sent: the kernel has done with its memory
+                }
+                more = x.held != null || x.out != null;
+            } else {
+                x.sent += res;
+                more = x.sent < x.out.buffer().limit();
+            }
+            if (more && (s.flags & UringSocket.RESET) == 0) {
                 send(s); // a short send, or bytes appended while it was in flight
                 return;
             }
@@ -865,6 +887,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             x.out = null;
         }
         x.sent = x.submitted = 0;
+        x.held = null;
         s.tidy(this);
     }
 

@@ -29,7 +29,9 @@ import java.nio.ByteBuffer;
  *       meanwhile are appended to the chunk behind the part in flight and go out when it completes.
  *       The chunk is the bound: what does not fit is refused (a return short of the whole, as a
  *       full socket buffer is), and the engine keeps it under its water marks. The chunk goes back
- *       to the pool when the outbox empties.</li>
+ *       to the pool when the outbox empties. Bytes that never change ({@link #writeInPlace}: a
+ *       broadcast frame) are not copied when the outbox is empty: the send is made from their own
+ *       memory, whose buffer the socket keeps until the send completes.</li>
  *   <li><b>Closing.</b> The kernel holds the socket while an operation on it is in flight, so the
  *       descriptor is closed after its operations are cancelled (a cancel hard-linked to a close,
  *       both on the ring), and after the outbox has drained unless the close is a reset. The
@@ -303,11 +305,68 @@ public final class UringSocket extends TransportSocket {
         return stage(srcs, offset, length, null);
     }
 
+    @Override
+    public boolean sendsInPlace() {
+        return true;
+    }
+
     /**
-     * Copies {@code srcs[offset, offset+length)}, or {@code single}, into the outbox and starts its
-     * send if none is in flight: submitted by the loop's thread itself, queued for it from a worker.
+     * Sends {@code src} (direct, never to change) from its own memory if nothing waits in the
+     * outbox, keeping {@code src} until the kernel has sent it all; else copies it behind what
+     * waits, as {@link #write}. Returns what was taken: all of it, or what the outbox had room for.
      */
-    private long stage(ByteBuffer[] srcs, int offset, int length, ByteBuffer single) throws IOException {
+    @Override
+    public long writeInPlace(Scratch scratch, ByteBuffer src, long srcBase) throws IOException {
+        if (!src.isDirect()) {
+            return write(scratch, src, srcBase);
+        }
+        UringPoller p = poller();
+        if (p != null && p.shared) {
+            synchronized (this) {
+                return stageInPlace(src, srcBase);
+            }
+        }
+        return stageInPlace(src, srcBase);
+    }
+
+    private long stageInPlace(ByteBuffer src, long srcBase) throws IOException {
+        UringPoller p = submitter();
+        int n = src.remaining();
+        if (p == null || n == 0) {
+            return 0;
+        }
+        UringIo x = io;
+        if (x != null && (x.held != null || x.out != null)) {
+            return stage(null, 0, 0, src); // behind bytes that wait: copied, in order
+        }
+        x = io(p);
+        x.held = src;
+        x.heldAddr = (srcBase != 0 ? srcBase : MemorySegment.ofBuffer(src).address() - src.position()) + src.position();
+        x.heldLen = n;
+        x.heldSent = 0;
+        src.position(src.limit());
+        startSend(p, x);
+        return n;
+    }
+
+    /** No send in flight: send now from the loop's thread, or queue the send for it from a worker. */
+    private void startSend(UringPoller p, UringIo x) {
+        if ((flags & SEND_IN_FLIGHT) == 0) {
+            if (p.onLoop()) {
+                p.send(this);
+            } else if (!x.sendQueued) {
+                x.sendQueued = true;
+                p.later(() -> p.sendStaged(this));
+            }
+        }
+    }
+
+    /**
+     * The loop that may submit a send of this socket's from the calling thread: null if none may
+     * now (another thread's write on a reactor's loop: the engine queues it and asks for
+     * writability); throws if the socket failed or closed.
+     */
+    private UringPoller submitter() throws IOException {
         int e = error();
         if (e != 0) {
             throw Errno.exception("send", e);
@@ -316,9 +375,20 @@ public final class UringSocket extends TransportSocket {
             throw Errno.exception("send", Errno.EPIPE);
         }
         UringPoller p = poller();
-        boolean loopThread = p != null && p.onLoop();
-        if (p == null || !registered() || !loopThread && !p.shared) {
-            return 0; // only the loop's thread may submit: the engine queues it and asks for writability
+        if (p == null || !registered() || !p.shared && !p.onLoop()) {
+            return null;
+        }
+        return p;
+    }
+
+    /**
+     * Copies {@code srcs[offset, offset+length)}, or {@code single}, into the outbox and starts its
+     * send if none is in flight: submitted by the loop's thread itself, queued for it from a worker.
+     */
+    private long stage(ByteBuffer[] srcs, int offset, int length, ByteBuffer single) throws IOException {
+        UringPoller p = submitter();
+        if (p == null) {
+            return 0;
         }
         long want = 0;
         if (single != null) {
@@ -349,14 +419,7 @@ public final class UringSocket extends TransportSocket {
             }
         }
         b.limit(b.position());
-        if ((flags & SEND_IN_FLIGHT) == 0) {
-            if (loopThread) {
-                p.send(this);
-            } else if (!x.sendQueued) {
-                x.sendQueued = true;
-                p.later(() -> p.sendStaged(this));
-            }
-        }
+        startSend(p, x);
         return copied;
     }
 
@@ -379,7 +442,8 @@ public final class UringSocket extends TransportSocket {
     }
 
     boolean outboxEmpty() {
-        return io == null || io.out == null;
+        UringIo x = io;
+        return x == null || x.out == null && x.held == null;
     }
 
     // ---- the rest of the contract ----------------------------------------------------------

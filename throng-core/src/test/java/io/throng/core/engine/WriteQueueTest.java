@@ -1,6 +1,7 @@
 package io.throng.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.buffer.PooledBuffer;
@@ -47,6 +48,22 @@ class WriteQueueTest {
         synchronized (queue) {
             return queue.flush(socket, null, iov, bases, extra, LIMITS, null, pool);
         }
+    }
+
+    private long flushImmutable(ByteBuffer extra) throws IOException {
+        synchronized (queue) {
+            return queue.flush(socket, null, iov, bases, extra, true, LIMITS, null, pool);
+        }
+    }
+
+    private int borrow(ByteBuffer frame) {
+        synchronized (queue) {
+            return queue.appendBorrowed(frame.duplicate(), LIMITS);
+        }
+    }
+
+    private static ByteBuffer direct(byte[] content) {
+        return ByteBuffer.allocateDirect(content.length).put(content).flip();
     }
 
     private int beginWrite() {
@@ -201,7 +218,77 @@ class WriteQueueTest {
     }
 
     @Test
+    void borrowedBytesAreLinkedNotCopiedNeverGrownIntoAndGoBackToNoPool() throws IOException {
+        ByteBuffer frame = ByteBuffer.allocateDirect(1000);
+        frame.put(bytes(1000, 5)).position(100).limit(600); // room after the limit, which must stay untouched
+        assertThat(borrow(frame)).isZero();
+        assertThat(queue.queued()).isEqualTo(500);
+        assertThat(pool.stats().lentBuffers()).as("no chunk: a view of the frame").isZero();
+        append(bytes(50, 1));
+        assertThat(pool.stats().lentBuffers()).as("bytes behind a view go to a chunk of their own").isEqualTo(1);
+        for (int i = 600; i < 1000; i++) {
+            assertThat(frame.duplicate().clear().get(i)).isEqualTo(bytes(1000, 5)[i]);
+        }
+        assertThat(frame.position()).isEqualTo(100);
+        socket.allowWrites(200);
+        assertThat(flush(null)).isEqualTo(200);
+        socket.allowWrites(Long.MAX_VALUE);
+        assertThat(flush(null)).isEqualTo(350);
+        byte[] out = socket.takeWritten();
+        assertThat(java.util.Arrays.copyOf(out, 500)).isEqualTo(java.util.Arrays.copyOfRange(bytes(1000, 5), 100, 600));
+        assertThat(java.util.Arrays.copyOfRange(out, 500, 550)).isEqualTo(bytes(50, 1));
+        assertThat(frame.position()).as("the caller's buffer is never moved").isEqualTo(100);
+        assertThat(pool.stats().lentBuffers()).isZero();
+        assertThatThrownBy(() -> pool.release(io.throng.core.buffer.PooledBuffer.borrow(frame.duplicate())))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aSocketThatSendsInPlaceIsHandedTheBorrowedBytesThemselvesInOrder() throws IOException {
+        socket.sendInPlace(true);
+        ByteBuffer frame = direct(bytes(700, 3));
+        ByteBuffer last = direct(bytes(300, 4));
+        append(bytes(100, 1));
+        borrow(frame);
+        append(bytes(40, 2));
+        assertThat(flushImmutable(last)).isEqualTo(1140);
+        assertThat(socket.inPlaceWrites()).as("the view and the immutable extra, not copied").isEqualTo(2);
+        assertThat(socket.writeCalls()).as("the two runs of chunks gathered, the two in place").isEqualTo(4);
+        frame.put(0, (byte) 99); // (against the contract, to show the socket kept the memory, not a copy)
+        byte[] out = socket.takeWritten();
+        assertThat(out[100]).isEqualTo((byte) 99);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.writeBytes(bytes(100, 1));
+        byte[] f = bytes(700, 3);
+        f[0] = 99;
+        expected.writeBytes(f);
+        expected.writeBytes(bytes(40, 2));
+        expected.writeBytes(bytes(300, 4));
+        assertThat(out).isEqualTo(expected.toByteArray());
+        assertThat(queue.isEmpty()).isTrue();
+
+        borrow(frame);
+        append(bytes(10, 6));
+        socket.allowWrites(300); // part of the view: nothing behind it goes
+        assertThat(flush(null)).isEqualTo(300);
+        assertThat(queue.queued()).isEqualTo(410);
+        socket.allowWrites(Long.MAX_VALUE);
+        assertThat(flush(null)).isEqualTo(410);
+        assertThat(java.util.Arrays.copyOfRange(socket.takeWritten(), 700, 710)).isEqualTo(bytes(10, 6));
+    }
+
+    @Test
     void randomAppendsAndRandomSocketsLoseNothingAndReorderNothing() throws IOException {
+        randomRounds(false);
+    }
+
+    @Test
+    void withBorrowedBytesAndASocketThatSendsInPlaceTooLoseNothingAndReorderNothing() throws IOException {
+        socket.sendInPlace(true);
+        randomRounds(true);
+    }
+
+    private void randomRounds(boolean borrowing) throws IOException {
         Random random = new Random(42);
         for (int round = 0; round < 200; round++) {
             ByteArrayOutputStream in = new ByteArrayOutputStream();
@@ -210,11 +297,19 @@ class WriteQueueTest {
                 if (random.nextInt(3) > 0) {
                     byte[] b = bytes(1 + random.nextInt(random.nextBoolean() ? 100 : 20_000), random.nextInt());
                     in.writeBytes(b);
-                    append(b);
+                    if (borrowing && random.nextBoolean()) {
+                        borrow(direct(b));
+                    } else {
+                        append(b);
+                    }
                 } else {
                     socket.allowWrites(random.nextInt(30_000));
                     ByteBuffer extra = random.nextInt(4) == 0 ? extra(in, random) : null;
-                    flush(extra);
+                    if (borrowing && random.nextBoolean()) {
+                        flushImmutable(extra);
+                    } else {
+                        flush(extra);
+                    }
                     if (extra != null && extra.hasRemaining()) {
                         // what the socket refused of it is queued, as the engine does
                         appendRest(extra);
@@ -227,6 +322,9 @@ class WriteQueueTest {
             out.writeBytes(socket.takeWritten());
             assertThat(out.toByteArray()).as("round %d", round).isEqualTo(in.toByteArray());
             assertThat(pool.stats().lentBuffers()).isZero();
+        }
+        if (borrowing) {
+            assertThat(socket.inPlaceWrites()).as("bytes taken in place").isGreaterThan(100);
         }
     }
 

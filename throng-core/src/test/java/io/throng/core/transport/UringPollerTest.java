@@ -213,6 +213,79 @@ class UringPollerTest {
         }
     }
 
+    /**
+     * Bytes written in place are sent from their own memory (no outbox chunk is taken), the socket
+     * keeps their buffer until the kernel has sent them all, and what is written meanwhile goes out
+     * behind them, copied.
+     */
+    @Test
+    void aBufferWrittenInPlaceIsSentFromItsOwnMemoryAndWhatFollowsGoesBehindIt() throws Exception {
+        try (Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort())) {
+            UringSocket s = accept(Interest.READ);
+            int big = 2 << 20;
+            ByteBuffer frame = ByteBuffer.allocateDirect(big);
+            for (int i = 0; i < big; i++) {
+                frame.put(i, (byte) (i * 13));
+            }
+            ByteBuffer second = ByteBuffer.allocateDirect(3000);
+            for (int i = 0; i < 3000; i++) {
+                second.put(i, (byte) (i * 7 + 1));
+            }
+            long sendsBefore = poller.inPlaceSends;
+
+            assertThat(s.writeInPlace(scratch, frame.duplicate(), 0)).isEqualTo(big);
+            assertThat(poller.inPlaceSends - sendsBefore).isEqualTo(1);
+            assertThat(outboxes.stats().lentBuffers()).as("no copy of the frame").isZero();
+            assertThat(s.writeInPlace(scratch, second.duplicate(), 0)).as("behind a send in place: copied").isEqualTo(3000);
+            assertThat(s.write(scratch, ByteBuffer.wrap(new byte[] {1, 2, 3}), 0)).isEqualTo(3);
+            assertThat(poller.inPlaceSends - sendsBefore).isEqualTo(1);
+            assertThat(outboxes.stats().lentBuffers()).as("one chunk for what came behind").isEqualTo(1);
+
+            java.util.concurrent.FutureTask<byte[]> read = new java.util.concurrent.FutureTask<>(
+                    () -> peer.getInputStream().readNBytes(big + 3000 + 3));
+            Thread.ofVirtual().start(read);
+            pollUntil("everything sent", () -> s.outboxEmpty());
+            byte[] got = read.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            for (int i = 0; i < big; i++) {
+                if (got[i] != (byte) (i * 13)) {
+                    throw new AssertionError("frame byte " + i + " differs");
+                }
+            }
+            for (int i = 0; i < 3000; i++) {
+                assertThat(got[big + i]).isEqualTo((byte) (i * 7 + 1));
+            }
+            assertThat(java.util.Arrays.copyOfRange(got, big + 3000, big + 3003)).containsExactly(1, 2, 3);
+            assertThat(outboxes.stats().lentBuffers()).isZero();
+            assertThat(s.io).as("nothing in flight: the in-flight state given back").isNull();
+
+            // with nothing waiting, the next one goes in place again
+            assertThat(s.writeInPlace(scratch, second.duplicate(), 0)).isEqualTo(3000);
+            assertThat(poller.inPlaceSends - sendsBefore).isEqualTo(2);
+            pollUntil("sent", () -> s.outboxEmpty());
+            assertThat(peer.getInputStream().readNBytes(3000)).hasSize(3000);
+            s.close(false);
+            assertSettled();
+        }
+    }
+
+    @Test
+    void closingWhileAnInPlaceSendIsInFlightKeepsItsBufferUntilTheCancelLands() throws IOException {
+        try (Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort())) {
+            peer.setReceiveBufferSize(4096);
+            UringSocket s = accept(Interest.READ);
+            ByteBuffer frame = ByteBuffer.allocateDirect(32 << 20); // more than the socket buffers take
+            s.writeInPlace(scratch, frame.duplicate(), 0);
+            poller.poll(scratch, 50, (a, ops) -> { });
+            assertThat(s.flags & UringSocket.SEND_IN_FLIGHT).as("the peer reads nothing: still sending").isNotZero();
+            s.close(false);
+            poller.poll(scratch, 20, (a, ops) -> { });
+            assertThat(s.io.held).as("a graceful close waits for the send, holding its buffer").isNotNull();
+            s.close(true);
+            assertSettled();
+            assertThat(s.io).as("the send's last completion arrived: buffer let go").isNull();
+        }
+    }
+
     @Test
     void aPeersResetWithItsBytesUnreadGivesTheBytesThenTheError() throws IOException {
         Socket peer = new Socket("127.0.0.1", listener.localAddress().getPort());
