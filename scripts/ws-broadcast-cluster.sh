@@ -26,7 +26,7 @@ gap=${GAP_MS:-3000}
 worker_jvm=${WORKER_JVM:--Xmx512m -XX:+UseSerialGC}
 transport=${TRANSPORT:-auto}
 "$root/throng" --version >/dev/null   # builds if needed
-jar="$root/throng-cli/target/throng.jar"
+jar="${THRONG_JAR:-$root/throng-cli/target/throng.jar}"   # THRONG_JAR: another build (before/after)
 java=("$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders --enable-native-access=ALL-UNNAMED)
 . "$root/scripts/lib-procs.sh"
 
