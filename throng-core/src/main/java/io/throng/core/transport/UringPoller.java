@@ -117,6 +117,13 @@ public final class UringPoller extends Poller implements UringRing.Completions {
     private int nextGen;
     /** Free bytes-in-flight states (a socket holds one only while bytes are in flight). */
     private UringIo freeIo;
+    private int freeIoCount;
+    /**
+     * The most free states kept: a turn of a busy loop has at most a few hundred connections with
+     * bytes in flight, while a broadcast to a loop's 20,000 subscribers has all of them at once;
+     * kept, those would stay on the heap for good (~80 B each). 1,024 is 80 KiB a loop.
+     */
+    static final int FREE_IO = 1024;
     /** Operations whose last completion has not arrived (they may still touch our memory). */
     private int inFlight;
     private ReadySink sink;
@@ -264,6 +271,7 @@ public final class UringPoller extends Poller implements UringRing.Completions {
             return new UringIo();
         }
         freeIo = x.next;
+        freeIoCount--;
         x.next = null;
         return x;
     }
@@ -286,8 +294,11 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         x.out = null;
         x.sent = x.submitted = 0;
         x.held = null;
-        x.next = freeIo;
-        freeIo = x;
+        if (freeIoCount < FREE_IO) {
+            x.next = freeIo;
+            freeIo = x;
+            freeIoCount++;
+        } // else dropped: a broadcast had every connection's bytes in flight at once; keep no more than a turn's worth
     }
 
     /** Gives a read buffer back to the ring: now on the loop, at its next turn from a worker. */
