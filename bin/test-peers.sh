@@ -21,6 +21,7 @@
 #   redis-server         the Redis bus (throng-bus, throng-cli PushNodesTest); tests start their own
 #   nats-server          the NATS bus, likewise
 #   gcc                  builds the C load tools of the scale runs (throng-bench CLoadToolsTest)
+#   openssl              makes the TLS tests' CA and certificates, and is their client (s_client)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=install
@@ -42,10 +43,11 @@ have_deb() {
     redis-server) command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] ;;
     nats-server) command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || [ -x /usr/bin/nats-server ] ;;
     gcc) command -v gcc >/dev/null 2>&1 ;;
+    openssl) command -v openssl >/dev/null 2>&1 ;;
   esac
 }
 missing=()
-for p in nodejs npm python3-websockets chromium redis-server nats-server gcc; do
+for p in nodejs npm python3-websockets chromium redis-server nats-server gcc openssl; do
   have_deb "$p" || missing+=("$p")
 done
 

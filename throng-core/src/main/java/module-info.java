@@ -6,4 +6,5 @@ module io.throng.core {
     exports io.throng.core.handler;
     exports io.throng.core.net;
     exports io.throng.core.embedded;
+    exports io.throng.core.tls;
 }

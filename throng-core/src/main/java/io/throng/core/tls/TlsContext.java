@@ -1,0 +1,270 @@
+package io.throng.core.tls;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A TLS server's {@link SSLContext}, built from a {@link TlsConfig}, and the engines for its
+ * connections. {@link SniKeyManager} holds every credential's key and chain and picks the certificate whose names match the client's SNI (the first credential's when none does,
+ * or when the client sends no name).
+ *
+ * <p><b>Reloading.</b> A new handshake looks, at most once per {@link TlsConfig#reloadCheck}, at
+ * the files' modification times and sizes; when they changed, the context is built again from
+ * them, and connections from then on use it (open ones keep theirs). A file watch was the other
+ * way: it needs a thread, and misses the symbolic-link swap certbot and Kubernetes secrets make.
+ * A change that does not load (a half-written file, a key that does not match) keeps the old
+ * context and is logged once per change, with the reason and never a secret.
+ *
+ * <p>Threads: any. The context is swapped atomically; the check is a plain time comparison until
+ * it is due.
+ */
+public final class TlsContext {
+    private static final Logger LOG = System.getLogger("io.throng.tls");
+
+    private final TlsConfig config;
+    private final long checkNanos;
+    private volatile SSLContext context;
+    private volatile List<X509Certificate> leaves;
+    private volatile String stamp;
+    /** The stamp whose load failed (logged once). */
+    private volatile String failedStamp;
+    private volatile long nextCheck;
+
+    private TlsContext(TlsConfig config) throws IOException, GeneralSecurityException {
+        this.config = config;
+        this.checkNanos = config.reloadCheck().toNanos();
+        this.stamp = stamp(config);
+        load();
+        this.nextCheck = System.nanoTime() + checkNanos;
+    }
+
+    /** Builds the context, reading every file now: a missing or bad file fails here, with its name. */
+    public static TlsContext server(TlsConfig config) throws IOException, GeneralSecurityException {
+        return new TlsContext(config);
+    }
+
+    public TlsConfig config() {
+        return config;
+    }
+
+    /** The context in use now (a server socket or client in tests and tools; connections take {@link #newServerEngine}). */
+    SSLContext sslContext() {
+        reloadIfDue();
+        return context;
+    }
+
+    /** The leaf certificate of each credential, in order. */
+    public List<X509Certificate> certificates() {
+        return leaves;
+    }
+
+    /** An engine for one accepted connection, with the configured versions, ALPN and client authentication. */
+    public SSLEngine newServerEngine() {
+        reloadIfDue();
+        SSLEngine engine = context.createSSLEngine();
+        engine.setUseClientMode(false);
+        SSLParameters p = engine.getSSLParameters();
+        p.setProtocols(config.protocols().toArray(String[]::new));
+        if (!config.alpn().isEmpty()) {
+            p.setApplicationProtocols(config.alpn().toArray(String[]::new));
+        }
+        switch (config.clientAuth()) {
+            case REQUIRED -> p.setNeedClientAuth(true);
+            case OPTIONAL -> p.setWantClientAuth(true);
+            case NONE -> { }
+        }
+        engine.setSSLParameters(p);
+        return engine;
+    }
+
+    /**
+     * Rebuilds the context now if the files changed since it was built; true if it did. Throws if
+     * they changed and do not load (the old context stays).
+     */
+    public boolean reload() throws IOException, GeneralSecurityException {
+        String now = stamp(config);
+        if (now.equals(stamp)) {
+            return false;
+        }
+        load();
+        stamp = now;
+        return true;
+    }
+
+    private void reloadIfDue() {
+        if (checkNanos == 0 || System.nanoTime() - nextCheck < 0) {
+            return;
+        }
+        synchronized (this) {
+            if (System.nanoTime() - nextCheck < 0) {
+                return; // another thread checked meanwhile
+            }
+            nextCheck = System.nanoTime() + checkNanos;
+            String now;
+            try {
+                now = stamp(config);
+            } catch (IOException e) {
+                now = "unreadable: " + e.getMessage();
+            }
+            if (now.equals(stamp) || now.equals(failedStamp)) {
+                return;
+            }
+            try {
+                load();
+                stamp = now;
+                LOG.log(Level.INFO, "TLS certificates reloaded: " + describe(leaves));
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                failedStamp = now;
+                LOG.log(Level.WARNING, "TLS certificate files changed but do not load, keeping the previous ones: " + e.getMessage());
+            }
+        }
+    }
+
+    private void load() throws IOException, GeneralSecurityException {
+        List<X509Certificate> firsts = new ArrayList<>();
+        List<SniKeyManager.Entry> entries = new ArrayList<>();
+        int n = 0;
+        for (TlsConfig.Credential c : config.credentials()) {
+            switch (c) {
+                case TlsConfig.PemFiles pem -> {
+                    List<X509Certificate> chain = Pem.certificates(pem.certificateChain());
+                    PrivateKey key = Pem.privateKey(pem.privateKey());
+                    checkPair(pem.privateKey(), key, chain.get(0));
+                    String alias = "k" + n++;
+                    firsts.add(chain.get(0));
+                    entries.add(SniKeyManager.entry(alias, key, chain.toArray(X509Certificate[]::new)));
+                }
+                case TlsConfig.Pkcs12 p12 -> {
+                    char[] password = password(p12);
+                    KeyStore from = KeyStore.getInstance("PKCS12");
+                    try (InputStream in = Files.newInputStream(p12.keystore())) {
+                        from.load(in, password);
+                    } catch (IOException e) {
+                        throw new IOException(p12.keystore() + ": " + e.getMessage()
+                                + (e.getCause() instanceof java.security.UnrecoverableKeyException ? " (wrong password?)" : ""), e);
+                    }
+                    int before = n;
+                    for (String alias : Collections.list(from.aliases())) {
+                        if (from.isKeyEntry(alias)) {
+                            Certificate[] chain = from.getCertificateChain(alias);
+                            PrivateKey key = (PrivateKey) from.getKey(alias, password);
+                            String as = "k" + n++;
+                            firsts.add((X509Certificate) chain[0]);
+                            entries.add(SniKeyManager.entry(as, key, java.util.Arrays.copyOf(chain, chain.length, X509Certificate[].class)));
+                        }
+                    }
+                    if (n == before) {
+                        throw new GeneralSecurityException(p12.keystore() + ": no key entry in the keystore");
+                    }
+                }
+            }
+        }
+        var chooser = new SniKeyManager(entries);
+        TrustManagerFactory tmf = null;
+        if (config.trustedCas() != null) {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (X509Certificate ca : Pem.certificates(config.trustedCas())) {
+                trust.setCertificateEntry("ca" + i++, ca);
+            }
+            tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+        }
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(new javax.net.ssl.KeyManager[] {chooser}, tmf == null ? null : tmf.getTrustManagers(), null);
+        this.leaves = List.copyOf(firsts);
+        this.context = ctx;
+    }
+
+    /** A key that is not the certificate's fails every handshake: refuse it when loading instead. */
+    private static void checkPair(Path keyFile, PrivateKey key, X509Certificate leaf) throws GeneralSecurityException {
+        String keyAlg = key.getAlgorithm();
+        String certAlg = leaf.getPublicKey().getAlgorithm();
+        if (!keyAlg.equals(certAlg)) {
+            throw new GeneralSecurityException(keyFile + ": the key is " + keyAlg + ", the certificate's " + certAlg);
+        }
+        if (key instanceof java.security.interfaces.RSAPrivateCrtKey rsa
+                && leaf.getPublicKey() instanceof java.security.interfaces.RSAPublicKey pub
+                && !rsa.getModulus().equals(pub.getModulus())) {
+            throw new GeneralSecurityException(keyFile + ": the key is not the certificate's (" + leaf.getSubjectX500Principal() + ")");
+        }
+        String probe = switch (keyAlg) {
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "Ed448" -> keyAlg;
+            default -> null; // RSA compared above; others are rare enough to leave to the handshake
+        };
+        if (probe != null && !signs(key, leaf, probe)) {
+            throw new GeneralSecurityException(keyFile + ": the key is not the certificate's (" + leaf.getSubjectX500Principal() + ")");
+        }
+    }
+
+    private static boolean signs(PrivateKey key, X509Certificate leaf, String algorithm) throws GeneralSecurityException {
+        byte[] probe = "throng".getBytes(StandardCharsets.US_ASCII);
+        java.security.Signature s = java.security.Signature.getInstance(algorithm);
+        s.initSign(key);
+        s.update(probe);
+        byte[] sig = s.sign();
+        s.initVerify(leaf.getPublicKey());
+        s.update(probe);
+        return s.verify(sig);
+    }
+
+    private static char[] password(TlsConfig.Pkcs12 p12) throws IOException {
+        if (p12.passwordFile() != null) {
+            String text = Files.readString(p12.passwordFile(), StandardCharsets.UTF_8);
+            int nl = text.indexOf('\n');
+            return (nl < 0 ? text : text.substring(0, nl)).strip().toCharArray();
+        }
+        if (p12.passwordEnv() != null) {
+            String v = System.getenv(p12.passwordEnv());
+            if (v == null) {
+                throw new IOException("the keystore's password variable " + p12.passwordEnv() + " is not set");
+            }
+            return v.toCharArray();
+        }
+        return new char[0];
+    }
+
+    /** The files' modification times and sizes, in order: a change in any is a change. */
+    private static String stamp(TlsConfig config) throws IOException {
+        StringBuilder b = new StringBuilder();
+        List<Path> files = new ArrayList<>();
+        for (TlsConfig.Credential c : config.credentials()) {
+            files.addAll(c.files());
+        }
+        if (config.trustedCas() != null) {
+            files.add(config.trustedCas());
+        }
+        for (Path f : files) {
+            b.append(Files.getLastModifiedTime(f).toMillis()).append('/').append(Files.size(f)).append(';');
+        }
+        return b.toString();
+    }
+
+    /** Names for a log line: each leaf's subject and expiry. */
+    public static String describe(List<X509Certificate> leaves) {
+        List<String> parts = new ArrayList<>();
+        for (X509Certificate c : leaves) {
+            parts.add(c.getSubjectX500Principal().getName() + " (until " + c.getNotAfter().toInstant() + ")");
+        }
+        return String.join(", ", parts);
+    }
+}

@@ -1,0 +1,169 @@
+package io.throng.core.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Certificates from the files operators have: a test CA and two servers' certificates made by
+ * {@code openssl} for this test, PEM (RSA and EC) and PKCS#12, and {@code openssl s_client} as the
+ * client over a real socket, which verifies the chain against the CA and names a server by SNI.
+ */
+class TlsContextTest {
+    @TempDir
+    static Path dir;
+
+    static void openssl(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("openssl");
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("openssl " + String.join(" ", args) + " failed:\n" + out);
+        }
+    }
+
+    /** A certificate for {@code name} signed by the test CA, its key of {@code keyArgs}, in name.pem / name.key. */
+    static void leaf(String name, String file, String... keyArgs) throws Exception {
+        List<String> gen = new ArrayList<>(List.of("genpkey", "-out", file + ".key"));
+        gen.addAll(List.of(keyArgs));
+        openssl(gen.toArray(String[]::new));
+        openssl("req", "-new", "-key", file + ".key", "-subj", "/CN=" + name, "-out", file + ".csr");
+        Files.writeString(dir.resolve(file + ".ext"), "subjectAltName=DNS:" + name + "\n");
+        openssl("x509", "-req", "-in", file + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", file + ".ext", "-out", file + ".pem");
+    }
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        try {
+            new ProcessBuilder("openssl", "version").start().waitFor();
+        } catch (IOException e) {
+            throw new AssertionError("openssl is not installed: apt-get install openssl (bin/test-peers.sh does)");
+        }
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+                "-subj", "/CN=throng test CA", "-days", "2", "-out", "ca.pem");
+        leaf("a.test", "a", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048");
+        leaf("b.test", "b", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");
+        openssl("pkcs12", "-export", "-in", "b.pem", "-inkey", "b.key", "-passout", "pass:s3cret", "-out", "b.p12");
+        Files.writeString(dir.resolve("b.pass"), "s3cret\n");
+        openssl("genrsa", "-traditional", "-out", "pkcs1.key", "2048");
+    }
+
+    private static TlsConfig both() {
+        return TlsConfig.pem(dir.resolve("a.pem"), dir.resolve("a.key")).withCredentials(List.of(
+                new TlsConfig.PemFiles(dir.resolve("a.pem"), dir.resolve("a.key")),
+                new TlsConfig.Pkcs12(dir.resolve("b.p12"), dir.resolve("b.pass"), null)));
+    }
+
+    /** What {@code openssl s_client} reports for a handshake with {@code ctx}: the subject it got and the verification. */
+    private static String sClient(TlsContext ctx, String serverName) throws Exception {
+        try (SSLServerSocket server = (SSLServerSocket) ctx.sslContext().getServerSocketFactory().createServerSocket(0)) {
+            Thread accept = Thread.ofVirtual().start(() -> {
+                try (SSLSocket s = (SSLSocket) server.accept()) {
+                    s.startHandshake();
+                    s.getInputStream().read(); // until the client goes
+                } catch (IOException e) {
+                    // the client closed
+                }
+            });
+            List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + server.getLocalPort(),
+                    "-CAfile", dir.resolve("ca.pem").toString(), "-verify_return_error"));
+            if (serverName != null) {
+                cmd.addAll(List.of("-servername", serverName));
+            } else {
+                cmd.add("-noservername");
+            }
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
+                    new java.io.File("/dev/null"))).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            accept.join(5000);
+            return out;
+        }
+    }
+
+    @Test
+    void pemAndPkcs12CredentialsLoadAndTheClientsSniChoosesBetweenThem() throws Exception {
+        TlsContext ctx = TlsContext.server(both());
+        assertThat(ctx.certificates()).extracting(c -> c.getSubjectX500Principal().getName())
+                .containsExactly("CN=a.test", "CN=b.test");
+
+        String toB = sClient(ctx, "b.test");
+        assertThat(toB).contains("CN = b.test").contains("Verification: OK");
+        String toA = sClient(ctx, "a.test");
+        assertThat(toA).contains("CN = a.test").contains("Verification: OK");
+        assertThat(toA).doesNotContain("subject=CN = b.test");
+    }
+
+    @Test
+    void anEngineHasTheConfiguredVersionsAlpnAndClientAuthentication() throws Exception {
+        TlsContext ctx = TlsContext.server(both().withProtocols(List.of("TLSv1.3")).withAlpn(List.of("h2", "http/1.1"))
+                .withClientAuth(TlsConfig.ClientAuth.REQUIRED, dir.resolve("ca.pem")));
+        var engine = ctx.newServerEngine();
+        assertThat(engine.getUseClientMode()).isFalse();
+        assertThat(engine.getEnabledProtocols()).containsExactly("TLSv1.3");
+        assertThat(engine.getSSLParameters().getApplicationProtocols()).containsExactly("h2", "http/1.1");
+        assertThat(engine.getNeedClientAuth()).isTrue();
+    }
+
+    @Test
+    void keysInOtherFormsOrNotTheCertificatesAreRefusedWithWhatToDo() throws Exception {
+        assertThatThrownBy(() -> TlsContext.server(TlsConfig.pem(dir.resolve("a.pem"), dir.resolve("pkcs1.key"))))
+                .isInstanceOf(GeneralSecurityException.class)
+                .hasMessageContaining("pkcs1.key").hasMessageContaining("PKCS#1").hasMessageContaining("openssl pkcs8 -topk8");
+        assertThatThrownBy(() -> TlsContext.server(TlsConfig.pem(dir.resolve("a.pem"), dir.resolve("b.key"))))
+                .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("the key is EC, the certificate's RSA");
+        leaf("c.test", "c", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");
+        assertThatThrownBy(() -> TlsContext.server(TlsConfig.pem(dir.resolve("b.pem"), dir.resolve("c.key"))))
+                .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("not the certificate's");
+        assertThatThrownBy(() -> TlsContext.server(TlsConfig.pem(dir.resolve("missing.pem"), dir.resolve("a.key"))))
+                .isInstanceOf(IOException.class).hasMessageContaining("missing.pem");
+        assertThatThrownBy(() -> TlsContext.server(both().withCredentials(List.of(
+                new TlsConfig.Pkcs12(dir.resolve("b.p12"), null, "THRONG_TEST_NO_SUCH_VARIABLE")))))
+                .isInstanceOf(IOException.class).hasMessageContaining("THRONG_TEST_NO_SUCH_VARIABLE is not set");
+        Files.writeString(dir.resolve("wrong.pass"), "not-it\n");
+        assertThatThrownBy(() -> TlsContext.server(both().withCredentials(List.of(
+                new TlsConfig.Pkcs12(dir.resolve("b.p12"), dir.resolve("wrong.pass"), null)))))
+                .isInstanceOf(IOException.class).hasMessageContaining("b.p12").satisfies(e ->
+                        assertThat(e.getMessage()).doesNotContain("not-it"));
+    }
+
+    @Test
+    void changedFilesAreTakenByTheNextHandshakeAndABrokenChangeKeepsTheOldOnes() throws Exception {
+        leaf("d.test", "d", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");
+        TlsContext ctx = TlsContext.server(TlsConfig.pem(dir.resolve("d.pem"), dir.resolve("d.key"))
+                .withReloadCheck(Duration.ofMillis(1)));
+        assertThat(ctx.certificates().get(0).getSubjectX500Principal().getName()).isEqualTo("CN=d.test");
+
+        // renewed in place, as certbot does: a new key and certificate under the same names
+        leaf("d2.test", "d", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256");
+        Thread.sleep(5);
+        ctx.newServerEngine();
+        assertThat(ctx.certificates().get(0).getSubjectX500Principal().getName()).isEqualTo("CN=d2.test");
+        assertThat(sClient(ctx, "d2.test")).contains("CN = d2.test").contains("Verification: OK");
+
+        // half-written: the key no longer the certificate's; the context in use stays
+        Files.copy(dir.resolve("b.key"), dir.resolve("d.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Thread.sleep(5);
+        ctx.newServerEngine();
+        assertThat(ctx.certificates().get(0).getSubjectX500Principal().getName()).isEqualTo("CN=d2.test");
+        assertThatThrownBy(ctx::reload).hasMessageContaining("not the certificate's");
+        assertThat(sClient(ctx, "d2.test")).contains("Verification: OK");
+    }
+}
