@@ -192,7 +192,8 @@ public final class ScaleBench {
         return base.withConns(plan.connections()).withProcs(plan.loadProcs()).withSrcIps(plan.srcIps())
                 .withRate(plan.rate()).withPingInterval(plan.pingInterval()).withQuietRamp(true)
                 .withTiming(0, plan.holdSeconds())
-                .withLoops(1).withConnectTimeout(options.connectTimeoutSeconds());
+.withLoops(1).withConnectTimeout(options.connectTimeoutSeconds())
+                .withTransport(io.throng.core.config.TransportKind.parse(options.loadTransport()));
     }
 
     /**
@@ -402,7 +403,8 @@ public final class ScaleBench {
                 LoadOptions load = LoadOptions.defaults(LoadMode.PINGPONG).withTarget("127.0.0.1", server.port())
                         .withConns(n).withProcs(plan.loadProcs()).withSrcIps(plan.srcIps()).withRate(plan.rate())
                         .withTiming(options.compareWarmupSeconds(), options.compareWindowSeconds()).withLoops(1)
-                        .withConnectTimeout(options.connectTimeoutSeconds());
+                        .withConnectTimeout(options.connectTimeoutSeconds())
+                        .withTransport(io.throng.core.config.TransportKind.parse(options.loadTransport()));
                 awaitConntrackRoom(n + n / 16);
                 Watch watch = new Watch(sampler, n, log, "pings/s");
                 Thread watcher = Thread.ofPlatform().daemon(true).name("scale-sampler").start(watch);

@@ -24,12 +24,15 @@ import java.util.Objects;
  * @param compareModels   worker models for the seed's comparison at this N (empty: no comparison)
  * @param compareWarmupSeconds ping-pong before the comparison's window
  * @param compareWindowSeconds the comparison's measured window
+ * @param loadTransport   the load processes' own transport (auto, io_uring, epoll, nio): with auto they
+ *                        take io_uring where the workers may too, so a run meant to measure the workers'
+ *                        transport alone sets the load's
  */
 public record ScaleOptions(int connections, Protocol protocol, String workerModel, String transport, int workers,
                            int loadProcs, int srcIps, double rate, double pingInterval, double holdSeconds,
                            double connectTimeoutSeconds, List<String> workerJvm, List<String> loadJvm,
                            String serverMain, List<String> compareModels, double compareWarmupSeconds,
-                           double compareWindowSeconds) {
+                           double compareWindowSeconds, String loadTransport) {
 
     /** What the connections speak. */
     public enum Protocol { TCP, WS }
@@ -45,6 +48,7 @@ public record ScaleOptions(int connections, Protocol protocol, String workerMode
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(workerModel, "workerModel");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(loadTransport, "loadTransport");
         if (connections < 1) {
             throw new IllegalArgumentException("--scale must be >= 1, got " + connections);
         }
@@ -71,53 +75,59 @@ public record ScaleOptions(int connections, Protocol protocol, String workerMode
     /** A million TCP connections, held 60 s, multi-reactor workers with {@link LeanJvm}'s options. */
     public static ScaleOptions defaults() {
         return new ScaleOptions(1_000_000, Protocol.TCP, "multi-reactor", "auto", 0, 0, 0, 1_200, 0, 60, 30,
-                LeanJvm.WORKER, LeanJvm.LOAD, THRONG_MAIN, List.of(), 20, 40);
+                LeanJvm.WORKER, LeanJvm.LOAD, THRONG_MAIN, List.of(), 20, 40, "auto");
     }
 
     public ScaleOptions withConnections(int n) {
         return new ScaleOptions(n, protocol, workerModel, transport, workers, loadProcs, srcIps, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport);
     }
 
     public ScaleOptions withProtocol(Protocol p) {
         return new ScaleOptions(connections, p, workerModel, transport, workers, loadProcs, srcIps, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport);
     }
 
     public ScaleOptions withWorkerModel(String m, String t) {
         return new ScaleOptions(connections, protocol, m, t, workers, loadProcs, srcIps, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport);
     }
 
     public ScaleOptions withProcesses(int w, int l, int ips) {
         return new ScaleOptions(connections, protocol, workerModel, transport, w, l, ips, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport);
     }
 
     public ScaleOptions withTiming(double r, double ping, double hold) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, r, ping,
                 hold, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport);
     }
 
     public ScaleOptions withJvm(List<String> worker, List<String> load) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
                 pingInterval, holdSeconds, connectTimeoutSeconds, worker, load, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport);
     }
 
     public ScaleOptions withConnectTimeout(double seconds) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
                 pingInterval, holdSeconds, seconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport);
     }
 
     public ScaleOptions withComparison(List<String> models, double warmup, double window) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
-                pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, models, warmup, window);
+                pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, models, warmup, window, loadTransport);
+    }
+
+    public ScaleOptions withLoadTransport(String t) {
+        return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
+                pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds, t);
     }
 }

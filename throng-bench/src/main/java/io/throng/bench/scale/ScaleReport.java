@@ -121,7 +121,7 @@ public final class ScaleReport {
         }
         s.append(String.format("- worker model %s on %s; each worker's JVM: `%s`%n", o.workerModel(), o.transport(),
                 String.join(" ", r.workerJvm())));
-        s.append(String.format("- each load process's JVM: `%s`%n", String.join(" ", o.loadJvm())));
+        s.append(String.format("- each load process on %s; its JVM: `%s`%n", o.loadTransport(), String.join(" ", o.loadJvm())));
         s.append("\nKernel settings:\n\n| setting | before | during the run | why |\n| --- | --- | --- | --- |\n");
         for (Sysctls.Change ch : r.sysctls().changes()) {
             s.append(String.format("| %s | %s | %s | %s |%n", ch.name(), ch.before(), ch.after(), ch.why()));

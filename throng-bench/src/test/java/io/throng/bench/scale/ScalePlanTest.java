@@ -18,6 +18,18 @@ class ScalePlanTest {
     }
 
     @Test
+    void theLoadProcessesRunOnTheTransportAskedForAndOnAutoOtherwise() {
+        ScaleOptions ws = ScaleOptions.defaults().withProtocol(ScaleOptions.Protocol.WS);
+        ScalePlan plan = ScalePlan.of(ws, 20_000, new int[] {32768, 60999}, 2);
+        assertThat(new ScaleBench(ws, null, line -> { }).loadOptions(plan, 9000).transport())
+                .isEqualTo(io.throng.core.config.TransportKind.AUTO);
+        ScaleOptions onEpoll = ws.withLoadTransport("epoll");
+        assertThat(new ScaleBench(onEpoll, null, line -> { }).loadOptions(plan, 9000).transport())
+                .as("a run measuring the workers' transport alone: the load's is set apart")
+                .isEqualTo(io.throng.core.config.TransportKind.EPOLL);
+    }
+
+    @Test
     void aMillionUnderTwentyThousandDescriptorsAProcessTakesFiftyFiveWorkers() {
         ScalePlan plan = ScalePlan.of(ScaleOptions.defaults(), 20_000, new int[] {32768, 60999}, 2);
 

@@ -83,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         String command = "throng bench" + (args.isEmpty() ? "" : " " + String.join(" ", args));
         if (scale.requested()) {
-            return scale.run(command, warmup, window, out);
+            return scale.run(command, warmup, window, out, loadTransport);
         }
         BenchOptions base = quick ? BenchOptions.quick(transports) : BenchOptions.full(transports);
         List<Target> chosen = base.targets();

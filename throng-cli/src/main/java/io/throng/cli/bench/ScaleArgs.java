@@ -78,6 +78,10 @@ final class ScaleArgs {
     }
 
     ScaleOptions options(Double warmup, Double window) {
+        return options(warmup, window, "auto");
+    }
+
+    ScaleOptions options(Double warmup, Double window, String loadTransport) {
         List<String> models = compareModels != null ? compareModels : compare ? ScaleOptions.COMPARABLE_MODELS : List.of();
         return DEFAULTS.withConnections(connections)
                 .withProtocol(ws ? ScaleOptions.Protocol.WS : ScaleOptions.Protocol.TCP)
@@ -85,12 +89,12 @@ final class ScaleArgs {
                 .withTiming(rate, pingInterval, hold).withJvm(words(workerJvm), words(loadJvm))
                 .withComparison(models, warmup != null ? warmup : DEFAULTS.compareWarmupSeconds(),
                         window != null ? window : DEFAULTS.compareWindowSeconds())
-                .withConnectTimeout(connectTimeout);
+                .withConnectTimeout(connectTimeout).withLoadTransport(loadTransport);
     }
 
     /** Runs it; 0 if every connection held with every ping answered, 3 if not, 2 if the machine could not be set up. */
-    int run(String command, Double warmup, Double window, Path out) throws Exception {
-        ScaleOptions options = options(warmup, window);
+    int run(String command, Double warmup, Double window, Path out, String loadTransport) throws Exception {
+        ScaleOptions options = options(warmup, window, loadTransport);
         String name = "scale-" + (connections % 1_000_000 == 0 ? connections / 1_000_000 + "m"
                 : connections % 1000 == 0 ? connections / 1000 + "k" : Integer.toString(connections))
                 + (ws ? "-ws" : "-tcp");
