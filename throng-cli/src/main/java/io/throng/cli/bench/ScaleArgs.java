@@ -77,10 +77,6 @@ final class ScaleArgs {
         return connections != null;
     }
 
-    ScaleOptions options(Double warmup, Double window) {
-        return options(warmup, window, "auto");
-    }
-
     ScaleOptions options(Double warmup, Double window, String loadTransport) {
         List<String> models = compareModels != null ? compareModels : compare ? ScaleOptions.COMPARABLE_MODELS : List.of();
         return DEFAULTS.withConnections(connections)

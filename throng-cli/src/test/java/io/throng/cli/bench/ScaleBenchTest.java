@@ -119,7 +119,7 @@ class ScaleBenchTest {
     void theCommandLineReadsCountsLikeOneMillionAndFitsTheRest() {
         BenchCommand cmd = new BenchCommand();
         new CommandLine(cmd).parseArgs("--scale", "--workers", "3", "--rate", "20000", "--compare");
-        ScaleOptions o = cmd.scale.options(null, null);
+        ScaleOptions o = cmd.scale.options(null, null, "auto");
         assertThat(o.connections()).isEqualTo(1_000_000);
         assertThat(o.workers()).isEqualTo(3);
         assertThat(o.loadProcs()).isZero();
@@ -128,8 +128,8 @@ class ScaleBenchTest {
 
         BenchCommand small = new BenchCommand();
         new CommandLine(small).parseArgs("--scale", "100k", "--ws");
-        assertThat(small.scale.options(null, null).connections()).isEqualTo(100_000);
-        assertThat(small.scale.options(null, null).protocol()).isEqualTo(ScaleOptions.Protocol.WS);
+        assertThat(small.scale.options(null, null, "auto").connections()).isEqualTo(100_000);
+        assertThat(small.scale.options(null, null, "auto").protocol()).isEqualTo(ScaleOptions.Protocol.WS);
         assertThat(new ScaleArgs.Count().convert("1,000,000")).isEqualTo(1_000_000);
         assertThat(new BenchCommand().scale.requested()).isFalse();
     }

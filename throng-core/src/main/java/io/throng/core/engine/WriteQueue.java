@@ -170,7 +170,7 @@ final class WriteQueue {
         }
         long written;
         int extraBefore = extra == null ? 0 : extra.position();
-        if (socket.sendsInPlace() && (extraImmutable && extra != null && extra.isDirect() || borrowed > 0)) {
+        if ((borrowed > 0 || extraImmutable && extra != null && extra.isDirect()) && socket.sendsInPlace()) {
             written = flushInPlace(socket, scratch, iov, bases, extra, extraImmutable, head);
         } else if (head == null) {
             written = socket.write(scratch, extra, 0);
