@@ -28,7 +28,12 @@ public record CloseReason(Kind kind, String detail, Throwable error) {
         /** The server or client is shutting down. */
         SHUTDOWN,
         /** The server is at its connection limit; closed right after accept. */
-        REJECTED
+        REJECTED,
+        /**
+         * TLS failed: a handshake that did not complete (a bad or stalled peer, a certificate refused)
+         * or a record that did not decrypt. The detail says which.
+         */
+        TLS
     }
 
     public static final CloseReason PEER_CLOSED = new CloseReason(Kind.PEER_CLOSED, null, null);
@@ -45,6 +50,10 @@ public record CloseReason(Kind kind, String detail, Throwable error) {
 
     public static CloseReason ioError(Throwable error) {
         return new CloseReason(Kind.IO_ERROR, String.valueOf(error.getMessage()), error);
+    }
+
+    public static CloseReason tls(String detail, Throwable error) {
+        return new CloseReason(Kind.TLS, detail, error);
     }
 
     public static CloseReason handlerError(Throwable error) {

@@ -12,10 +12,12 @@ import java.util.Objects;
  * @param waterMarks     backpressure thresholds on queued bytes
  * @param buffers        read buffers and the pool
  * @param socket         socket options
- * @param connectTimeout a connection not established within this fails
+ * @param connectTimeout a connection not established within this fails (the TLS handshake has its own timeout)
+ * @param tls            TLS on every connection (the handler sees plain text), or null for none
  */
 public record ClientConfig(int loops, TransportKind transport, Limits limits, WaterMarks waterMarks,
-                           BufferConfig buffers, SocketOptions socket, Duration connectTimeout) {
+                           BufferConfig buffers, SocketOptions socket, Duration connectTimeout,
+                           io.throng.core.tls.TlsClientConfig tls) {
 
     public ClientConfig {
         Objects.requireNonNull(transport, "transport");
@@ -37,35 +39,35 @@ public record ClientConfig(int loops, TransportKind transport, Limits limits, Wa
 
     public static ClientConfig defaults() {
         return new ClientConfig(ServerConfig.DEFAULT_LOOPS, TransportKind.AUTO, Limits.DEFAULT, WaterMarks.DEFAULT,
-                BufferConfig.DEFAULT, SocketOptions.DEFAULT, Duration.ofSeconds(10));
+                BufferConfig.DEFAULT, SocketOptions.DEFAULT, Duration.ofSeconds(10), null);
     }
 
     public ClientConfig withLoops(int v) {
-        return new ClientConfig(v, transport, limits, waterMarks, buffers, socket, connectTimeout);
+        return new ClientConfig(v, transport, limits, waterMarks, buffers, socket, connectTimeout, tls);
     }
 
     public ClientConfig withTransport(TransportKind v) {
-        return new ClientConfig(loops, v, limits, waterMarks, buffers, socket, connectTimeout);
+        return new ClientConfig(loops, v, limits, waterMarks, buffers, socket, connectTimeout, tls);
     }
 
     public ClientConfig withLimits(Limits v) {
-        return new ClientConfig(loops, transport, v, waterMarks, buffers, socket, connectTimeout);
+        return new ClientConfig(loops, transport, v, waterMarks, buffers, socket, connectTimeout, tls);
     }
 
     public ClientConfig withWaterMarks(WaterMarks v) {
-        return new ClientConfig(loops, transport, limits, v, buffers, socket, connectTimeout);
+        return new ClientConfig(loops, transport, limits, v, buffers, socket, connectTimeout, tls);
     }
 
     public ClientConfig withBuffers(BufferConfig v) {
-        return new ClientConfig(loops, transport, limits, waterMarks, v, socket, connectTimeout);
+        return new ClientConfig(loops, transport, limits, waterMarks, v, socket, connectTimeout, tls);
     }
 
     public ClientConfig withSocket(SocketOptions v) {
-        return new ClientConfig(loops, transport, limits, waterMarks, buffers, v, connectTimeout);
+        return new ClientConfig(loops, transport, limits, waterMarks, buffers, v, connectTimeout, tls);
     }
 
     public ClientConfig withConnectTimeout(Duration v) {
-        return new ClientConfig(loops, transport, limits, waterMarks, buffers, socket, v);
+        return new ClientConfig(loops, transport, limits, waterMarks, buffers, socket, v, tls);
     }
 
     /** The effective configuration as indented YAML-like lines. */
@@ -80,5 +82,10 @@ public record ClientConfig(int loops, TransportKind transport, Limits limits, Wa
         t.buffers(1, buffers);
         t.socket(1, socket);
         return t.toString();
+    }
+
+    /** The same client with TLS on every connection ({@code null} for none). */
+    public ClientConfig withTls(io.throng.core.tls.TlsClientConfig v) {
+        return new ClientConfig(loops, transport, limits, waterMarks, buffers, socket, connectTimeout, v);
     }
 }

@@ -19,11 +19,12 @@ import java.util.Objects;
  * @param buffers         read buffers and the pool
  * @param socket          socket options
  * @param shutdownTimeout how long a graceful shutdown lets queued writes drain before closing all
+ * @param tls             TLS for every connection (the handler sees plain text), or null for none
  */
 public record ServerConfig(String host, int port, Model model, TransportKind transport, int loops,
                            AcceptMode acceptMode, WorkerPoolConfig workers, Limits limits,
                            WaterMarks waterMarks, BufferConfig buffers, SocketOptions socket,
-                           Duration shutdownTimeout) {
+                           Duration shutdownTimeout, io.throng.core.tls.TlsConfig tls) {
 
     /** Loops default to the core count: one loop per core keeps every core busy without contention. */
     public static final int DEFAULT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -56,7 +57,7 @@ public record ServerConfig(String host, int port, Model model, TransportKind tra
     public static ServerConfig defaults() {
         return new ServerConfig("127.0.0.1", 8972, Model.MULTI_REACTOR, TransportKind.AUTO, DEFAULT_LOOPS,
                 AcceptMode.REUSEPORT, WorkerPoolConfig.DEFAULT, Limits.DEFAULT, WaterMarks.DEFAULT,
-                BufferConfig.DEFAULT, SocketOptions.DEFAULT, Duration.ofSeconds(10));
+                BufferConfig.DEFAULT, SocketOptions.DEFAULT, Duration.ofSeconds(10), null);
     }
 
     /** The number of loops this configuration really runs. */
@@ -69,54 +70,59 @@ public record ServerConfig(String host, int port, Model model, TransportKind tra
     }
 
     public ServerConfig withHost(String v) {
-        return new ServerConfig(v, port, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(v, port, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withPort(int v) {
-        return new ServerConfig(host, v, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, v, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withModel(Model v) {
-        return new ServerConfig(host, port, v, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, port, v, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withTransport(TransportKind v) {
-        return new ServerConfig(host, port, model, v, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, port, model, v, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withLoops(int v) {
-        return new ServerConfig(host, port, model, transport, v, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, port, model, transport, v, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withAcceptMode(AcceptMode v) {
-        return new ServerConfig(host, port, model, transport, loops, v, workers, limits, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, port, model, transport, loops, v, workers, limits, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withWorkers(WorkerPoolConfig v) {
-        return new ServerConfig(host, port, model, transport, loops, acceptMode, v, limits, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, port, model, transport, loops, acceptMode, v, limits, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withLimits(Limits v) {
-        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, v, waterMarks, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, v, waterMarks, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withWaterMarks(WaterMarks v) {
-        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, v, buffers, socket, shutdownTimeout);
+        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, v, buffers, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withBuffers(BufferConfig v) {
-        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, waterMarks, v, socket, shutdownTimeout);
+        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, waterMarks, v, socket, shutdownTimeout, tls);
     }
 
     public ServerConfig withSocket(SocketOptions v) {
-        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, v, shutdownTimeout);
+        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, v, shutdownTimeout, tls);
     }
 
     public ServerConfig withShutdownTimeout(Duration v) {
-        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, v);
+        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, v, tls);
     }
 
     /** The effective configuration as indented YAML-like lines, printed by servers at start. */
+    /** The same server with TLS on every connection ({@code null} for none). */
+    public ServerConfig withTls(io.throng.core.tls.TlsConfig v) {
+        return new ServerConfig(host, port, model, transport, loops, acceptMode, workers, limits, waterMarks, buffers, socket, shutdownTimeout, v);
+    }
+
     public String describe() {
         ConfigText t = new ConfigText();
         t.line(0, "server");
@@ -145,6 +151,17 @@ public record ServerConfig(String host, int port, Model model, TransportKind tra
         t.buffers(1, buffers);
         t.socket(1, socket);
         t.value(1, "shutdown-timeout", ConfigText.duration(shutdownTimeout));
+        if (tls != null) {
+            t.line(1, "tls");
+            t.value(2, "certificates", tls.credentials().stream().map(c -> c.files().get(0).toString()).toList());
+            t.value(2, "protocols", String.join(", ", tls.protocols()));
+            if (!tls.alpn().isEmpty()) {
+                t.value(2, "alpn", String.join(", ", tls.alpn()));
+            }
+            t.value(2, "client-auth", tls.clientAuth());
+            t.value(2, "handshake-timeout", ConfigText.duration(tls.handshakeTimeout()));
+            t.value(2, "reload-check", ConfigText.duration(tls.reloadCheck()));
+        }
         return t.toString();
     }
 }

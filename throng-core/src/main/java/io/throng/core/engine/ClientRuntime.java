@@ -2,6 +2,8 @@ package io.throng.core.engine;
 
 import io.throng.core.Connection;
 import io.throng.core.Handler;
+import io.throng.core.tls.TlsClientContext;
+import io.throng.core.tls.TlsHandler;
 import io.throng.core.ServerStats;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.config.ClientConfig;
@@ -24,8 +26,15 @@ public final class ClientRuntime {
     public ClientRuntime(ClientConfig config, Handler handler) throws IOException {
         this.config = config;
         Transport transport = Transport.of(Transport.resolve(config.transport(), null));
-        this.engine = new Engine("throng-client", handler, transport, config.limits(), config.waterMarks(), config.buffers(),
-                config.socket());
+        TlsClientContext tls;
+        try {
+            tls = config.tls() == null ? null : TlsClientContext.of(config.tls());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("TLS: " + e.getMessage(), e);
+        }
+        this.engine = new Engine("throng-client", pool -> tls == null ? handler
+                        : TlsHandler.client(tls, handler, pool, config.limits().maxInboundBytes()),
+                transport, config.limits(), config.waterMarks(), config.buffers(), config.socket());
         this.loops = new LoopGroup(engine, config.loops(), "throng-client", null, false);
         loops.start();
     }
@@ -35,6 +44,27 @@ public final class ClientRuntime {
      * {@code attachment} (may be null) from before its onOpen. Any thread.
      */
     public CompletableFuture<Connection> connect(InetSocketAddress remote, InetSocketAddress local, Object attachment) {
+        if (engine.handler instanceof TlsHandler) {
+            // The raw connect completes at TCP; the application's future at the end of the
+            // handshake, with the plain-text connection (the TLS layer completes or fails it).
+            CompletableFuture<Connection> opened = new CompletableFuture<>();
+            var carry = new TlsHandler.Connecting(remote.getHostString(), remote.getPort(), attachment, opened);
+            connectRaw(remote, local, carry).whenComplete((c, e) -> {
+                if (e != null) {
+                    opened.completeExceptionally(e);
+                }
+            });
+            return opened;
+        }
+        return connectRaw(remote, local, attachment);
+    }
+
+    /** The TLS layer's counters, or null without TLS. */
+    public TlsHandler.Stats tlsStats() {
+        return engine.handler instanceof TlsHandler t ? t.stats() : null;
+    }
+
+    private CompletableFuture<Connection> connectRaw(InetSocketAddress remote, InetSocketAddress local, Object attachment) {
         CompletableFuture<Connection> f = new CompletableFuture<>();
         int max = engine.limits.maxConnections();
         if (engine.metrics.connections.incrementAndGet() > max && max > 0) {

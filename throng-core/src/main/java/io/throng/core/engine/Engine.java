@@ -45,8 +45,13 @@ final class Engine {
 
     Engine(String name, Handler handler, Transport transport, Limits limits, WaterMarks waterMarks, BufferConfig buffers,
            SocketOptions socket) {
+        this(name, pool -> handler, transport, limits, waterMarks, buffers, socket);
+    }
+
+    /** {@code handlerOf} makes the handler from the engine's pool (a layer such as TLS lends from it). */
+    Engine(String name, java.util.function.Function<BufferPool, Handler> handlerOf, Transport transport, Limits limits,
+           WaterMarks waterMarks, BufferConfig buffers, SocketOptions socket) {
         this.name = name;
-        this.handler = handler;
         this.transport = transport;
         this.writeLimits = new WriteQueue.WriteLimits(waterMarks.low(), waterMarks.high(), limits.maxQueuedBytes());
         this.limits = limits;
@@ -54,6 +59,7 @@ final class Engine {
         this.buffers = buffers;
         this.socket = socket;
         this.pool = new BufferPool(buffers.maxRetainedBytes());
+        this.handler = handlerOf.apply(pool);
         this.idleTimeoutNanos = limits.idleTimeout().isZero() ? Long.MAX_VALUE : limits.idleTimeout().toNanos();
         this.lingerNanos = Math.max(1, limits.lingerTimeout().toNanos());
         this.log = new RateLimitedLog(System.getLogger("io.throng." + name), 20);

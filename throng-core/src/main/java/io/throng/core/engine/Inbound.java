@@ -9,6 +9,7 @@ import static io.throng.core.engine.ConnectionState.SUSPENDED;
 import static io.throng.core.engine.ConnectionState.phase;
 
 import io.throng.core.CloseReason;
+import io.throng.core.LayeredHandler;
 import io.throng.core.buffer.PooledBuffer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -30,6 +31,8 @@ import java.nio.ByteBuffer;
 final class Inbound {
     /** Reads per dispatch before other connections get their turn (nbio uses 3, we read bigger). */
     static final int MAX_READS_PER_DISPATCH = 16;
+
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private Inbound() {
     }
@@ -190,7 +193,19 @@ final class Inbound {
      */
     static void redeliver(EngineConnection c, IoContext ctx) {
         PooledBuffer keep = c.inbound;
-        if (!takeResumed(c) || keep == null) {
+        if (!takeResumed(c)) {
+            return;
+        }
+        if (keep == null) {
+            // A layer (TLS) may hold decoded bytes its inner handler put off while no raw byte is
+            // left here: only it knows, so it is asked, and handed an empty buffer to go on.
+            if (c.engine().handler instanceof LayeredHandler l && l.holdsInput(c)) {
+                try {
+                    l.onData(c, EMPTY);
+                } catch (Throwable t) {
+                    c.handlerFailed("onData", t);
+                }
+            }
             return;
         }
         ByteBuffer b = keep.buffer();
@@ -257,7 +272,7 @@ final class Inbound {
     /** Whether reads were resumed with a leftover since the connection's thread last looked (thread-per-connection). */
     static boolean resumedWithLeftover(EngineConnection c) {
         synchronized (c.queue) {
-            if (c.inbound == null) {
+            if (c.inbound == null && !(c.engine().handler instanceof LayeredHandler l && l.holdsInput(c))) {
                 c.state &= ~RESUMED; // nothing was left: the next read is all there is
             }
             return (c.state & RESUMED) != 0;

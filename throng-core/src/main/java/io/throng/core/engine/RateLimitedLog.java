@@ -6,14 +6,14 @@ import java.lang.System.Logger.Level;
  * A logger that lets through at most N lines a second and then says how many it held back, so a
  * flood of bad peers cannot flood the log (or slow the loops down writing it).
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
     private final System.Logger logger;
     private final int perSecond;
     private long windowStart;
     private int inWindow;
     private long suppressed;
 
-    RateLimitedLog(System.Logger logger, int perSecond) {
+    public RateLimitedLog(System.Logger logger, int perSecond) {
         this.logger = logger;
         this.perSecond = perSecond;
         // The first formatted record loads time-zone data from a file: do it now, not when the
@@ -25,7 +25,7 @@ final class RateLimitedLog {
         return logger;
     }
 
-    void log(Level level, String message) {
+    public void log(Level level, String message) {
         long held;
         synchronized (this) {
             long now = System.nanoTime();

@@ -1,6 +1,8 @@
 package io.throng.core.engine;
 
 import io.throng.core.Handler;
+import io.throng.core.tls.TlsContext;
+import io.throng.core.tls.TlsHandler;
 import io.throng.core.ServerStats;
 import io.throng.core.buffer.BufferPool;
 import io.throng.core.config.Model;
@@ -30,8 +32,10 @@ public final class ServerRuntime {
     /** Binds and starts a server; on failure nothing is left running. */
     public static ServerRuntime start(ServerConfig config, Handler handler) throws IOException {
         Transport transport = Transport.of(Transport.resolve(config.transport(), config.model()));
-        Engine engine = new Engine("throng", handler, transport, config.limits(), config.waterMarks(), config.buffers(),
-                config.socket());
+        TlsContext tls = config.tls() == null ? null : tlsContext(config.tls());
+        Engine engine = new Engine("throng", pool -> tls == null ? handler
+                        : TlsHandler.server(tls, handler, pool, config.limits().maxInboundBytes()),
+                transport, config.limits(), config.waterMarks(), config.buffers(), config.socket());
         ServingModel model = switch (config.model()) {
             case VIRTUAL_THREADS -> new ThreadPerConnectionModel(engine, true);
             case PLATFORM_THREADS -> new ThreadPerConnectionModel(engine, false);
@@ -56,6 +60,19 @@ public final class ServerRuntime {
             throw e;
         }
         return new ServerRuntime(engine, model, bound);
+    }
+
+    private static TlsContext tlsContext(io.throng.core.tls.TlsConfig config) throws IOException {
+        try {
+            return TlsContext.server(config);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** The TLS layer's counters, or null without TLS. */
+    public TlsHandler.Stats tlsStats() {
+        return engine.handler instanceof TlsHandler t ? t.stats() : null;
     }
 
     /** The transport that runs (auto resolved). */

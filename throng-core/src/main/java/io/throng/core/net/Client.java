@@ -55,6 +55,11 @@ public final class Client implements AutoCloseable {
         return runtime.connect(remote, local, attachment);
     }
 
+    /** The TLS layer's counters (handshakes, failures by kind), or null without TLS. */
+    public io.throng.core.tls.TlsHandler.Stats tlsStats() {
+        return runtime.tlsStats();
+    }
+
     public ServerStats stats() {
         return runtime.stats();
     }

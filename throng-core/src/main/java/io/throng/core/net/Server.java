@@ -57,6 +57,11 @@ public final class Server implements AutoCloseable {
         return runtime.transport();
     }
 
+    /** The TLS layer's counters (handshakes, failures by kind), or null without TLS. */
+    public io.throng.core.tls.TlsHandler.Stats tlsStats() {
+        return runtime.tlsStats();
+    }
+
     public ServerStats stats() {
         return runtime.stats();
     }

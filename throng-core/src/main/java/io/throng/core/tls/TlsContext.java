@@ -177,25 +177,28 @@ public final class TlsContext {
             }
         }
         var chooser = new SniKeyManager(entries);
-        TrustManagerFactory tmf = null;
-        if (config.trustedCas() != null) {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            int i = 0;
-            for (X509Certificate ca : Pem.certificates(config.trustedCas())) {
-                trust.setCertificateEntry("ca" + i++, ca);
-            }
-            tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(trust);
-        }
+        TrustManagerFactory tmf = config.trustedCas() == null ? null : trust(config.trustedCas());
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(new javax.net.ssl.KeyManager[] {chooser}, tmf == null ? null : tmf.getTrustManagers(), null);
         this.leaves = List.copyOf(firsts);
         this.context = ctx;
     }
 
+    /** Trust in exactly the CAs of a PEM file. */
+    static TrustManagerFactory trust(Path cas) throws IOException, GeneralSecurityException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        int i = 0;
+        for (X509Certificate ca : Pem.certificates(cas)) {
+            trust.setCertificateEntry("ca" + i++, ca);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        return tmf;
+    }
+
     /** A key that is not the certificate's fails every handshake: refuse it when loading instead. */
-    private static void checkPair(Path keyFile, PrivateKey key, X509Certificate leaf) throws GeneralSecurityException {
+    static void checkPair(Path keyFile, PrivateKey key, X509Certificate leaf) throws GeneralSecurityException {
         String keyAlg = key.getAlgorithm();
         String certAlg = leaf.getPublicKey().getAlgorithm();
         if (!keyAlg.equals(certAlg)) {
@@ -227,7 +230,7 @@ public final class TlsContext {
         return s.verify(sig);
     }
 
-    private static char[] password(TlsConfig.Pkcs12 p12) throws IOException {
+    static char[] password(TlsConfig.Pkcs12 p12) throws IOException {
         if (p12.passwordFile() != null) {
             String text = Files.readString(p12.passwordFile(), StandardCharsets.UTF_8);
             int nl = text.indexOf('\n');
