@@ -2,6 +2,8 @@
 """Opens N TCP connections to host:port and holds them open, idle, until stdin closes or a timeout.
 
 An independent peer for measuring what idle connections cost a server (scripts/idle-memory.sh).
+With --tls-ca FILE each connection is a TLS one (Python's ssl module, OpenSSL underneath),
+handshaken and verified against the CAs in FILE before it counts as held.
 Prints 'held N' once every connection is established. Source addresses rotate over 127.0.0.x
 so that N may exceed one address's ephemeral ports.
 """
@@ -17,7 +19,12 @@ def main():
     p.add_argument("--conns", type=int, default=10000)
     p.add_argument("--src-ips", type=int, default=4, help="spread sources over 127.0.0.2 .. 127.0.0.(1+K)")
     p.add_argument("--hold", type=float, default=600, help="seconds to hold at most")
+    p.add_argument("--tls-ca", help="speak TLS, trusting the CAs in this PEM file")
     a = p.parse_args()
+    ctx = None
+    if a.tls_ca:
+        import ssl
+        ctx = ssl.create_default_context(cafile=a.tls_ca)
     socks = []
     for i in range(a.conns):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -31,6 +38,8 @@ def main():
                     print(f"connect {i} failed: {e}", file=sys.stderr)
                     return 1
                 time.sleep(0.01)
+        if ctx is not None:
+            s = ctx.wrap_socket(s, server_hostname=a.host)  # the handshake, the name checked
         socks.append(s)
     print(f"held {len(socks)}", flush=True)
     deadline = time.time() + a.hold

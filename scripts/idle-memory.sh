@@ -3,6 +3,8 @@
 #
 #   scripts/idle-memory.sh [model ...]    (default: five models; CONNS=10000, TRANSPORT=nio)
 #   THRONG_JAR=other/throng.jar scripts/idle-memory.sh ...   measures another build (before/after)
+#   TLS=1 scripts/idle-memory.sh ...      every connection over TLS 1.3: the server gets a certificate
+#                                         openssl makes for the run, the peer verifies it (Python's ssl)
 #
 # For each model: start `throng serve` with a fixed, pre-touched heap, so that heap pages do not
 # show up as RSS growth (PLAIN=1 uses the JVM's default heap instead). Open and close CONNS
@@ -27,6 +29,15 @@ if [ "${PLAIN:-0}" = 1 ]; then jvm_opts=""; else jvm_opts="-Xms$heap -Xmx$heap -
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(virtual-threads platform-threads single-reactor multi-reactor worker-pool)
 "$root/throng" --version >/dev/null   # builds if needed
+server_tls=(); peer_tls=()
+if [ "${TLS:-0}" = 1 ]; then
+  certs=$(mktemp -d)
+  trap 'rm -rf "$certs"' EXIT
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$certs/key.pem" -out "$certs/cert.pem" \
+    -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+  server_tls=(--tls-cert "$certs/cert.pem" --tls-key "$certs/key.pem")
+  peer_tls=(--tls-ca "$certs/cert.pem")
+fi
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 heap_bytes() {
@@ -54,24 +65,25 @@ await_threads() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+[ "${TLS:-0}" = 1 ] && echo "every connection over TLS (a P-256 certificate; TLS 1.3 negotiated by Python's ssl)"
 printf '%-18s %-6s %8s %10s %10s %10s %10s\n' model transport conns "rss/conn" "heap/conn" "total/conn" "threads"
 for model in "${models[@]}"; do
   port=$((20000 + RANDOM % 20000))
   log=$(mktemp)
   THRONG_JAVA_OPTS="$jvm_opts" \
-    "$root/throng" serve --model "$model" --transport "$transport" --port "$port" --status-interval 250ms >"$log" 2>&1 &
+    "$root/throng" serve --model "$model" --transport "$transport" --port "$port" --status-interval 250ms "${server_tls[@]}" >"$log" 2>&1 &
   server=$!
   for _ in $(seq 200); do grep -q "throng serving" "$log" && break; sleep 0.2; done
   pid=$(sed -n 's/.*pid \([0-9]*\)).*/\1/p' "$log")
   base_threads=$(ls "/proc/$pid/task" | wc -l)
-  python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" --hold 0 >/dev/null 2>&1 </dev/null
+  python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" --hold 0 "${peer_tls[@]}" >/dev/null 2>&1 </dev/null
   await_conns 0
   await_threads "$base_threads"
   rss_deltas=(); heap_deltas=(); threads=""
   for _ in $(seq "$rounds"); do
     heap0=$(heap_bytes "$pid"); rss0=$(rss_kb "$pid"); t0=$(ls "/proc/$pid/task" | wc -l)
     fifo=$(mktemp -u); mkfifo "$fifo"
-    python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" <"$fifo" >"$log.hold" 2>&1 &
+    python3 "$root/scripts/hold_connections.py" --port "$port" --conns "$conns" "${peer_tls[@]}" <"$fifo" >"$log.hold" 2>&1 &
     holder=$!
     exec 9>"$fifo"
     for _ in $(seq 600); do grep -q "^held" "$log.hold" && break; sleep 0.1; done

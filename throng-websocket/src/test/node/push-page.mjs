@@ -1,6 +1,6 @@
 // Drives Debian's Chromium (through playwright-core) on throng push's page: subscribe, receive a
 // notification published by the Java test, publish one from the page's form, take a screenshot.
-// Usage: node push-page.mjs http://127.0.0.1:PORT/ SCREENSHOT.png
+// Usage: node push-page.mjs http://127.0.0.1:PORT/ SCREENSHOT.png  (https://, with THRONG_SPKI set to the server key's pin)
 // Protocol with the Java test: prints "subscribed", then waits for a line on stdin (the test has
 // published), then prints a JSON result line.
 import { chromium } from 'playwright-core';
@@ -19,7 +19,9 @@ const browser = await chromium.launchPersistentContext(profile, {
   headless: true,
   viewport: { width: 1180, height: 720 },
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync'],
+         '--disable-component-update', '--disable-sync',
+         // over https: trust exactly the test server's key (base64 SHA-256 of its SubjectPublicKeyInfo)
+         ...(process.env.THRONG_SPKI ? [`--ignore-certificate-errors-spki-list=${process.env.THRONG_SPKI}`] : [])],
 });
 try {
   const page = await browser.newPage();

@@ -100,6 +100,9 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
             description = "seconds between status lines; 0 for none (default: 5s)")
     Duration statusInterval = Duration.ofSeconds(5);
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tls = new TlsOptions();
+
     @Option(names = "--duration", paramLabel = "<duration>", converter = Converters.DurationConverter.class,
             description = "stop by itself after this long; 0 to run until a signal (default: 0)")
     Duration duration = Duration.ZERO;
@@ -124,7 +127,8 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
                         .withMaxQueuedBytes(maxQueuedBytes))
                 .withBuffers(BufferConfig.DEFAULT.withReadBufferSize(readBuffer))
                 .withSocket(DEFAULTS.socket().withReusePort(reusePort))
-                .withShutdownTimeout(shutdownTimeout);
+                .withShutdownTimeout(shutdownTimeout)
+                .withTls(tls.config());
     }
 
     @Override
@@ -186,6 +190,7 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
         if (virtualWorkers) {
             a.add("--virtual-workers");
         }
+        a.addAll(tls.workerArguments());
         return a;
     }
 

@@ -1,6 +1,7 @@
-package io.throng.testsuite;
+package io.throng.testca;
 
 import io.throng.core.tls.TlsConfig;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,20 +15,22 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A certificate authority made by {@code openssl} for the tests of one JVM, and a server
- * certificate it signed for {@code localhost} and 127.0.0.1: every TLS test talks to a server that
- * a client verifies for real (no trust-anything shortcut).
+ * A certificate authority made by {@code openssl} for the tests of one JVM, and a server certificate
+ * it signed for {@code localhost} and 127.0.0.1: every TLS test talks to a server that a client
+ * verifies for real (no trust-anything shortcut). Shared with the other modules' tests through
+ * this module's test jar, in a package of its own (the core module owns io.throng.core.*, so a
+ * test class there would be invisible to a modular consumer).
  */
-final class TestCa {
+public final class TestCa {
     private static TestCa instance;
 
-    final Path dir;
-    final Path ca;
-    final Path cert;
-    final Path key;
+    public final Path dir;
+    public final Path ca;
+    public final Path cert;
+    public final Path key;
     /** A certificate for another name, signed by the same CA (a client must refuse it for localhost). */
-    final Path otherCert;
-    final Path otherKey;
+    public final Path otherCert;
+    public final Path otherKey;
 
     private TestCa(Path dir) {
         this.dir = dir;
@@ -38,7 +41,7 @@ final class TestCa {
         this.otherKey = dir.resolve("other.key");
     }
 
-    static synchronized TestCa get() throws Exception {
+    public static synchronized TestCa get() throws Exception {
         if (instance == null) {
             TestCa t = new TestCa(Files.createTempDirectory("throng-test-ca"));
             t.dir.toFile().deleteOnExit();
@@ -80,12 +83,12 @@ final class TestCa {
     }
 
     /** The server's TLS settings: this CA's localhost certificate. */
-    TlsConfig serverConfig() {
+    public TlsConfig serverConfig() {
         return TlsConfig.pem(cert, key);
     }
 
     /** A JDK context that trusts this CA only. */
-    SSLContext clientContext() throws Exception {
+    public SSLContext clientContext() throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(ca)) {

@@ -24,8 +24,8 @@ public final class Load {
             return WsSummary.of(r);
         }
         StringBuilder s = new StringBuilder();
-        s.append(String.format("throng load %s against %s:%d, %d process%s%n", o.mode(), o.host(), o.port(),
-                r.processes(), r.processes() == 1 ? "" : "es"));
+        s.append(String.format("throng load %s against %s:%d, %d process%s%s%n", o.mode(), o.host(), o.port(),
+                r.processes(), r.processes() == 1 ? "" : "es", o.tls().enabled() ? ", TLS " + o.tls().describe() : ""));
         switch (o.mode()) {
             case PINGPONG -> s.append(String.format("  %,d connections, pipeline %d, warm-up %.0fs, window %.1fs%n",
                     o.conns(), o.pipeline(), o.warmupSeconds(), r.windowSeconds()));

@@ -32,13 +32,14 @@ import java.util.Objects;
 public record LoadOptions(LoadMode mode, String host, int port, int conns, int pipeline, int concurrency,
                           boolean linger0, double rate, double pingInterval, boolean quietRamp, double warmupSeconds,
                           double durationSeconds, int srcIps, int procs, int loops, double connectTimeoutSeconds,
-                          WsOptions ws, TransportKind transport) {
+                          WsOptions ws, TransportKind transport, LoadTls tls) {
 
     public LoadOptions {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(ws, "ws");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(tls, "tls");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be within 1..65535, got " + port);
         }
@@ -70,82 +71,82 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
 
     public static LoadOptions defaults(LoadMode mode) {
         return new LoadOptions(mode, "127.0.0.1", mode.webSocket() ? 8973 : 8972, 100, 1, 64, false, 0, 1.0, false, 2,
-                10, 4, 1, 0, 10, WsOptions.defaults(), TransportKind.AUTO);
+                10, 4, 1, 0, 10, WsOptions.defaults(), TransportKind.AUTO, LoadTls.OFF);
     }
 
     public LoadOptions withTarget(String h, int p) {
         return new LoadOptions(mode, h, p, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withConns(int n) {
         return new LoadOptions(mode, host, port, n, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withPipeline(int d) {
         return new LoadOptions(mode, host, port, conns, d, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withConcurrency(int c) {
         return new LoadOptions(mode, host, port, conns, pipeline, c, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withLinger0(boolean v) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, v, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withRate(double r) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, r, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withPingInterval(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, s, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withQuietRamp(boolean q) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, q,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withTiming(double warmup, double duration) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmup, duration, srcIps, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmup, duration, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withSrcIps(int k) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, k, procs, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, k, procs, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withProcs(int p) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withLoops(int l) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws, transport, tls);
     }
 
     public LoadOptions withConnectTimeout(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, s, ws, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, s, ws, transport, tls);
     }
 
     public LoadOptions withTransport(TransportKind t) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, t);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, t, tls);
     }
 
     public LoadOptions withWs(WsOptions w) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w, transport);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w, transport, tls);
     }
 
     /**
@@ -156,7 +157,12 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         return Math.min(pingInterval, 30);
     }
 
-    /** Target and path from a {@code ws://host:port/path} URL (no TLS: wss is not supported). */
+    public LoadOptions withTls(LoadTls v) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, v);
+    }
+
+    /** Target and path from a {@code ws://host:port/path} or {@code wss://} URL (wss turns TLS on). */
     public LoadOptions withUrl(String url) {
         java.net.URI uri;
         try {
@@ -164,19 +170,21 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException("not a URL: " + url);
         }
-        if (!"ws".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("expected a ws://host:port/path URL, got " + url);
+        boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+        if (!secure && !"ws".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("expected a ws://host:port/path or wss:// URL, got " + url);
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) {
             path += "?" + uri.getRawQuery();
         }
-        return withTarget(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort()).withWs(ws.withPath(path));
+        LoadOptions o = withTarget(uri.getHost(), uri.getPort() < 0 ? (secure ? 443 : 80) : uri.getPort()).withWs(ws.withPath(path));
+        return secure && !tls.enabled() ? o.withTls(new LoadTls(true, false, null)) : o;
     }
 
     /** The subscribers' URL as given (with several channels, each subscriber's path gets its channel index), for reports. */
     public String url() {
-        return "ws://" + host + ":" + port + ws.path();
+        return (tls.enabled() ? "wss://" : "ws://") + host + ":" + port + ws.path();
     }
 
     /** This process's share when the run is split over {@link #procs} processes. */
@@ -185,6 +193,6 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         int concurrencyShare = Math.max(1, concurrency / procs + (index < concurrency % procs ? 1 : 0));
         return new LoadOptions(mode, host, port, Math.max(1, share), pipeline, concurrencyShare, linger0,
                 rate / procs, pingInterval, quietRamp, warmupSeconds, durationSeconds, srcIps, 1, loops,
-                connectTimeoutSeconds, ws.withPublisher(false), transport); // the parent publishes, so that one clock stamps every broadcast
+                connectTimeoutSeconds, ws.withPublisher(false), transport, tls); // the parent publishes, so that one clock stamps every broadcast
     }
 }

@@ -78,7 +78,8 @@ public final class LoadRun implements AutoCloseable {
         int loops = options.loops() > 0 ? options.loops() : Math.max(1, Runtime.getRuntime().availableProcessors());
         ClientConfig config = ClientConfig.defaults().withLoops(loops).withTransport(options.transport())
                 .withLimits(Limits.DEFAULT.withLingerTimeout(Duration.ofSeconds(1)))
-                .withConnectTimeout(Duration.ofMillis((long) (options.connectTimeoutSeconds() * 1000)));
+                .withConnectTimeout(Duration.ofMillis((long) (options.connectTimeoutSeconds() * 1000)))
+                .withTls(options.tls().clientConfig());
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("throng-load-retry").unstarted(r));
         this.hold = hold;

@@ -11,6 +11,7 @@ import io.throng.core.config.ServerConfig;
 import io.throng.core.handler.EchoHandler;
 import io.throng.core.net.Client;
 import io.throng.core.net.Server;
+import io.throng.testca.TestCa;
 import io.throng.core.tls.TlsClientConfig;
 import io.throng.core.tls.TlsHandler;
 import java.io.IOException;
@@ -288,6 +289,30 @@ class TlsContractTest {
             }
             writer.join();
             assertThat(shared.position()).isZero();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aSharedFrameFromAnotherThreadGoesOutWithoutAFlush(Variant v) throws Exception {
+        Queue<Connection> opened = new ConcurrentLinkedQueue<>();
+        Handler collect = new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                opened.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                in.position(in.limit());
+            }
+        };
+        try (Server server = Server.start(tls(v), collect); SSLSocket s = connect(server.address())) {
+            Net.await("open", Duration.ofSeconds(10), () -> !opened.isEmpty());
+            ByteBuffer frame = ByteBuffer.allocateDirect(5).put("fresh".getBytes(StandardCharsets.US_ASCII)).flip();
+            Thread.ofPlatform().start(() -> opened.peek().writeImmutable(frame)).join(); // a publisher's thread, no flush
+            s.setSoTimeout(5000);
+            assertThat(new String(readFully(s.getInputStream(), 5), StandardCharsets.US_ASCII)).isEqualTo("fresh");
         }
     }
 

@@ -43,12 +43,17 @@ public record WebSocketRequest(InetSocketAddress address, String host, String pa
                 List.of(), null);
     }
 
-    /** A request for a {@code ws://host:port/path} URI (no TLS: wss is not supported). */
+    /**
+     * A request for a {@code ws://host:port/path} or {@code wss://} URI. A {@code wss://} one goes
+     * through a client started with TLS ({@code ClientConfig.withTls}): the scheme only sets the
+     * default port, the client's configuration decides whether it speaks TLS.
+     */
     public static WebSocketRequest to(URI uri) {
-        if (!"ws".equalsIgnoreCase(uri.getScheme())) {
-            throw new IllegalArgumentException("only ws:// URIs are supported, got " + uri);
+        boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+        if (!secure && !"ws".equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException("only ws:// and wss:// URIs are supported, got " + uri);
         }
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        int port = uri.getPort() < 0 ? (secure ? 443 : 80) : uri.getPort();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) {
             path += "?" + uri.getRawQuery();

@@ -51,6 +51,11 @@ final class Peer implements AutoCloseable {
     }
 
     static Peer node(String script, String... args) throws IOException {
+        return node(java.util.Map.of(), script, args);
+    }
+
+    /** As {@link #node(String, String...)}, with extra environment variables (NODE_EXTRA_CA_CERTS for a test CA). */
+    static Peer node(java.util.Map<String, String> env, String script, String... args) throws IOException {
         if (!onPath("node")) {
             throw new AssertionError("node is not installed: apt-get install nodejs npm" + INSTALL);
         }
@@ -60,7 +65,7 @@ final class Peer implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(List.of("node", NODE_DIR.resolve(script).toString()));
         cmd.addAll(List.of(args));
-        return start(cmd, NODE_DIR);
+        return start(cmd, NODE_DIR, env);
     }
 
     /** Playwright drives Debian's Chromium (it downloads no browser of its own). */
@@ -71,13 +76,18 @@ final class Peer implements AutoCloseable {
     }
 
     static Peer python(String script, String... args) throws IOException {
+        return python(java.util.Map.of(), script, args);
+    }
+
+    /** As {@link #python(String, String...)}, with extra environment variables (SSL_CERT_FILE for a test CA). */
+    static Peer python(java.util.Map<String, String> env, String script, String... args) throws IOException {
         if (!PythonWebsockets.INSTALLED) {
             throw new AssertionError("python3-websockets is not installed (" + PYTHON
                     + " cannot import websockets): apt-get install python3-websockets" + INSTALL);
         }
         List<String> cmd = new ArrayList<>(List.of(PYTHON, PYTHON_DIR.resolve(script).toString()));
         cmd.addAll(List.of(args));
-        return start(cmd, PYTHON_DIR);
+        return start(cmd, PYTHON_DIR, env);
     }
 
     /** Whether Debian's python imports websockets, asked once (about 50 ms). */
@@ -110,9 +120,10 @@ final class Peer implements AutoCloseable {
         return false;
     }
 
-    private static Peer start(List<String> cmd, Path dir) throws IOException {
+    private static Peer start(List<String> cmd, Path dir, java.util.Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().remove("PYTHONPATH");
+        pb.environment().putAll(env);
         return new Peer(pb.start());
     }
 

@@ -69,9 +69,23 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--json", paramLabel = "<file>", description = "also write the result as JSON to this file ('-' for stdout instead of the summary)")
         String json;
 
+        @Option(names = "--tls", description = "TLS on every connection (a wss:// URL turns it on too); the server's certificate is checked")
+        boolean tls;
+
+        @Option(names = "--tls-ca", paramLabel = "<file>", description = "with --tls: trust the CAs of this PEM file instead of the JDK's")
+        String tlsCa;
+
+        @Option(names = "--tls-insecure", description = "with --tls: trust any certificate (a self-signed test server on loopback)")
+        boolean tlsInsecure;
+
         LoadOptions apply(LoadOptions o) {
+            boolean on = tls || o.tls().enabled() || tlsInsecure || tlsCa != null;
+            if (!tls && !o.tls().enabled() && (tlsInsecure || tlsCa != null)) {
+                throw new IllegalArgumentException("--tls-insecure and --tls-ca need --tls (or a wss:// URL)");
+            }
             return o.withSrcIps(srcIps).withProcs(procs).withLoops(loops)
-                    .withConnectTimeout(connectTimeout).withTransport(io.throng.core.config.TransportKind.parse(transport));
+                    .withConnectTimeout(connectTimeout).withTransport(io.throng.core.config.TransportKind.parse(transport))
+                    .withTls(on ? new io.throng.load.LoadTls(true, tlsInsecure, tlsCa) : io.throng.load.LoadTls.OFF);
         }
     }
 
@@ -216,7 +230,7 @@ public final class LoadCommand implements Runnable {
 
     /** What both WebSocket modes take: the subscribers' URL, how many, how fast, on how many channels, pinging how often. */
     static final class Subscribers {
-        @Option(names = "--url", description = "the subscribers' URL, ws://host:port/sub/<channel> for a push server (default: ${DEFAULT-VALUE})")
+        @Option(names = "--url", description = "the subscribers' URL, ws://host:port/sub/<channel> for a push server, wss:// over TLS (default: ${DEFAULT-VALUE})")
         String url = "ws://127.0.0.1:8973/sub/load";
 
         @Option(names = "--conns", description = "WebSocket subscribers (default: ${DEFAULT-VALUE})")

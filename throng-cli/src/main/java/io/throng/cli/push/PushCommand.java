@@ -167,6 +167,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         return "prefork".equalsIgnoreCase(model);
     }
 
+    @picocli.CommandLine.Mixin
+    io.throng.cli.TlsOptions tls = new io.throng.cli.TlsOptions();
+
     ServerConfig serverConfig() {
         Model m = Model.parse(model);
         return DEFAULTS.withHost(host).withPort(port).withModel(m).withTransport(TransportKind.parse(transport)).withLoops(loops).withAcceptMode(AcceptMode.parse(accept))
@@ -174,7 +177,8 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections)
                         .withMaxInboundBytes(Math.max(Limits.DEFAULT.maxInboundBytes(), maxMessage + 1024)))
                 .withSocket(DEFAULTS.socket().withReusePort(reusePort))
-                .withShutdownTimeout(Durations.parse(shutdownTimeout));
+                .withShutdownTimeout(Durations.parse(shutdownTimeout))
+                .withTls(tls.config());
     }
 
     WebSocketConfig webSocketConfig() {
@@ -229,9 +233,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         String at = push.address().getHostString() + ":" + push.port();
         out.println("throng push on " + at + " (" + config.model() + ", bus " + b.name() + ", pid "
                 + ProcessHandle.current().pid() + ")");
-        out.println("  page:       http://" + at + "/");
-        out.println("  subscribe:  ws://" + at + "/sub/<channel>");
-        out.println("  publish:    curl -d 'hello' http://" + at + "/pub/<channel>");
+        String http = tls.scheme("http");
+        out.println("  page:       " + http + "://" + at + "/");
+        out.println("  subscribe:  " + tls.scheme("ws") + "://" + at + "/sub/<channel>");
+        out.println("  publish:    curl -d 'hello' " + http + "://" + at + "/pub/<channel>");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Duration grace = config.shutdownTimeout();
@@ -412,6 +417,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         if (deflate) {
             a.add("--deflate");
         }
+        a.addAll(tls.workerArguments());
         return a;
     }
 

@@ -54,6 +54,9 @@ public final class RpcServeCommand implements Callable<Integer> {
     @Option(names = "--max-concurrent-requests", description = "requests handled at once; ret 22 past it (default: ${DEFAULT-VALUE})")
     int maxConcurrent = RpcServerOptions.DEFAULT_MAX_CONCURRENT_REQUESTS;
 
+    @picocli.CommandLine.Mixin
+    io.throng.cli.TlsOptions tls = new io.throng.cli.TlsOptions();
+
     @Option(names = "--config", description = "a tRPC-Go-shaped YAML file: serves the echo service for each server.service[] entry (other options are then ignored)")
     Path config;
 
@@ -85,7 +88,7 @@ public final class RpcServeCommand implements Callable<Integer> {
         } else {
             TransportChoice t = TransportChoice.resolve(transport, "tcp").logFallback("rpc serve");
             ServerConfig engine = ServerConfig.defaults().withHost(host).withPort(port).withModel(Model.parse(model))
-                    .withLoops(loops).withTransport(t.kind());
+                    .withLoops(loops).withTransport(t.kind()).withTls(tls.config());
             RpcServerOptions o = RpcServerOptions.defaults().withEngine(engine).withMaxConcurrentRequests(maxConcurrent);
             out.print(o.describe());
             RpcServer server = RpcServer.start(o, EchoService.create(service, exec));

@@ -387,8 +387,12 @@ final class TlsSession implements Connection {
         }
     }
 
-    /** Encrypts all of {@code src} into records and queues them; under the lock. */
-    private boolean wrapData(ByteBuffer src) {
+    /**
+     * Encrypts all of {@code src} into records and queues them; under the lock. {@code shared}:
+     * the records go to the raw connection's {@code writeShared}, which writes at once from any
+     * thread (the contract of {@link #writeShared}: no flush needed), else to its {@code write}.
+     */
+    private boolean wrapData(ByteBuffer src, boolean shared) {
         assert Thread.holdsLock(this);
         PooledBuffer net = layer.pool.acquire(CHUNK);
         try {
@@ -400,12 +404,12 @@ final class TlsSession implements Connection {
                         if (out.position() == 0) {
                             throw new IllegalStateException("a record does not fit " + out.capacity() + " bytes");
                         }
-                        if (!send(out)) {
+                        if (!send(out, shared)) {
                             return false;
                         }
                     }
                     case CLOSED -> {
-                        send(out);
+                        send(out, shared);
                         return false;
                     }
                     default -> {
@@ -418,7 +422,7 @@ final class TlsSession implements Connection {
                     }
                 }
             }
-            return send(out);
+            return send(out, shared);
         } catch (SSLException e) {
             failLocked(CloseReason.tls("encrypting failed: " + e.getMessage(), e));
             return false;
@@ -429,11 +433,15 @@ final class TlsSession implements Connection {
 
     /** Queues what {@code out} holds on the raw connection and empties it. */
     private boolean send(ByteBuffer out) {
+        return send(out, false);
+    }
+
+    private boolean send(ByteBuffer out, boolean shared) {
         if (out.position() == 0) {
             return true;
         }
         out.flip();
-        boolean ok = raw.write(out);
+        boolean ok = shared ? raw.writeShared(out) : raw.write(out);
         out.clear();
         return ok;
     }
@@ -515,7 +523,7 @@ final class TlsSession implements Connection {
     @Override
     public boolean write(ByteBuffer src) {
         synchronized (this) {
-            return state == State.OPEN && wrapData(src);
+            return state == State.OPEN && wrapData(src, false);
         }
     }
 
@@ -524,15 +532,21 @@ final class TlsSession implements Connection {
         return write(ByteBuffer.wrap(src, offset, length));
     }
 
-    /** Each connection encrypts on its own, so a shared frame is read, never sent as it is. */
+    /**
+     * Each connection encrypts on its own, so a shared frame is read (through a view, never
+     * moved), and its records go out as the engine's shared writes do: at once, from any thread.
+     */
     @Override
     public boolean writeShared(ByteBuffer src) {
-        return write(src.duplicate());
+        ByteBuffer view = src.duplicate();
+        synchronized (this) {
+            return state == State.OPEN && wrapData(view, true);
+        }
     }
 
     @Override
     public boolean writeImmutable(ByteBuffer src) {
-        return write(src.duplicate());
+        return writeShared(src);
     }
 
     @Override

@@ -27,7 +27,7 @@ import java.util.Objects;
  */
 public record BackendSettings(String name, String callee, List<InetSocketAddress> targets, TransportChoice transport,
                               Duration timeout, ConnType connType, RpcClientOptions.Multiplexed multiplexed,
-                              RpcClientOptions.Pool pool) {
+                              RpcClientOptions.Pool pool, io.throng.core.tls.TlsClientConfig tls) {
 
     /** tRPC-Go's {@code conn_type}. */
     public enum ConnType {
@@ -57,7 +57,7 @@ public record BackendSettings(String name, String callee, List<InetSocketAddress
     public RpcClientOptions options() {
         RpcClientOptions base = RpcClientOptions.to(targets.getFirst()).withTargets(targets);
         return base.withDefaults(CallOptions.DEFAULT.withTimeout(timeout).withCallee(callee))
-                .withEngine(base.engine().withTransport(transport.kind()))
+                .withEngine(base.engine().withTransport(transport.kind()).withTls(tls))
                 .withMultiplexed(multiplexed).withPool(pool);
     }
 

@@ -29,6 +29,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *       network: tcp
  *       transport: tnet              # this service only
  *       timeout: 1000                # ms
+ *       tls_cert: server.pem         # TLS: the PEM chain and key (tRPC-Go's keys)
+ *       tls_key: server.key
+ *       ca_cert: clients-ca.pem      # optional: clients must present a certificate it signed
  * client:
  *   transport: tnet
  *   service:
@@ -38,6 +41,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *       multiplexed:
  *         max_vir_conns_per_conn: 25
  *         enable_metrics: true
+ *       ca_cert: ca.pem              # TLS: the CAs to trust ("none": any certificate, for tests)
+ *       tls_server_name: echo.internal
  * </pre>
  *
  * Unknown keys are errors naming their path; {@code global} and {@code plugins} (tRPC-Go
@@ -100,7 +105,7 @@ public record RpcConfig(List<ServiceSettings> services, List<BackendSettings> ba
             out.add(new ServiceSettings(name, s.string("ip", engine.host()), s.integer("port", engine.port()), t,
                     s.millis("timeout", Duration.ZERO), s.integer("max_routines", maxRoutines),
                     s.millis("idletime", idle), Model.parse(s.string("model", model.id())),
-                    s.integer("loops", loops), s.integer("max_frame_size", maxFrame)));
+                    s.integer("loops", loops), s.integer("max_frame_size", maxFrame), serverTls(s, network)));
             s.rejectUnknown();
         }
         server.rejectUnknown("app", "server", "bin_path", "conf_path", "data_path", "close_wait_time",
@@ -135,11 +140,69 @@ public record RpcConfig(List<ServiceSettings> services, List<BackendSettings> ba
             out.add(new BackendSettings(name, s.string("callee", name),
                     BackendSettings.parseTarget(required(s, "target"), s.path("target")), t,
                     s.millis("timeout", timeout),
-                    BackendSettings.ConnType.parse(s.string("conn_type", connType), s.path("conn_type")), m, p));
+                    BackendSettings.ConnType.parse(s.string("conn_type", connType), s.path("conn_type")), m, p,
+                    clientTls(s, network)));
             s.rejectUnknown("namespace", "env_name", "set_name", "serialization", "compression", "filter");
         }
         client.rejectUnknown("namespace", "filter");
         return out;
+    }
+
+    /**
+     * tRPC-Go's service TLS keys: {@code tls_cert} and {@code tls_key} (PEM files) turn TLS on;
+     * {@code ca_cert} makes clients present a certificate signed by one of its CAs.
+     */
+    private static io.throng.core.tls.TlsConfig serverTls(YamlNode s, String network) {
+        String cert = s.string("tls_cert", null);
+        String key = s.string("tls_key", null);
+        String ca = s.string("ca_cert", null);
+        if (cert == null && key == null) {
+            if (ca != null) {
+                throw new IllegalArgumentException(s.path("ca_cert") + " needs tls_cert and tls_key");
+            }
+            return null;
+        }
+        if (cert == null || key == null) {
+            throw new IllegalArgumentException(s.path(cert == null ? "tls_cert" : "tls_key") + " is required with "
+                    + (cert == null ? "tls_key" : "tls_cert"));
+        }
+        if (!network.startsWith("tcp")) {
+            throw new IllegalArgumentException(s.path("tls_cert") + ": TLS runs over tcp only, the network is " + network);
+        }
+        var c = io.throng.core.tls.TlsConfig.pem(java.nio.file.Path.of(cert), java.nio.file.Path.of(key));
+        return ca == null ? c : c.withClientAuth(io.throng.core.tls.TlsConfig.ClientAuth.REQUIRED, java.nio.file.Path.of(ca));
+    }
+
+    /**
+     * tRPC-Go's client TLS keys: {@code ca_cert} the CAs to trust ({@code none}: trust any
+     * certificate, as tRPC-Go's InsecureSkipVerify), {@code tls_server_name} the name to check,
+     * {@code tls_cert} and {@code tls_key} this client's own certificate. Any of them turns TLS on.
+     */
+    private static io.throng.core.tls.TlsClientConfig clientTls(YamlNode s, String network) {
+        String cert = s.string("tls_cert", null);
+        String key = s.string("tls_key", null);
+        String ca = s.string("ca_cert", null);
+        String name = s.string("tls_server_name", null);
+        if (cert == null && key == null && ca == null && name == null) {
+            return null;
+        }
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException(s.path(cert == null ? "tls_cert" : "tls_key") + " is required with "
+                    + (cert == null ? "tls_key" : "tls_cert"));
+        }
+        if (!network.startsWith("tcp")) {
+            throw new IllegalArgumentException(s.path("ca_cert") + ": TLS runs over tcp only, the network is " + network);
+        }
+        var c = ca == null ? io.throng.core.tls.TlsClientConfig.defaults()
+                : ca.equals("none") ? io.throng.core.tls.TlsClientConfig.insecureForTests()
+                : io.throng.core.tls.TlsClientConfig.trusting(java.nio.file.Path.of(ca));
+        if (name != null) {
+            c = c.withServerName(name);
+        }
+        if (cert != null) {
+            c = c.withCertificate(new io.throng.core.tls.TlsConfig.PemFiles(java.nio.file.Path.of(cert), java.nio.file.Path.of(key)));
+        }
+        return c;
     }
 
     private static String required(YamlNode n, String key) {

@@ -21,9 +21,12 @@ import java.util.Objects;
  * @param model         the engine model (a throng key; tRPC-Go has none)
  * @param loops         event loops for the reactor models (a throng key)
  * @param maxFrameSize  the frame size limit (a throng key; 10 MiB by default)
+ * @param tls           TLS from {@code tls_cert} and {@code tls_key} ({@code ca_cert}: clients must
+ *                      present a certificate it signed), or null
  */
 public record ServiceSettings(String name, String ip, int port, TransportChoice transport, Duration timeout,
-                              int maxRoutines, Duration idleTimeout, Model model, int loops, int maxFrameSize) {
+                              int maxRoutines, Duration idleTimeout, Model model, int loops, int maxFrameSize,
+                              io.throng.core.tls.TlsConfig tls) {
 
     public ServiceSettings {
         Objects.requireNonNull(name, "name");
@@ -35,7 +38,7 @@ public record ServiceSettings(String name, String ip, int port, TransportChoice 
     /** The server options this entry describes (engine defaults for everything it does not say). */
     public RpcServerOptions options() {
         ServerConfig engine = ServerConfig.defaults().withHost(ip).withPort(port).withModel(model)
-                .withTransport(transport.kind()).withLoops(loops);
+                .withTransport(transport.kind()).withLoops(loops).withTls(tls);
         return RpcServerOptions.defaults().withEngine(engine)
                 .withFrameLimits(FrameLimits.DEFAULT.withMaxFrameSize(maxFrameSize))
                 .withMaxConcurrentRequests(maxRoutines).withIdleTimeout(idleTimeout)
