@@ -7,6 +7,7 @@ import io.throng.core.config.Limits;
 import io.throng.core.config.SocketOptions;
 import io.throng.core.config.WaterMarks;
 import io.throng.core.CloseReason;
+import io.throng.core.log.RateLimitedLog;
 import io.throng.core.transport.Transport;
 import java.util.concurrent.atomic.AtomicLong;
 

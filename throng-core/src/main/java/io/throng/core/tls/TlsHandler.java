@@ -5,7 +5,7 @@ import io.throng.core.Connection;
 import io.throng.core.Handler;
 import io.throng.core.LayeredHandler;
 import io.throng.core.buffer.BufferPool;
-import io.throng.core.engine.RateLimitedLog;
+import io.throng.core.log.RateLimitedLog;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;

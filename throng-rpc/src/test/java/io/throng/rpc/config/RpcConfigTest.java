@@ -143,6 +143,67 @@ class RpcConfigTest {
         }
     }
 
+    /**
+     * tRPC-Go's TLS keys: the server's tls_cert/tls_key/ca_cert (mutual TLS: the client must show a
+     * certificate the CA signed), the client's ca_cert/tls_server_name/tls_cert/tls_key; both client
+     * kinds call through it, and a client without a certificate is refused.
+     */
+    @Test
+    void tlsFromTheTrpcGoKeysWithClientCertificates() throws Exception {
+        io.throng.testca.TestCa ca = io.throng.testca.TestCa.get();
+        String server = """
+                server:
+                  service:
+                    - name: trpc.throng.test.Probe
+                      ip: 127.0.0.1
+                      port: 0
+                      network: tcp
+                      tls_cert: %s
+                      tls_key: %s
+                      ca_cert: %s
+                """.formatted(ca.cert, ca.key, ca.ca);
+        RpcConfig boot = RpcConfig.parse(server);
+        assertThat(boot.services().getFirst().tls().clientAuth()).isEqualTo(io.throng.core.tls.TlsConfig.ClientAuth.REQUIRED);
+        try (RpcServerGroup group = RpcServerGroup.start(boot.services(),
+                Map.of("trpc.throng.test.Probe", List.of(TestServices.probe())))) {
+            int port = group.servers().getFirst().port();
+            String client = """
+                    client:
+                      service:
+                        - name: trpc.throng.test.Probe
+                          target: ip://127.0.0.1:%d
+                          conn_type: %s
+                          ca_cert: %s
+                          tls_server_name: localhost
+                          tls_cert: %s
+                          tls_key: %s
+                        - name: no-certificate
+                          callee: trpc.throng.test.Probe
+                          target: ip://127.0.0.1:%d
+                          ca_cert: %s
+                          timeout: 2000
+                    """;
+            for (String kind : List.of("multiplexed", "pooled")) {
+                // the client shows the other certificate the test CA signed
+                RpcConfig c = RpcConfig.parse(client.formatted(port, kind, ca.ca, ca.otherCert, ca.otherKey, port, ca.ca));
+                try (RpcClient rpc = c.backend("trpc.throng.test.Probe").start()) {
+                    byte[] body = ("over TLS, " + kind).getBytes(StandardCharsets.UTF_8);
+                    assertThat(rpc.call(TestServices.func("Echo"), body).body()).isEqualTo(body);
+                }
+                try (RpcClient anonymous = c.backend("no-certificate").start()) {
+                    assertThatThrownBy(() -> anonymous.call(TestServices.func("Echo"), new byte[] {1}))
+                            .as("a client without a certificate").isInstanceOf(Exception.class);
+                }
+            }
+        }
+        assertThatThrownBy(() -> RpcConfig.parse("server:\n  service:\n    - name: a\n      tls_cert: a.pem\n"))
+                .hasMessageContaining("server.service[0].tls_key is required with tls_cert");
+        assertThatThrownBy(() -> RpcConfig.parse("server:\n  service:\n    - name: a\n      network: udp\n      tls_cert: a\n      tls_key: b\n"))
+                .hasMessageContaining("TLS runs over tcp only");
+        assertThat(RpcConfig.parse("client:\n  service:\n    - name: a\n      target: ip://h:1\n      ca_cert: none\n")
+                .backend("a").tls().insecure()).isTrue();
+    }
+
     @Test
     void mistakesAreReportedWithTheirPath() {
         assertThatThrownBy(() -> RpcConfig.parse("server:\n  service:\n    - name: a\n      prot: 1\n"))

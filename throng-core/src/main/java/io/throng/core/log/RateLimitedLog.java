@@ -1,4 +1,4 @@
-package io.throng.core.engine;
+package io.throng.core.log;
 
 import java.lang.System.Logger.Level;
 
@@ -21,7 +21,7 @@ public final class RateLimitedLog {
         java.util.TimeZone.getDefault();
     }
 
-    System.Logger logger() {
+    public System.Logger logger() {
         return logger;
     }
 
@@ -50,7 +50,7 @@ public final class RateLimitedLog {
         }
     }
 
-    void log(Level level, String message, Throwable error) {
+    public void log(Level level, String message, Throwable error) {
         try {
             logger.log(level, message, error);
         } catch (Throwable ignored) {
