@@ -101,7 +101,7 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
     Duration statusInterval = Duration.ofSeconds(5);
 
     @picocli.CommandLine.Mixin
-    TlsOptions tls = new TlsOptions();
+    io.throng.cli.tls.TlsOptions tls = new io.throng.cli.tls.TlsOptions();
 
     @Option(names = "--duration", paramLabel = "<duration>", converter = Converters.DurationConverter.class,
             description = "stop by itself after this long; 0 to run until a signal (default: 0)")

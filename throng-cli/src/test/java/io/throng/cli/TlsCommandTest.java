@@ -60,6 +60,10 @@ class TlsCommandTest {
             String[] rate = run("load", "connrate", "--port", port, "--concurrency", "4", "--warmup", "0.5", "--duration", "1",
                     "--tls", "--tls-ca", ca.ca.toString(), "--src-ips", "1");
             assertThat(rate[0]).as(rate[1] + rate[2]).isEqualTo("0");
+            String[] full = run("load", "connrate", "--port", port, "--concurrency", "4", "--warmup", "0.5", "--duration", "1",
+                    "--tls", "--tls-insecure", "--tls-no-resume", "--src-ips", "1");
+            assertThat(full[0]).as(full[1] + full[2]).isEqualTo("0");
+            assertThat(full[1]).contains("every handshake a full one");
             // A client that trusts only the JDK's CAs fails every handshake, and says so.
             String[] untrusting = run("load", "pingpong", "--port", port, "--conns", "2", "--warmup", "0", "--duration", "0.5",
                     "--tls", "--src-ips", "1", "--connect-timeout", "3");
@@ -78,6 +82,6 @@ class TlsCommandTest {
         assertThat(missing[2]).contains("nope.pem: no such file");
         String[] insecureAlone = run("load", "pingpong", "--port", "9", "--tls-insecure");
         assertThat(insecureAlone[0]).isNotEqualTo("0");
-        assertThat(insecureAlone[2]).contains("--tls-insecure and --tls-ca need --tls");
+        assertThat(insecureAlone[2]).contains("--tls-insecure, --tls-ca and --tls-no-resume need --tls");
     }
 }

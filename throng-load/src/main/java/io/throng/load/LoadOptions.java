@@ -179,7 +179,7 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
             path += "?" + uri.getRawQuery();
         }
         LoadOptions o = withTarget(uri.getHost(), uri.getPort() < 0 ? (secure ? 443 : 80) : uri.getPort()).withWs(ws.withPath(path));
-        return secure && !tls.enabled() ? o.withTls(new LoadTls(true, false, null)) : o;
+        return secure && !tls.enabled() ? o.withTls(new LoadTls(true, false, null, true)) : o;
     }
 
     /** The subscribers' URL as given (with several channels, each subscriber's path gets its channel index), for reports. */

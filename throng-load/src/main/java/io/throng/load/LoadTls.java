@@ -11,16 +11,18 @@ import java.nio.file.Path;
  * @param enabled  TLS on every connection
  * @param insecure trust any certificate and name
  * @param caFile   PEM file of the CAs to trust; null for the JDK's
+ * @param resume   resume sessions on reconnect (connrate measures resumed handshakes); false: every
+ *                 connection a full handshake
  */
-public record LoadTls(boolean enabled, boolean insecure, String caFile) {
-    public static final LoadTls OFF = new LoadTls(false, false, null);
+public record LoadTls(boolean enabled, boolean insecure, String caFile, boolean resume) {
+    public static final LoadTls OFF = new LoadTls(false, false, null, true);
 
     public LoadTls {
         if (insecure && caFile != null) {
             throw new IllegalArgumentException("--tls-insecure trusts anything: it takes no --tls-ca");
         }
-        if ((insecure || caFile != null) && !enabled) {
-            throw new IllegalArgumentException("--tls-insecure and --tls-ca need --tls (or a wss:// URL)");
+        if ((insecure || caFile != null || !resume) && !enabled) {
+            throw new IllegalArgumentException("--tls-insecure, --tls-ca and --tls-no-resume need --tls (or a wss:// URL)");
         }
     }
 
@@ -29,12 +31,14 @@ public record LoadTls(boolean enabled, boolean insecure, String caFile) {
         if (!enabled) {
             return null;
         }
-        return insecure ? TlsClientConfig.insecureForTests()
+        TlsClientConfig c = insecure ? TlsClientConfig.insecureForTests()
                 : caFile == null ? TlsClientConfig.defaults() : TlsClientConfig.trusting(Path.of(caFile));
+        return c.withResume(resume);
     }
 
     /** For reports: "off", "verified", "verified against FILE", "insecure". */
     public String describe() {
-        return !enabled ? "off" : insecure ? "on, trusting any certificate" : caFile == null ? "on, verified" : "on, verified against " + caFile;
+        String how = insecure ? "on, trusting any certificate" : caFile == null ? "on, verified" : "on, verified against " + caFile;
+        return !enabled ? "off" : resume ? how : how + ", every handshake a full one";
     }
 }

@@ -78,14 +78,17 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--tls-insecure", description = "with --tls: trust any certificate (a self-signed test server on loopback)")
         boolean tlsInsecure;
 
+        @Option(names = "--tls-no-resume", description = "with --tls: every connection a full handshake (no session resumption)")
+        boolean tlsNoResume;
+
         LoadOptions apply(LoadOptions o) {
-            boolean on = tls || o.tls().enabled() || tlsInsecure || tlsCa != null;
-            if (!tls && !o.tls().enabled() && (tlsInsecure || tlsCa != null)) {
-                throw new IllegalArgumentException("--tls-insecure and --tls-ca need --tls (or a wss:// URL)");
+            boolean on = tls || o.tls().enabled();
+            if (!on && (tlsInsecure || tlsCa != null || tlsNoResume)) {
+                throw new IllegalArgumentException("--tls-insecure, --tls-ca and --tls-no-resume need --tls (or a wss:// URL)");
             }
             return o.withSrcIps(srcIps).withProcs(procs).withLoops(loops)
                     .withConnectTimeout(connectTimeout).withTransport(io.throng.core.config.TransportKind.parse(transport))
-                    .withTls(on ? new io.throng.load.LoadTls(true, tlsInsecure, tlsCa) : io.throng.load.LoadTls.OFF);
+                    .withTls(on ? new io.throng.load.LoadTls(true, tlsInsecure, tlsCa, !tlsNoResume) : io.throng.load.LoadTls.OFF);
         }
     }
 

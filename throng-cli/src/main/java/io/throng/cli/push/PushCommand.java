@@ -168,7 +168,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     }
 
     @picocli.CommandLine.Mixin
-    io.throng.cli.TlsOptions tls = new io.throng.cli.TlsOptions();
+    io.throng.cli.tls.TlsOptions tls = new io.throng.cli.tls.TlsOptions();
 
     ServerConfig serverConfig() {
         Model m = Model.parse(model);

@@ -55,7 +55,7 @@ public final class RpcServeCommand implements Callable<Integer> {
     int maxConcurrent = RpcServerOptions.DEFAULT_MAX_CONCURRENT_REQUESTS;
 
     @picocli.CommandLine.Mixin
-    io.throng.cli.TlsOptions tls = new io.throng.cli.TlsOptions();
+    io.throng.cli.tls.TlsOptions tls = new io.throng.cli.tls.TlsOptions();
 
     @Option(names = "--config", description = "a tRPC-Go-shaped YAML file: serves the echo service for each server.service[] entry (other options are then ignored)")
     Path config;

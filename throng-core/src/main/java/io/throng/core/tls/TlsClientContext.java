@@ -77,7 +77,8 @@ public final class TlsClientContext {
     /** An engine for a connection to {@code host}:{@code port}, checking the server's name unless insecure. */
     public SSLEngine newEngine(String host, int port) {
         String name = config.serverName() != null ? config.serverName() : host;
-        SSLEngine engine = context.createSSLEngine(name, port);
+        // Without the peer's host and port the JDK has no cached session to offer: a full handshake.
+        SSLEngine engine = config.resume() ? context.createSSLEngine(name, port) : context.createSSLEngine();
         engine.setUseClientMode(true);
         SSLParameters p = engine.getSSLParameters();
         p.setProtocols(config.protocols().toArray(String[]::new));

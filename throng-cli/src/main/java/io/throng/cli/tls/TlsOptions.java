@@ -1,4 +1,4 @@
-package io.throng.cli;
+package io.throng.cli.tls;
 
 import io.throng.core.tls.TlsConfig;
 import java.nio.file.Files;
@@ -44,8 +44,27 @@ public final class TlsOptions {
                 throw new IllegalArgumentException(f + ": no such file, or not readable");
             }
         }
-        TlsConfig c = TlsConfig.pem(cert, key).withHandshakeTimeout(Converters.parseDuration(handshakeTimeout));
+        TlsConfig c = TlsConfig.pem(cert, key).withHandshakeTimeout(duration(handshakeTimeout));
         return clientCa == null ? c : c.withClientAuth(TlsConfig.ClientAuth.REQUIRED, clientCa);
+    }
+
+    /** "10s", "500ms", "1m" or plain seconds; its own, so that every command's package may use this one. */
+    static java.time.Duration duration(String text) {
+        String v = text.strip().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (v.endsWith("ms")) {
+                return java.time.Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            if (v.endsWith("s")) {
+                return java.time.Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
+            }
+            if (v.endsWith("m")) {
+                return java.time.Duration.ofSeconds(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 60));
+            }
+            return java.time.Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--tls-handshake-timeout: not a duration: " + text + " (e.g. 10s, 500ms)");
+        }
     }
 
     public boolean enabled() {
