@@ -38,7 +38,8 @@ jvm=(-Xms"$heap" -Xmx"$heap" -XX:+AlwaysPreTouch -XX:+UseCompactObjectHeaders --
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 histogram() { "$JAVA_HOME/bin/jcmd" "$1" GC.class_histogram; }
 heap_bytes() { histogram "$1" | awk '/^Total/ {print $3}'; }
-established() { ss -Htn state established "( sport = :$1 )" | wc -l; }
+# the server's end only: a client socket of the peer's may have the same local port on another address
+established() { ss -Htn state established "( sport = :$1 )" | awk -v me="127.0.0.1:$1" '$3 == me' | wc -l; }
 await_established() {
   for _ in $(seq 1200); do [ "$(established "$1")" -eq "$2" ] && { sleep 1; return; }; sleep 0.25; done
   echo "warning: $(established "$1") connections established, not $2" >&2

@@ -443,15 +443,18 @@ class TlsContractTest {
                 closes.add(reason);
             }
         };
-        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withLoops(1).withTls(ca.serverConfig());
+        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withLoops(1)
+                .withTls(ca.serverConfig().withAlpn(List.of("h2", "echo/1")));
         try (Server server = Server.start(config, new EchoHandler());
-             Client client = Client.start(ClientConfig.defaults().withLoops(1).withTls(TlsClientConfig.trusting(ca.ca)), clientHandler);
+             Client client = Client.start(ClientConfig.defaults().withLoops(1)
+                     .withTls(TlsClientConfig.trusting(ca.ca).withAlpn(List.of("echo/1"))), clientHandler);
              Client wrongName = Client.start(ClientConfig.defaults().withLoops(1)
                      .withTls(TlsClientConfig.trusting(ca.ca).withServerName("other.example")), clientHandler);
              Client untrusting = Client.start(ClientConfig.defaults().withLoops(1).withTls(TlsClientConfig.defaults()), clientHandler)) {
             Connection c = client.connect(server.address(), null, "mine").get(10, TimeUnit.SECONDS);
             assertThat(c.attachment().toString()).isEqualTo("mine");
             assertThat(TlsHandler.session(c).getProtocol()).isEqualTo("TLSv1.3");
+            assertThat(TlsHandler.applicationProtocol(c)).isEqualTo("echo/1"); // the one both speak
             c.write("hello".getBytes(StandardCharsets.US_ASCII));
             c.flush();
             Net.await("the echo", Duration.ofSeconds(10), () -> String.join("", got).contains("hello"));

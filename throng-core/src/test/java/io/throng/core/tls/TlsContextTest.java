@@ -118,7 +118,16 @@ class TlsContextTest {
         var engine = ctx.newServerEngine();
         assertThat(engine.getUseClientMode()).isFalse();
         assertThat(engine.getEnabledProtocols()).containsExactly("TLSv1.3");
-        assertThat(engine.getSSLParameters().getApplicationProtocols()).containsExactly("h2", "http/1.1");
+        // ALPN: the server's own preference among what the client offers, through one selector all engines share
+        var select = engine.getHandshakeApplicationProtocolSelector();
+        assertThat(select.apply(engine, List.of("http/1.1", "h2"))).isEqualTo("h2");
+        assertThat(select.apply(engine, List.of("http/1.1"))).isEqualTo("http/1.1");
+        assertThat(select.apply(engine, List.of("spdy/3"))).isNull();
+        // the defaults leave an engine with its context's own settings, shared
+        var plain = TlsContext.server(both()).newServerEngine();
+        assertThat(plain.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+        assertThat(plain.getHandshakeApplicationProtocolSelector()).isNull();
+        assertThat(plain.getNeedClientAuth()).isFalse();
         assertThat(engine.getNeedClientAuth()).isTrue();
     }
 
