@@ -65,6 +65,18 @@ class PushYamlTest {
     }
 
     @Test
+    void tlsKeysSetTheTlsOptionsAndTheWorkersGetThem() throws Exception {
+        io.throng.testca.TestCa ca = io.throng.testca.TestCa.get();
+        PushCommand c = parse("tls-cert: %s\ntls-key: %s\ntls-handshake-timeout: 3s\n".formatted(ca.cert, ca.key));
+        var tls = c.serverConfig().tls();
+        assertThat(tls).isNotNull();
+        assertThat(tls.handshakeTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.workerArguments(1234, "1s")).containsSequence("--tls-cert", ca.cert.toAbsolutePath().toString())
+                .containsSequence("--tls-key", ca.key.toAbsolutePath().toString());
+        assertThat(parse("port: 9100\n").serverConfig().tls()).isNull();
+    }
+
+    @Test
     void theCommandLineWins() throws Exception {
         PushCommand c = parse("port: 9100\nbus: redis://10.1.2.3:6380\n", "--port", "9200", "--bus", "embedded");
         assertThat(c.port).isEqualTo(9200);
