@@ -253,17 +253,7 @@ class TlsContractTest {
     @MethodSource("variants")
     void sharedAndImmutableFramesFromAnotherThreadArriveWholeAndInOrder(Variant v) throws Exception {
         Queue<Connection> opened = new ConcurrentLinkedQueue<>();
-        Handler collect = new Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                opened.add(c);
-            }
-
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-            }
-        };
+        Handler collect = collecting(opened);
         try (Server server = Server.start(tls(v), collect); SSLSocket s = connect(server.address())) {
             Net.await("open", Duration.ofSeconds(10), () -> !opened.isEmpty());
             Connection c = opened.peek();
@@ -296,17 +286,7 @@ class TlsContractTest {
     @MethodSource("variants")
     void aSharedFrameFromAnotherThreadGoesOutWithoutAFlush(Variant v) throws Exception {
         Queue<Connection> opened = new ConcurrentLinkedQueue<>();
-        Handler collect = new Handler() {
-            @Override
-            public void onOpen(Connection c) {
-                opened.add(c);
-            }
-
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-            }
-        };
+        Handler collect = collecting(opened);
         try (Server server = Server.start(tls(v), collect); SSLSocket s = connect(server.address())) {
             Net.await("open", Duration.ofSeconds(10), () -> !opened.isEmpty());
             ByteBuffer frame = ByteBuffer.allocateDirect(5).put("fresh".getBytes(StandardCharsets.US_ASCII)).flip();
@@ -338,6 +318,21 @@ class TlsContractTest {
         try (Server server = Server.start(tls(v), ticking); SSLSocket s = connect(server.address())) {
             assertThat(new String(readFully(s.getInputStream(), 4), StandardCharsets.US_ASCII)).isEqualTo("tick");
         }
+    }
+
+    /** A handler that keeps every connection it opens and drops what they send. */
+    private static Handler collecting(Queue<Connection> opened) {
+        return new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                opened.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                in.position(in.limit());
+            }
+        };
     }
 
     // ------------------------------------------------------------------ bad peers
