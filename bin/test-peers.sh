@@ -22,6 +22,7 @@
 #   nats-server          the NATS bus, likewise
 #   gcc                  builds the C load tools of the scale runs (throng-bench CLoadToolsTest)
 #   openssl              makes the TLS tests' CA and certificates, and is their client (s_client)
+#   curl                 publishes over https to the push service (throng-websocket TlsInteropTest)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=install
@@ -44,10 +45,11 @@ have_deb() {
     nats-server) command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || [ -x /usr/bin/nats-server ] ;;
     gcc) command -v gcc >/dev/null 2>&1 ;;
     openssl) command -v openssl >/dev/null 2>&1 ;;
+    curl) command -v curl >/dev/null 2>&1 ;;
   esac
 }
 missing=()
-for p in nodejs npm python3-websockets chromium redis-server nats-server gcc openssl; do
+for p in nodejs npm python3-websockets chromium redis-server nats-server gcc openssl curl; do
   have_deb "$p" || missing+=("$p")
 done
 

@@ -73,6 +73,9 @@ class TlsInteropTest {
 
     @Test
     void curlPublishesOverHttpsToOurWssSubscriber() throws Exception {
+        if (!java.nio.file.Files.isExecutable(Path.of("/usr/bin/curl"))) {
+            throw new AssertionError("curl is not installed: apt-get install curl (bin/test-peers.sh installs it)");
+        }
         try (PushServer push = PushServer.start(WsVariant.MULTI.config().withTls(ca.serverConfig()), WebSocketConfig.defaults());
              WebSocketClient client = WebSocketClient.start(ClientConfig.defaults().withLoops(1)
                      .withTls(TlsClientConfig.trusting(ca.ca)), WebSocketConfig.defaults())) {
