@@ -9,6 +9,9 @@
 #   full/s     new connections a second, each a full handshake (--tls-no-resume), 4 in flight
 #   resumed/s  the same with session resumption (the client offers its cached session)
 #   echo/s     8-byte ping-pong requests a second over CONNS connections
+#   ossl/s     full handshakes a second made by CLIENTS `openssl s_time -new -tls1_3` processes at
+#              once: a client in C whose handshake costs a fraction of the server's, so the server
+#              is what limits the figure (throng's load, on the JDK's engine, limits full/s)
 # Then the ratios of throng to each Netty, per round, and their medians.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +20,7 @@ rounds=${ROUNDS:-3}
 conns=${CONNS:-1000}
 secs=${SECONDS_EACH:-5}
 transport=${TRANSPORT:-epoll}
+clients=${CLIENTS:-4}
 "$root/throng" --version >/dev/null
 jar=${THRONG_JAR:-$root/throng-cli/target/throng.jar}
 certs=$(mktemp -d)
@@ -27,9 +31,24 @@ jvm=(-XX:+UseCompactObjectHeaders --enable-native-access=ALL-UNNAMED)
 servers=(throng netty-jdk netty-openssl)
 figure() { python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["requestsPerSecond"]))' "$1"; }
 load() { "$root/throng" load "$@" --tls --tls-insecure --src-ips 4 --warmup 1 --duration "$secs" --json "$out" >/dev/null 2>&1 || true; }
+# full handshakes a second from $clients openssl processes at once (each one connection at a time)
+s_time() {
+  local pids=() outs=() i total=0
+  for i in $(seq "$clients"); do
+    outs+=("$(mktemp)")
+    openssl s_time -connect "127.0.0.1:$1" -new -tls1_3 -time "$secs" </dev/null >"${outs[-1]}" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}" 2>/dev/null || true
+  for i in "${outs[@]}"; do
+    total=$((total + $(awk '/connections in [0-9]+ real seconds/ {print $1; exit}' "$i" | grep . || echo 0)))
+    rm -f "$i"
+  done
+  echo $((total / secs))
+}
 results=$(mktemp)
-echo "TLS 1.3, $transport, load: throng's (JDK engine), ${secs}s a measure, $conns connections for echo"
-printf '%-6s %-14s %10s %10s %10s\n' round server "full/s" "resumed/s" "echo/s"
+echo "TLS 1.3, $transport, load: throng's (JDK engine), ${secs}s a measure, $conns connections for echo; ossl/s: $clients openssl s_time"
+printf '%-6s %-14s %10s %10s %10s %10s\n' round server "full/s" "resumed/s" "echo/s" "ossl/s"
 for round in $(seq "$rounds"); do
   for server in "${servers[@]}"; do
     port=$((20000 + RANDOM % 20000))
@@ -48,9 +67,10 @@ for round in $(seq "$rounds"); do
     load connrate --port "$port" --concurrency 4 --tls-no-resume; full=$(figure "$out")
     load connrate --port "$port" --concurrency 4; resumed=$(figure "$out")
     load pingpong --port "$port" --conns "$conns"; echo_=$(figure "$out")
+    ossl=$(s_time "$port")
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-    printf '%-6s %-14s %10s %10s %10s\n' "$round" "$server" "$full" "$resumed" "$echo_"
-    echo "$round $server $full $resumed $echo_" >>"$results"
+    printf '%-6s %-14s %10s %10s %10s %10s\n' "$round" "$server" "$full" "$resumed" "$echo_" "$ossl"
+    echo "$round $server $full $resumed $echo_ $ossl" >>"$results"
     rm -f "$log" "$out"
   done
 done
@@ -61,10 +81,11 @@ by = {}
 for r, s, *v in rows:
     by.setdefault(r, {})[s] = [float(x) for x in v]
 for peer in ("netty-jdk", "netty-openssl"):
-    ratios = [[by[r]["throng"][i] / by[r][peer][i] if by[r][peer][i] else float("nan") for i in range(3)] for r in sorted(by)]
-    med = [statistics.median(x[i] for x in ratios) for i in range(3)]
+    ratios = [[by[r]["throng"][i] / by[r][peer][i] if by[r][peer][i] else float("nan") for i in range(4)] for r in sorted(by)]
+    med = [statistics.median(x[i] for x in ratios) for i in range(4)]
     print(f"throng / {peer}: full " + " ".join(f"{x[0]:.2f}" for x in ratios) + f" (median {med[0]:.2f}x); resumed "
           + " ".join(f"{x[1]:.2f}" for x in ratios) + f" (median {med[1]:.2f}x); echo "
-          + " ".join(f"{x[2]:.2f}" for x in ratios) + f" (median {med[2]:.2f}x)")
+          + " ".join(f"{x[2]:.2f}" for x in ratios) + f" (median {med[2]:.2f}x); full from openssl "
+          + " ".join(f"{x[3]:.2f}" for x in ratios) + f" (median {med[3]:.2f}x)")
 PY
 rm -f "$results"

@@ -64,7 +64,11 @@ public final class TestCa {
     }
 
     private void leaf(String name, String san) throws Exception {
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", name + ".key",
+        leaf(name, san, "ec", "ec_paramgen_curve:P-256");
+    }
+
+    private void leaf(String name, String san, String keyType, String keyOption) throws Exception {
+        openssl("req", "-newkey", keyType, "-pkeyopt", keyOption, "-nodes", "-keyout", name + ".key",
                 "-out", name + ".csr", "-subj", "/CN=" + name);
         Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=" + san + "\n");
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
@@ -85,6 +89,35 @@ public final class TestCa {
     /** The server's TLS settings: this CA's localhost certificate. */
     public TlsConfig serverConfig() {
         return TlsConfig.pem(cert, key);
+    }
+
+    /** The same names with an RSA key (2048 bits), made on first use. */
+    public synchronized TlsConfig rsaServerConfig() throws Exception {
+        if (!Files.exists(dir.resolve("server-rsa.pem"))) {
+            leaf("server-rsa", "DNS:localhost,IP:127.0.0.1", "rsa", "rsa_keygen_bits:2048");
+        }
+        return TlsConfig.pem(dir.resolve("server-rsa.pem"), dir.resolve("server-rsa.key"));
+    }
+
+    /**
+     * A certificate for localhost and 127.0.0.1 from this CA that expired in 2020 (openssl's
+     * {@code ca} command takes explicit dates; {@code x509 -req} only counts days from now), made
+     * on first use.
+     */
+    public synchronized TlsConfig expiredServerConfig() throws Exception {
+        if (!Files.exists(dir.resolve("expired.pem"))) {
+            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "expired.key",
+                    "-out", "expired.csr", "-subj", "/CN=expired");
+            Files.writeString(dir.resolve("expired.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+            Files.writeString(dir.resolve("index.txt"), "");
+            Files.writeString(dir.resolve("ca.cnf"), String.join("\n",
+                    "[ca]", "default_ca = test", "[test]", "database = index.txt", "new_certs_dir = .",
+                    "serial = ca.srl", "default_md = sha256", "policy = any", "[any]", "commonName = supplied", ""));
+            openssl("ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "expired.csr",
+                    "-out", "expired.pem", "-notext", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+                    "-extfile", "expired.ext");
+        }
+        return TlsConfig.pem(dir.resolve("expired.pem"), dir.resolve("expired.key"));
     }
 
     /** A JDK context that trusts this CA only. */

@@ -467,4 +467,36 @@ class TlsContractTest {
             assertThat(closes).hasSize(1); // the failed ones never reached the handler
         }
     }
+
+    @Test
+    void anExpiredCertificateIsRefusedByEveryClientWithTheReasonAndCountedAtBothEnds() throws Exception {
+        Queue<CloseReason> closes = new ConcurrentLinkedQueue<>();
+        Handler clientHandler = new Handler() {
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+            }
+
+            @Override
+            public void onClose(Connection c, CloseReason reason) {
+                closes.add(reason);
+            }
+        };
+        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withLoops(1)
+                .withTls(ca.expiredServerConfig());
+        try (Server server = Server.start(config, new EchoHandler());
+             Client client = Client.start(ClientConfig.defaults().withLoops(1).withTls(TlsClientConfig.trusting(ca.ca)), clientHandler)) {
+            CompletableFuture<Connection> f = client.connect(server.address());
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(SSLHandshakeException.class).hasMessageContaining("validity check failed");
+            assertThat(client.tlsStats().handshakeFailures()).isEqualTo(1);
+            // the client's alert (certificate_expired) ends the server's handshake: counted there too
+            Net.await("the server's count", Duration.ofSeconds(10), () -> server.tlsStats().handshakeFailures() == 1);
+            // the JDK's own client says the same
+            assertThatThrownBy(() -> connect(server.address())).isInstanceOf(SSLHandshakeException.class)
+                    .hasMessageContaining("validity check failed");
+            Net.await("the server's count", Duration.ofSeconds(10), () -> server.tlsStats().handshakeFailures() == 2);
+            assertThat(server.tlsStats().handshakes()).isZero();
+            assertThat(closes).isEmpty(); // a handshake that failed never reached the handler
+        }
+    }
 }

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -47,6 +48,14 @@ public final class TlsContext {
     private volatile long nextCheck;
     /** Whether the configured versions are the context's own default (then engines are left with it). */
     private volatile boolean protocolsAreDefault;
+    /**
+     * The signature schemes an engine enables: those of the credentials' key types only, or null
+     * (the JDK's defaults) when clients may authenticate, whose keys may be of any type. See
+     * {@link #schemesFor}.
+     */
+    private volatile String[] signatureSchemes;
+    /** The context's own cipher-suite order setting, kept when an engine's parameters are set. */
+    private volatile boolean serverCipherOrder;
     private final java.util.function.BiFunction<SSLEngine, List<String>, String> alpnSelector;
 
     private TlsContext(TlsConfig config) throws IOException, GeneralSecurityException {
@@ -90,7 +99,18 @@ public final class TlsContext {
         reloadIfDue();
         SSLEngine engine = context.createSSLEngine();
         engine.setUseClientMode(false);
-        if (!protocolsAreDefault) {
+        String[] schemes = signatureSchemes;
+        if (schemes != null) {
+            // Only what is set here replaces the engine's shared defaults: a fresh SSLParameters
+            // leaves cipher suites, named groups and SNI unset (the defaults stay shared).
+            SSLParameters p = new SSLParameters();
+            p.setSignatureSchemes(schemes);
+            p.setUseCipherSuitesOrder(serverCipherOrder);
+            if (!protocolsAreDefault) {
+                p.setProtocols(config.protocols().toArray(String[]::new));
+            }
+            engine.setSSLParameters(p);
+        } else if (!protocolsAreDefault) {
             engine.setEnabledProtocols(config.protocols().toArray(String[]::new));
         }
         if (alpnSelector != null) {
@@ -205,6 +225,14 @@ public final class TlsContext {
                 }
             }
         }
+        for (X509Certificate leaf : firsts) {
+            // still served (an operator may be mid-renewal), but every verifying client refuses it
+            java.util.Date now = new java.util.Date();
+            if (leaf.getNotAfter().before(now) || leaf.getNotBefore().after(now)) {
+                LOG.log(Level.WARNING, "TLS certificate " + leaf.getSubjectX500Principal().getName() + " is not valid now (valid "
+                        + leaf.getNotBefore().toInstant() + " to " + leaf.getNotAfter().toInstant() + "): clients that verify will refuse it");
+            }
+        }
         var chooser = new SniKeyManager(entries);
         TrustManagerFactory tmf = config.trustedCas() == null ? null : trust(config.trustedCas());
         SSLContext ctx = SSLContext.getInstance("TLS");
@@ -214,7 +242,52 @@ public final class TlsContext {
         probe.setUseClientMode(false);
         this.protocolsAreDefault = new java.util.HashSet<>(List.of(probe.getEnabledProtocols()))
                 .equals(new java.util.HashSet<>(config.protocols()));
+        SSLParameters defaults = probe.getSSLParameters();
+        this.serverCipherOrder = defaults.getUseCipherSuitesOrder();
+        this.signatureSchemes = config.clientAuth() == TlsConfig.ClientAuth.NONE
+                ? schemesFor(entries.stream().map(e -> e.key().getAlgorithm()).toList(), defaults.getSignatureSchemes())
+                : null;
         this.context = ctx;
+    }
+
+    /**
+     * The signature schemes of the given key algorithms, among {@code enabled} (the JDK's
+     * {@code jdk.tls.server.SignatureSchemes}, or all when null); null when a key algorithm is not
+     * known here (the JDK's defaults then stay).
+     *
+     * <p>Why: an idle connection's session keeps the client's signature schemes that the server
+     * also enables (a linked list, 24 B a scheme) and a copy of the server's own. A client such as
+     * OpenSSL offers 14 the JDK enables, of which a server with one P-256 key can use 5; enabling
+     * only the schemes its keys sign with leaves the handshake as it was (every scheme of the key's
+     * type stays, so a client that can verify the key still finds one) and cut an idle connection
+     * at 10,000 by the figure docs/tls.md gives (scripts/tls-idle-memory.sh throng). Not done when
+     * clients authenticate: their keys may be of any type.
+     */
+    static String[] schemesFor(List<String> keyAlgorithms, String[] enabled) {
+        List<String> out = new ArrayList<>();
+        for (String alg : new java.util.LinkedHashSet<>(keyAlgorithms)) {
+            List<String> of = switch (alg) {
+                case "EC" -> List.of("ecdsa_secp256r1_sha256", "ecdsa_secp384r1_sha384", "ecdsa_secp521r1_sha512",
+                        "ecdsa_sha224", "ecdsa_sha1");
+                case "RSA" -> List.of("rsa_pss_rsae_sha256", "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha512",
+                        "rsa_pkcs1_sha256", "rsa_pkcs1_sha384", "rsa_pkcs1_sha512", "rsa_sha224", "rsa_pkcs1_sha1");
+                case "RSASSA-PSS" -> List.of("rsa_pss_pss_sha256", "rsa_pss_pss_sha384", "rsa_pss_pss_sha512");
+                case "Ed25519" -> List.of("ed25519");
+                case "Ed448" -> List.of("ed448");
+                case "EdDSA" -> List.of("ed25519", "ed448");
+                case "DSA" -> List.of("dsa_sha256", "dsa_sha224", "dsa_sha1");
+                default -> null;
+            };
+            if (of == null) {
+                return null;
+            }
+            for (String scheme : of) {
+                if ((enabled == null || List.of(enabled).contains(scheme)) && !out.contains(scheme)) {
+                    out.add(scheme);
+                }
+            }
+        }
+        return out.isEmpty() ? null : out.toArray(String[]::new);
     }
 
     /** Trust in exactly the CAs of a PEM file. */

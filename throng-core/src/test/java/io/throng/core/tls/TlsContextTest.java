@@ -132,6 +132,32 @@ class TlsContextTest {
     }
 
     @Test
+    void anEngineEnablesTheSignatureSchemesOfItsKeysOnlyUnlessClientsAuthenticate() throws Exception {
+        // a (RSA) and b (EC): every scheme of both types, nothing else
+        String[] both = TlsContext.server(both()).newServerEngine().getSSLParameters().getSignatureSchemes();
+        assertThat(both).contains("rsa_pss_rsae_sha256", "rsa_pkcs1_sha256", "ecdsa_secp256r1_sha256", "ecdsa_secp384r1_sha384")
+                .allMatch(s -> s.startsWith("rsa_") || s.startsWith("ecdsa_"));
+        String[] ec = TlsContext.server(TlsConfig.pem(dir.resolve("b.pem"), dir.resolve("b.key")))
+                .newServerEngine().getSSLParameters().getSignatureSchemes();
+        assertThat(ec).isNotEmpty().allMatch(s -> s.startsWith("ecdsa_"));
+        // the engine keeps the context's other defaults: server cipher order, both versions
+        var engine = TlsContext.server(both()).newServerEngine();
+        assertThat(engine.getSSLParameters().getUseCipherSuitesOrder()).isTrue();
+        assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+        assertThat(TlsContext.server(both().withProtocols(List.of("TLSv1.3"))).newServerEngine().getEnabledProtocols())
+                .containsExactly("TLSv1.3");
+        // a client's key may be of any type: with client authentication the JDK's defaults stay
+        var mutual = TlsContext.server(both().withClientAuth(TlsConfig.ClientAuth.REQUIRED, dir.resolve("ca.pem"))).newServerEngine();
+        assertThat(mutual.getSSLParameters().getSignatureSchemes()).isNull();
+        assertThat(mutual.getNeedClientAuth()).isTrue();
+
+        assertThat(TlsContext.schemesFor(List.of("EC"), new String[] {"ecdsa_secp384r1_sha384", "rsa_pkcs1_sha256"}))
+                .containsExactly("ecdsa_secp384r1_sha384");
+        assertThat(TlsContext.schemesFor(List.of("EC", "ML-DSA"), null)).isNull(); // a type not known here: the defaults
+        assertThat(TlsContext.schemesFor(List.of("Ed25519"), null)).containsExactly("ed25519");
+    }
+
+    @Test
     void keysInOtherFormsOrNotTheCertificatesAreRefusedWithWhatToDo() throws Exception {
         assertThatThrownBy(() -> TlsContext.server(TlsConfig.pem(dir.resolve("a.pem"), dir.resolve("pkcs1.key"))))
                 .isInstanceOf(GeneralSecurityException.class)
