@@ -20,6 +20,8 @@ def main():
     p.add_argument("--src-ips", type=int, default=4, help="spread sources over 127.0.0.2 .. 127.0.0.(1+K)")
     p.add_argument("--hold", type=float, default=600, help="seconds to hold at most")
     p.add_argument("--tls-ca", help="speak TLS, trusting the CAs in this PEM file")
+    p.add_argument("--echo", action="store_true",
+                   help="send one byte on each connection and wait for it back before counting it held (an echo server)")
     a = p.parse_args()
     ctx = None
     if a.tls_ca:
@@ -40,6 +42,11 @@ def main():
                 time.sleep(0.01)
         if ctx is not None:
             s = ctx.wrap_socket(s, server_hostname=a.host)  # the handshake, the name checked
+        if a.echo:
+            s.sendall(b"x")
+            if s.recv(1) != b"x":
+                print(f"connection {i}: no echo", file=sys.stderr)
+                return 1
         socks.append(s)
     print(f"held {len(socks)}", flush=True)
     deadline = time.time() + a.hold

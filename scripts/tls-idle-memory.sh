@@ -45,9 +45,10 @@ await_established() {
   echo "warning: $(established "$1") connections established, not $2" >&2
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-hold() { python3 "$root/scripts/hold_connections.py" --port "$1" --conns "$conns" --tls-ca "$certs/cert.pem" "${@:2}"; }
+echo_flag=(); [ "${ECHO:-0}" = 1 ] && echo_flag=(--echo)
+hold() { python3 "$root/scripts/hold_connections.py" --port "$1" --conns "$conns" --tls-ca "$certs/cert.pem" "${echo_flag[@]}" "${@:2}"; }
 
-echo "idle TLS connections: $conns, $transport, heap $heap fixed; the peer: Python's ssl (TLS 1.3, the certificate verified)"
+echo "idle TLS connections: $conns, $transport, heap $heap fixed; the peer: Python's ssl (TLS 1.3, the certificate verified)$([ "${ECHO:-0}" = 1 ] && echo ", one byte echoed on each first")"
 printf '%-14s %8s %10s %10s %10s\n' server conns "rss/conn" "heap/conn" "total/conn"
 for server in "${servers[@]}"; do
   port=$((20000 + RANDOM % 20000))

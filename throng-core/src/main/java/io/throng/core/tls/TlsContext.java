@@ -257,11 +257,11 @@ public final class TlsContext {
      *
      * <p>Why: an idle connection's session keeps the client's signature schemes that the server
      * also enables (a linked list, 24 B a scheme) and a copy of the server's own. A client such as
-     * OpenSSL offers 14 the JDK enables, of which a server with one P-256 key can use 5; enabling
+     * OpenSSL offers 14 the JDK enables, of which a server with one P-256 key keeps 3; enabling
      * only the schemes its keys sign with leaves the handshake as it was (every scheme of the key's
      * type stays, so a client that can verify the key still finds one) and cut an idle connection
-     * at 10,000 by the figure docs/tls.md gives (scripts/tls-idle-memory.sh throng). Not done when
-     * clients authenticate: their keys may be of any type.
+     * at 10,000 from 4,430 to 4,115 B (scripts/tls-idle-memory.sh throng, before and after one after
+     * the other). Not done when clients authenticate: their keys may be of any type.
      */
     static String[] schemesFor(List<String> keyAlgorithms, String[] enabled) {
         List<String> out = new ArrayList<>();
