@@ -358,12 +358,6 @@ public final class UringRing implements AutoCloseable {
         sqes.set(JAVA_INT, s + 28, all ? Uring.CANCEL_ALL : 0);
     }
 
-    /** Cancels every operation on descriptor {@code fd}. */
-    public void prepCancelFd(int fd, long userData) {
-        long s = prep(Uring.OP_ASYNC_CANCEL, fd, 0, 0, userData);
-        sqes.set(JAVA_INT, s + 28, Uring.CANCEL_FD | Uring.CANCEL_ALL);
-    }
-
     /** Closes {@code fd} on the ring (no system call of its own). */
     public void prepClose(int fd, long userData) {
         prep(Uring.OP_CLOSE, fd, 0, 0, userData);

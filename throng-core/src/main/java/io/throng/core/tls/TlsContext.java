@@ -225,9 +225,9 @@ public final class TlsContext {
                 }
             }
         }
+        java.util.Date now = new java.util.Date();
         for (X509Certificate leaf : firsts) {
             // still served (an operator may be mid-renewal), but every verifying client refuses it
-            java.util.Date now = new java.util.Date();
             if (leaf.getNotAfter().before(now) || leaf.getNotBefore().after(now)) {
                 LOG.log(Level.WARNING, "TLS certificate " + leaf.getSubjectX500Principal().getName() + " is not valid now (valid "
                         + leaf.getNotBefore().toInstant() + " to " + leaf.getNotAfter().toInstant() + "): clients that verify will refuse it");
@@ -264,6 +264,7 @@ public final class TlsContext {
      * the other). Not done when clients authenticate: their keys may be of any type.
      */
     static String[] schemesFor(List<String> keyAlgorithms, String[] enabled) {
+        List<String> allowed = enabled == null ? null : List.of(enabled);
         List<String> out = new ArrayList<>();
         for (String alg : new java.util.LinkedHashSet<>(keyAlgorithms)) {
             List<String> of = switch (alg) {
@@ -282,7 +283,7 @@ public final class TlsContext {
                 return null;
             }
             for (String scheme : of) {
-                if ((enabled == null || List.of(enabled).contains(scheme)) && !out.contains(scheme)) {
+                if ((allowed == null || allowed.contains(scheme)) && !out.contains(scheme)) {
                     out.add(scheme);
                 }
             }

@@ -562,9 +562,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
      * kernel finds a request by user data in one bucket of the ring's cancel table, but by
      * descriptor only by walking every armed request of the ring. A loop closing its own
      * connections (an idle timeout, a WebSocket server after the close handshake) walked all of
-     * them once per close: 18,000 connections closed by the server cost 448 us of CPU each, against
-     * 15 us on epoll (scripts/close-cost.sh; a million subscribers' teardown kept both cores busy
-     * for minutes). By user data it is the bucket's few.
+     * them once per close: 18,000 connections closed by the server cost 446-451 us of CPU each,
+     * 14-18 us on epoll; by user data (the bucket's few) 19-22 us (scripts/close-cost.sh, before
+     * and after one after the other; a million subscribers' teardown kept both cores busy for
+     * minutes).
      */
     private void releaseDescriptor(UringSocket s) {
         if ((s.flags & UringSocket.SEND_IN_FLIGHT) == 0) {
