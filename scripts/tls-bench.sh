@@ -14,6 +14,9 @@
 #              is what limits the figure (throng's load, on the JDK's engine, limits full/s)
 # Then the ratios of throng to each Netty, per round, and their medians.
 set -euo pipefail
+# a pipe whose write end this script holds: the servers' stdin stays open (a Netty peer stops when
+# it closes) until the script ends, and no process is left behind to hold it
+exec {keep}<> <(:)
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bin/find-jdk.sh"
 rounds=${ROUNDS:-3}
@@ -61,7 +64,7 @@ for round in $(seq "$rounds"); do
       netty-openssl) cmd=("$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$jar" io.throng.bench.peers.NettyTlsEchoServer "$transport" "$port" openssl
                           "$certs/cert.pem" "$certs/key.pem") ;;
     esac
-    "${cmd[@]}" < <(sleep 100000) >"$log" 2>&1 &
+    "${cmd[@]}" <&"$keep" >"$log" 2>&1 &
     pid=$!
     for _ in $(seq 200); do grep -Eq "^port |throng serving|unavailable" "$log" && break; sleep 0.2; done
     load connrate --port "$port" --concurrency 4 --tls-no-resume; full=$(figure "$out")

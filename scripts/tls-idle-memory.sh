@@ -19,6 +19,9 @@
 # Then, for the last round, the heap classes that grew most per connection: what of the total is
 # the TLS engine's own state. Kernel socket memory is in neither.
 set -euo pipefail
+# a pipe whose write end this script holds: the servers' stdin stays open (a Netty peer stops when
+# it closes) until the script ends, and no process is left behind to hold it
+exec {keep}<> <(:)
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bin/find-jdk.sh"
 conns=${CONNS:-10000}
@@ -39,7 +42,8 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 histogram() { "$JAVA_HOME/bin/jcmd" "$1" GC.class_histogram; }
 heap_bytes() { histogram "$1" | awk '/^Total/ {print $3}'; }
 # the server's end only: a client socket of the peer's may have the same local port on another address
-established() { ss -Htn state established "( sport = :$1 )" | awk -v me="127.0.0.1:$1" '$3 == me' | wc -l; }
+# (Netty listens dual-stack: its end shows as [::ffff:127.0.0.1]:PORT)
+established() { ss -Htn state established "( sport = :$1 )" | awk -v me="127.0.0.1:$1" -v me6="[::ffff:127.0.0.1]:$1" '$3 == me || $3 == me6' | wc -l; }
 await_established() {
   for _ in $(seq 1200); do [ "$(established "$1")" -eq "$2" ] && { sleep 1; return; }; sleep 0.25; done
   echo "warning: $(established "$1") connections established, not $2" >&2
@@ -62,8 +66,7 @@ for server in "${servers[@]}"; do
                         "$certs/cert.pem" "$certs/key.pem") ;;
     *) echo "unknown server $server (throng, netty-jdk, netty-openssl)" >&2; exit 2 ;;
   esac
-  # stdin stays open (a Netty peer stops when it closes) until the server is ended by PID
-  "${cmd[@]}" < <(sleep 100000) >"$log" 2>&1 &
+  "${cmd[@]}" <&"$keep" >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 200); do grep -Eq "^port |throng serving|unavailable" "$log" && break; sleep 0.2; done
   if grep -q unavailable "$log"; then echo "$server: $(cat "$log")"; kill "$pid"; continue; fi
@@ -91,9 +94,9 @@ for server in "${servers[@]}"; do
   hp=$(printf '%s\n' "${heap_d[@]}" | median)
   printf '%-14s %8d %9dB %9dB %9dB   (rounds: rss %s; heap %s)\n' "$server" "$conns" "$rss" "$hp" "$((rss + hp))" \
     "${rss_d[*]}" "${heap_d[*]}"
-  # classes by bytes grown per connection in the last round (name, bytes/conn), the largest six
+  # classes by bytes grown per connection in the last round (name, bytes/conn), the largest six (TOP=n for more)
   awk -v n="$conns" 'FNR == NR { if ($1 ~ /^[0-9]+:$/) b[$4] = $3; next }
        $1 ~ /^[0-9]+:$/ { d = ($3 - b[$4]) / n; if (d >= 8) printf "    %-60s %6.0f B\n", $4, d }' \
-    "$log.h0" "$log.h1" | sort -k2 -n -r | head -6
+    "$log.h0" "$log.h1" | sort -k2 -n -r | head -"${TOP:-6}"
   rm -f "$log" "$log.h0" "$log.h1" "$log.hold"
 done

@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * then keeps a few of the client's schemes instead of all it offers: fewer bytes a connection,
  * docs/tls.md). Here the clients that matter check it costs no handshake: {@code openssl s_client}
  * over TLS 1.3 and 1.2 and the JDK's {@link SSLSocket}, against an EC and an RSA server, each
- * verifying the certificate; and the sessions the server kept hold only its keys' schemes.
+ * verifying the certificate; and the sessions the server kept hold only its keys' schemes. And the
+ * cipher order (AES-128-GCM first, also for fewer bytes a connection) as openssl sees it.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class TlsSignatureSchemesTest {
@@ -84,9 +85,38 @@ class TlsSignatureSchemesTest {
         }
     }
 
-    private static String sClient(TestCa ca, int port, String version) throws Exception {
-        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-CAfile", ca.ca.toString(),
-                "-verify_return_error", "-verify_ip", "127.0.0.1", version)
+    /**
+     * The server prefers TLS_AES_128_GCM_SHA256 (and AES-128-GCM in TLS 1.2) to the AES-256 suite
+     * that OpenSSL offers first, and a client that offers only AES-256 still gets it.
+     */
+    @org.junit.jupiter.api.Test
+    void theServerChoosesAes128GcmOverTheClientsAes256AndStillServesAClientOfAes256Only() throws Exception {
+        TestCa ca = TestCa.get();
+        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withLoops(1).withTls(ca.serverConfig());
+        try (Server server = Server.start(config, new Handler() {
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                in.position(in.limit());
+            }
+
+            @Override
+            public void onClose(Connection c, CloseReason reason) {
+            }
+        })) {
+            int port = server.address().getPort();
+            assertThat(sClient(ca, port, "-tls1_3")).contains("Verification: OK").contains("TLS_AES_128_GCM_SHA256");
+            assertThat(sClient(ca, port, "-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"))
+                    .contains("Verification: OK").contains("TLS_AES_256_GCM_SHA384");
+            // TLS 1.2: OpenSSL names the suite ECDHE-ECDSA-AES128-GCM-SHA256
+            assertThat(sClient(ca, port, "-tls1_2")).contains("Verification: OK").contains("ECDHE-ECDSA-AES128-GCM-SHA256");
+        }
+    }
+
+    private static String sClient(TestCa ca, int port, String... version) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-CAfile",
+                ca.ca.toString(), "-verify_return_error", "-verify_ip", "127.0.0.1"));
+        command.addAll(List.of(version));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

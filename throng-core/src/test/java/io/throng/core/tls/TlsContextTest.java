@@ -158,6 +158,53 @@ class TlsContextTest {
     }
 
     @Test
+    void anEngineEnablesTheSuitesItsKeysCanServeWithAes128GcmBeforeAes256() throws Exception {
+        javax.net.ssl.SSLContext jdk = javax.net.ssl.SSLContext.getInstance("TLS");
+        jdk.init(null, null, null);
+        var plain = jdk.createSSLEngine();
+        plain.setUseClientMode(false);
+        List<String> defaults = List.of(plain.getEnabledCipherSuites());
+        // an RSA and an EC key: every suite but those a DSA key would sign
+        List<String> servable = defaults.stream().filter(n -> !n.contains("_DSS_")).toList();
+        assertThat(servable).hasSizeLessThan(defaults.size());
+        for (TlsConfig config : List.of(both(), both().withClientAuth(TlsConfig.ClientAuth.REQUIRED, dir.resolve("ca.pem")))) {
+            List<String> suites = List.of(TlsContext.server(config).newServerEngine().getEnabledCipherSuites());
+            assertThat(suites).as("the JDK's suites the keys can serve, no more, no fewer").containsExactlyInAnyOrderElementsOf(servable);
+            assertThat(suites.getFirst()).isEqualTo("TLS_AES_128_GCM_SHA256");
+            assertThat(suites.indexOf("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"))
+                    .isLessThan(suites.indexOf("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"));
+            assertThat(suites.indexOf("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"))
+                    .isLessThan(suites.indexOf("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"));
+        }
+
+        // an EC key alone: TLS 1.3's suites, the ECDHE_ECDSA ones and the renegotiation signal
+        List<String> ec = List.of(TlsContext.server(TlsConfig.pem(dir.resolve("b.pem"), dir.resolve("b.key")))
+                .newServerEngine().getEnabledCipherSuites());
+        assertThat(ec).isNotEmpty().allMatch(n -> n.startsWith("TLS_AES_") || n.startsWith("TLS_CHACHA20_")
+                || n.startsWith("TLS_ECDHE_ECDSA_") || n.endsWith("_SCSV"));
+        assertThat(ec).containsExactlyInAnyOrderElementsOf(defaults.stream().filter(n -> n.startsWith("TLS_AES_")
+                || n.startsWith("TLS_CHACHA20_") || n.contains("_ECDSA_") || n.endsWith("_SCSV")).toList());
+        assertThat(ec.getFirst()).isEqualTo("TLS_AES_128_GCM_SHA256");
+
+        String[] offered = {"TLS_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"};
+        assertThat(TlsContext.suitesFor(List.of("RSA"), offered))
+                .containsExactly("TLS_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
+        assertThat(TlsContext.suitesFor(List.of("Ed25519"), offered))
+                .containsExactly("TLS_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
+        assertThat(TlsContext.suitesFor(List.of("EC", "RSA", "DSA"), offered)).as("nothing to change").isNull();
+        assertThat(TlsContext.suitesFor(List.of("EC", "ML-DSA"), offered)).as("a key type not known here: every suite").isNull();
+
+        assertThat(TlsContext.aes128First(new String[] {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}))
+                .containsExactly("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+        // already in that order, or no sibling: nothing to set (the shared defaults stay)
+        assertThat(TlsContext.aes128First(new String[] {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"})).isNull();
+        assertThat(TlsContext.aes128First(new String[] {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"})).isNull();
+    }
+
+    @Test
     void keysInOtherFormsOrNotTheCertificatesAreRefusedWithWhatToDo() throws Exception {
         assertThatThrownBy(() -> TlsContext.server(TlsConfig.pem(dir.resolve("a.pem"), dir.resolve("pkcs1.key"))))
                 .isInstanceOf(GeneralSecurityException.class)
