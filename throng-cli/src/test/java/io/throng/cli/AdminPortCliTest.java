@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code throng serve --admin-port} and {@code throng push --admin-port} as a user runs them (a
- * child JVM), scraped and queried with curl.
+ * {@code throng serve}, {@code throng push} and {@code throng rpc serve} with {@code --admin-port}
+ * as a user runs them (a child JVM), scraped and queried with curl.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AdminPortCliTest {
@@ -68,6 +68,25 @@ class AdminPortCliTest {
             push.toHandle().destroy();
             assertThat(push.waitFor(30, TimeUnit.SECONDS)).isTrue();
             push.destroyForcibly();
+        }
+    }
+
+    @Test
+    void rpcServeWithAnAdminPortTagsItsServersMeters() throws Exception {
+        int port = freePort();
+        int adminPort = freePort();
+        Process rpc = start("rpc", "serve", "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
+                "--status-interval", "0", "--duration", "90s");
+        List<String> lines = read(rpc);
+        try {
+            String admin = "http://127.0.0.1:" + adminPort;
+            await(lines, "admin:      " + admin + "/metrics", 60);
+            assertThat(curl(admin + "/metrics")).contains("\nthrong_connections_open{server=\"127.0.0.1:" + port + "\"} 0.0\n");
+            assertThat(curl(admin + "/cmds/config")).contains("\"port\":" + port).contains("\"rpc\":{");
+        } finally {
+            rpc.toHandle().destroy();
+            assertThat(rpc.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            rpc.destroyForcibly();
         }
     }
 

@@ -25,8 +25,8 @@ public final class ConfigJson {
     }
 
     /**
-     * JSON for the lines in {@code describe}: two spaces of indent per level, "key:" opening a
-     * section, "key: value" a setting. Throws IllegalArgumentException naming the line if the
+     * JSON for the lines in {@code describe}: two spaces of indent per level, "key:" (or a bare
+     * "key") opening a section, "key: value" a setting. Throws IllegalArgumentException naming the line if the
      * text is not of that shape.
      */
     public static String fromDescribe(String describe) {
@@ -44,11 +44,12 @@ public final class ConfigJson {
             }
             int depth = spaces / 2;
             int colon = line.indexOf(':');
-            if (spaces % 2 != 0 || depth >= open.size() || colon <= spaces) {
+            boolean bare = colon < 0 && line.strip().matches("[A-Za-z0-9_.-]+"); // a section without its colon
+            if (spaces % 2 != 0 || depth >= open.size() || (colon <= spaces && !bare)) {
                 throw new IllegalArgumentException("line " + number + " is not an indented 'key: value': " + line);
             }
-            String key = line.substring(spaces, colon).strip();
-            String value = line.substring(colon + 1).strip();
+            String key = bare ? line.strip() : line.substring(spaces, colon).strip();
+            String value = bare ? "" : line.substring(colon + 1).strip();
             Map<String, Object> section = open.get(depth);
             open.subList(depth + 1, open.size()).clear();
             if (value.isEmpty()) {

@@ -36,6 +36,12 @@ class ConfigJsonTest {
     }
 
     @Test
+    void aBareKeyOpensASectionAsRpcServerOptionsWritesIt() throws Exception {
+        JsonNode root = JSON.readTree(ConfigJson.fromDescribe("server:\n  port: 8000\n  rpc\n    network: tcp\n"));
+        assertThat(root.get("server").get("rpc").get("network").asText()).isEqualTo("tcp");
+    }
+
+    @Test
     void secretsAreRedacted() {
         String json = ConfigJson.fromDescribe("bus:\n  password: hunter2\n  auth-token: abc\n  client-secret: s3\n  host: h\n");
         assertThat(json).doesNotContain("hunter2").doesNotContain("abc").doesNotContain("s3").contains("\"host\":\"h\"");
@@ -48,7 +54,7 @@ class ConfigJsonTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 2");
         assertThatThrownBy(() -> ConfigJson.fromDescribe("server: x\n  port: 1\n"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 2");
-        assertThatThrownBy(() -> ConfigJson.fromDescribe("just words\n"))
+        assertThatThrownBy(() -> ConfigJson.fromDescribe("two words\n"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 1");
     }
 }

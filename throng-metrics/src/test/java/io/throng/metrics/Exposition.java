@@ -19,7 +19,7 @@ final class Exposition {
     private static final Pattern SAMPLE = Pattern.compile(
             "(" + NAME + ")(\\{(?:" + LABEL + "(?:," + LABEL + ")*,?)?\\})? (" + VALUE + ")(?: -?\\d+)?");
     private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
-    private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") .*");
+    private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ")( .*)?");
 
     private Exposition() {
     }
