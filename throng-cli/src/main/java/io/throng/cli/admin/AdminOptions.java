@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
  */
 public final class AdminOptions {
     @Option(names = "--admin-port", paramLabel = "<port>",
-            description = {"serve Prometheus metrics (GET /metrics) and the admin commands (/cmds, /version,",
-                    "/cmds/loglevel, /cmds/config) on this port; 0 for none (default: 0)"})
+            description = "serve Prometheus metrics (GET /metrics) and the admin commands (/cmds, /version,"
+                    + " /cmds/loglevel, /cmds/config) on this port; 0 for none (default: 0)")
     int port;
 
     @Option(names = "--admin-host", paramLabel = "<address>",
