@@ -22,7 +22,8 @@
 #   nats-server          the NATS bus, likewise
 #   gcc                  builds the C load tools of the scale runs (throng-bench CLoadToolsTest)
 #   openssl              makes the TLS tests' CA and certificates, and is their client (s_client)
-#   curl                 publishes over https to the push service (throng-websocket TlsInteropTest)
+#   curl                 publishes over https to the push service (throng-websocket TlsInteropTest);
+#                        scrapes the admin port (throng-metrics AdminPortTest, throng-cli AdminPortCliTest)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=install

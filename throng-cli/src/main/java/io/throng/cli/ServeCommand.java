@@ -103,6 +103,9 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
     @picocli.CommandLine.Mixin
     io.throng.cli.tls.TlsOptions tls = new io.throng.cli.tls.TlsOptions();
 
+    @picocli.CommandLine.Mixin
+    io.throng.cli.admin.AdminOptions admin = new io.throng.cli.admin.AdminOptions();
+
     @Option(names = "--duration", paramLabel = "<duration>", converter = Converters.DurationConverter.class,
             description = "stop by itself after this long; 0 to run until a signal (default: 0)")
     Duration duration = Duration.ZERO;
@@ -201,22 +204,34 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
                 throw new IllegalArgumentException("--worker-model cannot be prefork");
             }
             parseModel(workerModel); // fail here, not in every worker
+            admin.refuseUnder("--model prefork");
             return new io.throng.cli.prefork.Supervisor(this).run();
         }
         PrintStream out = System.out;
         ServerConfig config = config();
+        admin.check();
         Handler h = Handlers.create(handler);
-        out.print(config.describe());
-        out.println("  handler: " + handler);
+        String describe = config.describe() + "  handler: " + handler + "\n";
+        out.print(describe);
         out.flush();
         Server server = Server.start(config, h);
         out.println("throng serving " + handler + " on " + server.address().getHostString() + ":" + server.port()
                 + " (" + config.model() + ", " + server.transport() + ", pid " + ProcessHandle.current().pid() + ")");
+        io.throng.cli.admin.AdminOptions.Running adminPort;
+        try {
+            adminPort = admin.start(out, describe, io.throng.metrics.ServerMeters.of(server));
+        } catch (java.io.IOException | RuntimeException e) {
+            server.shutdown(Duration.ZERO);
+            throw e;
+        }
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             out.println("stopping: no new connections; draining for up to " + shutdownTimeout.toSeconds() + "s");
             boolean clean = server.shutdown(shutdownTimeout);
+            if (adminPort != null) {
+                adminPort.close(); // after the drain, so that it can be watched
+            }
             out.println(clean ? "stopped: every connection closed cleanly" : "stopped: timeout reached, the rest were closed");
             out.flush();
             stopped.countDown();

@@ -1,5 +1,9 @@
 package io.throng.core;
 
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
  * A snapshot of a server's counters. Counters are totals since start; compare two snapshots for
  * rates ({@link #ratesSince}).
@@ -30,12 +34,26 @@ package io.throng.core;
  * @param lentBuffers      pooled buffers lent now (leftovers, queued writes, thread and loop buffers)
  * @param lentBytes        bytes of those buffers
  * @param poolBytes        native memory held by the buffer pool
+ * @param closedBy         the closed connections by why they closed, every kind (zero for none); they
+ *                         add up to {@code closed} but for closes that land while the snapshot is
+ *                         taken. {@code idleTimeouts} is the IDLE_TIMEOUT entry; {@code ioErrors} and
+ *                         {@code handlerErrors} count failures, some of which close nothing.
  */
 public record ServerStats(long uptimeNanos, int connections, long accepted, long rejected, long closed,
                           long bytesRead, long bytesWritten, long reads, long writes, long idleTimeouts,
                           long writeLimitCloses, long readLimitCloses, long ioErrors, long handlerErrors,
                           long unwritable, long acceptErrors, long acceptPauses, long overflowed, int workers,
-                          int workersBusy, int workerQueue, long lentBuffers, long lentBytes, long poolBytes) {
+                          int workersBusy, int workerQueue, long lentBuffers, long lentBytes, long poolBytes,
+                          Map<CloseReason.Kind, Long> closedBy) {
+
+    public ServerStats {
+        closedBy = closedBy.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(closedBy));
+    }
+
+    /** Connections closed for {@code kind}. */
+    public long closedBy(CloseReason.Kind kind) {
+        return closedBy.getOrDefault(kind, 0L);
+    }
 
     /** Per-second rates between {@code earlier} and this snapshot. */
     public Rates ratesSince(ServerStats earlier) {

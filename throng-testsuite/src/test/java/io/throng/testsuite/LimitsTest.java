@@ -59,6 +59,7 @@ class LimitsTest {
             assertThat(reason.kind()).isEqualTo(CloseReason.Kind.WRITE_LIMIT);
             assertThat(reason.detail()).contains("over max-queued-bytes 1048576 B");
             assertThat(server.stats().writeLimitCloses()).isEqualTo(1);
+            assertThat(server.stats().closedBy(CloseReason.Kind.WRITE_LIMIT)).isEqualTo(1);
             Net.await("its buffers back", Duration.ofSeconds(5), () -> server.stats().lentBuffers() == baseline);
             ch.close();
         }
@@ -98,6 +99,7 @@ class LimitsTest {
             assertThat(closes.peek().kind()).isEqualTo(CloseReason.Kind.READ_LIMIT);
             assertThat(closes.peek().detail()).contains("over max-inbound-bytes 262144 B");
             assertThat(server.stats().readLimitCloses()).isEqualTo(1);
+            assertThat(server.stats().closedBy(CloseReason.Kind.READ_LIMIT)).isEqualTo(1);
         }
     }
 

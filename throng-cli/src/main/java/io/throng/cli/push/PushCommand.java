@@ -170,6 +170,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @picocli.CommandLine.Mixin
     io.throng.cli.tls.TlsOptions tls = new io.throng.cli.tls.TlsOptions();
 
+    @picocli.CommandLine.Mixin
+    io.throng.cli.admin.AdminOptions admin = new io.throng.cli.admin.AdminOptions();
+
     ServerConfig serverConfig() {
         Model m = Model.parse(model);
         return DEFAULTS.withHost(host).withPort(port).withModel(m).withTransport(TransportKind.parse(transport)).withLoops(loops).withAcceptMode(AcceptMode.parse(accept))
@@ -216,9 +219,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         BusConfig busConfig = busConfig();
         Duration stopAfter = Durations.parse(duration);
         Duration interval = Durations.parse(statusInterval);
-        out.print(config.describe());
-        out.print(ws.describe());
-        out.print(busConfig.describe());
+        admin.check();
+        String describe = config.describe() + ws.describe() + busConfig.describe();
+        out.print(describe);
         out.flush();
         PushServer push = PushServer.start(config, ws, local -> Buses.open(busConfig, local, maxMessage));
         Bus b = push.bus();
@@ -237,12 +240,23 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         out.println("  page:       " + http + "://" + at + "/");
         out.println("  subscribe:  " + tls.scheme("ws") + "://" + at + "/sub/<channel>");
         out.println("  publish:    curl -d 'hello' " + http + "://" + at + "/pub/<channel>");
+        io.throng.cli.admin.AdminOptions.Running adminPort;
+        try {
+            adminPort = admin.start(out, describe, io.throng.metrics.ServerMeters.of(push.webSocketServer().engine()),
+                    io.throng.metrics.PushMeters.of(push));
+        } catch (IOException | RuntimeException e) {
+            push.shutdown(Duration.ZERO);
+            throw e;
+        }
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Duration grace = config.shutdownTimeout();
         Thread hook = new Thread(() -> {
             out.println("stopping: subscribers get Close 1001; draining for up to " + grace.toSeconds() + "s");
             boolean clean = push.shutdown(grace);
+            if (adminPort != null) {
+                adminPort.close(); // after the drain, so that it can be watched
+            }
             out.println(clean ? "stopped: every connection closed cleanly" : "stopped: timeout reached, the rest were closed");
             out.flush();
             stopped.countDown();
@@ -297,6 +311,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             throw new IllegalArgumentException("--worker-model cannot be prefork");
         }
         Model.parse(workerModel); // fail here, not in every worker
+        admin.refuseUnder("--model prefork");
         if (busHub != null) {
             throw new IllegalArgumentException("--bus-hub is for prefork workers, not for the supervisor");
         }

@@ -57,6 +57,9 @@ public final class RpcServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     io.throng.cli.tls.TlsOptions tls = new io.throng.cli.tls.TlsOptions();
 
+    @picocli.CommandLine.Mixin
+    io.throng.cli.admin.AdminOptions admin = new io.throng.cli.admin.AdminOptions();
+
     @Option(names = "--config", description = "a tRPC-Go-shaped YAML file: serves the echo service for each server.service[] entry (other options are then ignored)")
     Path config;
 
@@ -69,6 +72,7 @@ public final class RpcServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        admin.check();
         Execution exec = Execution.valueOf(execution.toUpperCase(Locale.ROOT));
         List<RpcServer> servers;
         AutoCloseable closer;
@@ -102,6 +106,13 @@ public final class RpcServeCommand implements Callable<Integer> {
                         + s.options().engine().transport() + ", " + execution + ", pid " + ProcessHandle.current().pid() + ")");
             }
         }
+        io.throng.cli.admin.AdminOptions.Running adminPort;
+        try {
+            adminPort = startAdmin(out, servers);
+        } catch (java.io.IOException | RuntimeException e) {
+            closer.close();
+            throw e;
+        }
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -109,6 +120,9 @@ public final class RpcServeCommand implements Callable<Integer> {
                 closer.close();
             } catch (Exception e) {
                 out.println("stop failed: " + e);
+            }
+            if (adminPort != null) {
+                adminPort.close();
             }
             out.println("stopped");
             out.flush();
@@ -148,5 +162,31 @@ public final class RpcServeCommand implements Callable<Integer> {
             hook.run();
         }
         return 0;
+    }
+
+    /**
+     * The admin port, with each TCP server's engine meters tagged {@code server=<ip:port>} (a UDP
+     * server has no connections to count) and every server's settings under its service names in
+     * /cmds/config.
+     */
+    private io.throng.cli.admin.AdminOptions.Running startAdmin(PrintStream out, List<RpcServer> servers)
+            throws java.io.IOException {
+        if (!admin.enabled()) {
+            return null;
+        }
+        StringBuilder describe = new StringBuilder();
+        List<io.micrometer.core.instrument.binder.MeterBinder> binders = new java.util.ArrayList<>();
+        for (RpcServer s : servers) {
+            String at = s.address().getHostString() + ":" + s.port();
+            describe.append(String.join(",", new java.util.TreeSet<>(s.serviceNames()))).append(":\n");
+            for (String line : s.options().describe().split("\n")) {
+                describe.append("  ").append(line).append('\n');
+            }
+            if (s.engineStats() != null) {
+                binders.add(new io.throng.metrics.ServerMeters(s::engineStats,
+                        io.micrometer.core.instrument.Tags.of("server", at)));
+            }
+        }
+        return admin.start(out, describe.toString(), binders.toArray(io.micrometer.core.instrument.binder.MeterBinder[]::new));
     }
 }

@@ -71,6 +71,7 @@ final class Engine {
     void connectionClosed(CloseReason reason) {
         metrics.connections.decrementAndGet();
         metrics.closed.increment();
+        metrics.closedBy[reason.kind().ordinal()].increment();
         if (reason.kind() == CloseReason.Kind.IDLE_TIMEOUT) {
             metrics.idleTimeouts.increment();
         }
@@ -86,7 +87,7 @@ final class Engine {
                 m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
                 m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
                 m.overflowed.sum(), model.threads(), model.busy(), model.queued(),
-                b.lentBuffers(), b.lentBytes(), b.allocatedBytes());
+                b.lentBuffers(), b.lentBytes(), b.allocatedBytes(), m.closedByKind());
     }
 
     long nextId() {

@@ -1,5 +1,8 @@
 package io.throng.core.engine;
 
+import io.throng.core.CloseReason;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +24,8 @@ final class EngineMetrics {
     final LongAdder accepted = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder closed = new LongAdder();
+    /** Closes by {@link CloseReason.Kind}, indexed by ordinal: one more increment per close, none per read or write. */
+    final LongAdder[] closedBy = adders(CloseReason.Kind.values().length);
     final LongAdder idleTimeouts = new LongAdder();
     final LongAdder writeLimitCloses = new LongAdder();
     final LongAdder readLimitCloses = new LongAdder();
@@ -30,6 +35,23 @@ final class EngineMetrics {
     final LongAdder acceptErrors = new LongAdder();
     final LongAdder acceptPauses = new LongAdder();
     final LongAdder overflowed = new LongAdder();
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    /** The closes by reason, every kind present (zero if none). */
+    Map<CloseReason.Kind, Long> closedByKind() {
+        Map<CloseReason.Kind, Long> m = new EnumMap<>(CloseReason.Kind.class);
+        for (CloseReason.Kind k : CloseReason.Kind.values()) {
+            m.put(k, closedBy[k.ordinal()].sum());
+        }
+        return m;
+    }
 
     void register(IoContext c) {
         contexts.add(c);

@@ -1,0 +1,83 @@
+package io.throng.cli.admin;
+
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.throng.metrics.AdminConfig;
+import io.throng.metrics.AdminServer;
+import io.throng.metrics.ConfigJson;
+import io.throng.metrics.ThrongMetrics;
+import java.io.IOException;
+import java.io.PrintStream;
+import picocli.CommandLine.Option;
+
+/**
+ * The admin port options of the server commands ({@code serve}, {@code push}): Prometheus
+ * {@code /metrics} and tRPC-Go's admin commands on a port of their own, off unless asked for.
+ */
+public final class AdminOptions {
+    @Option(names = "--admin-port", paramLabel = "<port>",
+            description = "serve Prometheus metrics (GET /metrics) and the admin commands (/cmds, /version,"
+                    + " /cmds/loglevel, /cmds/config) on this port; 0 for none (default: 0)")
+    int port;
+
+    @Option(names = "--admin-host", paramLabel = "<address>",
+            description = "the admin port's address: it answers whoever reaches it (it can change log levels),"
+                    + " so open it beyond this machine deliberately (default: ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
+
+    public boolean enabled() {
+        return port != 0;
+    }
+
+    /** Throws IllegalArgumentException on a bad port or address: call before starting the server it watches. */
+    public void check() {
+        if (enabled()) {
+            config();
+        }
+    }
+
+    private AdminConfig config() {
+        return AdminConfig.defaults().withHost(host).withPort(port);
+    }
+
+    /** Throws if the admin port is asked for where it cannot run yet. */
+    public void refuseUnder(String what) {
+        if (enabled()) {
+            throw new IllegalArgumentException("--admin-port is not supported with " + what
+                    + " yet: each worker is a process of its own (docs/operations.md)");
+        }
+    }
+
+    /** A running admin port and its registry; closing stops both. */
+    public record Running(AdminServer server, ThrongMetrics metrics) implements AutoCloseable {
+        @Override
+        public void close() {
+            server.close();
+            metrics.close();
+        }
+    }
+
+    /**
+     * Starts the admin port with the JVM's meters and {@code binders}, {@code describe} (the
+     * effective configuration, as printed at start) for /cmds/config, and prints its URL; null
+     * when it is off.
+     */
+    public Running start(PrintStream out, String describe, MeterBinder... binders) throws IOException {
+        if (!enabled()) {
+            return null;
+        }
+        AdminConfig config = config();
+        String configJson = ConfigJson.fromDescribe(describe);
+        ThrongMetrics metrics = ThrongMetrics.withJvm();
+        try {
+            for (MeterBinder b : binders) {
+                metrics.bind(b);
+            }
+            AdminServer server = AdminServer.start(config, metrics, () -> configJson);
+            out.println("  admin:      " + server.url() + "/metrics (Prometheus), " + server.url() + "/cmds (commands)");
+            return new Running(server, metrics);
+        } catch (IOException | RuntimeException e) {
+            metrics.close();
+            throw new IOException("admin port " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+}
