@@ -1,5 +1,6 @@
 /** throng's engine: buffers, connections, server models and transports. No dependencies. */
 module io.throng.core {
+    requires jdk.jfr;
     exports io.throng.core;
     exports io.throng.core.buffer;
     exports io.throng.core.config;

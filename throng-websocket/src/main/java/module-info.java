@@ -5,6 +5,7 @@
  */
 module io.throng.websocket {
     requires transitive io.throng.core;
+    requires jdk.jfr; // the bus's flight-recorder event
 
     exports io.throng.websocket;
     exports io.throng.websocket.bus;

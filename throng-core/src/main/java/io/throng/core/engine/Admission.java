@@ -34,6 +34,8 @@ final class Admission {
     private final Object lock = new Object();
     private volatile int closedFor;
     private volatile BooleanSupplier saturation;
+    /** The pause being recorded (JFR), under {@link #lock}; null when none is. */
+    private FlightEvents.AcceptPaused pause;
 
     Admission(Engine engine) {
         this.engine = engine;
@@ -134,6 +136,10 @@ final class Admission {
             }
             closedFor = before | reason;
             wasOpen = before == 0;
+            if (wasOpen) {
+                pause = FlightEvents.acceptPaused(reason == CONNECTIONS ? "max-connections" : reason == WORKERS
+                        ? "worker queue full" : "every handler thread busy", engine.metrics.connections.get());
+            }
         }
         if (wasOpen) {
             engine.metrics.acceptPauses.increment();
@@ -152,6 +158,10 @@ final class Admission {
             }
             closedFor = before & ~reason;
             nowOpen = closedFor == 0;
+            if (nowOpen) {
+                FlightEvents.acceptResumed(pause);
+                pause = null;
+            }
         }
         if (nowOpen) {
             for (Listener l : listeners) {

@@ -113,13 +113,16 @@ final class Closing {
             c.socket.close(resets);
         }
         engine.connectionClosed(reason);
+        FlightEvents.closed(c, reason);
         IoContext previous = c.swapContext(ctx);
+        FlightEvents.SlowHandler timed = FlightEvents.handlerCalled(c);
         try {
             engine.handler.onClose(c, reason);
         } catch (Throwable t) {
             engine.metrics.handlerErrors.increment();
             engine.log.log(Level.WARNING, c + ": handler onClose threw " + t);
         }
+        FlightEvents.handlerReturned(timed, c, "onClose");
         c.swapContext(previous);
     }
 

@@ -451,22 +451,26 @@ final class EngineConnection implements Connection, io.throng.core.transport.Int
             }
             state = s | OPENED;
         }
+        FlightEvents.SlowHandler timed = FlightEvents.handlerCalled(this);
         try {
             owner.engine.handler.onOpen(this);
         } catch (Throwable t) {
             handlerFailed("onOpen", t);
         }
+        FlightEvents.handlerReturned(timed, this, "onOpen");
     }
 
     void fireWritable() {
         if (!queue.isWritable() || phase(state) == CLOSED) {
             return;
         }
+        FlightEvents.SlowHandler timed = FlightEvents.handlerCalled(this);
         try {
             owner.engine.handler.onWritable(this);
         } catch (Throwable t) {
             handlerFailed("onWritable", t);
         }
+        FlightEvents.handlerReturned(timed, this, "onWritable");
     }
 
     /** Takes an owed onWritable (the queue drained below the low mark). */
@@ -488,11 +492,13 @@ final class EngineConnection implements Connection, io.throng.core.transport.Int
     }
 
     void fireTimer() {
+        FlightEvents.SlowHandler timed = FlightEvents.handlerCalled(this);
         try {
             owner.engine.handler.onTimer(this);
         } catch (Throwable t) {
             handlerFailed("onTimer", t);
         }
+        FlightEvents.handlerReturned(timed, this, "onTimer");
     }
 
     /** Timers call this on the thread that keeps them. */

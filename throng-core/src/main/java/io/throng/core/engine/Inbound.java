@@ -99,11 +99,13 @@ final class Inbound {
         if (n > 0) {
             c.lastActivity = ctx.now;
             ctx.countRead(n);
+            FlightEvents.SlowHandler timed = FlightEvents.handlerCalled(c);
             try {
                 c.engine().handler.onData(c, dst);
             } catch (Throwable t) {
                 c.handlerFailed("onData", t);
             }
+            FlightEvents.handlerReturned(timed, c, "onData");
         }
         keep(c, dst, ctx);
     }
@@ -212,11 +214,13 @@ final class Inbound {
         if (!b.hasRemaining()) {
             return;
         }
+        FlightEvents.SlowHandler timed = FlightEvents.handlerCalled(c);
         try {
             c.engine().handler.onData(c, b);
         } catch (Throwable t) {
             c.handlerFailed("onData", t);
         }
+        FlightEvents.handlerReturned(timed, c, "onData");
         if (!ConnectionState.isClosed(c.state()) && c.inbound == keep && !b.hasRemaining()) {
             c.inbound = null;
             ctx.cache.release(keep);

@@ -214,6 +214,7 @@ final class Outbound {
         BufferCache cache = ctx == null ? null : ctx.cache;
         if ((events & WriteQueue.BECAME_UNWRITABLE) != 0) {
             engine.metrics.unwritable.increment();
+            FlightEvents.becameUnwritable(c, c.queue.queued(), engine.writeLimits.high());
         }
         if ((events & WriteQueue.OVER_CAP) != 0) {
             engine.metrics.writeLimitCloses.increment();

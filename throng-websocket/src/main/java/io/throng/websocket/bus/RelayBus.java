@@ -189,8 +189,10 @@ public final class RelayBus implements Bus {
                 channels = upstream.size();
                 if (everUp) {
                     reconnects.incrementAndGet();
+                    long downFor = System.nanoTime() - downSince;
                     LOG.log(Level.INFO, String.format("bus %s: up again after %.1f s, %d channel(s) subscribed again",
-                            broker.name(), (System.nanoTime() - downSince) / 1e9, upstream.size()));
+                            broker.name(), downFor / 1e9, upstream.size()));
+                    BusReconnectEvent.record(broker.name(), downFor, failures, upstream.size());
                 } else if (failures > 0) {
                     LOG.log(Level.INFO, "bus " + broker.name() + ": up, " + upstream.size() + " channel(s) subscribed");
                 }

@@ -179,6 +179,35 @@ class RelayBusTest {
         }
     }
 
+    /** The reconnection above, as a flight-recorder event an operator finds in a recording. */
+    @Test
+    void aReconnectionIsAFlightRecorderEventWithTheBrokerAndHowLongItWasDown() throws Exception {
+        MemoryBroker broker = new MemoryBroker();
+        Channels local = new Channels();
+        local.live.add("c");
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("bus", ".jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("io.throng.BusReconnect");
+            recording.start();
+            try (RelayBus bus = RelayBus.start(broker, local, config(100))) {
+                assertThat(bus.awaitUp(Duration.ofSeconds(5))).isTrue();
+                broker.failNextPublish = true;
+                bus.publish("c", text("lost"));
+                await("reconnected", () -> bus.stats().reconnects() == 1 && bus.stats().state() == BusStats.State.UP);
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("io.throng.BusReconnect")).toList();
+        java.nio.file.Files.delete(file);
+        assertThat(events).hasSize(1);
+        assertThat(events.getFirst().getString("broker")).isEqualTo(broker.name());
+        assertThat(events.getFirst().getInt("channels")).isEqualTo(1);
+        assertThat(events.getFirst().getInt("failedAttempts")).isGreaterThanOrEqualTo(1);
+        assertThat(events.getFirst().getDuration("downFor")).isPositive();
+    }
+
     @Test
     void subscribeAndUnsubscribeCallsInAnyOrderEndWithTheChannelsThatHaveSubscribers() throws Exception {
         MemoryBroker broker = new MemoryBroker();
