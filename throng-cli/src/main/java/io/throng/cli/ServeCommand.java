@@ -219,7 +219,7 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
                 + " (" + config.model() + ", " + server.transport() + ", pid " + ProcessHandle.current().pid() + ")");
         io.throng.cli.admin.AdminOptions.Running adminPort;
         try {
-            adminPort = admin.start(out, describe, io.throng.metrics.ServerMeters.of(server));
+            adminPort = admin.startWithDump(out, describe, n -> server.dump(n).toText(), io.throng.metrics.ServerMeters.of(server));
         } catch (java.io.IOException | RuntimeException e) {
             server.shutdown(Duration.ZERO);
             throw e;

@@ -23,18 +23,28 @@ import java.util.function.Supplier;
  * scrape may take its few milliseconds.
  */
 final class AdminRoutes implements RequestHook {
-    static final List<String> COMMANDS = List.of("/cmds", "/version", "/cmds/loglevel", "/cmds/config", "/metrics");
+    static final List<String> COMMANDS = List.of("/cmds", "/version", "/cmds/loglevel", "/cmds/config", "/metrics", "/dump");
+    /** Connections described per loop or thread group in /dump unless ?first= says otherwise; the rest are counted. */
+    static final int DUMP_FIRST = 20;
+    /** The most ?first= may ask for: 1,000 lines a loop stays a readable page, and costs a loop ~1 ms. */
+    static final int DUMP_FIRST_MAX = 1000;
     /** A PUT /cmds/loglevel body is "value=debug&logger=io.throng.websocket": 1 KiB is plenty; more is 413. */
     static final int MAX_BODY_BYTES = 1024;
     private static final String JSON = "application/json; charset=utf-8";
 
     private final ThrongMetrics metrics;
     private final Supplier<String> configJson;
+    private final java.util.function.IntFunction<String> dump;
 
-    /** @param configJson the effective configuration as a JSON object (see {@link ConfigJson}) */
-    AdminRoutes(ThrongMetrics metrics, Supplier<String> configJson) {
+    /**
+     * @param configJson the effective configuration as a JSON object (see {@link ConfigJson})
+     * @param dump       the live view for /dump, given how many connections to describe per part
+     *                   (e.g. {@code n -> server.dump(n).toText()}); null when there is none
+     */
+    AdminRoutes(ThrongMetrics metrics, Supplier<String> configJson, java.util.function.IntFunction<String> dump) {
         this.metrics = metrics;
         this.configJson = configJson;
+        this.dump = dump;
     }
 
     @Override
@@ -49,6 +59,7 @@ final class AdminRoutes implements RequestHook {
             case "/cmds" -> get(method) ? respond(ok(Map.of("cmds", COMMANDS))) : notAllowed(method, "GET");
             case "/version" -> get(method) ? respond(ok(Map.of("version", ThrongVersion.get()))) : notAllowed(method, "GET");
             case "/cmds/config" -> get(method) ? respond(config()) : notAllowed(method, "GET");
+            case "/dump" -> get(method) ? respond(dump(request.queryParameter("first"))) : notAllowed(method, "GET");
             case "/cmds/loglevel" -> switch (method) {
                 case "GET" -> respond(readLevel(request.queryParameter("logger")));
                 case "PUT" -> {
@@ -60,6 +71,26 @@ final class AdminRoutes implements RequestHook {
             };
             default -> respond(error(404, "no command at " + path + "; GET /cmds lists them"));
         };
+    }
+
+    /** The live view as text; {@code first}: connections described per part (default 20, at most 1,000). */
+    private HttpResponse dump(String first) {
+        if (dump == null) {
+            return error(404, "no dump for this server");
+        }
+        int n = DUMP_FIRST;
+        if (first != null) {
+            try {
+                n = Integer.parseInt(first);
+            } catch (NumberFormatException e) {
+                return error(400, "first must be a number of connections, 0 to " + DUMP_FIRST_MAX + ": " + first);
+            }
+            if (n < 0 || n > DUMP_FIRST_MAX) {
+                return error(400, "first must be 0 to " + DUMP_FIRST_MAX + ": " + first);
+            }
+        }
+        return HttpResponse.of(200, "text/plain; charset=utf-8", dump.apply(n).getBytes(StandardCharsets.UTF_8))
+                .withHeader("Cache-Control", "no-store");
     }
 
     private static boolean get(String method) {

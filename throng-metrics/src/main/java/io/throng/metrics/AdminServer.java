@@ -52,13 +52,22 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(AdminConfig config, ThrongMetrics metrics, Supplier<String> configJson)
             throws IOException {
+        return start(config, metrics, configJson, null);
+    }
+
+    /**
+     * As above, with {@code GET /dump}: {@code dump} gives the live view as text, describing at most
+     * the given number of connections per loop or thread group (e.g. {@code n -> server.dump(n).toText()}).
+     */
+    public static AdminServer start(AdminConfig config, ThrongMetrics metrics, Supplier<String> configJson,
+                                    java.util.function.IntFunction<String> dump) throws IOException {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(configJson, "configJson");
         WebSocketConfig http = WebSocketConfig.defaults().withMaxRequestHeadBytes(MAX_REQUEST_HEAD_BYTES)
                 .withHandshakeTimeout(config.requestTimeout()).withMaxHandshakesInFlight(config.maxConnections());
         WebSocketProtocol protocol = WebSocketProtocol.server(new WebSocketHandler() { })
-                .config(http).hook(new AdminRoutes(metrics, configJson)).build();
+                .config(http).hook(new AdminRoutes(metrics, configJson, dump)).build();
         // NIO: a request every few seconds needs no native transport, and none of the watched server's choices
         ServerConfig engine = ServerConfig.defaults().withHost(config.host()).withPort(config.port())
                 .withModel(Model.VIRTUAL_THREADS).withTransport(TransportKind.NIO)

@@ -51,7 +51,7 @@ class AdminPortTest {
         echo = Server.start(ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withLoops(1), new EchoHandler());
         metrics = ThrongMetrics.withJvm().bind(ServerMeters.of(echo));
         admin = AdminServer.start(AdminConfig.defaults().withRequestTimeout(REQUEST_TIMEOUT), metrics,
-                () -> ConfigJson.fromDescribe(echo.config().describe()));
+                () -> ConfigJson.fromDescribe(echo.config().describe()), n -> echo.dump(n).toText());
         url = admin.url();
     }
 
@@ -61,6 +61,31 @@ class AdminPortTest {
         admin.close();
         metrics.close();
         echo.close();
+    }
+
+    @Test
+    void theDumpShowsTheServersConnectionsWhereTheyLiveAndRefusesABadFirst() throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket s = new Socket();
+                s.connect(echo.address(), 5000);
+                sockets.add(s);
+            }
+            awaitScrape("three open", m -> Exposition.value(m, "throng_connections_open") == 3);
+            Curl.Response dump = Curl.run(url + "/dump?first=1");
+            assertThat(dump.status()).isEqualTo(200);
+            assertThat(dump.body()).startsWith("server 127.0.0.1:" + echo.port())
+                    .contains("connections 3, OPEN 3").contains("first 1 shown").contains("buffers: lent");
+            assertThat(dump.body().lines().filter(l -> l.contains("connection ") && l.contains("OPEN+OPENED"))).hasSize(1);
+            assertThat(Curl.run(url + "/dump?first=lots").status()).isEqualTo(400);
+            assertThat(Curl.run(url + "/dump?first=1001").status()).isEqualTo(400);
+            assertThat(Curl.run("-X", "POST", url + "/dump").status()).isEqualTo(405);
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
     }
 
     @Test

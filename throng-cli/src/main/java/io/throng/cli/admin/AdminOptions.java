@@ -62,6 +62,13 @@ public final class AdminOptions {
      * when it is off.
      */
     public Running start(PrintStream out, String describe, MeterBinder... binders) throws IOException {
+        return startWithDump(out, describe, null, binders);
+    }
+
+    /** As above, with {@code dump} serving GET /dump (see {@link AdminServer#start(AdminConfig, ThrongMetrics,
+     * java.util.function.Supplier, java.util.function.IntFunction)}). */
+    public Running startWithDump(PrintStream out, String describe, java.util.function.IntFunction<String> dump, MeterBinder... binders)
+            throws IOException {
         if (!enabled()) {
             return null;
         }
@@ -72,8 +79,9 @@ public final class AdminOptions {
             for (MeterBinder b : binders) {
                 metrics.bind(b);
             }
-            AdminServer server = AdminServer.start(config, metrics, () -> configJson);
-            out.println("  admin:      " + server.url() + "/metrics (Prometheus), " + server.url() + "/cmds (commands)");
+            AdminServer server = AdminServer.start(config, metrics, () -> configJson, dump);
+            out.println("  admin:      " + server.url() + "/metrics (Prometheus), " + server.url() + "/cmds (commands)"
+                    + (dump != null ? ", " + server.url() + "/dump" : ""));
             return new Running(server, metrics);
         } catch (IOException | RuntimeException e) {
             metrics.close();

@@ -242,7 +242,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         out.println("  publish:    curl -d 'hello' " + http + "://" + at + "/pub/<channel>");
         io.throng.cli.admin.AdminOptions.Running adminPort;
         try {
-            adminPort = admin.start(out, describe, io.throng.metrics.ServerMeters.of(push.webSocketServer().engine()),
+            adminPort = admin.startWithDump(out, describe, n -> pushDump(push, n), io.throng.metrics.ServerMeters.of(push.webSocketServer().engine()),
                     io.throng.metrics.PushMeters.of(push));
         } catch (IOException | RuntimeException e) {
             push.shutdown(Duration.ZERO);
@@ -453,5 +453,18 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             lastForwarded = s.forwarded();
             return line;
         }
+    }
+
+    /** GET /dump of the push service: the engine's view, then the push layer's figures and its bus link. */
+    private static String pushDump(io.throng.websocket.push.PushServer push, int first) {
+        io.throng.websocket.WebSocketStats ws = push.stats();
+        io.throng.websocket.bus.BusStats bus = push.bus().stats();
+        io.throng.core.Dump pushNode = new io.throng.core.Dump("push", List.of("subscribers " + ws.open(),
+                "handshakes in flight " + ws.handshakesInFlight(), "publishes " + ws.publishes(), "deliveries " + ws.deliveries()),
+                List.of(io.throng.core.Dump.of("bus " + bus.name(), List.of(String.valueOf(bus.state()).toLowerCase(java.util.Locale.ROOT),
+                        "channels " + bus.channels(), "queued " + bus.queued(), "relayed " + bus.relayed(), "received " + bus.received(),
+                        "dropped " + bus.dropped(), "refused " + bus.refused(), "reconnects " + bus.reconnects()
+                        + (bus.problem() != null ? ", problem: " + bus.problem() : "")))));
+        return push.webSocketServer().engine().dump(first).toText() + pushNode.toText();
     }
 }

@@ -54,6 +54,25 @@ final class Admission {
         return closedFor == 0;
     }
 
+    /** For dumps: "open", or why it is closed. */
+    String describe() {
+        int c = closedFor;
+        if (c == 0) {
+            return "accepting";
+        }
+        java.util.List<String> why = new java.util.ArrayList<>();
+        if ((c & CONNECTIONS) != 0) {
+            why.add("max-connections");
+        }
+        if ((c & WORKERS) != 0) {
+            why.add("worker queue full");
+        }
+        if ((c & SATURATED) != 0) {
+            why.add("every handler thread busy");
+        }
+        return "accept paused (" + String.join(", ", why) + ")";
+    }
+
     boolean isClosedFor(int reason) {
         return (closedFor & reason) != 0;
     }

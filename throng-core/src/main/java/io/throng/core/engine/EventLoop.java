@@ -51,6 +51,10 @@ final class EventLoop implements Runnable, ReadySink {
     final int index;
     final Engine engine;
     final Thread thread;
+
+    String threadName() {
+        return thread.getName();
+    }
     final Poller poller;
     /** The owner of this loop's connections: the loop itself, or the worker pool's owner for it. */
     final Owner owner;
@@ -360,6 +364,29 @@ final class EventLoop implements Runnable, ReadySink {
                 c.fail(CloseReason.SHUTDOWN);
             }
         });
+    }
+
+    /**
+     * This loop's connections counted for a dump, on the loop thread (the only one that may walk
+     * its poller): completes when the loop gets to it, never if a handler holds the loop.
+     */
+    java.util.concurrent.CompletableFuture<io.throng.core.Dump> dump(int firstN) {
+        var done = new java.util.concurrent.CompletableFuture<io.throng.core.Dump>();
+        execute(() -> {
+            try {
+                Census census = new Census(firstN);
+                poller.forEachAttachment(a -> {
+                    if (a instanceof EngineConnection c) {
+                        census.add(c, c.owner instanceof LoopOwner);
+                    }
+                });
+                done.complete(census.toDump("loop " + thread.getName(), java.util.List.of("listeners " + listeners.size(),
+                        "connects pending " + pendingConnects.size())));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
     }
 
     // ------------------------------------------------------------------ lifecycle

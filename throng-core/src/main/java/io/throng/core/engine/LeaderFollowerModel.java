@@ -129,6 +129,12 @@ final class LeaderFollowerModel implements ServingModel {
         return new Stats(groups.length * threadsPerGroup, busy.get(), 0);
     }
 
+    @Override
+    public java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout) {
+        return java.util.List.of(timers.census(firstN).toDump("groups", java.util.List.of("groups " + groups.length,
+                "threads " + groups.length * threadsPerGroup, "busy " + busy.get())));
+    }
+
     /** One shared one-shot set and the threads that wait on it. */
     private final class Group {
         final Poller poller;

@@ -88,6 +88,33 @@ final class LoopGroup {
         }
     }
 
+    /**
+     * Each loop's dump; a loop that does not answer within {@code timeout} (a handler holding it)
+     * is reported as such, which is itself what an operator looks for.
+     */
+    java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout) {
+        var futures = new ArrayList<java.util.concurrent.CompletableFuture<io.throng.core.Dump>>();
+        for (EventLoop loop : loops) {
+            futures.add(loop.dump(firstN));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        var out = new ArrayList<io.throng.core.Dump>();
+        for (int i = 0; i < loops.size(); i++) {
+            try {
+                out.add(futures.get(i).get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS));
+            } catch (java.util.concurrent.TimeoutException e) {
+                out.add(io.throng.core.Dump.of("loop " + loops.get(i).threadName(), java.util.List.of(
+                        "did not answer within " + timeout.toMillis() + " ms: a handler may be holding it")));
+            } catch (java.util.concurrent.ExecutionException e) {
+                out.add(io.throng.core.Dump.of("loop " + loops.get(i).threadName(), java.util.List.of("dump failed: " + e.getCause())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return out;
+    }
+
     void stop() throws InterruptedException {
         if (acceptor != null) {
             acceptor.stop();

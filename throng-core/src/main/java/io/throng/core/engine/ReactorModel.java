@@ -48,4 +48,9 @@ final class ReactorModel implements ServingModel {
     public Stats stats() {
         return Stats.NONE;
     }
+
+    @Override
+    public java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout) {
+        return loops.dump(firstN, timeout);
+    }
 }

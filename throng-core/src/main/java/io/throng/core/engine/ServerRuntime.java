@@ -92,6 +92,27 @@ public final class ServerRuntime {
         return engine.stats(System.nanoTime() - startNanos, model.stats());
     }
 
+    /**
+     * A live view for an operator: the server's figures, its model's loops or threads with their
+     * connections counted by state (at most {@code firstN} described in each), the buffer pool.
+     * Waits for each loop to walk its own connections, at most {@code timeout} in all.
+     */
+    public io.throng.core.Dump dump(String modelName, int firstN, java.time.Duration timeout) {
+        ServerStats s = stats();
+        var parts = new java.util.ArrayList<io.throng.core.Dump>(model.dump(firstN, timeout));
+        BufferPool.Stats b = engine.pool.stats();
+        parts.add(io.throng.core.Dump.of("buffers", java.util.List.of("lent " + b.lentBuffers(), "lent " + b.lentBytes() + " B",
+                "pool " + b.allocatedBytes() + " B")));
+        TlsHandler.Stats tls = tlsStats();
+        if (tls != null) {
+            parts.add(io.throng.core.Dump.of("tls", java.util.List.of(String.valueOf(tls))));
+        }
+        return new io.throng.core.Dump("server " + address.getHostString() + ":" + address.getPort(), java.util.List.of(
+                modelName, transport().name().toLowerCase(java.util.Locale.ROOT), "up " + s.uptimeNanos() / 1_000_000_000L + " s",
+                "connections " + s.connections(), "accepted " + s.accepted(), "closed " + s.closed(),
+                engine.admission.describe()), parts);
+    }
+
     /** Trims the buffer pool (servers call this every few seconds). */
     public long trimBuffers() {
         return engine.pool.trim();

@@ -29,6 +29,13 @@ sealed interface ServingModel permits ThreadPerConnectionModel, ReactorModel, Wo
     /** Handler threads of a bounded pool, how many are busy, how many connections wait for one (0s if none). */
     Stats stats();
 
+    /**
+     * The model's parts for a dump (its loops or threads and their connections), each connection
+     * counted and at most {@code firstN} of each part described; a part that does not answer
+     * within {@code timeout} says so.
+     */
+    java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout);
+
     record Stats(int threads, int busy, int queued) {
         static final Stats NONE = new Stats(0, 0, 0);
     }

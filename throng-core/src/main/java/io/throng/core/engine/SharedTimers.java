@@ -40,6 +40,15 @@ final class SharedTimers {
         }
     }
 
+    /** The live connections counted for a dump, from any thread (their serial contexts are elsewhere). */
+    Census census(int firstN) {
+        Census census = new Census(firstN);
+        for (EngineConnection c : live) {
+            census.add(c, false);
+        }
+        return census;
+    }
+
     /** Has every open connection close at once. */
     void abort() {
         for (EngineConnection c : live) {

@@ -136,6 +136,11 @@ final class ThreadPerConnectionModel implements ServingModel {
         return Stats.NONE;
     }
 
+    @Override
+    public java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout) {
+        return java.util.List.of(timers.census(firstN).toDump("threads", java.util.List.of("a thread a connection")));
+    }
+
     // ------------------------------------------------------------------ a connection's thread
 
     private void serve(EngineConnection c, ThreadOwner st) {

@@ -106,6 +106,15 @@ final class WorkerPoolModel implements ServingModel {
         return new Stats(workers.length, busy.get(), queue.size());
     }
 
+    @Override
+    public java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout) {
+        var parts = new java.util.ArrayList<io.throng.core.Dump>();
+        parts.add(io.throng.core.Dump.of("workers", java.util.List.of("threads " + workers.length, "busy " + busy.get(),
+                "queued connections " + queue.size())));
+        parts.addAll(loops.dump(firstN, timeout));
+        return parts;
+    }
+
     private void work() {
         IoContext ctx = new IoContext(Thread.currentThread(), engine, engine.buffers.readBufferSize());
         workersReady.countDown();

@@ -71,6 +71,17 @@ public final class Server implements AutoCloseable {
         return runtime.bufferPool();
     }
 
+    /**
+     * A live view of the server for an operator ({@code GET /dump} on the admin port): its figures,
+     * each loop or thread group with its connections counted by state and the first {@code firstN}
+     * of each described, the buffer pool. Bounded at any connection count; each loop walks its own
+     * connections, and one that does not answer within two seconds (a handler holding it) is shown
+     * as such.
+     */
+    public io.throng.core.Dump dump(int firstN) {
+        return runtime.dump(config.model().toString(), firstN, java.time.Duration.ofSeconds(2));
+    }
+
     /** Returns free pooled memory beyond the retention limit to the OS; returns the bytes released. */
     public long trimBuffers() {
         return runtime.trimBuffers();
