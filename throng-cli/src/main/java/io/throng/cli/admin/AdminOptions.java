@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
  */
 public final class AdminOptions {
     @Option(names = "--admin-port", paramLabel = "<port>",
-            description = "serve Prometheus metrics (GET /metrics) and the admin commands (/cmds, /version,"
-                    + " /cmds/loglevel, /cmds/config) on this port; 0 for none (default: 0)")
+            description = "serve Prometheus metrics (GET /metrics), the admin commands (/cmds, /version,"
+                    + " /cmds/loglevel, /cmds/config) and a status page (GET /) on this port; 0 for none (default: 0)")
     int port;
 
     @Option(names = "--admin-host", paramLabel = "<address>",
@@ -73,7 +73,8 @@ public final class AdminOptions {
                 metrics.bind(b);
             }
             AdminServer server = AdminServer.start(config, metrics, () -> configJson);
-            out.println("  admin:      " + server.url() + "/metrics (Prometheus), " + server.url() + "/cmds (commands)");
+            out.println("  admin:      " + server.url() + "/metrics (Prometheus), " + server.url() + "/cmds (commands), "
+                    + server.url() + "/ (status page)");
             return new Running(server, metrics);
         } catch (IOException | RuntimeException e) {
             metrics.close();
