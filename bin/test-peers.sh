@@ -17,7 +17,8 @@
 #   node + npm           node's ws library and Playwright (throng-websocket InteropTest)
 #   npm packages         ws and playwright-core, pinned by throng-websocket/src/test/node/package-lock.json
 #   python3-websockets   Debian's Python WebSocket client and server (InteropTest)
-#   chromium             Debian's headless browser, driven by Playwright (the push page)
+#   chromium             Debian's headless browser, driven by Playwright (the push page), and run
+#                        with --dump-dom on the admin port's status page (throng-metrics StatusPageTest)
 #   redis-server         the Redis bus (throng-bus, throng-cli PushNodesTest); tests start their own
 #   nats-server          the NATS bus, likewise
 #   gcc                  builds the C load tools of the scale runs (throng-bench CLoadToolsTest)

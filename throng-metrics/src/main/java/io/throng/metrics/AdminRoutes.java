@@ -55,6 +55,9 @@ final class AdminRoutes implements RequestHook {
             return respond(error(404, "no WebSocket here: the admin port speaks plain HTTP"));
         }
         return switch (path) {
+            case "/" -> get(method) ? respond(StatusPage.response()) : notAllowed(method, "GET");
+            case "/stats.json" -> get(method)
+                    ? respond(StatusJson.response(metrics, request.queryParameter("after"))) : notAllowed(method, "GET");
             case "/metrics" -> get(method) ? respond(scrape(request.header("accept"))) : notAllowed(method, "GET");
             case "/cmds" -> get(method) ? respond(ok(Map.of("cmds", COMMANDS))) : notAllowed(method, "GET");
             case "/version" -> get(method) ? respond(ok(Map.of("version", ThrongVersion.get()))) : notAllowed(method, "GET");

@@ -15,8 +15,9 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The admin port: {@code GET /metrics} for Prometheus and tRPC-Go's admin commands (see
- * {@link AdminRoutes}), on a small throng server of its own, apart from the port it watches.
+ * The admin port: {@code GET /metrics} for Prometheus, tRPC-Go's admin commands (see
+ * {@link AdminRoutes}) and a status page for people at {@code GET /} ({@link StatusPage}), on a
+ * small throng server of its own, apart from the port it watches.
  *
  * <pre>{@code
  * ThrongMetrics metrics = ThrongMetrics.withJvm().bind(ServerMeters.of(server));

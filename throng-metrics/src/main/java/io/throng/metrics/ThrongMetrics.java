@@ -71,11 +71,16 @@ public final class ThrongMetrics implements AutoCloseable {
      * for it, else as Prometheus text 0.0.4.
      */
     public Scrape scrape(String accept) {
+        refreshSnapshots();
+        String type = wantsOpenMetrics(accept) ? OPENMETRICS : TEXT_004;
+        return new Scrape(type, registry.scrape(type).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** New snapshots for every {@link SnapshotMeters}, so that what is read next is no older than now. */
+    void refreshSnapshots() {
         for (SnapshotMeters s : snapshotMeters) {
             s.refresh();
         }
-        String type = wantsOpenMetrics(accept) ? OPENMETRICS : TEXT_004;
-        return new Scrape(type, registry.scrape(type).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Whether an Accept header lists OpenMetrics without refusing it ({@code q=0}). */

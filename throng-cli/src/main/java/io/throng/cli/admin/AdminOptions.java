@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
  */
 public final class AdminOptions {
     @Option(names = "--admin-port", paramLabel = "<port>",
-            description = "serve Prometheus metrics (GET /metrics) and the admin commands (/cmds, /version,"
-                    + " /cmds/loglevel, /cmds/config) on this port; 0 for none (default: 0)")
+            description = "serve Prometheus metrics (GET /metrics), the admin commands (/cmds, /version,"
+                    + " /cmds/loglevel, /cmds/config) and a status page (GET /) on this port; 0 for none (default: 0)")
     int port;
 
     @Option(names = "--admin-host", paramLabel = "<address>",
@@ -80,8 +80,8 @@ public final class AdminOptions {
                 metrics.bind(b);
             }
             AdminServer server = AdminServer.start(config, metrics, () -> configJson, dump);
-            out.println("  admin:      " + server.url() + "/metrics (Prometheus), " + server.url() + "/cmds (commands)"
-                    + (dump != null ? ", " + server.url() + "/dump" : ""));
+            out.println("  admin:      " + server.url() + "/metrics (Prometheus), " + server.url() + "/cmds (commands), "
+                    + server.url() + "/ (status page)" + (dump != null ? ", " + server.url() + "/dump" : ""));
             return new Running(server, metrics);
         } catch (IOException | RuntimeException e) {
             metrics.close();
