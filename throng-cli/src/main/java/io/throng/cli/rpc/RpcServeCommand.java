@@ -165,8 +165,9 @@ public final class RpcServeCommand implements Callable<Integer> {
     }
 
     /**
-     * The admin port, with each TCP server's engine meters tagged {@code server=<ip:port>} (a UDP
-     * server has no connections to count) and every server's settings under its service names in
+     * The admin port, with each server's RPC meters (requests, calls by method and ret, their
+     * latency) and each TCP server's engine meters, tagged {@code server=<ip:port>} (a UDP server
+     * has no connections to count), and every server's settings under its service names in
      * /cmds/config.
      */
     private io.throng.cli.admin.AdminOptions.Running startAdmin(PrintStream out, List<RpcServer> servers)
@@ -182,9 +183,10 @@ public final class RpcServeCommand implements Callable<Integer> {
             for (String line : s.options().describe().split("\n")) {
                 describe.append("  ").append(line).append('\n');
             }
+            io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("server", at);
+            binders.add(new io.throng.metrics.RpcMeters(s, tags));
             if (s.engineStats() != null) {
-                binders.add(new io.throng.metrics.ServerMeters(s::engineStats,
-                        io.micrometer.core.instrument.Tags.of("server", at)));
+                binders.add(new io.throng.metrics.ServerMeters(s::engineStats, tags));
             }
         }
         return admin.start(out, describe.toString(), binders.toArray(io.micrometer.core.instrument.binder.MeterBinder[]::new));

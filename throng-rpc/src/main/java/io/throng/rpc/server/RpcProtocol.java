@@ -1,5 +1,8 @@
 package io.throng.rpc.server;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
@@ -13,6 +16,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -56,6 +60,21 @@ public final class RpcProtocol implements Handler, AutoCloseable {
     /** The protocol serving {@code services} with {@code options}' limits (its engine settings are not used). */
     public static RpcProtocol of(RpcServerOptions options, List<RpcService> services) {
         return new RpcProtocol(options, services);
+    }
+
+    /**
+     * Counts and times this server's unary calls in {@code registry}, tagged with {@code tags}
+     * and each method's {@code service} and {@code method}: {@code throng.rpc.calls} by
+     * {@code ret}/{@code type} and the {@code throng.rpc.call.duration} histogram (see
+     * {@code CallMeters}). Bound after the server starts, not through the options, because the
+     * tags that tell servers apart (their bound {@code ip:port}) are known only then, as for the
+     * engine's meters; calls dispatched before this are not counted. Each method's meters are
+     * made here, once, and kept on its route, so that a call looks nothing up; a server never
+     * bound pays a null check per call. Once per server (IllegalStateException after);
+     * {@code io.throng.metrics.RpcMeters} calls this along with the request counters.
+     */
+    public void bindCallMeters(MeterRegistry registry, Iterable<Tag> tags) {
+        router.bindMeters(Objects.requireNonNull(registry, "registry"), Tags.of(tags));
     }
 
     public RpcServerStats stats() {

@@ -1,5 +1,8 @@
 package io.throng.rpc.server;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.throng.core.net.Server;
 import io.throng.core.ServerStats;
 import io.throng.rpc.conn.LimitedLog;
@@ -7,6 +10,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 
@@ -78,6 +82,21 @@ public final class RpcServer implements AutoCloseable {
 
     public Set<String> serviceNames() {
         return router.serviceNames();
+    }
+
+    /**
+     * Counts and times this server's unary calls in {@code registry}, tagged with {@code tags}
+     * and each method's {@code service} and {@code method}: {@code throng.rpc.calls} by
+     * {@code ret}/{@code type} and the {@code throng.rpc.call.duration} histogram (see
+     * {@code CallMeters}). Bound after the server starts, not through the options, because the
+     * tags that tell servers apart (their bound {@code ip:port}) are known only then, as for the
+     * engine's meters; calls dispatched before this are not counted. Each method's meters are
+     * made here, once, and kept on its route, so that a call looks nothing up; a server never
+     * bound pays a null check per call. Once per server (IllegalStateException after);
+     * {@code io.throng.metrics.RpcMeters} calls this along with the request counters.
+     */
+    public void bindCallMeters(MeterRegistry registry, Iterable<Tag> tags) {
+        router.bindMeters(Objects.requireNonNull(registry, "registry"), Tags.of(tags));
     }
 
     public RpcServerStats stats() {

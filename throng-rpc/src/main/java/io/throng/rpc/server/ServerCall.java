@@ -36,9 +36,14 @@ final class ServerCall implements Runnable {
     private volatile Deadlines.Timeout deadline;
     /** The code a deadline answers with: 24 when the caller's timeout bound it, 21 for the service's. */
     private final int timeoutCode;
+    /** The route's call meters, or null when none are bound (then nothing below measures). */
+    private final CallMeters meters;
+    /** {@link System#nanoTime()} when the request was dispatched; read only when {@link #meters} is set. */
+    private final long startNanos;
 
     ServerCall(ReplySink conn, FrameHeader frame, RequestHeader header, RpcRequest request,
-               Router.Route route, ServerCounters counters, FrameLimits limits, int timeoutCode) {
+               Router.Route route, ServerCounters counters, FrameLimits limits, int timeoutCode,
+               CallMeters meters, long startNanos) {
         this.conn = conn;
         this.frame = frame;
         this.header = header;
@@ -47,6 +52,8 @@ final class ServerCall implements Runnable {
         this.counters = counters;
         this.limits = limits;
         this.timeoutCode = timeoutCode;
+        this.meters = meters;
+        this.startNanos = startNanos;
     }
 
     void deadline(Deadlines.Timeout t) {
@@ -127,6 +134,7 @@ final class ServerCall implements Runnable {
 
     private void replyOk(RpcReply reply) {
         if (header.oneWay()) {
+            measure(0, 0);
             return;
         }
         Map<String, byte[]> info = request.transInfo();
@@ -142,6 +150,7 @@ final class ServerCall implements Runnable {
         if (conn.send(out)) {
             counters.replied.increment();
         }
+        measure(0, 0);
     }
 
     private void replyFailure(Throwable t) {
@@ -164,6 +173,7 @@ final class ServerCall implements Runnable {
     private void sendResponse(int ret, int funcRet, String message) {
         counters.errors.increment();
         if (header.oneWay()) {
+            measure(ret, funcRet);
             return;
         }
         ResponseHeader rh = new ResponseHeader(header.version(), header.callType(), header.requestId(), ret, funcRet,
@@ -171,12 +181,29 @@ final class ServerCall implements Runnable {
         if (conn.send(UnaryFrames.encodeResponse(frame.streamId(), frame.version(), rh, null, null, limits))) {
             counters.replied.increment();
         }
+        measure(ret, funcRet);
     }
 
-    /** An error reply for a request that never reached a handler (no route, overload). */
+    /**
+     * The call is answered (the reply handed to the connection, sent or not: a closing connection
+     * does not make the call not have happened; or a one-way handler returned).
+     */
+    private void measure(int ret, int funcRet) {
+        if (meters != null) {
+            meters.record(ret, funcRet, startNanos);
+        }
+    }
+
+    /**
+     * An error reply for a request that never reached a handler (no route, overload), counted in
+     * {@code meters} if not null.
+     */
     static void reject(ReplySink conn, FrameHeader frame, RequestHeader header, int ret, String message,
-                       ServerCounters counters, FrameLimits limits) {
+                       ServerCounters counters, FrameLimits limits, CallMeters meters) {
         counters.errors.increment();
+        if (meters != null) {
+            meters.count(ret, 0);
+        }
         if (header.oneWay()) {
             return;
         }

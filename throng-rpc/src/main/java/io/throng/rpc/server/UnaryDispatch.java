@@ -15,6 +15,10 @@ import java.util.concurrent.RejectedExecutionException;
  * in-flight slot (ret 22 at the limit), arm the deadline (the shorter of the caller's timeout,
  * ret 24, and the service's, ret 21), then run the handler inline or on a virtual thread. Shared
  * by the TCP handler and the UDP server; runs on the thread that decoded the request.
+ *
+ * <p>Call meters: the route carries its own (null when the server has none bound), so a server
+ * without meters pays one volatile read and a null check per request, and one with them a
+ * {@link System#nanoTime()} here and the recording when the reply is handed over.
  */
 final class UnaryDispatch {
     private final Router router;
@@ -40,15 +44,18 @@ final class UnaryDispatch {
             counters.noRoute.increment();
             ServerCall.reject(sink, h, rh, route == null ? router.missCode(rh.func()) : RetCode.SERVER_NO_FUNC,
                     route == null ? router.missMessage(rh.func()) : rh.func() + " is a stream method: open a stream",
-                    counters, limits);
+                    counters, limits, router.unknownMeters());
             return;
         }
+        CallMeters meters = route.meters();
         if (!counters.tryAcquire()) {
             counters.overloaded.increment();
             ServerCall.reject(sink, h, rh, RetCode.SERVER_OVERLOAD, "server overload: " + counters.maxInFlight()
-                    + " requests in flight (max-concurrent-requests " + counters.maxInFlight() + ")", counters, limits);
+                    + " requests in flight (max-concurrent-requests " + counters.maxInFlight() + ")", counters, limits,
+                    meters);
             return;
         }
+        long start = meters == null ? 0 : System.nanoTime();
         long callerTimeout = (rh.timeoutMs() & 0xFFFFFFFFL) * 1_000_000L;
         long serviceTimeout = route.serviceTimeoutNanos();
         long timeout = callerTimeout == 0 ? serviceTimeout
@@ -59,7 +66,7 @@ final class UnaryDispatch {
         RpcRequest request = new RpcRequest(rh.func(), rh.caller(), rh.callee(), req.body(), req.attachment(),
                 rh.transInfo(), rh.contentType(), rh.contentEncoding(), rh.messageType(), rh.oneWay(),
                 deadline, remote);
-        ServerCall call = new ServerCall(sink, h, rh, request, route, counters, limits, timeoutCode);
+        ServerCall call = new ServerCall(sink, h, rh, request, route, counters, limits, timeoutCode, meters, start);
         sink.requestStarted();
         if (route.method().execution() == Execution.INLINE) {
             call.run();
@@ -73,7 +80,7 @@ final class UnaryDispatch {
         } catch (RejectedExecutionException e) {
             // the server is stopping: answer instead of dropping the request
             if (call.abandon()) {
-                ServerCall.reject(sink, h, rh, RetCode.SERVER_SYSTEM, "server is shutting down", counters, limits);
+                ServerCall.reject(sink, h, rh, RetCode.SERVER_SYSTEM, "server is shutting down", counters, limits, meters);
             }
             counters.release();
             sink.requestDone();
