@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import io.throng.rpc.client.MultiplexedClient;
+import io.throng.rpc.client.RpcClientOptions;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -81,8 +84,23 @@ class AdminPortCliTest {
         try {
             String admin = "http://127.0.0.1:" + adminPort;
             await(lines, "admin:      " + admin + "/metrics", 60);
-            assertThat(curl(admin + "/metrics")).contains("\nthrong_connections_open{server=\"127.0.0.1:" + port + "\"} 0.0\n");
+            String server = "server=\"127.0.0.1:" + port + "\"";
+            assertThat(curl(admin + "/metrics")).contains("\nthrong_connections_open{" + server + "} 0.0\n");
             assertThat(curl(admin + "/cmds/config")).contains("\"port\":" + port).contains("\"rpc\":{");
+            // two echo calls with the project's client: counted and timed under the echo method, tagged as above
+            try (MultiplexedClient client = MultiplexedClient.start(
+                    RpcClientOptions.to(new InetSocketAddress("127.0.0.1", port)))) {
+                for (int i = 0; i < 2; i++) {
+                    client.call("/trpc.throng.echo.Echo/Echo", "hi".getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            String tags = "method=\"Echo\"," + server + ",service=\"trpc.throng.echo.Echo\"";
+            awaitBody(admin + "/metrics", "\nthrong_rpc_calls_total{method=\"Echo\",ret=\"0\"," + server
+                    + ",service=\"trpc.throng.echo.Echo\",type=\"ok\"} 2.0\n", 10);
+            assertThat(curl(admin + "/metrics"))
+                    .contains("\nthrong_rpc_call_duration_seconds_count{" + tags + "} 2\n")
+                    .contains("\nthrong_rpc_call_duration_seconds_bucket{" + tags + ",le=\"+Inf\"} 2\n")
+                    .contains("\nthrong_rpc_requests_total{kind=\"unary\"," + server + "} 2.0\n");
         } finally {
             rpc.toHandle().destroy();
             assertThat(rpc.waitFor(30, TimeUnit.SECONDS)).isTrue();
