@@ -63,7 +63,7 @@ public final class RpcProtocol implements Handler, AutoCloseable {
     }
 
     /**
-     * Counts and times this server's unary calls in {@code registry}, tagged with {@code tags}
+     * Counts and times the unary calls this protocol serves in {@code registry}, tagged with {@code tags}
      * and each method's {@code service} and {@code method}: {@code throng.rpc.calls} by
      * {@code ret}/{@code type} and the {@code throng.rpc.call.duration} histogram (see
      * {@code CallMeters}). Bound after the server starts, not through the options, because the
