@@ -113,7 +113,8 @@ class HandshakeFuzzTest {
 
     private static String exchange(byte[] data, int chunk) {
         StringBuilder written = new StringBuilder();
-        try (EmbeddedConnection c = EmbeddedConnection.open(PROTOCOL)) {
+        EmbeddedConnection c = EmbeddedConnection.open(PROTOCOL);
+        try {
             for (int at = 0; at < data.length && !c.isClosed(); at += chunk) {
                 c.receive(java.util.Arrays.copyOfRange(data, at, Math.min(data.length, at + chunk)));
                 written.append(new String(c.takeWritten(), StandardCharsets.ISO_8859_1));
@@ -123,9 +124,10 @@ class HandshakeFuzzTest {
                 written.append(new String(c.takeWritten(), StandardCharsets.ISO_8859_1));
             }
             assertThat(c.stats().handlerErrors()).as("nothing thrown into the engine: %s", c.closeReason()).isZero();
+        } finally {
             c.close();
-            assertThat(c.bufferPool().stats().lentBuffers()).as("engine buffers back").isZero();
         }
+        assertThat(c.bufferPool().stats().lentBuffers()).as("engine buffers back").isZero();
         assertThat(PROTOCOL.bufferPool().stats().lentBuffers()).as("message assembly buffers back").isZero();
         String out = written.toString();
         if (!out.isEmpty()) {

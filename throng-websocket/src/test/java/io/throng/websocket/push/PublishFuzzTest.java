@@ -74,12 +74,7 @@ class PublishFuzzTest {
 
         Recorder bus = new Recorder();
         PublishProtocol protocol = new PublishProtocol(new LocalBus(bus), maxPayload);
-        byte[] written;
-        try (EmbeddedConnection c = EmbeddedConnection.open(protocol)) {
-            written = feed(c, stream, chunk);
-            c.close();
-            assertThat(c.bufferPool().stats().lentBuffers()).as("engine buffers back").isZero();
-        }
+        byte[] written = run(EmbeddedConnection.open(protocol), stream, chunk);
 
         List<String> expected = new ArrayList<>();
         boolean error = model(stream, maxPayload, expected);
@@ -180,16 +175,23 @@ class PublishFuzzTest {
     /** Sends {@code data} in reads of {@code chunk} bytes to the push service's protocol; returns its answers. */
     private static byte[] exchange(Recorder bus, byte[] data, int chunk) {
         PUSH_BUS.published.clear();
-        byte[] written;
-        try (EmbeddedConnection c = EmbeddedConnection.open(PUSH)) {
-            written = feed(c, data, chunk);
-            c.close();
-            assertThat(c.bufferPool().stats().lentBuffers()).as("engine buffers back").isZero();
-        }
+        byte[] written = run(EmbeddedConnection.open(PUSH), data, chunk);
         assertThat(PUSH.bufferPool().stats().lentBuffers()).as("message assembly buffers back").isZero();
         assertThat(PUSH.stats().handlerErrors()).as("no handler threw").isZero();
         assertThat(TOPICS.subscriptionCount()).as("a closed subscriber is unsubscribed").isZero();
         bus.published.addAll(PUSH_BUS.published);
+        return written;
+    }
+
+    /** {@link #feed}s {@code c}, closes it, and checks that the engine has every buffer back. */
+    private static byte[] run(EmbeddedConnection c, byte[] data, int chunk) {
+        byte[] written;
+        try {
+            written = feed(c, data, chunk);
+        } finally {
+            c.close();
+        }
+        assertThat(c.bufferPool().stats().lentBuffers()).as("engine buffers back").isZero();
         return written;
     }
 
