@@ -2,6 +2,7 @@ package io.throng.cli.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.throng.websocket.WebSocketConfig;
 import io.throng.websocket.bus.BusConfig;
@@ -33,6 +34,13 @@ import picocli.CommandLine.Model.OptionSpec;
 class PushYamlFuzzTest {
     private static final Path FILE = Path.of("push.yaml");
 
+    // the format's words, so that mutations build configurations rather than YAML noise
+    @DictionaryEntries({"port: ", "model: ", "prefork", "procs: ", "worker-model: ", "transport: ", "host: ", "loops: ",
+            "accept: ", "workers: ", "max-connections: ", "max-message: ", "idle-timeout: ", "handshake-timeout: ",
+            "max-handshakes: ", "slow-limit: ", "slow-action: ", "deflate: ", "bus: ", "bus:\n  url: ", "relay-queue: ",
+            "backoff-min: ", "backoff-max: ", "timeout: ", "heartbeat: ", "shutdown-timeout: ", "status-interval: ",
+            "duration: ", "reuse-port: ", "bus-hub: ", "redis://127.0.0.1:6379", "nats://127.0.0.1:4222", "ms", "s", "m", "h",
+            "true", "\n", "\n  "})
     @FuzzTest
     void apply(byte[] file) {
         String yaml = new String(file, StandardCharsets.UTF_8);
