@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
@@ -89,8 +90,16 @@ class FrameDecoderFuzzTest {
         int wholeCode = feed(stream, stream.length + 1, server, deflate, maxFrame, maxMessage, whole);
         Recorder pieces = new Recorder(maxMessage);
         int piecesCode = feed(stream, chunk, server, deflate, maxFrame, maxMessage, pieces);
-        assertThat(piecesCode).as("the outcome does not depend on how the bytes arrive").isEqualTo(wholeCode);
-        assertThat(pieces.events).as("nor what is delivered").isEqualTo(whole.events);
+        assertThat(pieces.events).as("what is delivered does not depend on how the bytes arrive").isEqualTo(whole.events);
+        if (piecesCode != wholeCode) {
+            // Nor the outcome, but for one case: zlib decodes the next code before it looks for room
+            // to write it, so with more input at hand it can meet corrupt data right behind the
+            // max-message limit that a read ending earlier has not reached yet. A compressed message
+            // both too big and corrupt may then close with either code.
+            assertThat(deflate).as("the outcome does not depend on how the bytes arrive: %d, %d", wholeCode, piecesCode).isNotZero();
+            assertThat(Set.of(piecesCode, wholeCode)).as("the outcome does not depend on how the bytes arrive")
+                    .isEqualTo(Set.of(Frames.CLOSE_INVALID_PAYLOAD, Frames.CLOSE_TOO_BIG));
+        }
     }
 
     @FuzzTest
