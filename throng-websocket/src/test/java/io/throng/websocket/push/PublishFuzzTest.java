@@ -153,11 +153,15 @@ class PublishFuzzTest {
         Recorder bus = new Recorder();
         String answer = new String(exchange(bus, concat(concat(head, body), after), chunk), StandardCharsets.ISO_8859_1);
 
-        boolean wellFormed = Channels.isValid(channel) && note.chars().allMatch(Http::isValueByte)
-                && declared <= MAX_PAYLOAD && body.length >= declared;
+        // (a note with a line break in it writes other headers, or ends the head: then the head is not the one above)
+        boolean headAsWritten = note.chars().allMatch(Http::isValueByte);
+        boolean wellFormed = headAsWritten && Channels.isValid(channel) && declared <= MAX_PAYLOAD && body.length >= declared;
         String publish = channel + "=" + hex(ByteBuffer.wrap(body, 0, Math.min(declared, body.length)));
         if (wellFormed) {
             assertThat(answer).startsWith("HTTP/1.1 200 ");
+        }
+        if (!headAsWritten) {
+            return;
         }
         if (answer.startsWith("HTTP/1.1 200 ")) {
             assertThat(bus.published).as("the body, exactly, published first").first().isEqualTo(publish);
