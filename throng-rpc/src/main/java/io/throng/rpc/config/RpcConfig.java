@@ -71,9 +71,10 @@ public record RpcConfig(List<ServiceSettings> services, List<BackendSettings> ba
         Object parsed;
         try {
             parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
-        } catch (YAMLException e) {
+        } catch (YAMLException | ClassCastException e) {
             // Bad YAML is a bad file like any other: an IllegalArgumentException, which load() names
-            // the file in. SnakeYAML's own exception used to escape both (found by RpcConfigFuzzTest).
+            // the file in. SnakeYAML's own exception used to escape both, and so does its
+            // ClassCastException for a !!binary tag on a sequence (2.5; found by RpcConfigFuzzTest).
             throw new IllegalArgumentException("not valid YAML: " + e.getMessage(), e);
         }
         YamlNode root = YamlNode.root(parsed);
