@@ -317,7 +317,14 @@ public final class RequestHead implements HttpRequest {
         return false;
     }
 
-    /** The client's first subprotocol (in its order) that {@code supported} has, as the config's own string. */
+    /**
+     * The client's first subprotocol (in its order) that {@code supported} has, as the config's own
+     * string. The list's elements are what lies between commas, without the spaces around them
+     * (RFC 6455 section 4.1: 1#token), as {@link #offeredSubprotocols()} reads them: an element
+     * with a space inside, such as {@code "a chat"}, is no protocol. (This used to split at spaces
+     * too and chose {@code chat} from it, a protocol the client never offered; found by
+     * HandshakeFuzzTest#requestHead.)
+     */
     private String firstSupported(int vs, int ve, List<String> supported) {
         if (supported.isEmpty()) {
             return null;
@@ -328,11 +335,15 @@ public final class RequestHead implements HttpRequest {
                 p++;
             }
             int ts = p;
-            while (p < ve && buf.get(p) != ',' && buf.get(p) != ' ' && buf.get(p) != '\t') {
+            while (p < ve && buf.get(p) != ',') {
                 p++;
             }
+            int te = p;
+            while (te > ts && (buf.get(te - 1) == ' ' || buf.get(te - 1) == '\t')) {
+                te--;
+            }
             for (String s : supported) {
-                if (s.length() == p - ts && matches(ts, s)) {
+                if (s.length() == te - ts && matches(ts, s)) {
                     return s;
                 }
             }
@@ -458,8 +469,11 @@ public final class RequestHead implements HttpRequest {
             }
             p = slashes == 3 ? p - 1 : targetEnd;
         }
+        // Up to the query, as documented; a '#' is part of the path here (a request-target has no
+        // fragment, RFC 9112 section 3.2). Cutting there made POST /pub/news#x publish to "news",
+        // a channel the client did not name (found by PublishFuzzTest#httpPublish).
         int q = p;
-        while (q < targetEnd && b.get(q) != '?' && b.get(q) != '#') {
+        while (q < targetEnd && b.get(q) != '?') {
             q++;
         }
         return q == p ? "/" : string(p, q);

@@ -27,6 +27,7 @@ public final class EmbeddedRuntime {
     private final IoContext ctx;
     private final long startNanos = System.nanoTime();
     private volatile CloseReason closeReason;
+    private boolean released;
 
     public EmbeddedRuntime(Handler handler, Limits limits, WaterMarks waterMarks, BufferConfig buffers) {
         this.engine = new Engine("throng-embedded", handler, Transport.of(TransportKind.NIO), limits, waterMarks, buffers,
@@ -103,8 +104,16 @@ public final class EmbeddedRuntime {
         return engine.stats(System.nanoTime() - startNanos, ServingModel.Stats.NONE);
     }
 
-    /** Closes the connection at once if it is still open, and frees the engine's memory. */
+    /**
+     * Closes the connection at once if it is still open, and frees the engine's memory. A second
+     * call does nothing: it used to give the read buffer back to the pool again ("buffer released
+     * twice"), which a test closing explicitly inside try-with-resources hit.
+     */
     public void close() {
+        if (released) {
+            return;
+        }
+        released = true;
         if (!ConnectionState.isClosed(connection.state())) {
             connection.closeNow(ctx, CloseReason.SHUTDOWN);
         }

@@ -81,6 +81,18 @@ class EmbeddedConnectionTest {
     }
 
     @Test
+    void closingTwiceGivesTheBuffersBackOnce() {
+        // (try-with-resources around an explicit close, as the fuzz tests do: this threw "buffer released twice")
+        try (EmbeddedConnection c = EmbeddedConnection.open(new Lines())) {
+            c.receive("hel");
+            c.close();
+            assertThat(c.bufferPool().stats().lentBuffers()).isZero();
+            c.close();
+            assertThat(c.bufferPool().stats().lentBuffers()).isZero();
+        }
+    }
+
+    @Test
     void aGracefulCloseWalksClosingLingeringClosed() {
         Lines h = new Lines();
         try (EmbeddedConnection c = EmbeddedConnection.open(h)) {

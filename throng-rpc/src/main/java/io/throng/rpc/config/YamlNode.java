@@ -81,10 +81,24 @@ final class YamlNode {
         if (v == null) {
             return dflt;
         }
-        if (v instanceof Number n && n.longValue() == n.intValue()) {
-            return n.intValue();
+        // An integer of int's range only: comparing longValue() with intValue() took 8000.5 as 8000
+        // and wrapped 2^64 + 5 to 5 (found by RpcConfigFuzzTest).
+        Long exact = v instanceof Number n ? exactLong(n) : null;
+        if (exact != null && exact == exact.intValue()) {
+            return exact.intValue();
         }
         throw new IllegalArgumentException(path(key) + " must be an integer, got " + v);
+    }
+
+    /** {@code n} if it is an integer that a long holds (SnakeYAML reads one as Integer, Long or BigInteger), else null. */
+    private static Long exactLong(Number n) {
+        if (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte) {
+            return n.longValue();
+        }
+        if (n instanceof java.math.BigInteger b && b.bitLength() < Long.SIZE) {
+            return b.longValue();
+        }
+        return null;
     }
 
     boolean bool(String key, boolean dflt) {
@@ -98,19 +112,33 @@ final class YamlNode {
         throw new IllegalArgumentException(path(key) + " must be true or false, got " + v);
     }
 
-    /** A duration: an integer in milliseconds (tRPC-Go's unit) or a string such as 500ms, 2s, 1m. */
+    /**
+     * A duration: an integer in milliseconds (tRPC-Go's unit) or a string such as 500ms, 2s, 1m;
+     * never negative. (A fraction of a millisecond used to be dropped, and a negative string or
+     * minutes past a long's range came out as a negative duration; found by RpcConfigFuzzTest.)
+     */
     Duration millis(String key, Duration dflt) {
         Object v = get(key);
         if (v == null) {
             return dflt;
         }
+        Duration d;
         if (v instanceof Number n) {
-            if (n.longValue() < 0) {
-                throw new IllegalArgumentException(path(key) + " must not be negative, got " + v);
+            Long ms = exactLong(n);
+            if (ms == null) {
+                throw new IllegalArgumentException(path(key) + " must be a whole number of milliseconds, got " + v);
             }
-            return Duration.ofMillis(n.longValue());
+            d = Duration.ofMillis(ms);
+        } else {
+            d = parseDuration(String.valueOf(v).strip().toLowerCase(java.util.Locale.ROOT), key, v);
         }
-        String s = String.valueOf(v).strip().toLowerCase(java.util.Locale.ROOT);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(path(key) + " must not be negative, got " + v);
+        }
+        return d;
+    }
+
+    private Duration parseDuration(String s, String key, Object v) {
         try {
             if (s.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).strip()));
@@ -119,10 +147,10 @@ final class YamlNode {
                 return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1).strip()) * 1000));
             }
             if (s.endsWith("m")) {
-                return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1).strip()) * 60);
+                return Duration.ofSeconds(Math.multiplyExact(Long.parseLong(s.substring(0, s.length() - 1).strip()), 60));
             }
             return Duration.ofMillis(Long.parseLong(s));
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException(path(key) + " must be milliseconds or a duration like 500ms, 2s, 1m; got " + v);
         }
     }

@@ -331,6 +331,11 @@ public final class FrameDecoder {
                         out == null ? 2L * input.remaining() : 2L * out.capacity()));
                 out = room((int) want);
             }
+            // Never past max-message + 1 bytes, which is enough to know a message is over it, although
+            // the pool may lend a larger buffer: inflating further could reach corrupt data behind
+            // the limit in one call, so the close was 1007 or 1009 depending on how the input had
+            // been split into reads (found by FrameDecoderFuzzTest#decode).
+            out.limit((int) Math.min(out.capacity(), (long) maxMessageBytes + 1));
             int before = out.position();
             int produced;
             try {

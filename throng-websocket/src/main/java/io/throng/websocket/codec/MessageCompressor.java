@@ -41,6 +41,16 @@ public final class MessageCompressor {
      * for reading, with {@code windowBits} as the window bound. The caller releases the buffer.
      */
     public PooledBuffer compress(Deflater deflater, ByteBuffer payload, int windowBits, BufferPool pool) {
+        if (!payload.hasRemaining()) {
+            // An empty message compresses to the one byte 0x00 (RFC 7692 section 7.2.3.6: an empty
+            // stored block, which the receiver's 00 00 FF FF completes). Deflating nothing gives
+            // nothing on a compressor that has just flushed (zlib skips a repeated flush), so with
+            // context takeover an empty message after another threw below (found by
+            // FrameDecoderFuzzTest#roundTrip). The compressor's window is unchanged either way.
+            PooledBuffer empty = pool.acquire(1);
+            empty.buffer().put((byte) 0).flip();
+            return empty;
+        }
         PooledBuffer out = pool.acquire(Math.max(64, payload.remaining() / 2 + 64));
         int block = windowBits >= FULL_WINDOW ? Integer.MAX_VALUE : 1 << windowBits;
         int flush = windowBits >= FULL_WINDOW ? Deflater.SYNC_FLUSH : Deflater.FULL_FLUSH;

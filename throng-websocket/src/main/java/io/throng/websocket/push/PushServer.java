@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The notification service, on one port:
@@ -79,14 +80,8 @@ public final class PushServer implements AutoCloseable {
         ExecutorService publishing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("throng-publish-", 0).factory());
         try {
             PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes(), publishing);
-            byte[] page = page();
             Holder holder = new Holder();
-            WebSocketProtocol protocol = WebSocketProtocol.server(new PushHandler(topics, bus))
-                    .config(wsConfig)
-                    .topics(topics)
-                    .rawProtocol(publish)
-                    .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, holder, publishing))
-                    .build();
+            WebSocketProtocol protocol = protocol(wsConfig, topics, bus, publish, publishing, () -> holder.server);
             PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish, publishing);
             holder.server = push;
             return push;
@@ -95,6 +90,21 @@ public final class PushServer implements AutoCloseable {
             bus.close();
             throw e;
         }
+    }
+
+    /**
+     * What the service speaks on its port, apart from the socket: {@link #start} serves it, and the
+     * fuzz tests drive it in memory. {@code publishing} runs the publishes (null: where they are read).
+     */
+    static WebSocketProtocol protocol(WebSocketConfig wsConfig, TopicRegistry topics, Bus bus, PublishProtocol publish,
+                                      ExecutorService publishing, Supplier<PushServer> self) {
+        byte[] page = page();
+        return WebSocketProtocol.server(new PushHandler(topics, bus))
+                .config(wsConfig)
+                .topics(topics)
+                .rawProtocol(publish)
+                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, self, publishing))
+                .build();
     }
 
     /** Tells the bus when a channel gets its first subscriber here and loses its last. */
@@ -141,7 +151,7 @@ public final class PushServer implements AutoCloseable {
         volatile PushServer server;
     }
 
-    private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Holder holder,
+    private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Supplier<PushServer> self,
                                          ExecutorService publishing) {
         String path = request.path();
         if (request.isUpgrade()) {
@@ -175,7 +185,7 @@ public final class PushServer implements AutoCloseable {
             case "/", "/index.html" -> RequestDecision.respond(HttpResponse.of(200, "text/html; charset=utf-8", page)
                     .withHeader("Cache-Control", "no-store"));
             case "/stats" -> RequestDecision.respond(HttpResponse.of(200, "application/json",
-                    statsJson(holder.server).getBytes(StandardCharsets.UTF_8)));
+                    statsJson(self.get()).getBytes(StandardCharsets.UTF_8)));
             default -> RequestDecision.respond(HttpResponse.text(404, "not found: " + path
                     + " (the page is at /, subscribers at /sub/<channel>, publishers POST to /pub/<channel>)"));
         };
