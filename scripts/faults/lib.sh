@@ -22,8 +22,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# The throng command itself (no rebuild check: lib.sh did it once).
-throng() { "$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders --enable-native-access=ALL-UNNAMED ${THRONG_JAVA_OPTS:-} -jar "$jar" "$@"; }
+# The throng command itself (no rebuild check: lib.sh did it once), as an array so that
+# `"${throng[@]}" ... &` is the JVM itself and $! its PID (a shell function would put a subshell between).
+throng=("$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders --enable-native-access=ALL-UNNAMED ${THRONG_JAVA_OPTS:-} -jar "$jar")
 # A port free now on 127.0.0.1.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # Wall clock in seconds with nanoseconds.

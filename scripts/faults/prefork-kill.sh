@@ -21,7 +21,7 @@ serve_cmd="./throng serve --model prefork --procs 4 --port $port --status-interv
 load_cmd="./throng load hold --port $port --conns $conns --rate 0 --ping-interval 1 --duration $hold --json $json"
 echo "server: $serve_cmd"
 # Each supervisor line stamped with the wall clock as it arrives.
-throng serve --model prefork --procs 4 --port "$port" --status-interval 1s --duration $((hold + 60))s \
+"${throng[@]}" serve --model prefork --procs 4 --port "$port" --status-interval 1s --duration $((hold + 60))s \
   > >(while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done > "$slog") 2>&1 &
 sup=$!; pids+=("$sup")
 wait_line "$slog" 'throng serving' 120
@@ -32,7 +32,7 @@ done
 echo "supervisor $sup, workers ${worker[0]} ${worker[1]} ${worker[2]} ${worker[3]}"
 
 echo "load: $load_cmd"
-throng load hold --port "$port" --conns "$conns" --rate 0 --ping-interval 1 --duration "$hold" --json "$json" \
+"${throng[@]}" load hold --port "$port" --conns "$conns" --rate 0 --ping-interval 1 --duration "$hold" --json "$json" \
   > "$work/load.log" 2>&1 &
 load=$!; pids+=("$load")
 for _ in $(seq 600); do
