@@ -47,7 +47,9 @@ for tr in $transports; do
   peak=$(printf '%s\n' "${series[@]}" | sort -n | tail -1)
   errs_status=$(grep -oE 'accept errors [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$' || echo 0)
   sleep 3 # the storm's connections closed by the load tool; the server reads their ends
-  python3 scripts/faults/probe.py 127.0.0.1 "$port" 3 0.05 > "$work/probe-$tr.json"
+  python3 scripts/faults/probe.py 127.0.0.1 "$port" 5 0.05 > "$work/probe-$tr.json"
+  # each loop's listener (SO_REUSEPORT): connections waiting in its accept queue now
+  recvq=$(ss -Hltn "( sport = :$port )" | awk '{ printf "%s%s", sep, $2; sep = "/" }')
   probe=$(cat "$work/probe-$tr.json")
   probe_ok=$(python3 -c "import json; d=json.loads('$probe'); print(d['ok'] == d['attempts'] and d['ok'] > 0)")
   m=$(curl -s -m 5 "http://127.0.0.1:$admin/metrics" || true)
@@ -57,7 +59,7 @@ for tr in $transports; do
   open_metric=$(echo "$m" | awk '/^throng_connections_open/ { printf "%d", $NF }')
   est=$(jfield "$work/load-$tr.json" 'd["established"]'); silent=$(jfield "$work/load-$tr.json" 'd["silent"]')
   pinged=$(jfield "$work/load-$tr.json" 'd["openAtEnd"] - d["silent"]'); fails=$(jfield "$work/load-$tr.json" 'd["pingFailures"]')
-  rows+="| $tr | $fdlimit | $base_fds | $maxfds | $est | $pinged | $silent | $fails | ${errs_status:-0} | ${errs_metric:-?} | $avg% | $peak% | $(python3 -c "import json; d=json.loads('$probe'); print(f\"{d['ok']} of {d['attempts']}\")") | ${accepted_metric:-?} / ${open_metric:-?} |"$'\n'
+  rows+="| $tr | $fdlimit | $base_fds | $maxfds | $est | $pinged | $silent | $fails | ${errs_status:-0} | ${errs_metric:-?} | $avg% | $peak% | $(python3 -c "import json; d=json.loads('$probe'); print(f\"{d['ok']} of {d['attempts']}\")") | ${accepted_metric:-?} / ${open_metric:-?} | $recvq |"$'\n'
   details+="### $tr"$'\n\n'"\`\`\`sh"$'\n'"$serve_cmd"$'\n'"$load_cmd"$'\n'"\`\`\`"$'\n\n'
   details+="Server CPU each second of the storm (% of one core): ${series[*]}"$'\n\n'
   details+="Status lines (every fifth) and anything the server logged:"$'\n\n'"\`\`\`"$'\n'
@@ -74,8 +76,8 @@ cat > "$out" <<MD
 
 Script: \`scripts/faults/fd-storm.sh\` (LIMIT=$limit CONNS=$conns HOLD=$hold). Machine: $machine.
 
-| transport | fd limit | fds at rest | fds at most | storm connections established (kernel) | of them served (a ping answered) | never served | failed pings | accept errors (status line) | accept errors (/metrics, after) | server CPU over the storm | worst second | probes after the storm echoed | accepted / open at the end |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| transport | fd limit | fds at rest | fds at most | storm connections established (kernel) | of them served (a ping answered) | never served | failed pings | accept errors (status line) | accept errors (/metrics, after) | server CPU over the storm | worst second | probes after the storm echoed | accepted / open at the end | listeners' accept queues after (ss Recv-Q) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 $rows
 The storm's connections past the limit are established by the kernel (the listen backlog) and
 wait there unaccepted: their pings go unanswered (failed pings) until the load tool closes them.
