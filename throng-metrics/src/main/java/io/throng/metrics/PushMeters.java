@@ -47,8 +47,11 @@ public final class PushMeters implements SnapshotMeters {
                 WebSocketStats::deliveries);
         counter(registry, "throng.push.dropped", "Messages skipped for slow subscribers", WebSocketStats::dropped);
         counter(registry, "throng.push.slow.closes", "Subscribers closed (1008) for being slow", WebSocketStats::slowCloses);
-        counter(registry, "throng.push.refused", "Requests answered with an error status (400, 404, 405, 431, 503, ...)",
+        counter(registry, "throng.push.refused", "Requests answered with an error status (400, 404, 405, 408, 431, ...)",
                 WebSocketStats::refused);
+        counter(registry, "throng.push.overloaded",
+                "Connections answered 503 and closed at once: more handshakes in flight than max-handshakes",
+                WebSocketStats::overloaded);
         counter(registry, "throng.push.handshake.timeouts", "Connections closed for not completing a request in time",
                 WebSocketStats::handshakeTimeouts);
     }
