@@ -187,6 +187,9 @@ public final class RelayBus implements Bus {
                     session.subscribe(all.subList(i, Math.min(all.size(), i + BATCH)));
                 }
                 channels = upstream.size();
+                // Up before the log says so: whoever reads "up" (an operator, a test) may publish at once.
+                problem = null;
+                state = BusStats.State.UP;
                 if (everUp) {
                     reconnects.incrementAndGet();
                     long downFor = System.nanoTime() - downSince;
@@ -199,8 +202,6 @@ public final class RelayBus implements Bus {
                 everUp = true;
                 failures = 0;
                 backoff = config.backoffMin().toNanos();
-                problem = null;
-                state = BusStats.State.UP;
                 serve(session, upstream);
             } catch (Throwable e) {
                 if (!closed) {
