@@ -16,12 +16,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * failure; if its echo turns up later it is recognised (the last few pings are remembered) and
  * counted as late, not as a wrong echo. The timer is the connection's own (on the client loop's
  * wheel): no timer object each.
+ *
+ * <p>Churn ({@link #leave}): a connection chosen to leave sends no new ping; it closes once its
+ * ping in flight is answered (or, if none is, at once; or when that ping's interval runs out, which
+ * counts as a failure as usual). Its close is ours, not a loss.
  */
 final class HoldHandler implements Handler {
     private final LoadStats stats;
     private final long intervalNanos;
     /** Quiet ramp: the connections opened, waiting for the hold to start their pings; else null. */
     private final Queue<Connection> waiting;
+    /** Churn: the open connections, oldest first, to choose the ones that leave; else null. */
+    private final Queue<Connection> held;
 
     /** Pings remembered per connection, to recognise late echoes. */
     private static final int REMEMBERED = 4;
@@ -32,6 +38,8 @@ final class HoldHandler implements Handler {
         boolean answered;
         final long[] earlier = new long[REMEMBERED];
         int next;
+        /** Set by the churn (another thread), read on the connection's loop. */
+        volatile boolean leaving;
 
         boolean sentEarlier(long t) {
             for (long e : earlier) {
@@ -43,15 +51,35 @@ final class HoldHandler implements Handler {
         }
     }
 
-    HoldHandler(LoadStats stats, double intervalSeconds, boolean quietRamp) {
+    HoldHandler(LoadStats stats, double intervalSeconds, boolean quietRamp, boolean churn) {
         this.stats = stats;
         this.intervalNanos = (long) (intervalSeconds * 1e9);
         this.waiting = quietRamp ? new ConcurrentLinkedQueue<>() : null;
+        this.held = churn ? new ConcurrentLinkedQueue<>() : null;
+    }
+
+    /**
+     * Churn: the oldest open connection is told to leave (it closes from its own loop, see the class
+     * comment). Returns false if none is open. Any thread.
+     */
+    boolean leave() {
+        for (Connection c; held != null && (c = held.poll()) != null; ) {
+            State st = c.attachment();
+            if (c.isOpen() && st != null) {
+                st.leaving = true;
+                c.setTimer(Duration.ofNanos(1));
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public void onOpen(Connection c) {
         c.attach(new State());
+        if (held != null) {
+            held.add(c);
+        }
         stats.established.increment();
         stats.open.increment();
         if (waiting != null && stats.phase != LoadStats.Phase.MEASURE) {
@@ -82,6 +110,20 @@ final class HoldHandler implements Handler {
             return; // draining or stopping: no new pings
         }
         State st = c.attachment();
+        if (st.leaving) {
+            long waited = System.nanoTime() - st.sentAt;
+            if (st.outstanding && waited < intervalNanos) {
+                c.setTimer(Duration.ofNanos(intervalNanos - waited)); // its answer closes it (onData)
+                return;
+            }
+            if (st.outstanding) {
+                stats.pingFailures.increment(); // not answered within its interval, as any other ping
+                st.outstanding = false;
+                stats.pingsOutstanding.decrement();
+            }
+            c.close();
+            return;
+        }
         if (st.outstanding) {
             stats.pingFailures.increment();
             st.earlier[st.next++ % REMEMBERED] = st.sentAt;
@@ -117,6 +159,9 @@ final class HoldHandler implements Handler {
             stats.responses.increment();
             stats.latency.recordValue(Math.max(0, now - echoed));
         }
+        if (st.leaving && !st.outstanding) {
+            c.close();
+        }
     }
 
     @Override
@@ -130,7 +175,9 @@ final class HoldHandler implements Handler {
             stats.pinged.decrement();
         }
         stats.open.decrement();
-        if (stats.phase != LoadStats.Phase.STOPPING) {
+        if (st != null && st.leaving) {
+            stats.churned.increment();
+        } else if (stats.phase != LoadStats.Phase.STOPPING) {
             stats.disconnects.increment();
         }
     }

@@ -31,13 +31,15 @@ public final class Load {
                     o.conns(), o.pipeline(), o.warmupSeconds(), r.windowSeconds()));
             case CONNRATE -> s.append(String.format("  concurrency %d%s, warm-up %.0fs, window %.1fs%n",
                     o.concurrency(), o.linger0() ? ", SO_LINGER 0" : "", o.warmupSeconds(), r.windowSeconds()));
-            case HOLD -> s.append(String.format("  %,d connections at %s/s, ping every %.1fs, held %.1fs%n",
-                    o.conns(), o.rate() > 0 ? String.format("%,.0f", o.rate()) : "max", o.pingInterval(), r.windowSeconds()));
+            case HOLD -> s.append(String.format("  %,d connections at %s/s, ping every %.1fs, held %.1fs%s%n",
+                    o.conns(), o.rate() > 0 ? String.format("%,.0f", o.rate()) : "max", o.pingInterval(), r.windowSeconds(),
+                    o.churn() > 0 ? String.format(", churn %,.1f/s", o.churn()) : ""));
             default -> throw new IllegalStateException(o.mode().id());
         }
         if (o.mode() != LoadMode.CONNRATE) {
-            s.append(String.format("  established %,d of %,d in %.2fs; open at the end %,d; lost %,d%n", r.established(),
-                    r.connectAttempts(), r.connectSeconds(), r.openAtEnd(), r.disconnects()));
+            s.append(String.format("  established %,d of %,d in %.2fs; open at the end %,d; lost %,d%s%n", r.established(),
+                    r.connectAttempts(), r.connectSeconds(), r.openAtEnd(), r.disconnects(),
+                    r.churned() > 0 || o.churn() > 0 ? String.format("; churned %,d (closed by us, others opened)", r.churned()) : ""));
         } else {
             s.append(String.format("  connections attempted %,d, established %,d%n", r.connectAttempts(), r.established()));
         }

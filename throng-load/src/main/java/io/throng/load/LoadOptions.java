@@ -28,11 +28,15 @@ import java.util.Objects;
  * @param connectTimeoutSeconds a connection (WebSocket: its upgrade too) not established within this counts as a failure
  * @param ws              the WebSocket modes' settings (path, channels, broadcasts); ignored by the others
  * @param transport       the client engine's transport (auto: as the engine resolves it)
+ * @param tls             TLS on the connections, or off
+ * @param churn           hold: connections closed and opened again each second during the hold (the
+ *                        oldest first, each once its ping is answered), so that a long hold also
+ *                        exercises accept and close; 0 for none
  */
 public record LoadOptions(LoadMode mode, String host, int port, int conns, int pipeline, int concurrency,
                           boolean linger0, double rate, double pingInterval, boolean quietRamp, double warmupSeconds,
                           double durationSeconds, int srcIps, int procs, int loops, double connectTimeoutSeconds,
-                          WsOptions ws, TransportKind transport, LoadTls tls) {
+                          WsOptions ws, TransportKind transport, LoadTls tls, double churn) {
 
     public LoadOptions {
         Objects.requireNonNull(mode, "mode");
@@ -64,6 +68,9 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         if (loops < 0) {
             throw new IllegalArgumentException("loops must be >= 0 (0: one per core), got " + loops);
         }
+        if (churn < 0 || churn > 0 && mode != LoadMode.HOLD) {
+            throw new IllegalArgumentException("churn is >= 0, and only for hold, got " + churn);
+        }
         if (mode == LoadMode.WS_BROADCAST) {
             ws.requirePushChannels();
         }
@@ -71,82 +78,87 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
 
     public static LoadOptions defaults(LoadMode mode) {
         return new LoadOptions(mode, "127.0.0.1", mode.webSocket() ? 8973 : 8972, 100, 1, 64, false, 0, 1.0, false, 2,
-                10, 4, 1, 0, 10, WsOptions.defaults(), TransportKind.AUTO, LoadTls.OFF);
+                10, 4, 1, 0, 10, WsOptions.defaults(), TransportKind.AUTO, LoadTls.OFF, 0);
     }
 
     public LoadOptions withTarget(String h, int p) {
         return new LoadOptions(mode, h, p, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withConns(int n) {
         return new LoadOptions(mode, host, port, n, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withPipeline(int d) {
         return new LoadOptions(mode, host, port, conns, d, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withConcurrency(int c) {
         return new LoadOptions(mode, host, port, conns, pipeline, c, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withLinger0(boolean v) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, v, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withRate(double r) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, r, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withPingInterval(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, s, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withQuietRamp(boolean q) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, q,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withTiming(double warmup, double duration) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmup, duration, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmup, duration, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withSrcIps(int k) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, k, procs, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, k, procs, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withProcs(int p) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, p, loops, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withLoops(int l) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, l, connectTimeoutSeconds, ws, transport, tls, churn);
     }
 
     public LoadOptions withConnectTimeout(double s) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, s, ws, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, s, ws, transport, tls, churn);
     }
 
     public LoadOptions withTransport(TransportKind t) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, t, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, t, tls, churn);
+    }
+
+    public LoadOptions withChurn(double perSecond) {
+        return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, tls, perSecond);
     }
 
     public LoadOptions withWs(WsOptions w) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w, transport, tls);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, w, transport, tls, churn);
     }
 
     /**
@@ -159,7 +171,7 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
 
     public LoadOptions withTls(LoadTls v) {
         return new LoadOptions(mode, host, port, conns, pipeline, concurrency, linger0, rate, pingInterval, quietRamp,
-                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, v);
+                warmupSeconds, durationSeconds, srcIps, procs, loops, connectTimeoutSeconds, ws, transport, v, churn);
     }
 
     /** Target and path from a {@code ws://host:port/path} or {@code wss://} URL (wss turns TLS on). */
@@ -193,6 +205,6 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         int concurrencyShare = Math.max(1, concurrency / procs + (index < concurrency % procs ? 1 : 0));
         return new LoadOptions(mode, host, port, Math.max(1, share), pipeline, concurrencyShare, linger0,
                 rate / procs, pingInterval, quietRamp, warmupSeconds, durationSeconds, srcIps, 1, loops,
-                connectTimeoutSeconds, ws.withPublisher(false), transport, tls); // the parent publishes, so that one clock stamps every broadcast
+                connectTimeoutSeconds, ws.withPublisher(false), transport, tls, churn / procs); // the parent publishes, so that one clock stamps every broadcast
     }
 }

@@ -30,12 +30,15 @@ import org.HdrHistogram.Histogram;
  *                           the delivery latencies of the measured broadcasts)
  * @param histogram          the window's HdrHistogram, compressed and base64-encoded, for merging
  * @param ws                 the WebSocket modes' own figures (pings, broadcasts); null for the others
+ * @param churned            hold with churn: connections we closed during the hold to open others in
+ *                           their place (not in {@code disconnects}; their replacements are in
+ *                           {@code connectAttempts} and {@code established})
  */
 public record LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
                          long disconnects, Map<String, Long> connectFailures, double connectSeconds,
                          double windowSeconds, long responses, double requestsPerSecond, long mismatches,
                          long pingFailures, long lateEchoes, long silent, Latency latency, String histogram,
-                         WsReport ws) {
+                         WsReport ws, long churned) {
 
     /** A result without WebSocket figures (pingpong, connrate, hold). */
     public LoadResult(LoadOptions options, int processes, long connectAttempts, long established, long openAtEnd,
@@ -44,7 +47,7 @@ public record LoadResult(LoadOptions options, int processes, long connectAttempt
                       long silent, Latency latency, String histogram) {
         this(options, processes, connectAttempts, established, openAtEnd, disconnects, connectFailures, connectSeconds,
                 windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, silent, latency,
-                histogram, null);
+                histogram, null, 0);
     }
 
     /** Round-trip percentiles, in microseconds. */
@@ -81,7 +84,7 @@ public record LoadResult(LoadOptions options, int processes, long connectAttempt
     LoadResult withWs(WsReport w) {
         return new LoadResult(options, processes, connectAttempts, established, openAtEnd, disconnects, connectFailures,
                 connectSeconds, windowSeconds, responses, requestsPerSecond, mismatches, pingFailures, lateEchoes, silent,
-                latency, histogram, w);
+                latency, histogram, w, churned);
     }
 
     public long connectFailureCount() {

@@ -71,7 +71,7 @@ public final class LoadRun implements AutoCloseable {
         HoldHandler hold = null;
         Handler handler = switch (options.mode()) {
             case PINGPONG -> new PingPongHandler(stats, options.pipeline(), opened);
-            case HOLD -> hold = new HoldHandler(stats, options.pingInterval(), options.quietRamp());
+            case HOLD -> hold = new HoldHandler(stats, options.pingInterval(), options.quietRamp(), options.churn() > 0);
             case CONNRATE -> new ConnRateHandler(stats, options.linger0(), this::nextExchange);
             case WS_HOLD, WS_BROADCAST -> null;
         };
@@ -219,7 +219,11 @@ public final class LoadRun implements AutoCloseable {
                     listener.windowStarted();
                 }
                 long holdStart = System.nanoTime();
-                runFor(options.durationSeconds());
+                if (options.churn() > 0) {
+                    churnFor(options.durationSeconds());
+                } else {
+                    runFor(options.durationSeconds());
+                }
                 windowSeconds = (System.nanoTime() - holdStart) / 1e9;
                 drain();
                 interval(true);
@@ -262,7 +266,7 @@ public final class LoadRun implements AutoCloseable {
         return new LoadResult(options, 1, stats.connectAttempts.sum(), stats.established.sum(), openAtEnd,
                 stats.disconnects.sum(), stats.failures(), connectSeconds, windowSeconds, responses,
                 responses / windowSeconds, stats.mismatches.sum(), stats.pingFailures.sum(), stats.lateEchoes.sum(),
-                silent, LoadResult.Latency.of(window), LoadResult.encode(window), wsReport());
+                silent, LoadResult.Latency.of(window), LoadResult.encode(window), wsReport(), stats.churned.sum());
     }
 
     /** The hold starts: with a quiet ramp, the connections start pinging now. */
@@ -366,6 +370,32 @@ public final class LoadRun implements AutoCloseable {
         long end = System.nanoTime() + (long) (seconds * 1e9);
         for (long left; (left = end - System.nanoTime()) > 0; ) {
             Thread.sleep(Math.max(1, Math.min(left / 1_000_000, 250)));
+            maybeTick();
+        }
+    }
+
+    /**
+     * The hold with churn: every 100 ms the connections due by then (churn a second) leave, oldest
+     * first, and as many new ones open (they ping from their opening, as the others did).
+     */
+    private void churnFor(double seconds) throws InterruptedException {
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        long done = 0;
+        for (long now; (now = System.nanoTime()) < end; ) {
+            long due = (long) (options.churn() * (now - start) / 1e9);
+            for (; done < due; done++) {
+                if (!hold.leave()) {
+                    break;
+                }
+                stats.connectAttempts.increment();
+                client.connect(target, nextSource()).whenComplete((c, e) -> {
+                    if (e != null) {
+                        stats.connectFailed(e);
+                    }
+                });
+            }
+            Thread.sleep(Math.max(1, Math.min((end - now) / 1_000_000, 100)));
             maybeTick();
         }
     }

@@ -26,6 +26,8 @@ final class LoadStats {
     /** Hold modes: open connections that have had a ping answered. */
     final LongAdder pinged = new LongAdder();
     final LongAdder lateEchoes = new LongAdder();
+    /** Hold with churn: connections we closed to open others (not losses). */
+    final LongAdder churned = new LongAdder();
     final LongAdder exchanges = new LongAdder();
     /** ws-broadcast: distinct deliveries of a broadcast to a subscriber. */
     final LongAdder deliveries = new LongAdder();

@@ -298,6 +298,7 @@ public final class MultiProcessLoad {
         long pingFailures = 0;
         long late = 0;
         long silent = 0;
+        long churned = 0;
         double connectSeconds = 0;
         double window = 0;
         double rate = 0;
@@ -317,12 +318,13 @@ public final class MultiProcessLoad {
             pingFailures += r.pingFailures();
             late += r.lateEchoes();
             silent += r.silent();
+            churned += r.churned();
             connectSeconds = Math.max(connectSeconds, r.connectSeconds());
             window += r.windowSeconds() / parts.size();
             rate += r.requestsPerSecond();
         }
         return new LoadResult(options, parts.size(), attempts, established, open, disconnects, failures, connectSeconds,
                 window, responses, rate, mismatches, pingFailures, late, silent, LoadResult.Latency.of(h), LoadResult.encode(h),
-                ws.isEmpty() ? null : WsReport.merge(ws));
+                ws.isEmpty() ? null : WsReport.merge(ws), churned);
     }
 }

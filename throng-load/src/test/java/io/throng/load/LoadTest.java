@@ -124,6 +124,35 @@ class LoadTest {
     }
 
     @Test
+    void churnClosesTheOldestAndOpensOthersWithoutCountingThemLostAndTheServerSeesIt() throws Exception {
+        TimestampEchoHandler echo = new TimestampEchoHandler();
+        try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.MULTI_REACTOR), echo)) {
+            LoadResult r = Load.run(tiny(LoadMode.HOLD, server.port()).withConns(30).withRate(300).withPingInterval(0.3)
+                    .withTiming(0, 2.0).withChurn(10), progress::add);
+            // 10 a second for 2 s: about 20 closed by us and as many opened (the 100 ms steps may lag one)
+            assertThat(r.churned()).isBetween(15L, 20L);
+            assertThat(r.connectAttempts()).isEqualTo(30 + r.churned());
+            assertThat(r.established()).isEqualTo(30 + r.churned());
+            assertThat(r.openAtEnd()).isEqualTo(30);
+            assertThat(r.disconnects()).as("our own closes are not losses").isZero();
+            assertThat(r.pingFailures()).isZero();
+            assertThat(r.mismatches()).isZero();
+            // the server saw every churned connection come and go (its closes land just after ours)
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.stats().accepted() - server.stats().connections() < r.churned() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(server.stats().accepted()).isEqualTo(30 + r.churned());
+        }
+    }
+
+    @Test
+    void churnIsOnlyForHold() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.defaults(LoadMode.PINGPONG).withChurn(1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only for hold");
+    }
+
+    @Test
     void aQuietRampPingsOnlyOnceTheHoldStartsAndEveryPingIsAccountedFor() throws Exception {
         TimestampEchoHandler echo = new TimestampEchoHandler();
         try (Server server = Server.start(ServerConfig.defaults().withPort(0).withModel(Model.MULTI_REACTOR), echo)) {

@@ -223,10 +223,13 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--duration", description = "seconds to hold after opening; then the pings still out get one interval (at most 30 s) to be answered (default: ${DEFAULT-VALUE})")
         double duration = 30;
 
+        @Option(names = "--churn", description = "during the hold, connections per second that close (oldest first, once their ping is answered) and are replaced by new ones, so that a long hold also accepts and closes; 0 for none (default: ${DEFAULT-VALUE})")
+        double churn = 0;
+
         @Override
         public Integer call() throws Exception {
             LoadOptions o = common.apply(target.apply(LoadOptions.defaults(LoadMode.HOLD))).withConns(conns).withRate(rate)
-                    .withPingInterval(pingInterval).withQuietRamp(quietRamp).withTiming(0, duration);
+                    .withPingInterval(pingInterval).withQuietRamp(quietRamp).withTiming(0, duration).withChurn(churn);
             return execute(o, common);
         }
     }

@@ -27,6 +27,10 @@ final class ClusterStatus {
         long rejected = 0;
         long acceptErrors = 0;
         long rss = 0;
+        long heap = 0;
+        long lentBuffers = 0;
+        long lentBytes = 0;
+        long poolBytes = 0;
         StringBuilder subscribers = new StringBuilder();
         long busRelayed = 0;
         long busReceived = 0;
@@ -62,16 +66,21 @@ final class ClusterStatus {
             acceptErrors += s.get("acceptErrors").asLong();
             messages += r.get("messages").asLong();
             rss += Math.max(0, r.get("rss").asLong());
+            heap += Math.max(0, r.path("heap").asLong());
+            lentBuffers += s.get("lentBuffers").asLong();
+            lentBytes += s.get("lentBytes").asLong();
+            poolBytes += s.get("poolBytes").asLong();
         }
         long now = System.nanoTime();
         double seconds = Math.max(1e-9, (now - lastNanos) / 1e9);
-        String line = String.format("cluster %d/%d workers | conns %s | accepted/s %s | reads/s %s%s | in %s/s out %s/s%s%s | rss %s",
+        String line = String.format("cluster %d/%d workers | conns %s | accepted/s %s | reads/s %s%s | in %s/s out %s/s%s%s | buffers %d (%s) pool %s | rss %s heap %s",
                 live, reports.size(), count(connections), count(rate(accepted, lastAccepted, seconds)),
                 count(rate(reads, lastReads, seconds)),
                 messages > 0 ? " | msgs/s " + count(rate(messages, lastMessages, seconds)) : "",
                 bytes(rate(in, lastIn, seconds)), bytes(rate(out, lastOut, seconds)),
                 rejected + acceptErrors > 0 ? " | rejected " + rejected + " accept errors " + acceptErrors : "",
-                restarts > 0 ? " | restarts " + restarts : "", bytes(rss));
+                restarts > 0 ? " | restarts " + restarts : "", lentBuffers, bytes(lentBytes), bytes(poolBytes), bytes(rss),
+                bytes(heap));
         if (push) {
             // per worker, so that one sees how the kernel spread the subscribers
             line += String.format(" | subscribers %s | bus up %d/%d relayed/s %s received/s %s dropped %d refused %d reconnects %d",
