@@ -28,6 +28,11 @@ import java.util.Map;
  * @param workers          handler threads of a bounded pool (worker pool, leader-follower), else 0
  * @param workersBusy      workers running a handler now
  * @param workerQueue      connections waiting for a worker now
+ * @param loopLagNanos     how late the event loops run what is due, now: the largest over the loops
+ *                         that serve connections of the lag at each one's last due time (a timer
+ *                         tick, a poll's deadline), or of a lag going on (a handler holding the loop);
+ *                         -1 for a model without event loops (thread-per-connection, leader-follower)
+ * @param loopLagMaxNanos  the largest such lag of the last 30 to 60 s (see docs/operations.md), -1 likewise
  * @param lentBuffers      pooled buffers lent now (leftovers, queued writes, thread and loop buffers)
  * @param lentBytes        bytes of those buffers
  * @param poolBytes        native memory held by the buffer pool
@@ -39,8 +44,8 @@ import java.util.Map;
 public record ServerStats(long uptimeNanos, int connections, long accepted, long rejected, long closed,
                           long bytesRead, long bytesWritten, long reads, long writes, long ioErrors,
                           long handlerErrors, long unwritable, long acceptErrors, long acceptPauses, long overflowed,
-                          int workers, int workersBusy, int workerQueue, long lentBuffers, long lentBytes,
-                          long poolBytes, Map<CloseReason.Kind, Long> closedBy) {
+                          int workers, int workersBusy, int workerQueue, long loopLagNanos, long loopLagMaxNanos,
+                          long lentBuffers, long lentBytes, long poolBytes, Map<CloseReason.Kind, Long> closedBy) {
 
     public ServerStats {
         closedBy = closedBy.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(closedBy));
@@ -64,6 +69,11 @@ public record ServerStats(long uptimeNanos, int connections, long accepted, long
     /** Connections closed for leaving more than max-inbound-bytes unconsumed, TLS records included (READ_LIMIT). */
     public long readLimitCloses() {
         return closedBy(CloseReason.Kind.READ_LIMIT);
+    }
+
+    /** Whether the server has event loops, whose lag {@link #loopLagNanos} gives (thread-per-connection has none). */
+    public boolean hasLoops() {
+        return loopLagNanos >= 0;
     }
 
     /** Per-second rates between {@code earlier} and this snapshot. */
