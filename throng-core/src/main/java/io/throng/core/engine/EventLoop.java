@@ -73,7 +73,7 @@ final class EventLoop implements Runnable, ReadySink {
     IoContext ctx;
     TimerWheel wheel;
     /** How late this loop runs what is due: written by its thread, read by the stats and the dump. */
-    final LoopLag lag = new LoopLag(System.nanoTime());
+    final LoopLag lag;
     /** Whether this turn's poll has handed over an event yet (loop thread). */
     private boolean wokeThisTurn;
 
@@ -88,6 +88,7 @@ final class EventLoop implements Runnable, ReadySink {
         this.poller = engine.transport.openPoller(oneShot, 0);
         this.owner = owners == null ? new LoopOwner(this) : owners.apply(this);
         this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this);
+        this.lag = new LoopLag(thread, System.nanoTime());
     }
 
     void start() {

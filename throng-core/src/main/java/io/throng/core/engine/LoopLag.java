@@ -22,10 +22,10 @@ import java.util.Locale;
  * the loop passes the times it reads anyway (before its poll, after it, before advancing its wheel).
  * Three or four opaque stores a turn (plain stores on x86 and ARM: no fence), no allocation.
  *
- * <p><b>Threads.</b> Every {@code loop*} method runs on the loop's thread only, the only writer of
- * the fields. Other threads read with {@code read*} methods: opaque loads, so a {@code long} is never
- * torn and a value the loop stored is seen soon, without ordering with anything else (each figure
- * stands alone). A reader also sees a lag that is going on now (a loop held right now), from the
+ * <p><b>Threads.</b> Every {@code loop*} method runs on the loop's thread only (asserted), the only
+ * writer of the fields. Other threads read with the {@code read*} methods: opaque loads, so a
+ * {@code long} is never torn and a value the loop stored is seen soon, without ordering with
+ * anything else (each figure stands alone). A reader also sees a lag that is going on now (a loop held right now), from the
  * published due time and its own clock.
  *
  * <p><b>The maximum</b> is kept per window of {@link #WINDOW_NANOS}, the current and the previous
@@ -69,11 +69,18 @@ final class LoopLag {
     @SuppressWarnings("unused") private long previousMaxNanos;
     /** When the current window ends. The loop thread's alone: plain. */
     private long windowEndsNanos;
+    /** The loop's thread, the only writer (checked by assert). */
+    private final Thread loopThread;
 
-    /** A loop made at {@code nowNanos}; the loop thread takes it over when it starts (Thread.start orders this). */
-    LoopLag(long nowNanos) {
+    /** The lag of the loop run by {@code loopThread}, made at {@code nowNanos} before it starts (Thread.start orders this). */
+    LoopLag(Thread loopThread, long nowNanos) {
+        this.loopThread = loopThread;
         dueNanos = TimerWheel.nextTickNanos(nowNanos);
         windowEndsNanos = nowNanos + WINDOW_NANOS;
+    }
+
+    private boolean onLoop() {
+        return Thread.currentThread() == loopThread;
     }
 
     // ------------------------------------------------------------------ the loop thread
@@ -83,6 +90,7 @@ final class LoopLag {
      * nothing is due before that deadline, unless it was due already (a tick it has not yet run).
      */
     void loopPolls(long nowNanos, long timeoutMillis) {
+        assert onLoop() : "loop lag written off its loop";
         if (timeoutMillis > 0) {
             long deadline = nowNanos + timeoutMillis * 1_000_000L;
             long due = (long) DUE.getOpaque(this);
@@ -94,6 +102,7 @@ final class LoopLag {
 
     /** The poll returned at {@code nowNanos}: awake now, the loop owes its timers the next tick boundary at the latest. */
     void loopWoke(long nowNanos) {
+        assert onLoop() : "loop lag written off its loop";
         long tick = TimerWheel.nextTickNanos(nowNanos);
         if (tick - (long) DUE.getOpaque(this) < 0) {
             DUE.setOpaque(this, tick);
@@ -102,6 +111,7 @@ final class LoopLag {
 
     /** The turn's work is done and the timers run at {@code nowNanos}: how late that is, if it was due. */
     void loopRanTimers(long nowNanos) {
+        assert onLoop() : "loop lag written off its loop";
         long late = nowNanos - (long) DUE.getOpaque(this);
         if (nowNanos - windowEndsNanos >= 0) {
             PREVIOUS_MAX.setOpaque(this, (long) MAX.getOpaque(this));
@@ -119,6 +129,7 @@ final class LoopLag {
 
     /** The loop has stopped: it is due nowhere, and a reader's lag does not grow with the time since. */
     void loopStopped() {
+        assert onLoop() : "loop lag written off its loop";
         DUE.setOpaque(this, STOPPED);
     }
 
