@@ -1,5 +1,6 @@
 package io.throng.metrics;
 
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.throng.websocket.HttpRequest;
 import io.throng.websocket.HttpResponse;
 import io.throng.websocket.RequestDecision;
@@ -120,7 +121,7 @@ final class AdminRoutes implements RequestHook {
         } catch (RuntimeException e) {
             return error(500, "the configuration could not be rendered: " + e.getMessage());
         }
-        return ok(Map.of("content", new Json.Raw(content)));
+        return ok(Map.of("content", new RawValue(content)));
     }
 
     private static HttpResponse readLevel(String logger) {

@@ -5,11 +5,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.throng.core.CloseReason;
 import io.throng.core.ServerStats;
 import io.throng.core.net.Server;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -85,12 +87,23 @@ public final class ServerMeters implements SnapshotMeters {
         gauge(registry, "throng.workers.queue", "Connections waiting for a worker now", ServerStats::workerQueue);
         counter(registry, "throng.workers.overflowed", "Readable connections the full worker queue could not take at once",
                 ServerStats::overflowed);
+        // NaN where the model has no event loops (thread-per-connection, leader-follower)
+        TimeGauge.builder("throng.loop.lag", stats, TimeUnit.NANOSECONDS, s -> lag(s.get().loopLagNanos())).tags(tags)
+                .description("How late the event loops run what is due, now: the largest over the loops")
+                .register(registry);
+        TimeGauge.builder("throng.loop.lag.max", stats, TimeUnit.NANOSECONDS, s -> lag(s.get().loopLagMaxNanos()))
+                .tags(tags).description("The largest event-loop lag of the last 30 to 60 s, one going on now included")
+                .register(registry);
         gauge(registry, "throng.buffers.lent", "Pooled buffers lent now (leftovers, queued writes, thread and loop buffers)",
                 ServerStats::lentBuffers);
         Gauge.builder("throng.buffers.lent.bytes", stats, s -> s.get().lentBytes()).tags(tags).baseUnit("bytes")
                 .description("Bytes of the pooled buffers lent now").register(registry);
         Gauge.builder("throng.buffers.pool.bytes", stats, s -> s.get().poolBytes()).tags(tags).baseUnit("bytes")
                 .description("Native memory held by the buffer pool").register(registry);
+    }
+
+    private static double lag(long nanos) {
+        return nanos < 0 ? Double.NaN : nanos;
     }
 
     private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<ServerStats> f) {

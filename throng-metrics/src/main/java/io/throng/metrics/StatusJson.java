@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
@@ -70,7 +71,7 @@ final class StatusJson {
                 .withHeader("X-Content-Type-Options", "nosniff").withHeader("Cache-Control", "no-store");
     }
 
-    /** The figures now; a section whose meters are not bound (push, latency) is null or empty. */
+    /** The figures now; a section whose meters are not bound (push, latency), or a lag without loops, is null or empty. */
     static Map<String, Object> sample(ThrongMetrics metrics) {
         metrics.refreshSnapshots();
         MeterRegistry r = metrics.registry();
@@ -86,6 +87,8 @@ final class StatusJson {
         m.put("bytes_read", counter(r, "throng.data.read"));
         m.put("bytes_written", counter(r, "throng.data.written"));
         m.put("closed", closedByReason(r));
+        m.put("loop_lag_ms", largestMillis(r, "throng.loop.lag"));
+        m.put("loop_lag_max_ms", largestMillis(r, "throng.loop.lag.max"));
         m.put("buffers_lent", gauge(r, "throng.buffers.lent", null));
         m.put("buffers_lent_bytes", gauge(r, "throng.buffers.lent.bytes", null));
         m.put("buffer_pool_bytes", gauge(r, "throng.buffers.pool.bytes", null));
@@ -173,6 +176,21 @@ final class StatusJson {
             }
         }
         return Math.round(sum);
+    }
+
+    /**
+     * The largest of {@code name}'s time gauges over the servers (a lag is as bad as the worst loop's,
+     * not a sum), in milliseconds to the microsecond; null when no server has event loops.
+     */
+    private static Double largestMillis(MeterRegistry r, String name) {
+        double max = Double.NaN;
+        for (TimeGauge g : r.find(name).timeGauges()) {
+            double v = g.value(TimeUnit.MILLISECONDS);
+            if (Double.isFinite(v) && (Double.isNaN(max) || v > max)) {
+                max = v;
+            }
+        }
+        return Double.isNaN(max) ? null : Math.round(max * 1000) / 1000.0;
     }
 
     private static long counter(MeterRegistry r, String name) {

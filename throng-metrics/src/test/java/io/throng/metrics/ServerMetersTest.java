@@ -3,10 +3,14 @@ package io.throng.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Tags;
+import io.throng.core.Connection;
+import io.throng.core.Handler;
+import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
 import io.throng.core.handler.EchoHandler;
 import io.throng.core.net.Server;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +51,51 @@ class ServerMetersTest {
                 s.connect(server.address(), 5000);
                 awaitScrape(metrics, "throng_connections_accepted_total", 1);
             }
+        }
+    }
+
+    @Test
+    void aHandlerThatHoldsItsLoopShowsOnTheLoopLagGaugesAndInTheDump() throws Exception {
+        Handler sleepy = new Handler() {
+            @Override
+            public void onData(Connection c, ByteBuffer in) {
+                try {
+                    Thread.sleep(300); // holds the single loop: what the gauge is for
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                c.write(in);
+            }
+        };
+        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withModel(Model.SINGLE_REACTOR);
+        try (Server server = Server.start(config, sleepy);
+             ThrongMetrics metrics = ThrongMetrics.withJvm().bind(ServerMeters.of(server));
+             AdminServer admin = AdminServer.start(AdminConfig.defaults(), metrics, () -> "{}", n -> server.dump(n).toText());
+             Socket s = new Socket()) {
+            s.connect(server.address(), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(1);
+            assertThat(s.getInputStream().read()).as("echoed after 300 ms").isEqualTo(1);
+
+            Curl.Response scrape = Curl.run(admin.url() + "/metrics");
+            assertThat(scrape.body()).contains("# TYPE throng_loop_lag_seconds gauge",
+                    "# TYPE throng_loop_lag_max_seconds gauge");
+            Map<String, Double> m = Exposition.parse(scrape.body());
+            // the turn that ran the handler ended 300 ms after it began, at most 100 ms before its next tick
+            assertThat(Exposition.value(m, "throng_loop_lag_max_seconds")).isBetween(0.2, 10.0);
+            assertThat(Exposition.value(m, "throng_loop_lag_seconds")).isBetween(0.0, 10.0);
+            assertThat(Curl.run(admin.url() + "/dump").body()).containsPattern("loop throng-loop-0: lag \\d+\\.\\d ms, max \\d+\\.\\d ms");
+        }
+    }
+
+    @Test
+    void aModelWithoutEventLoopsHasNoLagToShow() throws Exception {
+        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withModel(Model.VIRTUAL_THREADS);
+        try (Server server = Server.start(config, new EchoHandler());
+             ThrongMetrics metrics = ThrongMetrics.withJvm().bind(ServerMeters.of(server))) {
+            Map<String, Double> m = Exposition.parse(metrics.registry().scrape());
+            assertThat(Exposition.value(m, "throng_loop_lag_seconds")).isNaN();
+            assertThat(Exposition.value(m, "throng_loop_lag_max_seconds")).isNaN();
         }
     }
 

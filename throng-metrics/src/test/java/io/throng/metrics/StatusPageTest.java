@@ -100,6 +100,10 @@ class StatusPageTest {
         assertThat(s.get("version").asText()).isEqualTo(ThrongVersion.get());
         assertThat(s.get("push").isNull()).as("no push service bound").isTrue();
         assertThat(s.get("latency").isEmpty()).as("no timer registered").isTrue();
+        // an idle loop: a small lag, in milliseconds (to the microsecond)
+        assertThat(s.get("loop_lag_ms").isNumber()).as("loop_lag_ms").isTrue();
+        assertThat(s.get("loop_lag_ms").asDouble()).isBetween(0.0, 1000.0);
+        assertThat(s.get("loop_lag_max_ms").asDouble()).isBetween(0.0, 1000.0);
     }
 
     @Test
@@ -208,6 +212,8 @@ class StatusPageTest {
         assertThat(points.get("Bytes per second")).as("in and out").isGreaterThanOrEqualTo(2 * 3);
         assertThat(points.get("Memory")).as("heap used, committed, RSS, buffer pool").isGreaterThanOrEqualTo(4 * 4);
         assertThat(points.get("Latency (ms)")).as("no timer: nothing drawn").isZero();
+        assertThat(points.get("Event loop lag (ms)")).as("now and max").isGreaterThanOrEqualTo(2 * 4);
+        assertThat(element(dom, "td", "v-loop-lag")).endsWith(" ms");
     }
 
     // ------------------------------------------------------------------ helpers

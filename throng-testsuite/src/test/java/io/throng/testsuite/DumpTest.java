@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -94,6 +96,10 @@ class DumpTest {
             String text = server.dump(10).toText();
             release.countDown();
             assertThat(text).contains("did not answer within 2000 ms");
+            // read from the dumping thread: the loop has been held for the 2 s the dump waited, at least
+            Matcher lag = Pattern.compile("holding it, lag (\\d+)\\.\\d ms").matcher(text);
+            assertThat(lag.find()).as(text).isTrue();
+            assertThat(Long.parseLong(lag.group(1))).isGreaterThanOrEqualTo(1900);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         }
     }

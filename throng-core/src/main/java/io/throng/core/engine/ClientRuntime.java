@@ -85,7 +85,7 @@ public final class ClientRuntime {
     }
 
     public ServerStats stats() {
-        return engine.stats(System.nanoTime() - startNanos, ServingModel.Stats.NONE);
+        return engine.stats(System.nanoTime() - startNanos, ServingModel.Stats.NONE, loops.lag());
     }
 
     /** Closes every connection gracefully, waits up to {@code timeout}, then stops the loops. */

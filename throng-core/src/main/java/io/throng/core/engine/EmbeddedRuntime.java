@@ -101,7 +101,7 @@ public final class EmbeddedRuntime {
     }
 
     public ServerStats stats() {
-        return engine.stats(System.nanoTime() - startNanos, ServingModel.Stats.NONE);
+        return engine.stats(System.nanoTime() - startNanos, ServingModel.Stats.NONE, LoopLag.Reading.NONE);
     }
 
     /**

@@ -72,21 +72,17 @@ final class Engine {
         metrics.connections.decrementAndGet();
         metrics.closed.increment();
         metrics.closedBy[reason.kind().ordinal()].increment();
-        if (reason.kind() == CloseReason.Kind.IDLE_TIMEOUT) {
-            metrics.idleTimeouts.increment();
-        }
         admission.connectionGone();
     }
 
-    /** The counters as a snapshot, with the model's thread figures. */
-    io.throng.core.ServerStats stats(long uptimeNanos, ServingModel.Stats model) {
+    /** The counters as a snapshot, with the model's thread figures and its loops' lag. */
+    io.throng.core.ServerStats stats(long uptimeNanos, ServingModel.Stats model, LoopLag.Reading lag) {
         EngineMetrics m = metrics;
         BufferPool.Stats b = pool.stats();
         return new io.throng.core.ServerStats(uptimeNanos, m.connections.get(), m.accepted.sum(), m.rejected.sum(),
-                m.closed.sum(), m.bytesRead(), m.bytesWritten(), m.reads(), m.writes(),
-                m.idleTimeouts.sum(), m.writeLimitCloses.sum(), m.readLimitCloses.sum(), m.ioErrors.sum(),
+                m.closed.sum(), m.bytesRead(), m.bytesWritten(), m.reads(), m.writes(), m.ioErrors.sum(),
                 m.handlerErrors.sum(), m.unwritable.sum(), m.acceptErrors.sum(), m.acceptPauses.sum(),
-                m.overflowed.sum(), model.threads(), model.busy(), model.queued(),
+                m.overflowed.sum(), model.threads(), model.busy(), model.queued(), lag.latestNanos(), lag.maxNanos(),
                 b.lentBuffers(), b.lentBytes(), b.allocatedBytes(), m.closedByKind());
     }
 

@@ -24,11 +24,12 @@ final class EngineMetrics {
     final LongAdder accepted = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder closed = new LongAdder();
-    /** Closes by {@link CloseReason.Kind}, indexed by ordinal: one more increment per close, none per read or write. */
+    /**
+     * Closes by {@link CloseReason.Kind}, indexed by ordinal: one more increment per close, none per
+     * read or write. The one count of closes by reason: idle timeouts and the write and read limits'
+     * closes are read from here ({@code ServerStats.idleTimeouts()} and its siblings).
+     */
     final LongAdder[] closedBy = adders(CloseReason.Kind.values().length);
-    final LongAdder idleTimeouts = new LongAdder();
-    final LongAdder writeLimitCloses = new LongAdder();
-    final LongAdder readLimitCloses = new LongAdder();
     final LongAdder handlerErrors = new LongAdder();
     final LongAdder ioErrors = new LongAdder();
     final LongAdder unwritable = new LongAdder();

@@ -72,6 +72,10 @@ final class EventLoop implements Runnable, ReadySink {
 
     IoContext ctx;
     TimerWheel wheel;
+    /** How late this loop runs what is due: written by its thread, read by the stats and the dump. */
+    final LoopLag lag;
+    /** Whether this turn's poll has handed over an event yet (loop thread). */
+    private boolean wokeThisTurn;
 
     /**
      * A loop of {@code engine}'s transport. {@code owners} makes the owner of its connections
@@ -84,6 +88,7 @@ final class EventLoop implements Runnable, ReadySink {
         this.poller = engine.transport.openPoller(oneShot, 0);
         this.owner = owners == null ? new LoopOwner(this) : owners.apply(this);
         this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this);
+        this.lag = new LoopLag(thread, System.nanoTime());
     }
 
     void start() {
@@ -126,6 +131,12 @@ final class EventLoop implements Runnable, ReadySink {
 
     @Override
     public void ready(Object attachment, int ops) {
+        if (!wokeThisTurn) {
+            // The poller hands over events from inside its poll, handlers and all: the first one is
+            // when the loop woke. One clock read a turn, not one an event.
+            wokeThisTurn = true;
+            lag.loopWoke(System.nanoTime());
+        }
         if (attachment instanceof EngineConnection c) {
             if (poller.oneShot()) {
                 c.socket.disarmed();
@@ -170,6 +181,7 @@ final class EventLoop implements Runnable, ReadySink {
                 }
             }
         } finally {
+            lag.loopStopped();
             try {
                 cleanUp();
             } finally {
@@ -179,17 +191,25 @@ final class EventLoop implements Runnable, ReadySink {
     }
 
     private void runOnce() throws IOException {
-        long timeout = pollTimeoutMillis();
+        long before = System.nanoTime();
+        long timeout = pollTimeoutMillis(before);
         WAKE_STATE.setVolatile(this, POLLING);
         boolean busy = !inbox.isEmpty() || scheduled != null || owner.hasWork();
-        poller.poll(ctx.scratch, busy ? 0 : timeout, this);
+        long wait = busy ? 0 : timeout;
+        lag.loopPolls(before, wait);
+        wokeThisTurn = false;
+        poller.poll(ctx.scratch, wait, this);
         WAKE_STATE.setVolatile(this, AWAKE);
         ctx.now = System.nanoTime();
+        if (!wokeThisTurn) {
+            lag.loopWoke(ctx.now); // a timeout or a wake-up: no event marked it
+        }
         runInbox();
         runScheduled();
         owner.afterPoll();
         long now = System.nanoTime();
         wheel.advance(now);
+        lag.loopRanTimers(now);
         if (!pendingConnects.isEmpty()) {
             expireConnects(now);
         }
@@ -219,14 +239,13 @@ final class EventLoop implements Runnable, ReadySink {
      * address-space switch) costs more than the ping it carries.
      */
     static long millisToNextTick(long nowNanos) {
-        long next = (Math.floorDiv(nowNanos, TimerWheel.TICK_NANOS) + 1) * TimerWheel.TICK_NANOS;
+        long next = TimerWheel.nextTickNanos(nowNanos);
         return Math.max(1, (next - nowNanos + 999_999) / 1_000_000);
     }
 
-    private long pollTimeoutMillis() {
+    private long pollTimeoutMillis(long now) {
         // Never 0 here: 0 means "do not wait" to the poller.
         long timeout = IDLE_POLL_MS;
-        long now = System.nanoTime();
         if (wheel.size() > 0 || !pendingConnects.isEmpty()) {
             timeout = millisToNextTick(now);
         }
@@ -380,8 +399,8 @@ final class EventLoop implements Runnable, ReadySink {
                         census.add(c, c.owner instanceof LoopOwner);
                     }
                 });
-                done.complete(census.toDump("loop " + thread.getName(), java.util.List.of("listeners " + listeners.size(),
-                        "connects pending " + pendingConnects.size())));
+                done.complete(census.toDump("loop " + thread.getName(), java.util.List.of(lag.describe(System.nanoTime()),
+                        "listeners " + listeners.size(), "connects pending " + pendingConnects.size())));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }

@@ -182,7 +182,6 @@ final class Inbound {
         if (left <= engine.limits.maxInboundBytes()) {
             return true;
         }
-        engine.metrics.readLimitCloses.increment();
         String why = "handler left " + left + " B unconsumed, over max-inbound-bytes " + engine.limits.maxInboundBytes() + " B";
         engine.log.log(Level.INFO, c + " closed: " + why);
         c.fail(new CloseReason(CloseReason.Kind.READ_LIMIT, why, null));

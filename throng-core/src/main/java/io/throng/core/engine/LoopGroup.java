@@ -45,6 +45,16 @@ final class LoopGroup {
         return loops;
     }
 
+    /** The largest lags of the loops that serve connections (an acceptor loop's are not among them). Any thread. */
+    LoopLag.Reading lag() {
+        long now = System.nanoTime();
+        LoopLag.Reading r = LoopLag.Reading.NONE;
+        for (EventLoop loop : loops) {
+            r = r.max(loop.lag.read(now));
+        }
+        return r;
+    }
+
     /** Listens as {@code mode} says (one loop always listens itself); returns the bound address. */
     InetSocketAddress listen(InetSocketAddress bind, AcceptMode mode) throws IOException {
         if (loops.size() == 1 || mode == AcceptMode.REUSEPORT) {
@@ -103,8 +113,11 @@ final class LoopGroup {
             try {
                 out.add(futures.get(i).get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS));
             } catch (java.util.concurrent.TimeoutException e) {
-                out.add(io.throng.core.Dump.of("loop " + loops.get(i).threadName(), java.util.List.of(
-                        "did not answer within " + timeout.toMillis() + " ms: a handler may be holding it")));
+                // its lag is read from here: how long it has been held is what the operator wants to know
+                EventLoop held = loops.get(i);
+                out.add(io.throng.core.Dump.of("loop " + held.threadName(), java.util.List.of(
+                        "did not answer within " + timeout.toMillis() + " ms: a handler may be holding it",
+                        held.lag.describe(System.nanoTime()))));
             } catch (java.util.concurrent.ExecutionException e) {
                 out.add(io.throng.core.Dump.of("loop " + loops.get(i).threadName(), java.util.List.of("dump failed: " + e.getCause())));
             } catch (InterruptedException e) {

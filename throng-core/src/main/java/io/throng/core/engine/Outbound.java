@@ -217,7 +217,6 @@ final class Outbound {
             FlightEvents.becameUnwritable(c, c.queue.queued(), engine.writeLimits.high());
         }
         if ((events & WriteQueue.OVER_CAP) != 0) {
-            engine.metrics.writeLimitCloses.increment();
             String why = c.queue.queued() + " B queued, over max-queued-bytes " + engine.writeLimits.cap() + " B";
             engine.log.log(Level.INFO, c + " closed: " + why);
             c.failLocked(new CloseReason(CloseReason.Kind.WRITE_LIMIT, why, null));

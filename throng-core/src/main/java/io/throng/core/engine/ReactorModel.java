@@ -50,6 +50,11 @@ final class ReactorModel implements ServingModel {
     }
 
     @Override
+    public LoopLag.Reading loopLag() {
+        return loops.lag();
+    }
+
+    @Override
     public java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout) {
         return loops.dump(firstN, timeout);
     }

@@ -89,7 +89,7 @@ public final class ServerRuntime {
     }
 
     public ServerStats stats() {
-        return engine.stats(System.nanoTime() - startNanos, model.stats());
+        return engine.stats(System.nanoTime() - startNanos, model.stats(), model.loopLag());
     }
 
     /**

@@ -29,6 +29,11 @@ sealed interface ServingModel permits ThreadPerConnectionModel, ReactorModel, Wo
     /** Handler threads of a bounded pool, how many are busy, how many connections wait for one (0s if none). */
     Stats stats();
 
+    /** How late its event loops run what is due; {@link LoopLag.Reading#NONE} for a model without loops. */
+    default LoopLag.Reading loopLag() {
+        return LoopLag.Reading.NONE;
+    }
+
     /**
      * The model's parts for a dump (its loops or threads and their connections), each connection
      * counted and at most {@code firstN} of each part described; a part that does not answer

@@ -22,6 +22,11 @@ final class TimerWheel {
         this.currentTick = nowNanos / TICK_NANOS;
     }
 
+    /** The first tick boundary after {@code nowNanos} on the monotonic clock: when a loop's timers are next due. */
+    static long nextTickNanos(long nowNanos) {
+        return (Math.floorDiv(nowNanos, TICK_NANOS) + 1) * TICK_NANOS;
+    }
+
     int size() {
         return size;
     }

@@ -107,6 +107,11 @@ final class WorkerPoolModel implements ServingModel {
     }
 
     @Override
+    public LoopLag.Reading loopLag() {
+        return loops.lag();
+    }
+
+    @Override
     public java.util.List<io.throng.core.Dump> dump(int firstN, java.time.Duration timeout) {
         var parts = new java.util.ArrayList<io.throng.core.Dump>();
         parts.add(io.throng.core.Dump.of("workers", java.util.List.of("threads " + workers.length, "busy " + busy.get(),
