@@ -123,7 +123,11 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
     }
 
     ServerConfig config() {
-        return DEFAULTS.withHost(host).withPort(port).withModel(parseModel(model)).withTransport(transport).withLoops(loops)
+        return config(model);
+    }
+
+    private ServerConfig config(String modelText) {
+        return DEFAULTS.withHost(host).withPort(port).withModel(parseModel(modelText)).withTransport(transport).withLoops(loops)
                 .withAcceptMode(accept)
                 .withWorkers(new WorkerPoolConfig(workers, workerQueue, virtualWorkers))
                 .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections).withIdleTimeout(idleTimeout)
@@ -179,6 +183,20 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
         return shutdownTimeout;
     }
 
+    @Override
+    public io.throng.cli.admin.AdminOptions admin() {
+        return admin.enabled() ? admin : null;
+    }
+
+    /** Under prefork: the supervisor's settings, then each worker's server as it prints it. */
+    @Override
+    public String describe(int workerPort) {
+        return "prefork\n  procs: " + procs + "\n  worker-model: " + workerModel + "\n  worker-jvm: "
+                + (workerJvm.isBlank() ? "(none)" : workerJvm.strip()) + "\n  status-interval: " + statusInterval.toMillis()
+                + "ms\n" + config(workerModel).withPort(workerPort).withSocket(DEFAULTS.socket().withReusePort(true)).describe()
+                + "  handler: " + handler + "\n";
+    }
+
     /** The options a prefork worker is started with: this command's, for one worker. */
     @Override
     public java.util.List<String> workerArguments(int workerPort, String interval) {
@@ -204,7 +222,7 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
                 throw new IllegalArgumentException("--worker-model cannot be prefork");
             }
             parseModel(workerModel); // fail here, not in every worker
-            admin.refuseUnder("--model prefork");
+            admin.check();
             return new io.throng.cli.prefork.Supervisor(this).run();
         }
         PrintStream out = System.out;
@@ -330,6 +348,9 @@ final class ServeCommand implements Callable<Integer>, ServeCommandAccess {
             m.put("messages", messages == null ? 0 : messages.getAsLong());
             m.put("rss", ProcessMemory.rssBytes());
             m.put("heap", ProcessMemory.heapUsedBytes());
+            m.put("heap_committed", Runtime.getRuntime().totalMemory());
+            m.put("heap_max", Runtime.getRuntime().maxMemory());
+            m.put("threads", java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount());
             return "{\"status\":" + io.throng.load.Json.write(m) + "}";
         }
     }

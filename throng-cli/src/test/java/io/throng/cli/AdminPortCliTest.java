@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import io.throng.rpc.client.MultiplexedClient;
 import io.throng.rpc.client.RpcClientOptions;
 import java.net.InetSocketAddress;
@@ -108,16 +106,6 @@ class AdminPortCliTest {
         }
     }
 
-    @Test
-    void preforkRefusesAnAdminPortWithAReason() {
-        StringWriter err = new StringWriter();
-        picocli.CommandLine cl = ThrongCommand.commandLine();
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("serve", "--model", "prefork", "--admin-port", "9028");
-        assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).contains("--admin-port is not supported with --model prefork");
-    }
-
     private static Process start(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "-XX:+UseCompactObjectHeaders", "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
@@ -151,7 +139,7 @@ class AdminPortCliTest {
         }
     }
 
-    private static void awaitBody(String url, String text, int seconds) throws Exception {
+    static void awaitBody(String url, String text, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         String body = curl(url);
         while (!body.contains(text)) {
@@ -164,7 +152,7 @@ class AdminPortCliTest {
     }
 
     /** curl, an independent HTTP client: the body of a 2xx answer, else an AssertionError. */
-    private static String curl(String url) throws Exception {
+    static String curl(String url) throws Exception {
         if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/curl"))) {
             throw new AssertionError("curl is not installed: apt-get install curl (bin/test-peers.sh installs it)");
         }

@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /stats.json}: one sample of the figures the status page charts, read from the same
  * registry and the same snapshots as {@code /metrics} (the throng meters summed over every server
  * bound, the JVM's memory), plus the process's resident set. Counters are totals; the page makes
- * rates from two samples and their {@code uptime_ms}, the process's monotonic clock.
+ * rates from two samples and their {@code uptime_ms}, the process's monotonic clock. Under a
+ * prefork supervisor (its {@code throng.prefork.*} meters bound) the throng figures are already the
+ * cluster's sums, and a {@code prefork} section adds the workers, with memory counted over every process.
  *
  * <p>{@code ?after=<uptime_ms>} (the page's previous sample's) makes the answer wait until a second
  * past that sample, so two samples are never closer than a second by this clock, whatever the
@@ -97,9 +99,49 @@ final class StatusJson {
         m.put("heap_max", gauge(r, "jvm.memory.max", Tag.of("area", "heap")));
         m.put("rss", residentBytes());
         m.put("threads", gauge(r, "jvm.threads.live", null));
+        m.put("prefork", r.find("throng.prefork.workers").gauges().isEmpty() ? null : prefork(r, m));
         m.put("push", r.find("throng.push.subscribers").gauges().isEmpty() ? null : push(r));
         m.put("latency", latency(r));
         return m;
+    }
+
+    /**
+     * A prefork supervisor's section: its workers, live and asked for, restarts, and each worker's
+     * latest figures. The memory figures of {@code m} (heap, RSS, threads) then become the
+     * cluster's: the supervisor's own plus every running worker's, as the engine's figures are.
+     */
+    private static Map<String, Object> prefork(MeterRegistry r, Map<String, Object> m) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("live", gauge(r, "throng.prefork.workers", Tag.of("state", "live")));
+        p.put("configured", gauge(r, "throng.prefork.workers", Tag.of("state", "configured")));
+        p.put("restarts", counter(r, "throng.prefork.restarts"));
+        List<Map<String, Object>> workers = new ArrayList<>();
+        for (Gauge up : r.find("throng.prefork.worker.up").gauges()) {
+            Tag worker = Tag.of("worker", up.getId().getTag("worker"));
+            Map<String, Object> w = new LinkedHashMap<>();
+            w.put("worker", Integer.parseInt(worker.getValue()));
+            w.put("up", up.value() > 0);
+            w.put("connections", gauge(r, "throng.prefork.worker.connections", worker));
+            w.put("rss", gauge(r, "throng.prefork.worker.rss", worker));
+            w.put("heap_used", gauge(r, "throng.prefork.worker.heap.used", worker));
+            w.put("report_age_ms", Math.round(1000 * Math.max(0, orZero(r, "throng.prefork.worker.report.age", worker))));
+            workers.add(w);
+        }
+        workers.sort(java.util.Comparator.comparingInt(w -> (Integer) w.get("worker")));
+        p.put("workers", workers);
+        m.put("heap_used", (Long) m.get("heap_used") + gauge(r, "throng.prefork.worker.heap.used", null));
+        m.put("heap_committed", (Long) m.get("heap_committed") + gauge(r, "throng.prefork.worker.heap.committed", null));
+        m.put("heap_max", (Long) m.get("heap_max") + gauge(r, "throng.prefork.worker.heap.max", null));
+        Long rss = (Long) m.get("rss");
+        m.put("rss", (rss == null ? 0 : rss) + gauge(r, "throng.prefork.worker.rss", null));
+        m.put("threads", (Long) m.get("threads") + gauge(r, "throng.prefork.worker.threads", null));
+        return p;
+    }
+
+    private static double orZero(MeterRegistry r, String name, Tag tag) {
+        Gauge g = r.find(name).tags(List.of(tag)).gauge();
+        double v = g == null ? Double.NaN : g.value();
+        return Double.isFinite(v) ? v : 0;
     }
 
     private static Map<String, Object> push(MeterRegistry r) {

@@ -39,14 +39,6 @@ public final class AdminOptions {
         return AdminConfig.defaults().withHost(host).withPort(port);
     }
 
-    /** Throws if the admin port is asked for where it cannot run yet. */
-    public void refuseUnder(String what) {
-        if (enabled()) {
-            throw new IllegalArgumentException("--admin-port is not supported with " + what
-                    + " yet: each worker is a process of its own (docs/operations.md)");
-        }
-    }
-
     /** A running admin port and its registry; closing stops both. */
     public record Running(AdminServer server, ThrongMetrics metrics) implements AutoCloseable {
         @Override

@@ -42,7 +42,30 @@ public interface ServeCommandAccess {
         return "";
     }
 
-    /** Called once every worker has stopped (also when the supervisor stops on a signal). */
+    /** The admin port's options ({@code --admin-port}); the supervisor serves it for the cluster. */
+    default io.throng.cli.admin.AdminOptions admin() {
+        return null;
+    }
+
+    /**
+     * The supervisor's effective configuration, as indented "key: value" lines (for the admin
+     * port's /cmds/config), with {@code port} the port the workers share.
+     */
+    default String describe(int port) {
+        return "";
+    }
+
+    /** Whether the workers run the push service (their reports then carry its counters). */
+    default boolean push() {
+        return false;
+    }
+
+    /** More meters for the supervisor's admin port (the push service's bus hub). */
+    default List<io.micrometer.core.instrument.binder.MeterBinder> supervisorMeters() {
+        return List.of();
+    }
+
+        /** Called once every worker has stopped (also when the supervisor stops on a signal). */
     default void afterStop() {
     }
 }

@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * SIGTERM or SIGINT into a graceful stop of every worker; and prints one status line for the
  * cluster, adding up the workers' counters (they report them as JSON lines). Workers watch their
  * stdin: if the supervisor dies, they stop too.
+ *
+ * <p>With {@code --admin-port} the supervisor serves the admin port for the cluster (the workers
+ * open none): the engine's meters summed over the workers' latest reports ({@link ClusterTotals}),
+ * per-worker gauges, and its own view at /dump. Its figures are as fresh as the reports, which
+ * come every status interval.
  */
 public final class Supervisor {
     private static final long MIN_BACKOFF_MS = 500;
@@ -33,12 +38,16 @@ public final class Supervisor {
 
     private final ServeCommandAccess options;
     private final PrintStream out = System.out;
-    private final List<Worker> workers = new ArrayList<>();
+    private final List<Worker> workers = new java.util.concurrent.CopyOnWriteArrayList<>(); // read by admin port scrapes
+    private final ClusterTotals totals;
+    private final long startedNanos = System.nanoTime();
     private volatile boolean stopping;
     private int port;
+    private io.throng.cli.admin.AdminOptions.Running admin;
 
     public Supervisor(ServeCommandAccess options) {
         this.options = options;
+        this.totals = new ClusterTotals(options.procs());
     }
 
     /** One worker slot: its current process, restarted in place. */
@@ -73,15 +82,26 @@ public final class Supervisor {
             process = p;
             startedAt = System.currentTimeMillis();
             latest = null;
-            Thread.ofPlatform().daemon(true).name("prefork-worker-" + index).start(() -> follow(p));
+            ClusterTotals.Run run = totals.begin(index, p.pid());
+            Thread.ofPlatform().daemon(true).name("prefork-worker-" + index).start(() -> follow(p, run));
             p.onExit().thenAccept(this::exited);
         }
 
-        private void follow(Process p) {
+        private void follow(Process p, ClusterTotals.Run run) {
+            boolean complained = false;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     if (line.startsWith("{\"status\":")) {
-                        latest = Json.mapper().readTree(line).get("status");
+                        JsonNode status = Json.mapper().readTree(line).get("status");
+                        latest = status;
+                        try {
+                            totals.report(run, WorkerReport.parse(status, System.nanoTime()));
+                        } catch (IllegalArgumentException e) {
+                            if (!complained) { // once per process: a worker of another version, say
+                                say("worker " + index + " (pid " + p.pid() + "): " + e.getMessage());
+                                complained = true;
+                            }
+                        }
                     } else if (line.startsWith(options.readyLine())) {
                         listening.countDown();
                         say("worker " + index + " (pid " + p.pid() + ") " + line.substring(7));
@@ -91,6 +111,9 @@ public final class Supervisor {
                 }
             } catch (IOException ignored) {
                 // the worker is gone; exited() takes over
+            } finally {
+                // its output has ended, every report read: its counts join the cluster's retired base
+                totals.retire(run);
             }
         }
 
@@ -132,6 +155,14 @@ public final class Supervisor {
 
     public int run() throws Exception {
         port = options.port() != 0 ? options.port() : freePort(options.host());
+        if (options.admin() != null) {
+            // before any worker starts: an admin port that cannot bind stops the command with nothing to clean up
+            List<io.micrometer.core.instrument.binder.MeterBinder> meters = new ArrayList<>();
+            meters.add(new PreforkMeters(totals, this::live, options.push()));
+            meters.addAll(options.supervisorMeters());
+            admin = options.admin().startWithDump(out, options.describe(port), n -> dump(),
+                    meters.toArray(io.micrometer.core.instrument.binder.MeterBinder[]::new));
+        }
         say(String.format("starting %d workers running %s on %s:%d (SO_REUSEPORT), pid %d", options.procs(),
                 options.workerModel(), options.host(), port, ProcessHandle.current().pid()));
         for (int i = 0; i < options.procs(); i++) {
@@ -218,7 +249,40 @@ public final class Supervisor {
             }
         }
         options.afterStop();
+        if (admin != null) {
+            admin.close(); // after the workers, so that their drain can be watched
+        }
         say("stopped");
+    }
+
+    /**
+     * GET /dump on the supervisor's admin port: the supervisor's view (each worker slot, its process,
+     * restarts and latest report), not the workers' connections (each worker's dump stays in it).
+     */
+    private String dump() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("prefork supervisor pid %d: port %s:%d, workers %d/%d live, restarts %d, status interval %d ms,"
+                        + " up %.1f s%n", ProcessHandle.current().pid(), options.host(), port, live(), workers.size(),
+                totals.restarts(), statusInterval(), (System.nanoTime() - startedNanos) / 1e9));
+        io.throng.core.ServerStats s = totals.server();
+        b.append(String.format("cluster: connections %d, accepted %d, closed %d, bytes in %d out %d, reads %d, writes %d"
+                        + " (running workers' latest reports plus the last counts of ended ones)%n", s.connections(),
+                s.accepted(), s.closed(), s.bytesRead(), s.bytesWritten(), s.reads(), s.writes()));
+        for (Worker w : workers) {
+            Process p = w.process;
+            ClusterTotals.Run run = totals.running(w.index);
+            WorkerReport r = totals.latest(w.index);
+            b.append(String.format("worker %d: pid %s, %s, restarts %d, started %.1f s ago", w.index,
+                    p == null ? "-" : Long.toString(p.pid()), p != null && p.isAlive() ? "live" : "not running",
+                    w.restarts, run == null ? 0.0 : (System.nanoTime() - run.startedNanos) / 1e9));
+            if (r == null) {
+                b.append(", no report yet\n");
+            } else {
+                b.append(String.format(", last report %.1f s ago:%n  %s%n", (System.nanoTime() - r.receivedNanos()) / 1e9,
+                        Json.write(r.raw())));
+            }
+        }
+        return b.toString();
     }
 
     private static int freePort(String host) throws IOException {

@@ -174,7 +174,11 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     io.throng.cli.admin.AdminOptions admin = new io.throng.cli.admin.AdminOptions();
 
     ServerConfig serverConfig() {
-        Model m = Model.parse(model);
+        return serverConfig(model);
+    }
+
+    private ServerConfig serverConfig(String modelText) {
+        Model m = Model.parse(modelText);
         return DEFAULTS.withHost(host).withPort(port).withModel(m).withTransport(TransportKind.parse(transport)).withLoops(loops).withAcceptMode(AcceptMode.parse(accept))
                 .withWorkers(new WorkerPoolConfig(workers, workerQueue, virtualWorkers))
                 .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections)
@@ -311,7 +315,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             throw new IllegalArgumentException("--worker-model cannot be prefork");
         }
         Model.parse(workerModel); // fail here, not in every worker
-        admin.refuseUnder("--model prefork");
+        admin.check();
         if (busHub != null) {
             throw new IllegalArgumentException("--bus-hub is for prefork workers, not for the supervisor");
         }
@@ -373,6 +377,33 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Override
     public Duration shutdownTimeout() {
         return Durations.parse(shutdownTimeout);
+    }
+
+    @Override
+    public io.throng.cli.admin.AdminOptions admin() {
+        return admin.enabled() ? admin : null;
+    }
+
+    /** Under prefork: the supervisor's settings, then each worker's server, WebSocket and bus as it prints them. */
+    @Override
+    public String describe(int workerPort) {
+        return "prefork\n  procs: " + procs + "\n  worker-model: " + workerModel + "\n  worker-jvm: "
+                + (workerJvm.isBlank() ? "(none)" : workerJvm.strip()) + "\n  status-interval: " + statusInterval + "\n"
+                + serverConfig(workerModel).withPort(workerPort).withSocket(DEFAULTS.socket().withReusePort(true)).describe()
+                + webSocketConfig().describe() + busConfig().describe();
+    }
+
+    @Override
+    public boolean push() {
+        return true;
+    }
+
+    @Override
+    public List<io.micrometer.core.instrument.binder.MeterBinder> supervisorMeters() {
+        return hub == null ? List.of() : List.of(new HubMeters(() -> {
+            HubServer h = hub;
+            return h == null ? null : h.stats();
+        }));
     }
 
     @Override

@@ -58,6 +58,10 @@ final class PushStatus {
         m.put("messages", s.messagesOut());
         m.put("rss", rss());
         m.put("heap", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+        m.put("heap_committed", Runtime.getRuntime().totalMemory());
+        m.put("heap_max", Runtime.getRuntime().maxMemory());
+        m.put("threads", java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount());
+        m.put("ws", s); // every counter, for the supervisor's admin port to add up
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("subscribers", s.open());
         p.put("channels", s.topics());
