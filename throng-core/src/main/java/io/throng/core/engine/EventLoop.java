@@ -380,8 +380,13 @@ final class EventLoop implements Runnable, ReadySink {
                         census.add(c, c.owner instanceof LoopOwner);
                     }
                 });
-                done.complete(census.toDump("loop " + thread.getName(), java.util.List.of("listeners " + listeners.size(),
-                        "connects pending " + pendingConnects.size())));
+                var lines = new java.util.ArrayList<>(java.util.List.of("listeners " + listeners.size(),
+                        "connects pending " + pendingConnects.size()));
+                long now = System.nanoTime();
+                for (Listener l : listeners) {
+                    lines.add(l.describe(now));
+                }
+                done.complete(census.toDump("loop " + thread.getName(), lines));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }

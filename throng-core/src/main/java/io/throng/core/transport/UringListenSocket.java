@@ -86,6 +86,12 @@ public final class UringListenSocket extends ListenSocket {
     }
 
     @Override
+    public String acceptState() {
+        return (armed ? "multishot accept armed" : "multishot accept not armed") + (wanted ? "" : ", not wanted")
+                + (count > 0 ? ", " + count + " accepted waiting" : "") + (error != 0 ? ", error " + Errno.message(error) : "");
+    }
+
+    @Override
     public InetSocketAddress localAddress() {
         return address;
     }
