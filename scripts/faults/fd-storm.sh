@@ -67,7 +67,7 @@ for tr in $transports; do
   details+="Server CPU each second of the storm (% of one core): ${series[*]}"$'\n\n'
   details+="Each loop's listener after the storm (/dump):"$'\n\n'"\`\`\`"$'\n'"${listeners:-(no dump)}"$'\n'"\`\`\`"$'\n\n'
   details+="Status lines (every fifth) and anything the server logged:"$'\n\n'"\`\`\`"$'\n'
-  details+="$(cut -d' ' -f2- "$log" | grep -vE '^  |^(server|limits|tls):' | awk '!/^conns/ || NR % 5 == 0' | grep -vE '^conns 0 \|' | head -25)"$'\n'"\`\`\`"$'\n\n'
+  details+="$(cut -d' ' -f2- "$log" | grep -vE '^  |^(server|limits|tls):' | awk '!/^conns/ || NR % 5 == 0' | grep -vE '^conns 0 \|' | sed -n 1,25p)"$'\n'"\`\`\`"$'\n\n'
   [ "${errs_status:-0}" -gt 0 ] || { verdict=FAIL; why+=("$tr: no accept errors counted"); }
   python3 -c "import sys; sys.exit(0 if $avg < 50 else 1)" || { verdict=FAIL; why+=("$tr: the server averaged $avg% of a core during the storm"); }
   [ "$probe_ok" = True ] || { verdict=FAIL; why+=("$tr: after the storm, probes failed: $probe"); }
