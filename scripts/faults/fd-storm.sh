@@ -5,13 +5,14 @@
 # its accepts fail (EMFILE). Measures the server's CPU each second from /proc/PID/stat (a server that
 # retries a failing accept in a loop would spin at 100%), its `accept errors` (status line, then
 # /metrics), and whether accepting resumes once the storm's connections close (connect probes that
-# must be echoed). Once for each transport in TRANSPORTS. Writes docs/runs/fault-fd-storm-<date>.md.
+# must be echoed), and each loop's listener as /dump shows it then. Once for each transport in
+# TRANSPORTS. Writes docs/runs/fault-<NAME>-<date>.md (or OUT).
 #
-#   scripts/faults/fd-storm.sh          environment: LIMIT=1000 CONNS=3000 HOLD=20 TRANSPORTS="io_uring epoll nio"
+#   scripts/faults/fd-storm.sh          environment: LIMIT=1000 CONNS=3000 HOLD=20 TRANSPORTS="io_uring epoll nio" NAME=fd-storm OUT= LOGS=
 . "$(dirname "$0")/lib.sh"
 limit=${LIMIT:-1000}; conns=${CONNS:-3000}; hold=${HOLD:-20}; transports=${TRANSPORTS:-io_uring epoll nio}
 cd "$root"
-out="docs/runs/fault-fd-storm-$today.md"
+out=${OUT:-docs/runs/fault-${NAME:-fd-storm}-$today.md}
 verdict=PASS; why=()
 rows=""; details=""
 for tr in $transports; do
@@ -53,6 +54,8 @@ for tr in $transports; do
   probe=$(cat "$work/probe-$tr.json")
   probe_ok=$(python3 -c "import json; d=json.loads('$probe'); print(d['ok'] == d['attempts'] and d['ok'] > 0)")
   m=$(curl -s -m 5 "http://127.0.0.1:$admin/metrics" || true)
+  listeners=$(curl -s -m 5 "http://127.0.0.1:$admin/dump?first=0" | grep -oE 'loop [^:]*: .*' \
+    | sed -E 's/^(loop [^:]*):.*(listener .*), connections [0-9]+, unwritable.*/\1: \2/' || true)
   errs_metric=$(echo "$m" | awk '/^throng_accept_errors_total/ { printf "%d", $NF }')
   pauses_metric=$(echo "$m" | awk '/^throng_accept_pauses_total/ { printf "%d", $NF }')
   accepted_metric=$(echo "$m" | awk '/^throng_connections_accepted_total/ { printf "%d", $NF }')
@@ -62,12 +65,14 @@ for tr in $transports; do
   rows+="| $tr | $fdlimit | $base_fds | $maxfds | $est | $pinged | $silent | $fails | ${errs_status:-0} | ${errs_metric:-?} | $avg% | $peak% | $(python3 -c "import json; d=json.loads('$probe'); print(f\"{d['ok']} of {d['attempts']}\")") | ${accepted_metric:-?} / ${open_metric:-?} | $recvq |"$'\n'
   details+="### $tr"$'\n\n'"\`\`\`sh"$'\n'"$serve_cmd"$'\n'"$load_cmd"$'\n'"\`\`\`"$'\n\n'
   details+="Server CPU each second of the storm (% of one core): ${series[*]}"$'\n\n'
+  details+="Each loop's listener after the storm (/dump):"$'\n\n'"\`\`\`"$'\n'"${listeners:-(no dump)}"$'\n'"\`\`\`"$'\n\n'
   details+="Status lines (every fifth) and anything the server logged:"$'\n\n'"\`\`\`"$'\n'
-  details+="$(cut -d' ' -f2- "$log" | grep -vE '^  |^(server|limits|tls):' | awk '!/^conns/ || NR % 5 == 0' | grep -vE '^conns 0 \|' | head -25)"$'\n'"\`\`\`"$'\n\n'
+  details+="$(cut -d' ' -f2- "$log" | grep -vE '^  |^(server|limits|tls):' | awk '!/^conns/ || NR % 5 == 0' | grep -vE '^conns 0 \|' | sed -n 1,25p)"$'\n'"\`\`\`"$'\n\n'
   [ "${errs_status:-0}" -gt 0 ] || { verdict=FAIL; why+=("$tr: no accept errors counted"); }
   python3 -c "import sys; sys.exit(0 if $avg < 50 else 1)" || { verdict=FAIL; why+=("$tr: the server averaged $avg% of a core during the storm"); }
   [ "$probe_ok" = True ] || { verdict=FAIL; why+=("$tr: after the storm, probes failed: $probe"); }
   kill -TERM "$server"; wait "$server" 2>/dev/null || true
+  [ -z "${LOGS:-}" ] || cp "$log" "$LOGS/server-$tr-$(date +%H%M%S).log" # LOGS=DIR keeps each server's whole log
 done
 cat > "$out" <<MD
 # Fault run: a descriptor storm past the open-file limit ($today)

@@ -2,6 +2,8 @@
 # directory ($work), the processes the script started ($pids: each stopped on exit by its PID, with
 # SIGTERM, then SIGKILL after 15 s; nothing else is touched), and helpers. Loopback only.
 set -euo pipefail
+# (so a pipeline ending in `head` can fail: head exits after its lines, a writer still writing dies
+# of SIGPIPE, status 141, and the script ends without a word; take first lines with `sed -n 1,Np`)
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/bin/find-jdk.sh"
 "$root/throng" --version > /dev/null # builds the jar if the sources changed
@@ -48,4 +50,4 @@ conns_of() { ss -Htnp state established "( sport = :$1 )" 2>/dev/null | grep -c 
 # One field of a JSON file: jfield FILE EXPR (a Python expression on `d`).
 jfield() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 today=$(date +%F)
-machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2/1048576 }' /proc/meminfo), $(uname -sr), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), open files $(ulimit -Hn) hard"
+machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2/1048576 }' /proc/meminfo), $(uname -sr), $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 1p), open files $(ulimit -Hn) hard"

@@ -12,7 +12,7 @@ import java.util.Map;
  * which is what a stopped worker leaves behind: its counts stay true, its levels went with it.
  */
 final class CounterSums {
-    static final ServerStats NO_SERVER = new ServerStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    static final ServerStats NO_SERVER = new ServerStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1,
             0, 0, 0, Map.of());
     static final WebSocketStats NO_PUSH = new WebSocketStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             0, 0, 0, 0);
@@ -32,28 +32,28 @@ final class CounterSums {
         return new ServerStats(a.uptimeNanos(), a.connections() + b.connections(), a.accepted() + b.accepted(),
                 a.rejected() + b.rejected(), a.closed() + b.closed(), a.bytesRead() + b.bytesRead(),
                 a.bytesWritten() + b.bytesWritten(), a.reads() + b.reads(), a.writes() + b.writes(),
-                a.idleTimeouts() + b.idleTimeouts(), a.writeLimitCloses() + b.writeLimitCloses(),
-                a.readLimitCloses() + b.readLimitCloses(), a.ioErrors() + b.ioErrors(), a.handlerErrors() + b.handlerErrors(),
+                a.ioErrors() + b.ioErrors(), a.handlerErrors() + b.handlerErrors(),
                 a.unwritable() + b.unwritable(), a.acceptErrors() + b.acceptErrors(), a.acceptPauses() + b.acceptPauses(),
                 a.overflowed() + b.overflowed(), a.workers() + b.workers(), a.workersBusy() + b.workersBusy(),
-                a.workerQueue() + b.workerQueue(), a.lentBuffers() + b.lentBuffers(), a.lentBytes() + b.lentBytes(),
-                a.poolBytes() + b.poolBytes(), closedBy);
+                a.workerQueue() + b.workerQueue(),
+                // a lag is not added: the cluster's is its most lagging worker's (-1, none, loses to any)
+                Math.max(a.loopLagNanos(), b.loopLagNanos()), Math.max(a.loopLagMaxNanos(), b.loopLagMaxNanos()),
+                a.lentBuffers() + b.lentBuffers(), a.lentBytes() + b.lentBytes(), a.poolBytes() + b.poolBytes(), closedBy);
     }
 
-    /** {@code s} with its levels (open connections, worker threads and queue, buffers) at zero. */
+    /** {@code s} with its levels (open connections, worker threads and queue, loop lag, buffers) at zero or none. */
     static ServerStats countersOnly(ServerStats s) {
         return new ServerStats(s.uptimeNanos(), 0, s.accepted(), s.rejected(), s.closed(), s.bytesRead(),
-                s.bytesWritten(), s.reads(), s.writes(), s.idleTimeouts(), s.writeLimitCloses(), s.readLimitCloses(),
-                s.ioErrors(), s.handlerErrors(), s.unwritable(), s.acceptErrors(), s.acceptPauses(), s.overflowed(),
-                0, 0, 0, 0, 0, 0, s.closedBy());
+                s.bytesWritten(), s.reads(), s.writes(), s.ioErrors(), s.handlerErrors(), s.unwritable(),
+                s.acceptErrors(), s.acceptPauses(), s.overflowed(), 0, 0, 0, -1, -1, 0, 0, 0, s.closedBy());
     }
 
     /** With {@code uptimeNanos} in place of {@code s}'s. */
     static ServerStats withUptime(ServerStats s, long uptimeNanos) {
         return new ServerStats(uptimeNanos, s.connections(), s.accepted(), s.rejected(), s.closed(), s.bytesRead(),
-                s.bytesWritten(), s.reads(), s.writes(), s.idleTimeouts(), s.writeLimitCloses(), s.readLimitCloses(),
-                s.ioErrors(), s.handlerErrors(), s.unwritable(), s.acceptErrors(), s.acceptPauses(), s.overflowed(),
-                s.workers(), s.workersBusy(), s.workerQueue(), s.lentBuffers(), s.lentBytes(), s.poolBytes(), s.closedBy());
+                s.bytesWritten(), s.reads(), s.writes(), s.ioErrors(), s.handlerErrors(), s.unwritable(),
+                s.acceptErrors(), s.acceptPauses(), s.overflowed(), s.workers(), s.workersBusy(), s.workerQueue(),
+                s.loopLagNanos(), s.loopLagMaxNanos(), s.lentBuffers(), s.lentBytes(), s.poolBytes(), s.closedBy());
     }
 
     /**

@@ -21,7 +21,7 @@ class ClusterTotalsTest {
     private static JsonNode status(long pid, int connections, long accepted, long bytesRead, long peerClosed,
                                    WebSocketStats push) throws Exception {
         ServerStats s = new ServerStats(1_000_000, connections, accepted, 0, peerClosed, bytesRead, bytesRead, accepted,
-                accepted, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, connections, 4096L * connections, 65536,
+                accepted, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1_000_000, 2_000_000, connections, 4096L * connections, 65536,
                 Map.of(CloseReason.Kind.PEER_CLOSED, peerClosed));
         String line = "{\"status\":" + Json.write(push == null
                 ? Map.of("pid", pid, "stats", s, "rss", 1000, "heap", 100)

@@ -399,8 +399,13 @@ final class EventLoop implements Runnable, ReadySink {
                         census.add(c, c.owner instanceof LoopOwner);
                     }
                 });
-                done.complete(census.toDump("loop " + thread.getName(), java.util.List.of(lag.describe(System.nanoTime()),
-                        "listeners " + listeners.size(), "connects pending " + pendingConnects.size())));
+                long now = System.nanoTime();
+                var lines = new java.util.ArrayList<>(java.util.List.of(lag.describe(now), "listeners " + listeners.size(),
+                        "connects pending " + pendingConnects.size()));
+                for (Listener l : listeners) {
+                    lines.add(l.describe(now));
+                }
+                done.complete(census.toDump("loop " + thread.getName(), lines));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }

@@ -132,6 +132,13 @@ final class Listener {
                 + "; pausing accept for " + backoff / 1_000_000 + " ms");
     }
 
+    /** For dumps: where it listens, whether accepting is paused by a back-off, the transport's view. Loop thread. */
+    String describe(long now) {
+        String state = socket.acceptState();
+        return "listener " + socket.localAddress() + (resumeAt != 0 ? ": back-off, resumes in "
+                + Math.max(0, (resumeAt - now) / 1_000_000) + " ms" : ": no back-off") + (state.isEmpty() ? "" : ", " + state);
+    }
+
     /** When accepting resumes after a failure, or 0. */
     long resumeAt() {
         return resumeAt;

@@ -20,6 +20,14 @@ public abstract sealed class ListenSocket permits NioListenSocket, EpollListenSo
 
     public abstract boolean isOpen();
 
+    /**
+     * For dumps: what the transport knows of its accepting beyond the engine's view (io_uring: whether
+     * a multishot accept is armed), or "" if nothing. The poller's thread.
+     */
+    public String acceptState() {
+        return "";
+    }
+
     /** Stops listening and releases the socket. Any thread; idempotent. */
     public abstract void close();
 }

@@ -9,8 +9,20 @@ import java.net.InetSocketAddress;
 /**
  * A listening socket of the io_uring transport: one multishot accept stays armed while the engine
  * accepts, and each completion is a connection already accepted (non-blocking, close-on-exec),
- * queued here until {@link #accept} hands it out. A failure (EMFILE) ends the multishot and is
- * thrown by the next {@link #accept}, so the engine's back-off applies as on epoll.
+ * queued here until {@link #accept} hands it out. Every way a multishot ends leads back to armed
+ * (the poller's thread):
+ * <ul>
+ *   <li>a failure (EMFILE, ENFILE, ENOBUFS): kept in {@link #error} and thrown by the
+ *       {@link #accept} after the last queued connection, so the engine's back-off applies as on
+ *       epoll; the poller reports the listener every turn until it is thrown (the engine takes 64
+ *       an event, and a failure behind exactly 64 or 128 was once never told: the listener stayed
+ *       unarmed for good), and arms nothing while it is kept; the back-off's end re-arms;</li>
+ *   <li>a transient failure (EAGAIN, EINTR, ECONNABORTED): re-armed at once, nothing to tell;</li>
+ *   <li>a cancel, the engine pausing ({@link #wanted} false): re-armed when it resumes, or at the
+ *       cancel's completion if it resumed first;</li>
+ *   <li>an accepted connection without {@code F_MORE} (no room in the completion queue): re-armed
+ *       at once.</li>
+ * </ul>
  */
 public final class UringListenSocket extends ListenSocket {
     final int fd;
@@ -27,7 +39,7 @@ public final class UringListenSocket extends ListenSocket {
     boolean armed;
     /** Queued in the poller's reports. Loop thread. */
     boolean reportQueued;
-    /** errno of a failed accept, thrown once by {@link #accept}. */
+    /** errno of a failed accept, thrown once by {@link #accept}; while set, the multishot is not re-armed. */
     int error;
     private int[] pending = new int[16];
     private int head;
@@ -69,7 +81,7 @@ public final class UringListenSocket extends ListenSocket {
         if (error != 0) {
             int e = error;
             error = 0;
-            if (e == Errno.EAGAIN || e == Errno.EINTR || e == Errno.ECONNABORTED || !open) {
+            if (!open) {
                 return null;
             }
             throw Errno.exception("accept", e);
@@ -83,6 +95,12 @@ public final class UringListenSocket extends ListenSocket {
         if (open && p != null) {
             p.acceptInterest(this, on);
         }
+    }
+
+    @Override
+    public String acceptState() {
+        return (armed ? "multishot accept armed" : "multishot accept not armed") + (wanted ? "" : ", not wanted")
+                + (count > 0 ? ", " + count + " accepted waiting" : "") + (error != 0 ? ", error " + Errno.message(error) : "");
     }
 
     @Override

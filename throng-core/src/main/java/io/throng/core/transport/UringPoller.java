@@ -400,8 +400,12 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         ring.prepRecvMultishot(s.fd, GROUP, userData(s, K_RECV));
     }
 
+    /**
+     * Arms the multishot accept unless one is armed, the engine does not want connections, or a
+     * failure waits to be reported: the engine's back-off then re-arms it after its pause.
+     */
     void armAccept(UringListenSocket l) {
-        if (l.armed || !l.wanted || !l.isOpen()) {
+        if (l.armed || !l.wanted || !l.isOpen() || l.error != 0) {
             return;
         }
         l.armed = true;
@@ -417,8 +421,8 @@ public final class UringPoller extends Poller implements UringRing.Completions {
         l.wanted = on;
         if (on) {
             armAccept(l);
-            if (l.pendingCount() > 0) {
-                queueReport(l); // accepted before the pause: hand them out now
+            if (l.pendingCount() > 0 || l.error != 0) {
+                queueReport(l); // accepted before the pause, or a failure not told yet: now
             }
         } else if (l.armed) {
             ring.prepCancel(userData(l, K_ACCEPT), false, userData(l, K_CANCEL));
@@ -713,8 +717,10 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 if (l.isOpen() && l.wanted && (l.pendingCount() > 0 || l.error != 0)) {
                     sink.ready(l.attachment, Interest.READ);
                     n++;
-                    if (l.wanted && l.pendingCount() > 0) {
-                        queueReport(l); // it takes a batch an event, as on epoll: the rest next turn
+                    if (l.wanted && (l.pendingCount() > 0 || l.error != 0)) {
+                        // it takes a batch an event, as on epoll: the rest next turn, and a failure
+                        // behind them (it ended the multishot, which only the engine's back-off re-arms)
+                        queueReport(l);
                     }
                 }
                 continue;
@@ -945,15 +951,26 @@ public final class UringPoller extends Poller implements UringRing.Completions {
                 return;
             }
             l.push(res);
-        } else if (res != -Errno.ECANCELED) {
-            l.error = -res;
+        } else if (res != -Errno.ECANCELED && !transientAcceptError(-res)) {
+            l.error = -res; // EMFILE, ENFILE, ENOBUFS: told to the engine, whose back-off re-arms
         }
         if (l.isOpen() && (l.pendingCount() > 0 || l.error != 0)) {
             queueReport(l);
         }
-        if (!l.armed && l.error == 0) {
+        if (!l.armed) {
+            // the multishot ended: a cancel (re-armed if accepting resumed meanwhile), an accept the
+            // completion queue had no room for, or a transient failure; not while a failure waits
             armAccept(l);
         }
+    }
+
+    /**
+     * Failures of one accept that say nothing of the next (as accept4 on epoll, which returns no
+     * socket for them and waits for the next readiness): the multishot is re-armed at once. Telling
+     * the engine would be of no use: its accept has nothing to return, and it would not re-arm.
+     */
+    private static boolean transientAcceptError(int errno) {
+        return errno == Errno.EAGAIN || errno == Errno.EINTR || errno == Errno.ECONNABORTED;
     }
 
     private void onConnect(UringSocket s, int res) {
