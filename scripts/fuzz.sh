@@ -14,9 +14,9 @@
 # temporary directory: <module>/.cifuzz-corpus/ is neither read nor written), no report, no install.
 # The same commit fuzzes the same inputs, so a red CI reruns to the same crash with
 # `scripts/fuzz.sh --ci TARGET` in a clone of that commit. Each target runs as
-# `./mvnw -pl MODULE -am surefire:test@fuzz-tests`: -am puts throng's other modules in the reactor,
-# resolved from their target/ directories as `./mvnw verify` left them, so nothing needs to be
-# installed in the local Maven repository (a clean clone, as in CI, has nothing there).
+# `./mvnw -pl MODULE -am test-compile surefire:test@fuzz-tests`: -am puts throng's other modules in
+# the reactor, resolved from their target/ directories as `./mvnw verify` left them, so nothing
+# needs to be installed in the local Maven repository (a clean clone, as in CI, has nothing there).
 # `--ci --time 15` fuzzes 15 s each instead: how the budgets were measured.
 #
 # A crash stops that target: Jazzer writes the input under the test's
@@ -109,7 +109,10 @@ for t in "${TARGETS[@]}"; do
     base="$logs/$name.base"
     mkdir -p "$base"
     ln -s "$PWD/$module/src" "$base/src"
-    cmd=(./mvnw -B -pl "$module" -am surefire:test@fuzz-tests -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false
+    # test-compile: Maven takes a reactor module's classes from target/ only once a phase that
+    # builds them ran in this invocation (after verify, "Nothing to compile", seconds); with the
+    # goal alone it looked for throng-core in the local repository, and failed on a clean one.
+    cmd=(./mvnw -B -pl "$module" -am test-compile surefire:test@fuzz-tests -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false
          -Dthrong.peers=off -Djazzer.max_executions="$ci_limit" -Djazzer.max_duration="${ci_cap}s"
          -Djazzer.internal.basedir="$base" -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-seed="$seed"
          -Djunit.jupiter.execution.timeout.mode=disabled)
