@@ -149,7 +149,7 @@ for t in "${TARGETS[@]}"; do
   elif [ -z "$execs" ]; then
     verdict="did not fuzz (see the log)"
   fi
-  [ "$verdict" = ok ] || failed=1
+  [[ "$verdict" == ok* ]] || failed=1
   printf '   %-16s executions %-10s exec/s %-7s cov %-6s corpus %-6s %4s s  crashes %s  %s\n' \
     "$name" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${corpus:-?}" "$took" "$ncrash" "$verdict"
   [ -z "$crashes" ] || sed 's/^/     crash input: /' <<<"$crashes"
@@ -166,7 +166,12 @@ for t in "${TARGETS[@]}"; do
     echo "     or rerun this fuzzing run itself (same inputs: seed $seed, $ci_runs executions), after ./mvnw verify:"
     echo "       scripts/fuzz.sh --ci --seed $seed $name"
   fi
-  [ "$verdict" = ok ] || { echo "   last lines of $log:"; tail -n 25 "$log" | sed 's/^/     /'; }
+  if [ "$ncrash" -gt 0 ]; then
+    echo "   the finding ($log):"
+    { grep -a -m1 'FuzzTestFindingException' "$log"; sed -n '/^Caused by:/,/^$/p' "$log" | head -n 20; } | sed 's/^/     /'
+  elif [[ "$verdict" != ok* ]]; then
+    echo "   last lines of $log:"; tail -n 25 "$log" | sed 's/^/     /'
+  fi
   rows+=("| $name | \`$test\` | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${corpus:-?} | $took | $ncrash | $verdict |")
 done
 
