@@ -169,6 +169,14 @@ public final class TopicRegistry {
     /** Sends {@code message} to every subscriber of {@code topic}. Never blocks on a slow one. */
     public PublishResult publish(String topic, PreparedMessage message) {
         publishes.increment();
+        return deliver(topic, message);
+    }
+
+    /**
+     * As {@link #publish}, not counted as a publish: for a second framing of one publish (the
+     * push service sends a channel's Centrifugo subscribers the same message in another envelope).
+     */
+    public PublishResult deliver(String topic, PreparedMessage message) {
         ConcurrentHashMap<WebSocket, Boolean> members = topics.get(topic);
         if (members == null) {
             return PublishResult.NO_SUBSCRIBERS;
@@ -189,6 +197,17 @@ public final class TopicRegistry {
             }
         });
         return new PublishResult(walked.get(), delivered.get(), dropped.get(), closed.get());
+    }
+
+    /**
+     * Calls {@code action} for every subscriber of {@code topic} (weakly consistent, as a publish
+     * walk: those joining meanwhile may be missed), in parallel above {@value #PARALLEL_THRESHOLD}.
+     */
+    public void forEachSubscriber(String topic, java.util.function.Consumer<WebSocket> action) {
+        ConcurrentHashMap<WebSocket, Boolean> members = topics.get(topic);
+        if (members != null) {
+            members.forEachKey(PARALLEL_THRESHOLD, action);
+        }
     }
 
     /** Subscribers of {@code topic} now. */
