@@ -80,7 +80,12 @@ public record CentrifugoConfig(byte[] hmacSecret, boolean allowAnonymous, boolea
 
     /** Tokens signed with {@code hmacSecret}; every other setting at its default. */
     public static CentrifugoConfig withSecret(byte[] hmacSecret) {
-        return new CentrifugoConfig(hmacSecret, false, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
+        return of(hmacSecret, false);
+    }
+
+    /** Tokens signed with {@code hmacSecret} (null: no tokens), anonymous access as given, the rest at the defaults. */
+    public static CentrifugoConfig of(byte[] hmacSecret, boolean allowAnonymous) {
+        return new CentrifugoConfig(hmacSecret, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
                 Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of());
     }
 
