@@ -25,6 +25,8 @@ TARGETS=(
   "push-binary       throng-websocket io.throng.websocket.push.PublishFuzzTest#binaryProtocol"
   "push-http         throng-websocket io.throng.websocket.push.PublishFuzzTest#httpPublish"
   "push-port         throng-websocket io.throng.websocket.push.PublishFuzzTest#pushPort"
+  "centrifugo-json   throng-websocket io.throng.websocket.centrifugo.CentrifugoFuzzTest#json"
+  "centrifugo-token  throng-websocket io.throng.websocket.centrifugo.CentrifugoFuzzTest#token"
   "rpc-frames        throng-rpc       io.throng.rpc.frame.TrpcCodecFuzzTest#frames"
   "rpc-headers       throng-rpc       io.throng.rpc.frame.TrpcCodecFuzzTest#headers"
   "rpc-config        throng-rpc       io.throng.rpc.config.RpcConfigFuzzTest#parse"

@@ -89,6 +89,11 @@ public final class ConnectionTokens {
             if (claims.getClaim("channel") != null) {
                 return new Invalid("a channel claim: a subscription token, not a connection token");
             }
+            // nimbus reads a numeric sub as its digits; Centrifugo's claims take a string only
+            Object rawSub = jwt.getPayload().toJSONObject().get("sub");
+            if (rawSub != null && !(rawSub instanceof String)) {
+                return new Invalid("a sub that is not a string");
+            }
             String sub = claims.getStringClaim("sub");
             List<String> channels = claims.getStringListClaim("channels");
             long expiresAt = exp == null ? 0 : exp.getTime() / 1000;
