@@ -268,7 +268,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 case ConnectionTokens.Expired e -> {
                     refusedTokens.increment();
                     LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refused: token expired");
-                    return error(ws, id, Codes.TOKEN_EXPIRED) && false;
+                    return connectError(ws, id, Codes.TOKEN_EXPIRED);
                 }
                 case ConnectionTokens.Invalid invalid -> {
                     refusedTokens.increment();
@@ -287,11 +287,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             if (channelProblem.apply(ch) != null) {
                 LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refused: its token lists channel '" + ch + "': "
                         + channelProblem.apply(ch));
-                return error(ws, id, Codes.UNKNOWN_CHANNEL) && false;
+                return connectError(ws, id, Codes.UNKNOWN_CHANNEL);
             }
         }
         if (channels.size() > config.channelLimit()) {
-            return error(ws, id, Codes.LIMIT_EXCEEDED) && false;
+            return connectError(ws, id, Codes.LIMIT_EXCEEDED);
         }
         StringBuilder reply = new StringBuilder(160);
         reply.append("{\"id\":").append(id).append(",\"connect\":{\"client\":\"").append(clientId(ws))
@@ -435,6 +435,12 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private static boolean error(WebSocket ws, long id, int code) {
         ws.sendText("{\"id\":" + id + ",\"error\":{\"code\":" + code + ",\"message\":\"" + Codes.message(code) + "\"}}");
         return true;
+    }
+
+    /** A connect that failed: the error, and the rest of the frame is dropped (the SDK then closes or reconnects). */
+    private static boolean connectError(WebSocket ws, long id, int code) {
+        error(ws, id, code);
+        return false;
     }
 
     private static boolean badRequest(WebSocket ws, String why) {
