@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.throng.core.config.ServerConfig;
 import io.throng.websocket.bus.LocalBus;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.TokenKeys;
 import io.throng.websocket.push.PushServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,6 +91,32 @@ class CentrifugoSdkTest {
             assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"from\":\"ann\",\"k\":\"caf\u00e9\"}");
             assertThat(push.centrifugo().connects()).isEqualTo(2);
             assertThat(push.centrifugo().clientPublishes()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void rs256AndEs256TokensConnectTheSdkToo() throws Exception {
+        java.security.KeyPairGenerator rsaGen = java.security.KeyPairGenerator.getInstance("RSA");
+        rsaGen.initialize(2048);
+        java.security.KeyPair rsa = rsaGen.generateKeyPair();
+        java.security.KeyPairGenerator ecGen = java.security.KeyPairGenerator.getInstance("EC");
+        ecGen.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair ec = ecGen.generateKeyPair();
+        TokenKeys keys = new TokenKeys(SECRET, (java.security.interfaces.RSAPublicKey) rsa.getPublic(),
+                (java.security.interfaces.ECPublicKey) ec.getPublic());
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject("ann").expirationTime(inAnHour()).build();
+        SignedJWT rs256 = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims);
+        rs256.sign(new RSASSASigner(rsa.getPrivate()));
+        SignedJWT es256 = new SignedJWT(new JWSHeader(JWSAlgorithm.ES256), claims);
+        es256.sign(new ECDSASigner((java.security.interfaces.ECPrivateKey) ec.getPrivate()));
+        try (PushServer push = start(CentrifugoConfig.of(keys, false));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), rs256.serialize(), "alerts");
+             Peer bob = Peer.node("centrifuge-client.mjs", url(push), es256.serialize(), "alerts")) {
+            ann.lineStartingWith("subscribed alerts", 20);
+            bob.lineStartingWith("subscribed alerts", 20);
+            HttpResponseCheck.post(push, "/pub/alerts", "{\"level\":\"high\"}");
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub alerts {\"level\":\"high\"}");
+            assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub alerts {\"level\":\"high\"}");
         }
     }
 

@@ -17,6 +17,7 @@ import io.throng.websocket.bus.BusConfig;
 import io.throng.websocket.bus.HubServer;
 import io.throng.websocket.bus.RelayBus;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.TokenKeys;
 import io.throng.websocket.push.PushServer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -151,6 +152,14 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " tokens: this environment variable's value (never give the secret itself on the command line)")
     String centrifugoSecretEnv;
 
+    @Option(names = "--centrifugo-rsa-public-key-file", paramLabel = "<file>", description = "the RS256/384/512 key of"
+            + " connection tokens: a PEM public key (BEGIN PUBLIC KEY)")
+    Path centrifugoRsaKeyFile;
+
+    @Option(names = "--centrifugo-ecdsa-public-key-file", paramLabel = "<file>", description = "the ES256/384/512 key of"
+            + " connection tokens: a PEM public key (BEGIN PUBLIC KEY)")
+    Path centrifugoEcdsaKeyFile;
+
     @Option(names = "--centrifugo-allow-anonymous", description = "accept connections without a token (user \"\")")
     boolean centrifugoAnonymous;
 
@@ -243,7 +252,8 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     /** The Centrifugo protocol's settings, or null when it is off. The secret is read here, never printed. */
     CentrifugoConfig centrifugoConfig() throws IOException {
         if (!centrifugo) {
-            if (centrifugoSecretFile != null || centrifugoSecretEnv != null) {
+            if (centrifugoSecretFile != null || centrifugoSecretEnv != null || centrifugoRsaKeyFile != null
+                    || centrifugoEcdsaKeyFile != null) {
                 throw new IllegalArgumentException("a Centrifugo token key is given but --centrifugo is off");
             }
             return null;
@@ -264,9 +274,16 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             secret = v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         }
-        if (secret == null && !centrifugoAnonymous) {
-            throw new IllegalArgumentException("--centrifugo needs a token key (--centrifugo-hmac-secret-file or"
-                    + " --centrifugo-hmac-secret-env), or --centrifugo-allow-anonymous");
+        TokenKeys keys = new TokenKeys(secret, null, null);
+        if (centrifugoRsaKeyFile != null) {
+            keys = keys.withRsa(TokenKeys.rsaFromPem(readKeyFile("--centrifugo-rsa-public-key-file", centrifugoRsaKeyFile)));
+        }
+        if (centrifugoEcdsaKeyFile != null) {
+            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(readKeyFile("--centrifugo-ecdsa-public-key-file", centrifugoEcdsaKeyFile)));
+        }
+        if (keys.isEmpty() && !centrifugoAnonymous) {
+            throw new IllegalArgumentException("--centrifugo needs a token key (--centrifugo-hmac-secret-file or -env,"
+                    + " --centrifugo-rsa-public-key-file, --centrifugo-ecdsa-public-key-file), or --centrifugo-allow-anonymous");
         }
         List<String> origins = new ArrayList<>();
         for (String o : centrifugoOrigins.split(",")) {
@@ -274,10 +291,21 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 origins.add(o.strip());
             }
         }
-        return CentrifugoConfig.of(secret, centrifugoAnonymous).withAllowSubscribe(centrifugoSubscribe)
+        return CentrifugoConfig.of(keys, centrifugoAnonymous).withAllowSubscribe(centrifugoSubscribe)
                 .withAllowPublish(centrifugoPublish)
                 .withPing(Durations.parse(centrifugoPingInterval), Durations.parse(centrifugoPongTimeout))
                 .withAllowedOrigins(origins);
+    }
+
+    private static String readKeyFile(String option, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": no such file");
+        }
+        try {
+            return Files.readString(file);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new IllegalArgumentException(option + " " + file + ": not a PEM text file");
+        }
     }
 
     private static byte[] withoutFinalLineBreak(byte[] b) {
@@ -534,6 +562,12 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             if (centrifugoSecretEnv != null) {
                 a.addAll(List.of("--centrifugo-hmac-secret-env", centrifugoSecretEnv));
+            }
+            if (centrifugoRsaKeyFile != null) {
+                a.addAll(List.of("--centrifugo-rsa-public-key-file", centrifugoRsaKeyFile.toAbsolutePath().toString()));
+            }
+            if (centrifugoEcdsaKeyFile != null) {
+                a.addAll(List.of("--centrifugo-ecdsa-public-key-file", centrifugoEcdsaKeyFile.toAbsolutePath().toString()));
             }
             if (centrifugoAnonymous) {
                 a.add("--centrifugo-allow-anonymous");

@@ -33,6 +33,7 @@ import picocli.CommandLine.ParseResult;
  *   heartbeat: 2s
  * centrifugo:                  # Centrifugo's client protocol on /connection/websocket
  *   hmac-secret-file: /etc/throng/centrifugo.key   # or hmac-secret-env: VARIABLE; never the key itself
+ *   rsa-public-key-file: /etc/throng/rsa.pem       # and/or ecdsa-public-key-file (PEM public keys)
  *   allow-anonymous: false
  *   allow-subscribe: true
  *   allow-publish: false
@@ -51,11 +52,13 @@ final class PushYaml {
             "heartbeat", "--bus-heartbeat");
 
     /** The keys of the {@code centrifugo} mapping and the options they set. */
-    private static final Map<String, String> CENTRIFUGO_KEYS = Map.of("enabled", "--centrifugo",
-            "hmac-secret-file", "--centrifugo-hmac-secret-file", "hmac-secret-env", "--centrifugo-hmac-secret-env",
-            "allow-anonymous", "--centrifugo-allow-anonymous", "allow-subscribe", "--centrifugo-allow-subscribe",
-            "allow-publish", "--centrifugo-allow-publish", "ping-interval", "--centrifugo-ping-interval",
-            "pong-timeout", "--centrifugo-pong-timeout", "allowed-origins", "--centrifugo-allowed-origins");
+    private static final Map<String, String> CENTRIFUGO_KEYS = Map.ofEntries(Map.entry("enabled", "--centrifugo"),
+            Map.entry("hmac-secret-file", "--centrifugo-hmac-secret-file"), Map.entry("hmac-secret-env", "--centrifugo-hmac-secret-env"),
+            Map.entry("rsa-public-key-file", "--centrifugo-rsa-public-key-file"),
+            Map.entry("ecdsa-public-key-file", "--centrifugo-ecdsa-public-key-file"),
+            Map.entry("allow-anonymous", "--centrifugo-allow-anonymous"), Map.entry("allow-subscribe", "--centrifugo-allow-subscribe"),
+            Map.entry("allow-publish", "--centrifugo-allow-publish"), Map.entry("ping-interval", "--centrifugo-ping-interval"),
+            Map.entry("pong-timeout", "--centrifugo-pong-timeout"), Map.entry("allowed-origins", "--centrifugo-allowed-origins"));
 
     private PushYaml() {
     }

@@ -145,7 +145,7 @@ class PushCommandTest {
         }
         drain(lines);
         assertThat(port).isPositive();
-        assertThat(printed.toString()).contains("token: HS256 (secret of 40 bytes)").contains("/connection/websocket")
+        assertThat(printed.toString()).contains("token: HS256/384/512 (secret of 40 bytes)").contains("/connection/websocket")
                 .doesNotContain(secret).doesNotContain("zzzz");
 
         com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),

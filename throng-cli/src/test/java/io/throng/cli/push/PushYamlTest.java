@@ -118,8 +118,21 @@ class PushYamlTest {
         assertThat(cf.pingInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(cf.pongTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(cf.allowedOrigins()).containsExactly("https://a.example.com", "https://b.example.com");
-        assertThat(cf.describe()).contains("HS256 (secret of 40 bytes)").doesNotContain("kkkk");
+        assertThat(cf.describe()).contains("HS256/384/512 (secret of 40 bytes)").doesNotContain("kkkk");
         assertThat(cf.toString()).doesNotContain("kkkk");
+
+        java.security.KeyPairGenerator rsaGen = java.security.KeyPairGenerator.getInstance("RSA");
+        rsaGen.initialize(2048);
+        Path pem = dir.resolve("rsa.pem");
+        Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(rsaGen.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        io.throng.websocket.centrifugo.CentrifugoConfig rsaOnly = parse("centrifugo: {rsa-public-key-file: " + pem + "}").centrifugoConfig();
+        assertThat(rsaOnly.keys().rsa()).isNotNull();
+        assertThat(rsaOnly.describe()).contains("token: RS256/384/512 (RSA 2048 bits)");
+        assertThatThrownBy(() -> parse("centrifugo: {ecdsa-public-key-file: " + pem + "}").centrifugoConfig())
+                .hasMessageContaining("not an EC public key");
+        assertThatThrownBy(() -> parse("centrifugo: {rsa-public-key-file: " + key + "}").centrifugoConfig())
+                .hasMessageContaining("not a PEM public key");
 
         assertThat(parse("centrifugo: {enabled: false}").centrifugoConfig()).isNull();
         assertThat(parse("port: 1").centrifugoConfig()).isNull();

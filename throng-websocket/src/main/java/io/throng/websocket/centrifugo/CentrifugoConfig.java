@@ -11,9 +11,8 @@ import java.util.Objects;
  * {@code channel_limit} 128, an empty {@code allowed_origins} accepting only requests without an
  * Origin header).
  *
- * @param hmacSecret         the HS256 key of connection tokens, or null for none (then only
- *                           anonymous connections, which must be allowed). At least 32 bytes: RFC 7518
- *                           section 3.2 asks for a key as long as the hash. Never printed.
+ * @param keys               the keys of connection tokens ({@link TokenKeys#NONE}: only anonymous
+ *                           connections, which must then be allowed). Never printed.
  * @param allowAnonymous     a connect without a token is accepted, as user "" (Centrifugo's
  *                           {@code allow_anonymous_connect_without_token}); off by default
  * @param allowSubscribe     connected clients may subscribe to any channel the push service takes
@@ -31,22 +30,14 @@ import java.util.Objects;
  * @param allowedOrigins     the Origin header values accepted at the upgrade ("*" for any); empty: only
  *                           requests without one (browsers always send one: list their origins)
  */
-public record CentrifugoConfig(byte[] hmacSecret, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
+public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
                                Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
                                Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins) {
-    public static final int MIN_SECRET_BYTES = 32;
-
     public CentrifugoConfig {
-        if (hmacSecret != null) {
-            if (hmacSecret.length < MIN_SECRET_BYTES) {
-                throw new IllegalArgumentException("the HMAC secret has " + hmacSecret.length + " bytes; HS256 needs at least "
-                        + MIN_SECRET_BYTES + " (RFC 7518 section 3.2)");
-            }
-            hmacSecret = hmacSecret.clone();
-        }
-        if (hmacSecret == null && !allowAnonymous) {
-            throw new IllegalArgumentException("no token key (an HMAC secret) and anonymous connections not allowed:"
-                    + " no client could connect");
+        Objects.requireNonNull(keys, "keys");
+        if (keys.isEmpty() && !allowAnonymous) {
+            throw new IllegalArgumentException("no token key (an HMAC secret, an RSA or ECDSA public key) and anonymous"
+                    + " connections not allowed: no client could connect");
         }
         Objects.requireNonNull(pingInterval, "pingInterval");
         if (pingInterval.isNegative() || pingInterval.toMillis() % 1000 != 0) {
@@ -85,58 +76,63 @@ public record CentrifugoConfig(byte[] hmacSecret, boolean allowAnonymous, boolea
 
     /** Tokens signed with {@code hmacSecret} (null: no tokens), anonymous access as given, the rest at the defaults. */
     public static CentrifugoConfig of(byte[] hmacSecret, boolean allowAnonymous) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
+        return of(hmacSecret == null ? TokenKeys.NONE : TokenKeys.hmac(hmacSecret), allowAnonymous);
+    }
+
+    /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
+    public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
+        return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
                 Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of());
     }
 
     public CentrifugoConfig withAllowAnonymous(boolean v) {
-        return new CentrifugoConfig(hmacSecret, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
+        return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
                 expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
     }
 
     public CentrifugoConfig withAllowSubscribe(boolean v) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
+        return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
                 expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
     }
 
     public CentrifugoConfig withAllowPublish(boolean v) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
                 expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
     }
 
     public CentrifugoConfig withPing(Duration interval, Duration timeout) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
                 expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
     }
 
     public CentrifugoConfig withStaleCloseDelay(Duration v) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
                 expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
     }
 
     public CentrifugoConfig withExpiredCloseDelay(Duration v) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
                 staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins);
     }
 
     public CentrifugoConfig withMaxTokenBytes(int v) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
                 staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins);
     }
 
     public CentrifugoConfig withChannelLimit(int v) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
                 staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins);
     }
 
     public CentrifugoConfig withAllowedOrigins(List<String> v) {
-        return new CentrifugoConfig(hmacSecret, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
                 staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v);
     }
 
-    @Override
+    /** The HMAC secret (a copy), or null. */
     public byte[] hmacSecret() {
-        return hmacSecret == null ? null : hmacSecret.clone();
+        return keys.hmacSecret();
     }
 
     /** Whether an upgrade request with this Origin header (null: none) is accepted. */
@@ -148,7 +144,7 @@ public record CentrifugoConfig(byte[] hmacSecret, boolean allowAnonymous, boolea
     public String describe() {
         return "centrifugo:\n"
                 + "  endpoint: /connection/websocket (client protocol v2, JSON)\n"
-                + "  token: " + (hmacSecret == null ? "none" : "HS256 (secret of " + hmacSecret.length + " bytes)") + "\n"
+                + "  token: " + keys.describe() + "\n"
                 + "  allow-anonymous: " + allowAnonymous + "\n"
                 + "  allow-subscribe: " + allowSubscribe + "\n"
                 + "  allow-publish: " + allowPublish + "\n"
@@ -160,21 +156,7 @@ public record CentrifugoConfig(byte[] hmacSecret, boolean allowAnonymous, boolea
 
     @Override
     public String toString() {
-        return "CentrifugoConfig[token " + (hmacSecret == null ? "none" : "HS256") + ", anonymous " + allowAnonymous
+        return "CentrifugoConfig[token " + keys.describe() + ", anonymous " + allowAnonymous
                 + ", subscribe " + allowSubscribe + ", publish " + allowPublish + ", ping " + pingInterval + "]";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof CentrifugoConfig c && java.util.Arrays.equals(hmacSecret, c.hmacSecret) && allowAnonymous == c.allowAnonymous
-                && allowSubscribe == c.allowSubscribe && allowPublish == c.allowPublish && pingInterval.equals(c.pingInterval)
-                && pongTimeout.equals(c.pongTimeout) && staleCloseDelay.equals(c.staleCloseDelay)
-                && expiredCloseDelay.equals(c.expiredCloseDelay) && maxTokenBytes == c.maxTokenBytes
-                && channelLimit == c.channelLimit && allowedOrigins.equals(c.allowedOrigins);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(java.util.Arrays.hashCode(hmacSecret), allowAnonymous, allowSubscribe, allowPublish, pingInterval);
     }
 }

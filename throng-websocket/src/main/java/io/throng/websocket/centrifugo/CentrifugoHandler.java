@@ -23,8 +23,8 @@ import java.util.function.Function;
 
 /**
  * Centrifugo's client protocol v2, JSON over WebSocket (docs/centrifugo.md): what lets its official
- * SDKs talk to the push service unchanged. Commands: connect (with an HS256 token, or anonymous
- * where allowed), subscribe, unsubscribe, publish, refresh, and the pong; presence,
+ * SDKs talk to the push service unchanged. Commands: connect (with a token signed HS, RS or ES
+ * 256/384/512, or anonymous where allowed), subscribe, unsubscribe, publish, refresh, and the pong; presence,
  * presence_stats, history and sub_refresh answer 108 (not available), rpc 104, send closes with
  * 3508. Pushes: a publication to a channel's subscribers whenever anything publishes to it (HTTP,
  * the binary protocol, a client), through the same bus and fan-out as the raw endpoint.
@@ -73,8 +73,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.topics = topics;
         this.bus = bus;
         this.channelProblem = channelProblem;
-        byte[] secret = config.hmacSecret();
-        this.tokens = secret == null ? null : new ConnectionTokens(secret, config.maxTokenBytes());
+        this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
                 .name("throng-centrifugo-sweeper").factory());
         long periodMillis = config.pingInterval().isZero() ? config.staleCloseDelay().toMillis() : config.pingInterval().toMillis();

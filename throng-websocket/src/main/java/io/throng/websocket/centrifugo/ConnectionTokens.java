@@ -2,7 +2,10 @@ package io.throng.websocket.centrifugo;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.text.ParseException;
@@ -10,14 +13,15 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * Checks Centrifugo connection tokens: JWTs signed with HS256 (nimbus-jose-jwt does the decoding and
- * the constant-time MAC check). Claims read: {@code sub} (the user; absent means ""), {@code exp}
+ * Checks Centrifugo connection tokens: JWTs signed with HS256/384/512, RS256/384/512 or
+ * ES256/384/512, each family with its own key from {@link TokenKeys} (nimbus-jose-jwt decodes and
+ * verifies; the MAC comparison is constant-time). Claims read: {@code sub} (the user; absent means ""), {@code exp}
  * and {@code nbf} (each only if present, as Centrifugo does), {@code expire_at} (the connection's
  * expiry, overriding {@code exp}; 0 for never), {@code channels} (server-side subscriptions).
  * A token with a {@code channel} claim is a subscription token and refused here, as Centrifugo does.
  *
- * <p>Only HS256 is accepted: a token naming any other algorithm ({@code none} included) is invalid,
- * whatever its signature. Verdicts never carry the token, so that nobody logs it by accident.
+ * <p>A token naming another algorithm ({@code none}, PS256, EdDSA...), or one whose family has no
+ * key configured, is invalid whatever its signature. Verdicts never carry the token, so that nobody logs it by accident.
  * Thread-safe.
  */
 public final class ConnectionTokens {
@@ -40,16 +44,39 @@ public final class ConnectionTokens {
     public record Invalid(String why) implements Verdict {
     }
 
-    private final MACVerifier verifier;
+    private final MACVerifier hmac;
+    private final RSASSAVerifier rsa;
+    private final ECDSAVerifier ecdsa;
     private final int maxTokenBytes;
 
     public ConnectionTokens(byte[] hmacSecret, int maxTokenBytes) {
+        this(TokenKeys.hmac(hmacSecret), maxTokenBytes);
+    }
+
+    public ConnectionTokens(TokenKeys keys, int maxTokenBytes) {
         try {
-            this.verifier = new MACVerifier(hmacSecret);
+            byte[] secret = keys.hmacSecret();
+            this.hmac = secret == null ? null : new MACVerifier(secret);
+            this.rsa = keys.rsa() == null ? null : new RSASSAVerifier(keys.rsa());
+            this.ecdsa = keys.ecdsa() == null ? null : new ECDSAVerifier(keys.ecdsa());
         } catch (JOSEException e) {
-            throw new IllegalArgumentException("the HMAC secret cannot verify HS256: " + e.getMessage());
+            throw new IllegalArgumentException("a token key cannot verify: " + e.getMessage());
         }
         this.maxTokenBytes = maxTokenBytes;
+    }
+
+    /** The verifier for {@code alg}'s family, or null when the algorithm is not accepted or its family has no key. */
+    private JWSVerifier verifierFor(JWSAlgorithm alg) {
+        if (JWSAlgorithm.HS256.equals(alg) || JWSAlgorithm.HS384.equals(alg) || JWSAlgorithm.HS512.equals(alg)) {
+            return hmac;
+        }
+        if (JWSAlgorithm.RS256.equals(alg) || JWSAlgorithm.RS384.equals(alg) || JWSAlgorithm.RS512.equals(alg)) {
+            return rsa;
+        }
+        if (JWSAlgorithm.ES256.equals(alg) || JWSAlgorithm.ES384.equals(alg) || JWSAlgorithm.ES512.equals(alg)) {
+            return ecdsa;
+        }
+        return null;
     }
 
     /** Judges {@code token} at {@code nowMillis}. */
@@ -64,8 +91,9 @@ public final class ConnectionTokens {
             return new Invalid("not a signed JWT");
         }
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
-        if (!JWSAlgorithm.HS256.equals(alg)) {
-            return new Invalid("algorithm " + alg + " not accepted (HS256 only)");
+        JWSVerifier verifier = verifierFor(alg);
+        if (verifier == null) {
+            return new Invalid("algorithm " + alg + " not accepted (no key configured for it)");
         }
         try {
             if (!jwt.verify(verifier)) {
