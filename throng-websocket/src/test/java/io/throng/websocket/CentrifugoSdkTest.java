@@ -204,6 +204,39 @@ class CentrifugoSdkTest {
         }
     }
 
+    @Test
+    void theSdksBrowserBuildWorksInChromium() throws Exception {
+        Peer.requireChromium();
+        java.nio.file.Path screenshot = java.nio.file.Path.of("target", "centrifugo-browser.png").toAbsolutePath();
+        Files.createDirectories(screenshot.getParent());
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withAllowPublish(true).withAllowedOrigins(List.of("*"));
+        try (PushServer push = start(config);
+             Peer browser = Peer.node("centrifuge-browser.mjs", "http://127.0.0.1:" + push.port(),
+                     token(SECRET, "ann", inAnHour(), null), "news", screenshot.toString())) {
+            browser.lineStartingWith("subscribed", 60);
+            HttpResponseCheck.post(push, "/pub/news", "{\"title\":\"from the Java test\"}");
+            browser.send("published");
+            String result = browser.lineStartingWith("{", 60);
+            assertThat(result).contains("\"ok\":true").contains("connected websocket").contains("subscribed news")
+                    .contains("pub {\\\"title\\\":\\\"from the Java test\\\"}").contains("pub {\\\"from\\\":\\\"chromium\\\"}");
+            assertThat(browser.exitCode(20)).isZero();
+            assertThat(push.centrifugo().clientPublishes()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBrowserFromAnOriginNotAllowedIsRefused() throws Exception {
+        Peer.requireChromium();
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withAllowedOrigins(List.of("https://app.example.com")));
+             Peer browser = Peer.node(java.util.Map.of("SUBSCRIBE_TIMEOUT_MS", "3000"), "centrifuge-browser.mjs",
+                     "http://127.0.0.1:" + push.port(), token(SECRET, "ann", inAnHour(), null), "news", "/dev/null")) {
+            String result = browser.lineStartingWith("{", 60);
+            assertThat(result).contains("\"ok\":false").doesNotContain("connected websocket");
+            assertThat(push.centrifugo().connects()).isZero();
+            assertThat(push.stats().refused()).isPositive();
+        }
+    }
+
     /** POST through the JDK's HttpClient, expecting 200. */
     static final class HttpResponseCheck {
         static void post(PushServer push, String path, String body) throws Exception {
