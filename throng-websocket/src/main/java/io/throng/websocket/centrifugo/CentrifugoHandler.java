@@ -49,7 +49,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     static final String VERSION = "throng-0.1";
 
     private static final System.Logger LOG = System.getLogger("io.throng.websocket.centrifugo");
-    private static final PreparedMessage PING = PreparedMessage.text("{}");
+    /**
+     * The ping, sent as a plain text message rather than a shared frame: a shared frame counts as a
+     * delivery in /stats, and falls under the slow-subscriber policy, which would drop a ping.
+     */
+    private static final ByteBuffer PING = ByteBuffer.wrap("{}".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 
     private final CentrifugoConfig config;
     private final TopicRegistry topics;
@@ -477,7 +481,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 }
                 if (ping) {
                     s.set(ClientSession.PONG_DUE, true);
-                    ws.send(PING);
+                    ws.sendText(PING.duplicate());
                 }
             });
             if (ping) {
