@@ -91,6 +91,8 @@ class CentrifugoSdkTest {
             assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"from\":\"ann\",\"k\":\"caf\u00e9\"}");
             assertThat(push.centrifugo().connects()).isEqualTo(2);
             assertThat(push.centrifugo().clientPublishes()).isEqualTo(1);
+            assertThat(PushServerTest.get(push, "/stats").body())
+                    .contains("\"centrifugo\":{\"sessions\":2,\"connects\":2,\"refusedTokens\":0,\"clientPublishes\":1,\"noPongCloses\":0}");
         }
     }
 

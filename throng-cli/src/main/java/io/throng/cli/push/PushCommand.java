@@ -44,6 +44,8 @@ import picocli.CommandLine.Spec;
                 "                             fanned out here, 202 when relayed by a broker, 503 while the bus is down",
                 "  GET /stats                 the counters, the bus's included, as JSON",
                 "  first byte 0x00            the binary publish protocol (see PublishProtocol), for high rates",
+                "  ws://HOST:PORT/connection/websocket  with --centrifugo: Centrifugo's client protocol (JSON),",
+                "                             for Centrifugo's SDKs (docs/centrifugo.md)",
                 "Processes and machines share channels through a bus (--bus): prefork",
                 "workers by default (the supervisor relays), several nodes through Redis",
                 "or NATS (docs/push-bus.md).",

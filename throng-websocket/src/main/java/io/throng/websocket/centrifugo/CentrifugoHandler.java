@@ -106,6 +106,12 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         return noPongCloses.sum();
     }
 
+    /** The counters as JSON, for the push service's /stats: sessions open now, and totals since start. */
+    public String statsJson() {
+        return "{\"sessions\":" + topics.subscribers(SESSIONS) + ",\"connects\":" + connects() + ",\"refusedTokens\":"
+                + refusedTokens() + ",\"clientPublishes\":" + clientPublishes() + ",\"noPongCloses\":" + noPongCloses() + "}";
+    }
+
     /** The registry topic of {@code channel}'s Centrifugo subscribers. */
     public static String topic(String channel) {
         return TOPIC_PREFIX + channel;

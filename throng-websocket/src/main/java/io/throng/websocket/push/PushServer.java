@@ -300,7 +300,8 @@ public final class PushServer implements AutoCloseable {
         return "{\"connections\":" + s.server.engineStats().connections() + ",\"websockets\":" + w.open()
                 + ",\"topics\":" + w.topics() + ",\"subscriptions\":" + w.subscriptions() + ",\"published\":"
                 + s.topics.publishes() + ",\"delivered\":" + w.deliveries() + ",\"dropped\":" + w.dropped()
-                + ",\"slowCloses\":" + w.slowCloses() + ",\"bus\":" + s.bus.stats().toJson() + "}\n";
+                + ",\"slowCloses\":" + w.slowCloses() + ",\"bus\":" + s.bus.stats().toJson()
+                + (s.centrifugo == null ? "" : ",\"centrifugo\":" + s.centrifugo.statsJson()) + "}\n";
     }
 
     private static byte[] page() {
