@@ -252,7 +252,7 @@ class CentrifugoProtocolTest {
     @Test
     void aConnectionWhoseTokenExpiresIsClosedWith3005UnlessItRefreshes() throws Exception {
         CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withPing(Duration.ofSeconds(1), Duration.ofMillis(500))
-                .withExpiredCloseDelay(Duration.ofMillis(200));
+                .withExpiredCloseDelay(Duration.ofMillis(200)).withStaleCloseDelay(Duration.ofSeconds(1)); // expiry checked every 0.5 s
         try (PushServer push = CentrifugoSdkTest.start(config)) {
             long exp = now() + 2;
             Conn lazy = open(push);

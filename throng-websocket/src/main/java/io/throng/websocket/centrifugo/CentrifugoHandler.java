@@ -32,9 +32,10 @@ import java.util.function.Function;
  * <p>A channel's Centrifugo subscribers are the registry topic {@code #<channel>} (no push channel
  * has a '#'), so that one publish reaches them in one shared frame of their own envelope, and the
  * raw {@code /sub/<channel>} subscribers in theirs. Every Centrifugo connection is also in the
- * topic {@value #SESSIONS}, which one sweeper thread walks: it pings ({@code {}}), closes a
- * connection whose pong did not come (3012), one that never connected (3502) and one whose token
- * expired without a refresh (3005). No timer and no map per connection.
+ * topic {@value #SESSIONS}, which one sweeper thread walks: every ping interval it pings
+ * ({@code {}}) and, a pong timeout later, closes a connection whose pong did not come (3012); every
+ * half stale delay it closes one that never connected (3502) and one whose token expired without
+ * a refresh (3005). No timer and no map per connection.
  *
  * <p>Order: a subscription and its reply are made under the connection's monitor, the one every
  * frame it is sent is written under, so a publication never overtakes the reply that announces
@@ -80,8 +81,13 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
                 .name("throng-centrifugo-sweeper").factory());
-        long periodMillis = config.pingInterval().isZero() ? config.staleCloseDelay().toMillis() : config.pingInterval().toMillis();
-        sweeper.scheduleAtFixedRate(this::sweep, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        if (!config.pingInterval().isZero()) {
+            long ping = config.pingInterval().toMillis();
+            sweeper.scheduleAtFixedRate(this::pingAll, ping, ping, TimeUnit.MILLISECONDS);
+        }
+        // at half the stale delay, a connection that never connects is closed at most 1.5 delays after it opened
+        long closes = Math.max(100, config.staleCloseDelay().toMillis() / 2);
+        sweeper.scheduleAtFixedRate(this::closeStaleAndExpired, closes, closes, TimeUnit.MILLISECONDS);
     }
 
     public CentrifugoConfig config() {
@@ -466,37 +472,38 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
 
     // ================================================================ the sweeper (its own thread)
 
-    /** Closes the stale and the expired, pings the rest, and checks their pongs a pong timeout later. */
-    private void sweep() {
+    /** Pings every connected client, and checks their pongs a pong timeout later. */
+    private void pingAll() {
         try {
-            long now = System.currentTimeMillis();
-            boolean ping = !config.pingInterval().isZero();
             topics.forEachSubscriber(SESSIONS, ws -> {
-                if (!(ws.attachment() instanceof ClientSession s)) {
-                    return;
-                }
-                if (!s.connected()) {
-                    if (now > s.deadline) {
-                        ws.close(Codes.CLOSE_STALE, "stale");
-                    }
-                    return;
-                }
-                if (now > s.deadline) {
-                    ws.close(Codes.CLOSE_CONNECTION_EXPIRED, "connection expired");
-                    return;
-                }
-                if (ping) {
+                if (ws.attachment() instanceof ClientSession s && s.connected()) {
                     s.set(ClientSession.PONG_DUE, true);
                     ws.sendText(PING.duplicate());
                 }
             });
-            if (ping) {
-                sweeper.schedule(this::checkPongs, config.pongTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            }
+            sweeper.schedule(this::checkPongs, config.pongTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             // closed meanwhile
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "centrifugo: the sweep failed", e); // the next one runs all the same
+            LOG.log(Level.WARNING, "centrifugo: the ping round failed", e); // the next one runs all the same
+        }
+    }
+
+    /** Closes the connections that never connected (3502) and those whose token expired without a refresh (3005). */
+    private void closeStaleAndExpired() {
+        try {
+            long now = System.currentTimeMillis();
+            topics.forEachSubscriber(SESSIONS, ws -> {
+                if (ws.attachment() instanceof ClientSession s && now > s.deadline) {
+                    if (s.connected()) {
+                        ws.close(Codes.CLOSE_CONNECTION_EXPIRED, "connection expired");
+                    } else {
+                        ws.close(Codes.CLOSE_STALE, "stale");
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "centrifugo: the stale and expiry round failed", e);
         }
     }
 
