@@ -14,8 +14,9 @@
 # fails the build within seconds instead of as a test timing out minutes later.
 #
 # The peers, and the tests that use them:
-#   node + npm           node's ws library and Playwright (throng-websocket InteropTest)
-#   npm packages         ws and playwright-core, pinned by throng-websocket/src/test/node/package-lock.json
+#   node + npm           node's ws library and Playwright (throng-websocket InteropTest), Centrifugo's
+#                        JavaScript SDK (throng-websocket CentrifugoSdkTest)
+#   npm packages         ws, playwright-core and centrifuge, pinned by throng-websocket/src/test/node/package-lock.json
 #   python3-websockets   Debian's Python WebSocket client and server (InteropTest)
 #   chromium             Debian's headless browser, driven by Playwright (the push page), and run
 #                        with --dump-dom on the admin port's status page (throng-metrics StatusPageTest)
@@ -90,14 +91,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm: ws and playwright-core into the project-local node_modules, exactly as the lock file says.
+# npm: ws, playwright-core and centrifuge into the project-local node_modules, exactly as the lock file says.
 peers="$root/throng-websocket/src/test/node"
 if [ ! -f "$peers/node_modules/.package-lock.json" ] || ! cmp -s "$peers/package-lock.json" "$peers/.installed-lock" \
-   || [ ! -d "$peers/node_modules/ws" ] || [ ! -d "$peers/node_modules/playwright-core" ]; then
+   || [ ! -d "$peers/node_modules/ws" ] || [ ! -d "$peers/node_modules/playwright-core" ] \
+   || [ ! -d "$peers/node_modules/centrifuge" ]; then
   if [ "$mode" = check ]; then
     echo "throng: the npm test peers are not installed; install them with 'npm ci --prefix throng-websocket/src/test/node'" >&2
     exit 1
   fi
-  echo "throng: installing the npm test peers (npm ci in throng-websocket/src/test/node: ws, playwright-core)"
+  echo "throng: installing the npm test peers (npm ci in throng-websocket/src/test/node: ws, playwright-core, centrifuge)"
   (cd "$peers" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null && cp package-lock.json .installed-lock)
 fi

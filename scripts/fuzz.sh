@@ -29,7 +29,8 @@ cd "$(dirname "$0")/.."
 # name, module, test class#method, and its executions in the CI run (--ci): what it did in 15 s,
 # rounded, in `nice -n 5 scripts/fuzz.sh --ci --time 15` on the 2-core machine (2026-12-07, beside
 # a niced fuzzing campaign and a soak benchmark, load average about 20): exec/s there, in order,
-# 5,348 719 29,365 1,017 6,155 3,633 3,418 20,780 83,427 1,515 905 (the first seconds of fuzzing,
+# 5,348 719 29,365 1,017 6,155 3,633 3,418 20,780 83,427 1,515 905; the two Centrifugo targets,
+# added later, did 24k and 30k exec/s over 60 s runs and get about 6 s each (the first seconds of fuzzing,
 # from the seeds: slower than a long run's figures, which the corpus and the JIT raise; throng-core
 # was a jar then, not instrumented, which --ci's test-compile has since changed: docs/fuzzing.md)
 TARGETS=(
@@ -40,6 +41,8 @@ TARGETS=(
   "push-binary       throng-websocket io.throng.websocket.push.PublishFuzzTest#binaryProtocol       98000"
   "push-http         throng-websocket io.throng.websocket.push.PublishFuzzTest#httpPublish          58000"
   "push-port         throng-websocket io.throng.websocket.push.PublishFuzzTest#pushPort             55000"
+  "centrifugo-json   throng-websocket io.throng.websocket.centrifugo.CentrifugoFuzzTest#json            150000"
+  "centrifugo-token  throng-websocket io.throng.websocket.centrifugo.CentrifugoFuzzTest#token           150000"
   "rpc-frames        throng-rpc       io.throng.rpc.frame.TrpcCodecFuzzTest#frames                 330000"
   "rpc-headers       throng-rpc       io.throng.rpc.frame.TrpcCodecFuzzTest#headers               1300000"
   "rpc-config        throng-rpc       io.throng.rpc.config.RpcConfigFuzzTest#parse                  24000"

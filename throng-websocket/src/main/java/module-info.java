@@ -6,10 +6,12 @@
 module io.throng.websocket {
     requires transitive io.throng.core;
     requires jdk.jfr; // the bus's flight-recorder event
+    requires com.nimbusds.jose.jwt; // the Centrifugo protocol's connection tokens
 
     exports io.throng.websocket;
     exports io.throng.websocket.bus;
     exports io.throng.websocket.push;
+    exports io.throng.websocket.centrifugo;
     exports io.throng.websocket.probe;
 
     opens io.throng.websocket.push; // push.html, read as a resource

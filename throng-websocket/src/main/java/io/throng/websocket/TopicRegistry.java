@@ -26,10 +26,23 @@ public final class TopicRegistry {
     /** Subscribers above which a publish is split across the common pool. */
     public static final int PARALLEL_THRESHOLD = 1024;
 
-    private final ConcurrentHashMap<String, ConcurrentHashMap<WebSocket, Boolean>> topics = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Members> topics = new ConcurrentHashMap<>();
     private final TopicListener listener;
     private final AtomicLong subscriptions = new AtomicLong();
     private final LongAdder publishes = new LongAdder();
+
+    /**
+     * A topic's subscribers, with its name: the one String that every member's topic slot holds, so
+     * that a subscription costs no copy of the name (~48 B for a short one: every upgrade parses its
+     * own copy from the request).
+     */
+    private static final class Members extends ConcurrentHashMap<WebSocket, Boolean> {
+        final String name;
+
+        Members(String name) {
+            this.name = name;
+        }
+    }
 
     public TopicRegistry() {
         this(new TopicListener() {});
@@ -57,12 +70,14 @@ public final class TopicRegistry {
         }
         boolean[] created = {false};
         boolean[] added = {false};
+        String[] shared = {topic};
         topics.compute(topic, (name, members) -> {
             if (members == null) {
-                members = new ConcurrentHashMap<>();
+                members = new Members(name);
                 created[0] = true;
             }
             added[0] = members.putIfAbsent(ws, Boolean.TRUE) == null;
+            shared[0] = members.name;
             return members;
         });
         if (!added[0]) {
@@ -70,7 +85,7 @@ public final class TopicRegistry {
         }
         subscriptions.incrementAndGet();
         synchronized (member) {
-            member.topicSlot(addTo(member.topicSlot(), topic));
+            member.topicSlot(addTo(member.topicSlot(), shared[0]));
         }
         if (created[0]) {
             listener.firstSubscriber(topic);
@@ -169,7 +184,15 @@ public final class TopicRegistry {
     /** Sends {@code message} to every subscriber of {@code topic}. Never blocks on a slow one. */
     public PublishResult publish(String topic, PreparedMessage message) {
         publishes.increment();
-        ConcurrentHashMap<WebSocket, Boolean> members = topics.get(topic);
+        return deliver(topic, message);
+    }
+
+    /**
+     * As {@link #publish}, not counted as a publish: for a second framing of one publish (the
+     * push service sends a channel's Centrifugo subscribers the same message in another envelope).
+     */
+    public PublishResult deliver(String topic, PreparedMessage message) {
+        Members members = topics.get(topic);
         if (members == null) {
             return PublishResult.NO_SUBSCRIBERS;
         }
@@ -191,9 +214,20 @@ public final class TopicRegistry {
         return new PublishResult(walked.get(), delivered.get(), dropped.get(), closed.get());
     }
 
+    /**
+     * Calls {@code action} for every subscriber of {@code topic} (weakly consistent, as a publish
+     * walk: those joining meanwhile may be missed), in parallel above {@value #PARALLEL_THRESHOLD}.
+     */
+    public void forEachSubscriber(String topic, java.util.function.Consumer<WebSocket> action) {
+        Members members = topics.get(topic);
+        if (members != null) {
+            members.forEachKey(PARALLEL_THRESHOLD, action);
+        }
+    }
+
     /** Subscribers of {@code topic} now. */
     public int subscribers(String topic) {
-        ConcurrentHashMap<WebSocket, Boolean> members = topics.get(topic);
+        Members members = topics.get(topic);
         return members == null ? 0 : members.size();
     }
 

@@ -16,6 +16,8 @@ import io.throng.websocket.bus.Bus;
 import io.throng.websocket.bus.BusConfig;
 import io.throng.websocket.bus.HubServer;
 import io.throng.websocket.bus.RelayBus;
+import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.TokenKeys;
 import io.throng.websocket.push.PushServer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,6 +44,8 @@ import picocli.CommandLine.Spec;
                 "                             fanned out here, 202 when relayed by a broker, 503 while the bus is down",
                 "  GET /stats                 the counters, the bus's included, as JSON",
                 "  first byte 0x00            the binary publish protocol (see PublishProtocol), for high rates",
+                "  ws://HOST:PORT/connection/websocket  with --centrifugo: Centrifugo's client protocol (JSON),",
+                "                             for Centrifugo's SDKs (docs/centrifugo.md)",
                 "Processes and machines share channels through a bus (--bus): prefork",
                 "workers by default (the supervisor relays), several nodes through Redis",
                 "or NATS (docs/push-bus.md).",
@@ -138,6 +142,48 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--bus-heartbeat", paramLabel = "<duration>", description = "an idle bus link checks the broker this often (default: 2s)")
     String busHeartbeat = "2s";
 
+    @Option(names = "--centrifugo", description = "also serve Centrifugo's client protocol (JSON) on /connection/websocket,"
+            + " for Centrifugo's SDKs (docs/centrifugo.md)")
+    boolean centrifugo;
+
+    @Option(names = "--centrifugo-hmac-secret-file", paramLabel = "<file>", description = "the HS256 key of connection"
+            + " tokens: this file's content (a final line break dropped); at least 32 bytes")
+    Path centrifugoSecretFile;
+
+    @Option(names = "--centrifugo-hmac-secret-env", paramLabel = "<variable>", description = "the HS256 key of connection"
+            + " tokens: this environment variable's value (never give the secret itself on the command line)")
+    String centrifugoSecretEnv;
+
+    @Option(names = "--centrifugo-rsa-public-key-file", paramLabel = "<file>", description = "the RS256/384/512 key of"
+            + " connection tokens: a PEM public key (BEGIN PUBLIC KEY)")
+    Path centrifugoRsaKeyFile;
+
+    @Option(names = "--centrifugo-ecdsa-public-key-file", paramLabel = "<file>", description = "the ES256/384/512 key of"
+            + " connection tokens: a PEM public key (BEGIN PUBLIC KEY)")
+    Path centrifugoEcdsaKeyFile;
+
+    @Option(names = "--centrifugo-allow-anonymous", description = "accept connections without a token (user \"\")")
+    boolean centrifugoAnonymous;
+
+    @Option(names = "--centrifugo-allow-subscribe", arity = "1", paramLabel = "<true|false>",
+            description = "connected clients may subscribe to any channel (default: ${DEFAULT-VALUE})")
+    boolean centrifugoSubscribe = true;
+
+    @Option(names = "--centrifugo-allow-publish", description = "connected clients may publish")
+    boolean centrifugoPublish;
+
+    @Option(names = "--centrifugo-ping-interval", paramLabel = "<duration>", description = "the server's ping to every"
+            + " client, whole seconds; 0 for none (default: 25s)")
+    String centrifugoPingInterval = "25s";
+
+    @Option(names = "--centrifugo-pong-timeout", paramLabel = "<duration>", description = "a client's pong must come"
+            + " within this after a ping, else close 3012 (default: 8s)")
+    String centrifugoPongTimeout = "8s";
+
+    @Option(names = "--centrifugo-allowed-origins", paramLabel = "<origins>", description = "Origin header values"
+            + " accepted at the upgrade, comma-separated, * for any (default: none: only requests without Origin)")
+    String centrifugoOrigins = "";
+
     @Option(names = "--shutdown-timeout", paramLabel = "<duration>", description = "how long a graceful stop may take (default: 10s)")
     String shutdownTimeout = "10s";
 
@@ -209,6 +255,76 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         return b;
     }
 
+    /** The Centrifugo protocol's settings, or null when it is off. The secret is read here, never printed. */
+    CentrifugoConfig centrifugoConfig() throws IOException {
+        if (!centrifugo) {
+            if (centrifugoSecretFile != null || centrifugoSecretEnv != null || centrifugoRsaKeyFile != null
+                    || centrifugoEcdsaKeyFile != null) {
+                throw new IllegalArgumentException("a Centrifugo token key is given but --centrifugo is off");
+            }
+            return null;
+        }
+        if (centrifugoSecretFile != null && centrifugoSecretEnv != null) {
+            throw new IllegalArgumentException("--centrifugo-hmac-secret-file and --centrifugo-hmac-secret-env: give one");
+        }
+        byte[] secret = null;
+        if (centrifugoSecretFile != null) {
+            if (!Files.isRegularFile(centrifugoSecretFile)) {
+                throw new IllegalArgumentException("--centrifugo-hmac-secret-file " + centrifugoSecretFile + ": no such file");
+            }
+            secret = withoutFinalLineBreak(Files.readAllBytes(centrifugoSecretFile));
+        } else if (centrifugoSecretEnv != null) {
+            String v = System.getenv(centrifugoSecretEnv);
+            if (v == null || v.isEmpty()) {
+                throw new IllegalArgumentException("--centrifugo-hmac-secret-env " + centrifugoSecretEnv + ": the variable is not set");
+            }
+            secret = v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        TokenKeys keys = new TokenKeys(secret, null, null);
+        if (centrifugoRsaKeyFile != null) {
+            keys = keys.withRsa(TokenKeys.rsaFromPem(readKeyFile("--centrifugo-rsa-public-key-file", centrifugoRsaKeyFile)));
+        }
+        if (centrifugoEcdsaKeyFile != null) {
+            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(readKeyFile("--centrifugo-ecdsa-public-key-file", centrifugoEcdsaKeyFile)));
+        }
+        if (keys.isEmpty() && !centrifugoAnonymous) {
+            throw new IllegalArgumentException("--centrifugo needs a token key (--centrifugo-hmac-secret-file or -env,"
+                    + " --centrifugo-rsa-public-key-file, --centrifugo-ecdsa-public-key-file), or --centrifugo-allow-anonymous");
+        }
+        List<String> origins = new ArrayList<>();
+        for (String o : centrifugoOrigins.split(",")) {
+            if (!o.isBlank()) {
+                origins.add(o.strip());
+            }
+        }
+        return CentrifugoConfig.of(keys, centrifugoAnonymous).withAllowSubscribe(centrifugoSubscribe)
+                .withAllowPublish(centrifugoPublish)
+                .withPing(Durations.parse(centrifugoPingInterval), Durations.parse(centrifugoPongTimeout))
+                .withAllowedOrigins(origins);
+    }
+
+    private static String readKeyFile(String option, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": no such file");
+        }
+        try {
+            return Files.readString(file);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new IllegalArgumentException(option + " " + file + ": not a PEM text file");
+        }
+    }
+
+    private static byte[] withoutFinalLineBreak(byte[] b) {
+        int n = b.length;
+        if (n > 0 && b[n - 1] == '\n') {
+            n--;
+            if (n > 0 && b[n - 1] == '\r') {
+                n--;
+            }
+        }
+        return java.util.Arrays.copyOf(b, n);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (config != null) {
@@ -224,10 +340,12 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         Duration stopAfter = Durations.parse(duration);
         Duration interval = Durations.parse(statusInterval);
         admin.check();
-        String describe = config.describe() + ws.describe() + busConfig.describe();
+        CentrifugoConfig centrifugoConfig = centrifugoConfig();
+        String describe = config.describe() + ws.describe() + busConfig.describe()
+                + (centrifugoConfig == null ? "" : centrifugoConfig.describe());
         out.print(describe);
         out.flush();
-        PushServer push = PushServer.start(config, ws, local -> Buses.open(busConfig, local, maxMessage));
+        PushServer push = PushServer.start(config, ws, local -> Buses.open(busConfig, local, maxMessage), centrifugoConfig);
         Bus b = push.bus();
         if (b instanceof RelayBus relay) {
             if (relay.awaitUp(busConfig.timeout())) {
@@ -244,6 +362,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         out.println("  page:       " + http + "://" + at + "/");
         out.println("  subscribe:  " + tls.scheme("ws") + "://" + at + "/sub/<channel>");
         out.println("  publish:    curl -d 'hello' " + http + "://" + at + "/pub/<channel>");
+        if (centrifugoConfig != null) {
+            out.println("  centrifugo: " + tls.scheme("ws") + "://" + at + PushServer.CENTRIFUGO_PATH + " (Centrifugo's SDKs)");
+        }
         io.throng.cli.admin.AdminOptions.Running adminPort;
         try {
             adminPort = admin.startWithDump(out, describe, n -> pushDump(push, n), io.throng.metrics.ServerMeters.of(push.webSocketServer().engine()),
@@ -321,6 +442,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         BusConfig busConfig = busConfig(); // fail here too
         WebSocketConfig ws = webSocketConfig();
+        centrifugoConfig(); // and here: a missing key file or variable
         if (busConfig.kind() == BusConfig.Kind.EMBEDDED) {
             hubDirectory = Files.createTempDirectory("throng-push-");
             hub = HubServer.start(hubDirectory.resolve("hub.sock"), ws.maxMessageBytes(), busQueue);
@@ -462,6 +584,30 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         if (deflate) {
             a.add("--deflate");
+        }
+        if (centrifugo) {
+            // the key's file or variable, never the key: the workers read it themselves
+            a.addAll(List.of("--centrifugo", "--centrifugo-allow-subscribe", Boolean.toString(centrifugoSubscribe),
+                    "--centrifugo-ping-interval", centrifugoPingInterval, "--centrifugo-pong-timeout", centrifugoPongTimeout,
+                    "--centrifugo-allowed-origins", centrifugoOrigins));
+            if (centrifugoSecretFile != null) {
+                a.addAll(List.of("--centrifugo-hmac-secret-file", centrifugoSecretFile.toAbsolutePath().toString()));
+            }
+            if (centrifugoSecretEnv != null) {
+                a.addAll(List.of("--centrifugo-hmac-secret-env", centrifugoSecretEnv));
+            }
+            if (centrifugoRsaKeyFile != null) {
+                a.addAll(List.of("--centrifugo-rsa-public-key-file", centrifugoRsaKeyFile.toAbsolutePath().toString()));
+            }
+            if (centrifugoEcdsaKeyFile != null) {
+                a.addAll(List.of("--centrifugo-ecdsa-public-key-file", centrifugoEcdsaKeyFile.toAbsolutePath().toString()));
+            }
+            if (centrifugoAnonymous) {
+                a.add("--centrifugo-allow-anonymous");
+            }
+            if (centrifugoPublish) {
+                a.add("--centrifugo-allow-publish");
+            }
         }
         a.addAll(tls.workerArguments());
         return a;

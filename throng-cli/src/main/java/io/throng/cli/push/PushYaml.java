@@ -31,7 +31,17 @@ import picocli.CommandLine.ParseResult;
  *   backoff-max: 5s
  *   timeout: 2s
  *   heartbeat: 2s
+ * centrifugo:                  # Centrifugo's client protocol on /connection/websocket
+ *   hmac-secret-file: /etc/throng/centrifugo.key   # or hmac-secret-env: VARIABLE; never the key itself
+ *   rsa-public-key-file: /etc/throng/rsa.pem       # and/or ecdsa-public-key-file (PEM public keys)
+ *   allow-anonymous: false
+ *   allow-subscribe: true
+ *   allow-publish: false
+ *   ping-interval: 25s
+ *   pong-timeout: 8s
+ *   allowed-origins: [https://app.example.com]     # a list, or one comma-separated string
  * </pre>
+ * A {@code centrifugo} mapping turns the protocol on unless it says {@code enabled: false}.
  * An option given on the command line wins over the file. An unknown key, or a value of the wrong
  * type, is an error naming the key: a typo must not silently become a default.
  */
@@ -40,6 +50,15 @@ final class PushYaml {
     private static final Map<String, String> BUS_KEYS = Map.of("url", "--bus", "relay-queue", "--bus-queue",
             "backoff-min", "--bus-backoff-min", "backoff-max", "--bus-backoff-max", "timeout", "--bus-timeout",
             "heartbeat", "--bus-heartbeat");
+
+    /** The keys of the {@code centrifugo} mapping and the options they set. */
+    private static final Map<String, String> CENTRIFUGO_KEYS = Map.ofEntries(Map.entry("enabled", "--centrifugo"),
+            Map.entry("hmac-secret-file", "--centrifugo-hmac-secret-file"), Map.entry("hmac-secret-env", "--centrifugo-hmac-secret-env"),
+            Map.entry("rsa-public-key-file", "--centrifugo-rsa-public-key-file"),
+            Map.entry("ecdsa-public-key-file", "--centrifugo-ecdsa-public-key-file"),
+            Map.entry("allow-anonymous", "--centrifugo-allow-anonymous"), Map.entry("allow-subscribe", "--centrifugo-allow-subscribe"),
+            Map.entry("allow-publish", "--centrifugo-allow-publish"), Map.entry("ping-interval", "--centrifugo-ping-interval"),
+            Map.entry("pong-timeout", "--centrifugo-pong-timeout"), Map.entry("allowed-origins", "--centrifugo-allowed-origins"));
 
     private PushYaml() {
     }
@@ -90,11 +109,45 @@ final class PushYaml {
                 }
                 continue;
             }
+            if (key.equals("centrifugo") && e.getValue() instanceof Map<?, ?> centrifugo) {
+                applyCentrifugo(file, centrifugo, spec, given);
+                continue;
+            }
             OptionSpec option = spec.findOption("--" + key);
             if (option == null || option.hidden() || key.equals("config") || key.equals("help") || key.equals("version")) {
                 throw new IllegalArgumentException(file + ": unknown key " + key + " (known: " + String.join(", ", known(spec)) + ")");
             }
             set(file, key, option, e.getValue(), given);
+        }
+    }
+
+    private static void applyCentrifugo(Path file, Map<?, ?> centrifugo, CommandSpec spec, ParseResult given) {
+        if (!centrifugo.containsKey("enabled")) {
+            set(file, "centrifugo.enabled", spec.findOption("--centrifugo"), Boolean.TRUE, given);
+        }
+        for (Map.Entry<?, ?> c : centrifugo.entrySet()) {
+            String key = String.valueOf(c.getKey());
+            if (key.equals("hmac-secret") || key.equals("hmac-secret-key") || key.equals("hmac_secret_key")) {
+                throw new IllegalArgumentException(file + ": centrifugo." + key + ": the key does not go in the configuration;"
+                        + " put it in a file (hmac-secret-file) or an environment variable (hmac-secret-env)");
+            }
+            String option = CENTRIFUGO_KEYS.get(key);
+            if (option == null) {
+                throw new IllegalArgumentException(file + ": unknown key centrifugo." + key + " (known: "
+                        + String.join(", ", new TreeSet<>(CENTRIFUGO_KEYS.keySet())) + ")");
+            }
+            Object value = c.getValue();
+            if (key.equals("allowed-origins") && value instanceof List<?> origins) {
+                List<String> names = new ArrayList<>();
+                for (Object o : origins) {
+                    if (o == null || o instanceof Map<?, ?> || o instanceof List<?> || String.valueOf(o).contains(",")) {
+                        throw new IllegalArgumentException(file + ": centrifugo.allowed-origins must be a list of origins, got " + o);
+                    }
+                    names.add(String.valueOf(o));
+                }
+                value = String.join(",", names);
+            }
+            set(file, "centrifugo." + key, spec.findOption(option), value, given);
         }
     }
 

@@ -121,4 +121,54 @@ class PushCommandTest {
         ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
         drain(lines);
     }
+
+    @Test
+    void pushServesCentrifugosProtocolWithTheKeyFromAFileAndNeverPrintsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String secret = "the-key-of-this-test-" + "z".repeat(19);
+        java.nio.file.Path keyFile = dir.resolve("centrifugo.key");
+        java.nio.file.Files.writeString(keyFile, secret + "\n");
+        BufferedReader lines = launch("push", "--port", "0", "--duration", "8s", "--status-interval", "0", "--centrifugo",
+                "--centrifugo-hmac-secret-file", keyFile.toString());
+        StringBuilder printed = new StringBuilder();
+        int port = -1;
+        Pattern at = Pattern.compile("throng push on 127\\.0\\.0\\.1:(\\d+)");
+        for (String line; (line = lines.readLine()) != null; ) {
+            printed.append(line).append('\n');
+            Matcher m = at.matcher(line);
+            if (m.find()) {
+                port = Integer.parseInt(m.group(1));
+            }
+            if (line.contains("centrifugo: ws://")) {
+                break;
+            }
+        }
+        drain(lines);
+        assertThat(port).isPositive();
+        assertThat(printed.toString()).contains("token: HS256/384/512 (secret of 40 bytes)").contains("/connection/websocket")
+                .doesNotContain(secret).doesNotContain("zzzz");
+
+        com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+                new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("ops").build());
+        jwt.sign(new com.nimbusds.jose.crypto.MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        java.util.concurrent.LinkedBlockingQueue<String> in = new java.util.concurrent.LinkedBlockingQueue<>();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/connection/websocket"),
+                new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        in.add(data.toString());
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        ws.sendText("{\"connect\":{\"token\":\"" + jwt.serialize() + "\"},\"id\":1}\n{\"subscribe\":{\"channel\":\"alerts\"},\"id\":2}", true);
+        assertThat(in.poll(10, TimeUnit.SECONDS)).startsWith("{\"id\":1,\"connect\":{\"client\":\"");
+        assertThat(in.poll(10, TimeUnit.SECONDS)).isEqualTo("{\"id\":2,\"subscribe\":{}}");
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pub/alerts"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"disk\":\"full\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).contains("\"delivered\":1");
+        assertThat(in.poll(10, TimeUnit.SECONDS)).isEqualTo("{\"push\":{\"channel\":\"alerts\",\"pub\":{\"data\":{\"disk\":\"full\"}}}}");
+        ws.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
+    }
 }

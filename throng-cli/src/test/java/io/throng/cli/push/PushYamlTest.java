@@ -96,4 +96,72 @@ class PushYamlTest {
         assertThatThrownBy(() -> parse("bus: kafka://x:1\n").busConfig()).hasMessageContaining("unknown bus 'kafka://x:1'");
         assertThatThrownBy(() -> parse("port: {\n")).hasMessageContaining("is not valid YAML");
     }
+
+    @Test
+    void aCentrifugoMappingTurnsTheProtocolOnWithItsKeyFromAFile() throws Exception {
+        Path key = dir.resolve("centrifugo.key");
+        Files.writeString(key, "k".repeat(40) + "\n");
+        PushCommand c = parse("""
+                centrifugo:
+                  hmac-secret-file: %s
+                  allow-publish: true
+                  allow-subscribe: false
+                  ping-interval: 10s
+                  pong-timeout: 3s
+                  allowed-origins: [https://a.example.com, https://b.example.com]
+                """.formatted(key));
+        io.throng.websocket.centrifugo.CentrifugoConfig cf = c.centrifugoConfig();
+        assertThat(cf.hmacSecret()).hasSize(40); // the final line break is not part of the key
+        assertThat(cf.allowPublish()).isTrue();
+        assertThat(cf.allowSubscribe()).isFalse();
+        assertThat(cf.allowAnonymous()).isFalse();
+        assertThat(cf.pingInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(cf.pongTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(cf.allowedOrigins()).containsExactly("https://a.example.com", "https://b.example.com");
+        assertThat(cf.describe()).contains("HS256/384/512 (secret of 40 bytes)").doesNotContain("kkkk");
+        assertThat(cf.toString()).doesNotContain("kkkk");
+
+        java.security.KeyPairGenerator rsaGen = java.security.KeyPairGenerator.getInstance("RSA");
+        rsaGen.initialize(2048);
+        Path pem = dir.resolve("rsa.pem");
+        Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(rsaGen.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        io.throng.websocket.centrifugo.CentrifugoConfig rsaOnly = parse("centrifugo: {rsa-public-key-file: " + pem + "}").centrifugoConfig();
+        assertThat(rsaOnly.keys().rsa()).isNotNull();
+        assertThat(rsaOnly.describe()).contains("token: RS256/384/512 (RSA 2048 bits)");
+        assertThatThrownBy(() -> parse("centrifugo: {ecdsa-public-key-file: " + pem + "}").centrifugoConfig())
+                .hasMessageContaining("not an EC public key");
+        assertThatThrownBy(() -> parse("centrifugo: {rsa-public-key-file: " + key + "}").centrifugoConfig())
+                .hasMessageContaining("not a PEM public key");
+
+        assertThat(parse("centrifugo: {enabled: false}").centrifugoConfig()).isNull();
+        assertThat(parse("port: 1").centrifugoConfig()).isNull();
+        assertThat(parse("centrifugo: {allow-anonymous: true}").centrifugoConfig().hmacSecret()).isNull();
+    }
+
+    @Test
+    void centrifugoMistakesAreNamed() throws Exception {
+        assertThatThrownBy(() -> parse("centrifugo: {hmac-secret: s3cr3t}"))
+                .hasMessageContaining("centrifugo.hmac-secret: the key does not go in the configuration").hasMessageNotContaining("s3cr3t");
+        assertThatThrownBy(() -> parse("centrifugo: {hmac_secret_key: s3cr3t}")).hasMessageNotContaining("s3cr3t");
+        assertThatThrownBy(() -> parse("centrifugo: {ping: 5s}")).hasMessageContaining("unknown key centrifugo.ping (known: ");
+        assertThatThrownBy(() -> parse("centrifugo: {allow-publish: maybe}")).hasMessageContaining("centrifugo.allow-publish must be true or false");
+        assertThatThrownBy(() -> parse("centrifugo: {allowed-origins: [[a]]}")).hasMessageContaining("a list of origins");
+        assertThatThrownBy(() -> parse("centrifugo: {}").centrifugoConfig())
+                .hasMessageContaining("--centrifugo needs a token key");
+        assertThatThrownBy(() -> parse("centrifugo: {hmac-secret-file: /nonexistent/key}").centrifugoConfig())
+                .hasMessageContaining("no such file");
+        assertThatThrownBy(() -> parse("centrifugo: {hmac-secret-env: THRONG_TEST_SURELY_UNSET_VARIABLE}").centrifugoConfig())
+                .hasMessageContaining("THRONG_TEST_SURELY_UNSET_VARIABLE: the variable is not set");
+        Path shortKey = dir.resolve("short.key");
+        Files.writeString(shortKey, "too-short");
+        assertThatThrownBy(() -> parse("centrifugo: {hmac-secret-file: " + shortKey + "}").centrifugoConfig())
+                .hasMessageContaining("the HMAC secret has 9 bytes; HS256 needs at least 32").hasMessageNotContaining("too-short");
+        Path key = dir.resolve("good.key");
+        Files.writeString(key, "k".repeat(32));
+        assertThatThrownBy(() -> parse("centrifugo: {hmac-secret-file: " + key + ", ping-interval: 1500ms}").centrifugoConfig())
+                .hasMessageContaining("whole seconds");
+        assertThatThrownBy(() -> parse("centrifugo: {hmac-secret-file: " + key + ", ping-interval: 5s, pong-timeout: 5s}").centrifugoConfig())
+                .hasMessageContaining("must be below the ping interval");
+    }
 }

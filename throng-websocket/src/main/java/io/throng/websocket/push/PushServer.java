@@ -11,6 +11,8 @@ import io.throng.websocket.WebSocketProtocol;
 import io.throng.websocket.WebSocketServer;
 import io.throng.websocket.WebSocketStats;
 import io.throng.websocket.bus.Bus;
+import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.CentrifugoHandler;
 import io.throng.websocket.bus.LocalBus;
 import io.throng.websocket.bus.LocalSubscribers;
 import io.throng.websocket.bus.PublishOutcome;
@@ -25,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +44,11 @@ import java.util.function.Supplier;
  *       is done), 202 when a broker relays it (every node fans it out when the broker hands it back),
  *       503 when the bus cannot take it now (down, or its relay queue full);</li>
  *   <li>{@code GET /stats}: the counters as JSON;</li>
- *   <li>a connection starting with byte 0x00: the binary {@link PublishProtocol}.</li>
+ *   <li>a connection starting with byte 0x00: the binary {@link PublishProtocol};</li>
+ *   <li>WebSocket {@code /connection/websocket}, when started with a {@link CentrifugoConfig}:
+ *       Centrifugo's client protocol ({@link CentrifugoHandler}), for its official SDKs. Its
+ *       subscribers get every publish of a channel, from any of the paths above or from a client,
+ *       as the raw subscribers do, in Centrifugo's envelope.</li>
  * </ul>
  */
 public final class PushServer implements AutoCloseable {
@@ -49,13 +56,15 @@ public final class PushServer implements AutoCloseable {
     private final TopicRegistry topics;
     private final Bus bus;
     private final PublishProtocol publishProtocol;
+    private final CentrifugoHandler centrifugo;
 
     /** Where binary-protocol publishes run: a virtual thread each, at most one per publisher connection. */
     private final ExecutorService publishing;
 
     private PushServer(WebSocketServer server, TopicRegistry topics, Bus bus, PublishProtocol publishProtocol,
-                       ExecutorService publishing) {
+                       ExecutorService publishing, CentrifugoHandler centrifugo) {
         this.server = server;
+        this.centrifugo = centrifugo;
         this.topics = topics;
         this.bus = bus;
         this.publishProtocol = publishProtocol;
@@ -73,19 +82,35 @@ public final class PushServer implements AutoCloseable {
      */
     public static PushServer start(ServerConfig config, WebSocketConfig wsConfig,
                                    Function<LocalSubscribers, Bus> busFactory) throws IOException {
+        return start(config, wsConfig, busFactory, null);
+    }
+
+    /**
+     * As {@link #start(ServerConfig, WebSocketConfig, Function)}, also serving Centrifugo's client
+     * protocol on {@code /connection/websocket} with {@code centrifugoConfig} (null: not served).
+     */
+    public static PushServer start(ServerConfig config, WebSocketConfig wsConfig, Function<LocalSubscribers, Bus> busFactory,
+                                   CentrifugoConfig centrifugoConfig) throws IOException {
         BusHolder busHolder = new BusHolder();
         TopicRegistry topics = new TopicRegistry(busHolder);
         Bus bus = busFactory.apply(new RegistrySubscribers(topics));
         busHolder.bus = bus;
         ExecutorService publishing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("throng-publish-", 0).factory());
+        CentrifugoHandler centrifugo = null;
         try {
             PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes(), publishing);
             Holder holder = new Holder();
-            WebSocketProtocol protocol = protocol(wsConfig, topics, bus, publish, publishing, () -> holder.server);
-            PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish, publishing);
+            if (centrifugoConfig != null) {
+                centrifugo = new CentrifugoHandler(centrifugoConfig, topics, bus, channel -> problem(channel, bus));
+            }
+            WebSocketProtocol protocol = protocol(wsConfig, topics, bus, publish, publishing, () -> holder.server, centrifugo);
+            PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish, publishing, centrifugo);
             holder.server = push;
             return push;
         } catch (IOException | RuntimeException e) {
+            if (centrifugo != null) {
+                centrifugo.close();
+            }
             publishing.shutdown();
             bus.close();
             throw e;
@@ -98,51 +123,88 @@ public final class PushServer implements AutoCloseable {
      */
     static WebSocketProtocol protocol(WebSocketConfig wsConfig, TopicRegistry topics, Bus bus, PublishProtocol publish,
                                       ExecutorService publishing, Supplier<PushServer> self) {
+        return protocol(wsConfig, topics, bus, publish, publishing, self, null);
+    }
+
+    static WebSocketProtocol protocol(WebSocketConfig wsConfig, TopicRegistry topics, Bus bus, PublishProtocol publish,
+                                      ExecutorService publishing, Supplier<PushServer> self, CentrifugoHandler centrifugo) {
         byte[] page = page();
         return WebSocketProtocol.server(new PushHandler(topics, bus))
                 .config(wsConfig)
                 .topics(topics)
                 .rawProtocol(publish)
-                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, self, publishing))
+                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, self, publishing, centrifugo))
                 .build();
     }
 
-    /** Tells the bus when a channel gets its first subscriber here and loses its last. */
+    /**
+     * The bus channel a registry topic stands for: the channel itself (raw subscribers), the
+     * channel after '#' (Centrifugo subscribers), or null for the Centrifugo sessions topic.
+     */
+    static String busChannel(String topic) {
+        if (topic.isEmpty() || topic.charAt(0) == '!') {
+            return null;
+        }
+        return topic.charAt(0) == CentrifugoHandler.TOPIC_PREFIX ? topic.substring(1) : topic;
+    }
+
+    /**
+     * Tells the bus when a channel gets its first subscriber here and loses its last. A channel has
+     * two topics (raw and Centrifugo subscribers); the bus takes both calls as hints and asks
+     * {@link LocalSubscribers#hasSubscribers}, which counts both.
+     */
     private static final class BusHolder implements TopicListener {
         volatile Bus bus;
 
         @Override
         public void firstSubscriber(String topic) {
             Bus b = bus;
-            if (b != null) {
-                b.subscribe(topic);
+            String channel = busChannel(topic);
+            if (b != null && channel != null) {
+                b.subscribe(channel);
             }
         }
 
         @Override
         public void lastSubscriberLeft(String topic) {
             Bus b = bus;
-            if (b != null) {
-                b.unsubscribe(topic);
+            String channel = busChannel(topic);
+            if (b != null && channel != null) {
+                b.unsubscribe(channel);
             }
         }
     }
 
-    /** This server's subscribers as the bus sees them. */
+    /** This server's subscribers as the bus sees them: a channel's raw and Centrifugo subscribers. */
     private record RegistrySubscribers(TopicRegistry topics) implements LocalSubscribers {
         @Override
         public PublishResult deliver(String channel, ByteBuffer payload) {
-            return topics.publish(channel, Utf8.isValid(payload) ? PreparedMessage.text(payload) : PreparedMessage.binary(payload));
+            PublishResult r = topics.publish(channel, Utf8.isValid(payload) ? PreparedMessage.text(payload) : PreparedMessage.binary(payload));
+            String centrifugo = CentrifugoHandler.topic(channel);
+            if (topics.subscribers(centrifugo) > 0) {
+                PreparedMessage pub = CentrifugoHandler.publication(channel, payload);
+                if (pub != null) {
+                    r = r.plus(topics.deliver(centrifugo, pub));
+                }
+            }
+            return r;
         }
 
         @Override
         public boolean hasSubscribers(String channel) {
-            return topics.subscribers(channel) > 0;
+            return topics.subscribers(channel) > 0 || topics.subscribers(CentrifugoHandler.topic(channel)) > 0;
         }
 
         @Override
         public List<String> channels() {
-            return topics.topicNames();
+            LinkedHashSet<String> channels = new LinkedHashSet<>();
+            for (String topic : topics.topicNames()) {
+                String channel = busChannel(topic);
+                if (channel != null) {
+                    channels.add(channel);
+                }
+            }
+            return List.copyOf(channels);
         }
     }
 
@@ -152,8 +214,11 @@ public final class PushServer implements AutoCloseable {
     }
 
     private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Supplier<PushServer> self,
-                                         ExecutorService publishing) {
+                                         ExecutorService publishing, CentrifugoHandler centrifugo) {
         String path = request.path();
+        if (request.isUpgrade() && path.equals(CENTRIFUGO_PATH)) {
+            return centrifugoUpgrade(request, centrifugo);
+        }
         if (request.isUpgrade()) {
             if (path.equals("/sub") || path.equals("/sub/")) {
                 return RequestDecision.upgrade();
@@ -191,6 +256,24 @@ public final class PushServer implements AutoCloseable {
         };
     }
 
+    /** Where Centrifugo's SDKs connect by default. */
+    public static final String CENTRIFUGO_PATH = "/connection/websocket";
+
+    private static RequestDecision centrifugoUpgrade(HttpRequest request, CentrifugoHandler centrifugo) {
+        if (centrifugo == null) {
+            return RequestDecision.refuse(404, "the Centrifugo protocol is off on this server (throng push --centrifugo)");
+        }
+        String origin = request.header("Origin");
+        if (!centrifugo.config().originAllowed(origin)) {
+            return RequestDecision.refuse(403, "origin " + origin + " is not allowed (centrifugo allowed-origins)");
+        }
+        if (request.offeredSubprotocols().contains("centrifuge-protobuf") || "protobuf".equals(request.queryParameter("format"))
+                || "protobuf".equals(request.queryParameter("cf_protocol"))) {
+            return RequestDecision.refuse(400, "the Protobuf format of the Centrifugo protocol is not supported yet: use JSON");
+        }
+        return RequestDecision.upgrade(centrifugo, null);
+    }
+
     /** Why {@code channel} cannot be used here (not a channel name, or not one this bus can carry), or null. */
     static String problem(String channel, Bus bus) {
         if (!Channels.isValid(channel)) {
@@ -217,7 +300,8 @@ public final class PushServer implements AutoCloseable {
         return "{\"connections\":" + s.server.engineStats().connections() + ",\"websockets\":" + w.open()
                 + ",\"topics\":" + w.topics() + ",\"subscriptions\":" + w.subscriptions() + ",\"published\":"
                 + s.topics.publishes() + ",\"delivered\":" + w.deliveries() + ",\"dropped\":" + w.dropped()
-                + ",\"slowCloses\":" + w.slowCloses() + ",\"bus\":" + s.bus.stats().toJson() + "}\n";
+                + ",\"slowCloses\":" + w.slowCloses() + ",\"bus\":" + s.bus.stats().toJson()
+                + (s.centrifugo == null ? "" : ",\"centrifugo\":" + s.centrifugo.statsJson()) + "}\n";
     }
 
     private static byte[] page() {
@@ -269,12 +353,20 @@ public final class PushServer implements AutoCloseable {
                 topics.publishes(), s.deliveries(), s.dropped(), s.slowCloses(), s.subscriptions(), s.topics());
     }
 
+    /** The Centrifugo protocol's handler, or null when it is off. */
+    public CentrifugoHandler centrifugo() {
+        return centrifugo;
+    }
+
     /** Messages published with the binary protocol. */
     public long binaryPublishes() {
         return publishProtocol.published();
     }
 
     public boolean shutdown(Duration timeout) {
+        if (centrifugo != null) {
+            centrifugo.close(); // 3001 "shutdown": the SDKs reconnect (to another node, or to this one restarted)
+        }
         boolean clean = server.shutdown(timeout);
         publishing.shutdown(); // what is still running answers connections that are closed now
         bus.close();

@@ -1,0 +1,162 @@
+package io.throng.websocket.centrifugo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The Centrifugo client protocol's settings ({@code /connection/websocket} of the push service),
+ * validated. Defaults follow Centrifugo's where it has one ({@code client.ping_interval} 25 s,
+ * {@code pong_timeout} 8 s, {@code stale_close_delay} 10 s, {@code expired_close_delay} 25 s,
+ * {@code channel_limit} 128, an empty {@code allowed_origins} accepting only requests without an
+ * Origin header).
+ *
+ * @param keys               the keys of connection tokens ({@link TokenKeys#NONE}: only anonymous
+ *                           connections, which must then be allowed). Never printed.
+ * @param allowAnonymous     a connect without a token is accepted, as user "" (Centrifugo's
+ *                           {@code allow_anonymous_connect_without_token}); off by default
+ * @param allowSubscribe     connected clients may subscribe to any channel the push service takes
+ *                           (Centrifugo's {@code allow_subscribe_for_client}); on by default: the raw
+ *                           endpoint lets anyone subscribe too
+ * @param allowPublish       connected clients may publish (Centrifugo's {@code allow_publish_for_client}); off by default
+ * @param pingInterval       the server's {@code {}} ping to every connected client, whole seconds (the
+ *                           connect reply announces it in seconds); zero for none
+ * @param pongTimeout        a client whose pong is not in this long after a ping is closed with 3012;
+ *                           below the ping interval
+ * @param staleCloseDelay    a connection that has not connected within this is closed with 3502
+ * @param expiredCloseDelay  how long past its token's expiry a connection that did not refresh is kept (then 3005)
+ * @param maxTokenBytes      a longer token is refused as invalid (3500) before it is decoded. Default 4 KiB
+ * @param channelLimit       subscriptions per connection; more get error 106
+ * @param allowedOrigins     the Origin header values accepted at the upgrade ("*" for any); empty: only
+ *                           requests without one (browsers always send one: list their origins)
+ */
+public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
+                               Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
+                               Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins) {
+    public CentrifugoConfig {
+        Objects.requireNonNull(keys, "keys");
+        if (keys.isEmpty() && !allowAnonymous) {
+            throw new IllegalArgumentException("no token key (an HMAC secret, an RSA or ECDSA public key) and anonymous"
+                    + " connections not allowed: no client could connect");
+        }
+        Objects.requireNonNull(pingInterval, "pingInterval");
+        if (pingInterval.isNegative() || pingInterval.toMillis() % 1000 != 0) {
+            throw new IllegalArgumentException("ping interval must be zero (none) or whole seconds, got " + pingInterval);
+        }
+        positive("pong timeout", pongTimeout);
+        if (!pingInterval.isZero() && pongTimeout.compareTo(pingInterval) >= 0) {
+            throw new IllegalArgumentException("pong timeout " + pongTimeout + " must be below the ping interval " + pingInterval);
+        }
+        positive("stale close delay", staleCloseDelay);
+        positive("expired close delay", expiredCloseDelay);
+        if (maxTokenBytes < 64) {
+            throw new IllegalArgumentException("max token bytes must be >= 64, got " + maxTokenBytes);
+        }
+        if (channelLimit < 1) {
+            throw new IllegalArgumentException("channel limit must be >= 1, got " + channelLimit);
+        }
+        allowedOrigins = List.copyOf(allowedOrigins);
+        for (String o : allowedOrigins) {
+            if (o.isBlank()) {
+                throw new IllegalArgumentException("an allowed origin is empty");
+            }
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + d);
+        }
+    }
+
+    /** Tokens signed with {@code hmacSecret}; every other setting at its default. */
+    public static CentrifugoConfig withSecret(byte[] hmacSecret) {
+        return of(hmacSecret, false);
+    }
+
+    /** Tokens signed with {@code hmacSecret} (null: no tokens), anonymous access as given, the rest at the defaults. */
+    public static CentrifugoConfig of(byte[] hmacSecret, boolean allowAnonymous) {
+        return of(hmacSecret == null ? TokenKeys.NONE : TokenKeys.hmac(hmacSecret), allowAnonymous);
+    }
+
+    /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
+    public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
+        return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
+                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of());
+    }
+
+    public CentrifugoConfig withAllowAnonymous(boolean v) {
+        return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+    }
+
+    public CentrifugoConfig withAllowSubscribe(boolean v) {
+        return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+    }
+
+    public CentrifugoConfig withAllowPublish(boolean v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+    }
+
+    public CentrifugoConfig withPing(Duration interval, Duration timeout) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+    }
+
+    public CentrifugoConfig withStaleCloseDelay(Duration v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+    }
+
+    public CentrifugoConfig withExpiredCloseDelay(Duration v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins);
+    }
+
+    public CentrifugoConfig withMaxTokenBytes(int v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins);
+    }
+
+    public CentrifugoConfig withChannelLimit(int v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins);
+    }
+
+    public CentrifugoConfig withAllowedOrigins(List<String> v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v);
+    }
+
+    /** The HMAC secret (a copy), or null. */
+    public byte[] hmacSecret() {
+        return keys.hmacSecret();
+    }
+
+    /** Whether an upgrade request with this Origin header (null: none) is accepted. */
+    public boolean originAllowed(String origin) {
+        return origin == null || allowedOrigins.contains("*") || allowedOrigins.contains(origin);
+    }
+
+    /** The effective settings as YAML-like lines, printed at start; the secret only as whether there is one. */
+    public String describe() {
+        return "centrifugo:\n"
+                + "  endpoint: /connection/websocket (client protocol v2, JSON)\n"
+                + "  token: " + keys.describe() + "\n"
+                + "  allow-anonymous: " + allowAnonymous + "\n"
+                + "  allow-subscribe: " + allowSubscribe + "\n"
+                + "  allow-publish: " + allowPublish + "\n"
+                + "  ping-interval: " + (pingInterval.isZero() ? "none" : pingInterval.toSeconds() + "s") + "\n"
+                + "  pong-timeout: " + pongTimeout.toMillis() + "ms\n"
+                + "  channel-limit: " + channelLimit + "\n"
+                + "  allowed-origins: " + (allowedOrigins.isEmpty() ? "none (requests without Origin only)" : String.join(", ", allowedOrigins)) + "\n";
+    }
+
+    @Override
+    public String toString() {
+        return "CentrifugoConfig[token " + keys.describe() + ", anonymous " + allowAnonymous
+                + ", subscribe " + allowSubscribe + ", publish " + allowPublish + ", ping " + pingInterval + "]";
+    }
+}

@@ -1,0 +1,525 @@
+package io.throng.websocket.centrifugo;
+
+import io.throng.websocket.PreparedMessage;
+import io.throng.websocket.TopicRegistry;
+import io.throng.websocket.WebSocket;
+import io.throng.websocket.WebSocketHandler;
+import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.PublishOutcome;
+import io.throng.websocket.codec.Utf8;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Centrifugo's client protocol v2, JSON over WebSocket (docs/centrifugo.md): what lets its official
+ * SDKs talk to the push service unchanged. Commands: connect (with a token signed HS, RS or ES
+ * 256/384/512, or anonymous where allowed), subscribe, unsubscribe, publish, refresh, and the pong; presence,
+ * presence_stats, history and sub_refresh answer 108 (not available), rpc 104, send closes with
+ * 3508. Pushes: a publication to a channel's subscribers whenever anything publishes to it (HTTP,
+ * the binary protocol, a client), through the same bus and fan-out as the raw endpoint.
+ *
+ * <p>A channel's Centrifugo subscribers are the registry topic {@code #<channel>} (no push channel
+ * has a '#'), so that one publish reaches them in one shared frame of their own envelope, and the
+ * raw {@code /sub/<channel>} subscribers in theirs. Every Centrifugo connection is also in the
+ * topic {@value #SESSIONS}, which one sweeper thread walks: every ping interval it pings
+ * ({@code {}}) and, a pong timeout later, closes a connection whose pong did not come (3012); every
+ * half stale delay it closes one that never connected (3502) and one whose token expired without
+ * a refresh (3005). No timer and no map per connection.
+ *
+ * <p>Order: a subscription and its reply are made under the connection's monitor, the one every
+ * frame it is sent is written under, so a publication never overtakes the reply that announces
+ * its channel. Callbacks run in the connection's serial context; the sweeper on its own thread.
+ */
+public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable {
+    /** The registry topic every Centrifugo connection is in (not a channel name: no '!' there). */
+    public static final String SESSIONS = "!centrifugo";
+    /** Registry topics of Centrifugo subscribers start with this (no push channel has it). */
+    public static final char TOPIC_PREFIX = '#';
+    /** What the connect reply calls the server version. */
+    static final String VERSION = "throng-0.1";
+
+    private static final System.Logger LOG = System.getLogger("io.throng.websocket.centrifugo");
+    /**
+     * The ping, sent as a plain text message rather than a shared frame: a shared frame counts as a
+     * delivery in /stats, and falls under the slow-subscriber policy, which would drop a ping.
+     */
+    private static final ByteBuffer PING = ByteBuffer.wrap("{}".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+
+    private final CentrifugoConfig config;
+    private final TopicRegistry topics;
+    private final Bus bus;
+    private final Function<String, String> channelProblem;
+    private final ConnectionTokens tokens;
+    /** The high half of every client id: this process's, so ids differ between workers and restarts. */
+    private final long clientIdHigh = ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFF0FFFL | 0x4000L;
+    private final ScheduledExecutorService sweeper;
+    private final LongAdder connected = new LongAdder();
+    private final LongAdder refusedTokens = new LongAdder();
+    private final LongAdder clientPublishes = new LongAdder();
+    private final LongAdder noPongCloses = new LongAdder();
+
+    /**
+     * @param channelProblem why a channel name cannot be used here (not a push channel, or not one
+     *                       the bus carries), or null
+     */
+    public CentrifugoHandler(CentrifugoConfig config, TopicRegistry topics, Bus bus, Function<String, String> channelProblem) {
+        this.config = config;
+        this.topics = topics;
+        this.bus = bus;
+        this.channelProblem = channelProblem;
+        this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
+                .name("throng-centrifugo-sweeper").factory());
+        if (!config.pingInterval().isZero()) {
+            long ping = config.pingInterval().toMillis();
+            sweeper.scheduleAtFixedRate(this::pingAll, ping, ping, TimeUnit.MILLISECONDS);
+        }
+        // at half the stale delay, a connection that never connects is closed at most 1.5 delays after it opened
+        long closes = Math.max(100, config.staleCloseDelay().toMillis() / 2);
+        sweeper.scheduleAtFixedRate(this::closeStaleAndExpired, closes, closes, TimeUnit.MILLISECONDS);
+    }
+
+    public CentrifugoConfig config() {
+        return config;
+    }
+
+    /** Connects accepted since start. */
+    public long connects() {
+        return connected.sum();
+    }
+
+    /** Connects refused for their token (invalid or expired), since start. */
+    public long refusedTokens() {
+        return refusedTokens.sum();
+    }
+
+    public long clientPublishes() {
+        return clientPublishes.sum();
+    }
+
+    public long noPongCloses() {
+        return noPongCloses.sum();
+    }
+
+    /** The counters as JSON, for the push service's /stats: sessions open now, and totals since start. */
+    public String statsJson() {
+        return "{\"sessions\":" + topics.subscribers(SESSIONS) + ",\"connects\":" + connects() + ",\"refusedTokens\":"
+                + refusedTokens() + ",\"clientPublishes\":" + clientPublishes() + ",\"noPongCloses\":" + noPongCloses() + "}";
+    }
+
+    /** The registry topic of {@code channel}'s Centrifugo subscribers. */
+    public static String topic(String channel) {
+        return TOPIC_PREFIX + channel;
+    }
+
+    /**
+     * The publication push of {@code payload} to {@code channel}, framed once for all its
+     * subscribers: JSON goes as it is (written compactly), other UTF-8 text as a JSON string; null
+     * for bytes that are not UTF-8, which the JSON protocol cannot carry.
+     */
+    public static PreparedMessage publication(String channel, ByteBuffer payload) {
+        if (!Utf8.isValid(payload)) {
+            return null;
+        }
+        String text = StandardCharsets.UTF_8.decode(payload.duplicate()).toString();
+        StringBuilder b = new StringBuilder(text.length() + channel.length() + 40);
+        b.append("{\"push\":{\"channel\":");
+        Json.quote(channel, b);
+        b.append(",\"pub\":{\"data\":");
+        try {
+            Json.write(Json.parse(text), b);
+        } catch (Json.JsonException notJson) {
+            Json.quote(text, b);
+        }
+        b.append("}}}");
+        return PreparedMessage.text(b.toString());
+    }
+
+    // ================================================================ callbacks (serial context)
+
+    @Override
+    public void onOpen(WebSocket ws) {
+        ws.attach(new ClientSession(System.currentTimeMillis() + config.staleCloseDelay().toMillis()));
+        topics.subscribe(SESSIONS, ws);
+    }
+
+    @Override
+    public void onText(WebSocket ws, ByteBuffer utf8) {
+        if (!(ws.attachment() instanceof ClientSession s)) {
+            return;
+        }
+        String frame = WebSocketHandler.text(utf8);
+        int end = frame.endsWith("\n") ? frame.length() - 1 : frame.length();
+        if (end == 0) {
+            ws.close(Codes.CLOSE_BAD_REQUEST, "bad request");
+            return;
+        }
+        int from = 0;
+        while (from <= end) {
+            int nl = frame.indexOf('\n', from);
+            int to = nl < 0 || nl > end ? end : nl;
+            if (to == from) {
+                ws.close(Codes.CLOSE_BAD_REQUEST, "bad request"); // an empty line
+                return;
+            }
+            if (!command(ws, s, frame.substring(from, to))) {
+                return; // closed, or a connect error: the rest of the frame is dropped
+            }
+            from = to + 1;
+        }
+    }
+
+    @Override
+    public void onBinary(WebSocket ws, ByteBuffer data) {
+        ws.close(Codes.CLOSE_BAD_REQUEST, "bad request"); // JSON comes in text frames
+    }
+
+    @Override
+    public void onClose(WebSocket ws, int code, String reason) {
+        ws.attach(null); // the registry drops its topics itself
+    }
+
+    /** One command line; false to stop reading the frame. */
+    private boolean command(WebSocket ws, ClientSession s, String line) {
+        Object parsed;
+        try {
+            parsed = Json.parse(line);
+        } catch (Json.JsonException e) {
+            return badRequest(ws, "not JSON: " + e.getMessage());
+        }
+        if (!(parsed instanceof Map<?, ?> cmd)) {
+            return badRequest(ws, "a command is not a JSON object");
+        }
+        Object idValue = cmd.get("id");
+        long id = 0;
+        if (idValue != null) {
+            Long v = idValue instanceof Json.Number n ? n.integer(0, 0xFFFFFFFFL) : null;
+            if (v == null) {
+                return badRequest(ws, "the id is not a uint32");
+            }
+            id = v;
+        }
+        if (id == 0) {
+            if (cmd.isEmpty() || (cmd.size() == 1 && idValue != null)) {
+                return pong(ws, s);
+            }
+            if (cmd.containsKey("send")) {
+                ws.close(Codes.CLOSE_NOT_AVAILABLE, "not available");
+                return false;
+            }
+            return badRequest(ws, "a command without an id");
+        }
+        String method = null;
+        Map<?, ?> request = null;
+        for (String m : METHODS) {
+            if (cmd.get(m) instanceof Map<?, ?> r) {
+                method = m;
+                request = r;
+                break;
+            }
+        }
+        if (method == null) {
+            return badRequest(ws, "no known request in command " + id);
+        }
+        if (!s.connected() && !method.equals("connect")) {
+            return badRequest(ws, method + " before connect");
+        }
+        return switch (method) {
+            case "connect" -> connect(ws, s, id, request);
+            case "subscribe" -> subscribe(ws, s, id, request);
+            case "unsubscribe" -> unsubscribe(ws, id, request);
+            case "publish" -> publish(ws, s, id, request);
+            case "refresh" -> refresh(ws, s, id, request);
+            case "rpc" -> error(ws, id, Codes.METHOD_NOT_FOUND);
+            default -> error(ws, id, Codes.NOT_AVAILABLE); // presence, presence_stats, history, sub_refresh
+        };
+    }
+
+    private static final List<String> METHODS = List.of("connect", "subscribe", "unsubscribe", "publish", "presence",
+            "presence_stats", "history", "rpc", "refresh", "sub_refresh");
+
+    private boolean pong(WebSocket ws, ClientSession s) {
+        if (!s.set(ClientSession.PONG_DUE, false)) {
+            return badRequest(ws, "a pong without a ping");
+        }
+        return true;
+    }
+
+    private boolean connect(WebSocket ws, ClientSession s, long id, Map<?, ?> req) {
+        if (s.connected()) {
+            return badRequest(ws, "a second connect");
+        }
+        String token = req.get("token") instanceof String t ? t : "";
+        String user;
+        long expiresAt = 0;
+        List<String> channels = List.of();
+        long now = System.currentTimeMillis();
+        if (token.isEmpty()) {
+            if (!config.allowAnonymous()) {
+                refusedTokens.increment();
+                LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refused: no token, and anonymous connections are not allowed");
+                ws.close(Codes.CLOSE_BAD_REQUEST, "client credentials not found");
+                return false;
+            }
+            user = "";
+        } else if (tokens == null) {
+            refusedTokens.increment();
+            LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refused: a token, and no token key is configured");
+            ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
+            return false;
+        } else {
+            switch (tokens.verify(token, now)) {
+                case ConnectionTokens.Expired e -> {
+                    refusedTokens.increment();
+                    LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refused: token expired");
+                    return connectError(ws, id, Codes.TOKEN_EXPIRED);
+                }
+                case ConnectionTokens.Invalid invalid -> {
+                    refusedTokens.increment();
+                    LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refused: invalid token (" + invalid.why() + ")");
+                    ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
+                    return false;
+                }
+                case ConnectionTokens.Valid v -> {
+                    user = v.user();
+                    expiresAt = v.expiresAt();
+                    channels = v.channels();
+                }
+            }
+        }
+        for (String ch : channels) {
+            if (channelProblem.apply(ch) != null) {
+                LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refused: its token lists channel '" + ch + "': "
+                        + channelProblem.apply(ch));
+                return connectError(ws, id, Codes.UNKNOWN_CHANNEL);
+            }
+        }
+        if (channels.size() > config.channelLimit()) {
+            return connectError(ws, id, Codes.LIMIT_EXCEEDED);
+        }
+        StringBuilder reply = new StringBuilder(160);
+        reply.append("{\"id\":").append(id).append(",\"connect\":{\"client\":\"").append(clientId(ws))
+                .append("\",\"version\":\"").append(VERSION).append('"');
+        if (expiresAt != 0) {
+            long ttl = Math.max(1, expiresAt - now / 1000);
+            reply.append(",\"expires\":true,\"ttl\":").append(ttl);
+        }
+        if (!channels.isEmpty()) {
+            reply.append(",\"subs\":{");
+            for (int i = 0; i < channels.size(); i++) {
+                if (i > 0) {
+                    reply.append(',');
+                }
+                Json.quote(channels.get(i), reply);
+                reply.append(":{}");
+            }
+            reply.append('}');
+        }
+        if (!config.pingInterval().isZero()) {
+            reply.append(",\"ping\":").append(config.pingInterval().toSeconds()).append(",\"pong\":true");
+        }
+        reply.append("}}");
+        s.user = user;
+        s.deadline = expiresAt == 0 ? Long.MAX_VALUE : expiresAt * 1000 + config.expiredCloseDelay().toMillis();
+        synchronized (ws) {
+            // connected, subscribed and answered at once for the sweeper's pings and the fan-out's publications
+            s.markConnected();
+            for (String ch : channels) {
+                topics.subscribe(topic(ch), ws);
+            }
+            ws.sendText(reply);
+        }
+        connected.increment();
+        return true;
+    }
+
+    private boolean subscribe(WebSocket ws, ClientSession s, long id, Map<?, ?> req) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        int code = channelCode(channel);
+        if (code != 0) {
+            return error(ws, id, code);
+        }
+        if (!config.allowSubscribe() || (s.user.isEmpty() && !config.allowAnonymous())) {
+            return error(ws, id, Codes.PERMISSION_DENIED);
+        }
+        if (topics.topicsOf(ws).size() - 1 >= config.channelLimit()) { // less the sessions topic
+            return error(ws, id, Codes.LIMIT_EXCEEDED);
+        }
+        synchronized (ws) {
+            if (!topics.subscribe(topic(channel), ws)) {
+                return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
+            }
+            ws.sendText("{\"id\":" + id + ",\"subscribe\":{}}");
+        }
+        return true;
+    }
+
+    private boolean unsubscribe(WebSocket ws, long id, Map<?, ?> req) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        if (channel.isEmpty()) {
+            return error(ws, id, Codes.BAD_REQUEST);
+        }
+        topics.unsubscribe(topic(channel), ws);
+        ws.sendText("{\"id\":" + id + ",\"unsubscribe\":{}}");
+        return true;
+    }
+
+    private boolean publish(WebSocket ws, ClientSession s, long id, Map<?, ?> req) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        int code = channelCode(channel);
+        if (code != 0) {
+            return error(ws, id, code);
+        }
+        if (!config.allowPublish() || (s.user.isEmpty() && !config.allowAnonymous())) {
+            return error(ws, id, Codes.PERMISSION_DENIED);
+        }
+        Object data = req.get("data");
+        if (data == null) {
+            return error(ws, id, Codes.BAD_REQUEST);
+        }
+        // Fanned out here, on the connection's thread, when the bus is this process (docs/centrifugo.md: not yet moved off the loop).
+        PublishOutcome outcome = bus.publish(channel, ByteBuffer.wrap(Json.write(data).getBytes(StandardCharsets.UTF_8)));
+        if (outcome instanceof PublishOutcome.Refused) {
+            ws.sendText("{\"id\":" + id + ",\"error\":{\"code\":" + Codes.INTERNAL + ",\"message\":\""
+                    + Codes.message(Codes.INTERNAL) + "\",\"temporary\":true}}");
+            return true;
+        }
+        clientPublishes.increment();
+        ws.sendText("{\"id\":" + id + ",\"publish\":{}}");
+        return true;
+    }
+
+    private boolean refresh(WebSocket ws, ClientSession s, long id, Map<?, ?> req) {
+        String token = req.get("token") instanceof String t ? t : "";
+        if (tokens == null || token.isEmpty()) {
+            ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
+            return false;
+        }
+        long now = System.currentTimeMillis();
+        switch (tokens.verify(token, now)) {
+            case ConnectionTokens.Expired e -> {
+                ws.close(Codes.CLOSE_CONNECTION_EXPIRED, "connection expired");
+                return false;
+            }
+            case ConnectionTokens.Invalid invalid -> {
+                LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refresh refused: invalid token (" + invalid.why() + ")");
+                ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
+                return false;
+            }
+            case ConnectionTokens.Valid v -> {
+                if (!v.user().equals(s.user)) {
+                    LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refresh refused: a token for another user");
+                    ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
+                    return false;
+                }
+                if (v.expiresAt() == 0) {
+                    s.deadline = Long.MAX_VALUE;
+                    ws.sendText("{\"id\":" + id + ",\"refresh\":{}}");
+                } else {
+                    s.deadline = v.expiresAt() * 1000 + config.expiredCloseDelay().toMillis();
+                    ws.sendText("{\"id\":" + id + ",\"refresh\":{\"expires\":true,\"ttl\":"
+                            + Math.max(1, v.expiresAt() - now / 1000) + "}}");
+                }
+                return true;
+            }
+        }
+    }
+
+    /** 0 if clients may use {@code channel}, else the error code. */
+    private int channelCode(String channel) {
+        if (channel.isEmpty()) {
+            return Codes.BAD_REQUEST;
+        }
+        if (channel.charAt(0) == '$') {
+            return Codes.PERMISSION_DENIED; // a private channel needs a subscription token: not yet
+        }
+        return channelProblem.apply(channel) == null ? 0 : Codes.BAD_REQUEST;
+    }
+
+    private static boolean error(WebSocket ws, long id, int code) {
+        ws.sendText("{\"id\":" + id + ",\"error\":{\"code\":" + code + ",\"message\":\"" + Codes.message(code) + "\"}}");
+        return true;
+    }
+
+    /** A connect that failed: the error, and the rest of the frame is dropped (the SDK then closes or reconnects). */
+    private static boolean connectError(WebSocket ws, long id, int code) {
+        error(ws, id, code);
+        return false;
+    }
+
+    private static boolean badRequest(WebSocket ws, String why) {
+        LOG.log(Level.DEBUG, () -> "centrifugo: " + ws + " closed with 3501: " + why);
+        ws.close(Codes.CLOSE_BAD_REQUEST, "bad request");
+        return false;
+    }
+
+    /** A UUID for the connection: this process's random half and the connection's id. */
+    String clientId(WebSocket ws) {
+        long low = (ws.id() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(clientIdHigh, low).toString();
+    }
+
+    // ================================================================ the sweeper (its own thread)
+
+    /** Pings every connected client, and checks their pongs a pong timeout later. */
+    private void pingAll() {
+        try {
+            topics.forEachSubscriber(SESSIONS, ws -> {
+                if (ws.attachment() instanceof ClientSession s && s.connected()) {
+                    s.set(ClientSession.PONG_DUE, true);
+                    ws.sendText(PING.duplicate());
+                }
+            });
+            sweeper.schedule(this::checkPongs, config.pongTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // closed meanwhile
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "centrifugo: the ping round failed", e); // the next one runs all the same
+        }
+    }
+
+    /** Closes the connections that never connected (3502) and those whose token expired without a refresh (3005). */
+    private void closeStaleAndExpired() {
+        try {
+            long now = System.currentTimeMillis();
+            topics.forEachSubscriber(SESSIONS, ws -> {
+                if (ws.attachment() instanceof ClientSession s && now > s.deadline) {
+                    if (s.connected()) {
+                        ws.close(Codes.CLOSE_CONNECTION_EXPIRED, "connection expired");
+                    } else {
+                        ws.close(Codes.CLOSE_STALE, "stale");
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "centrifugo: the stale and expiry round failed", e);
+        }
+    }
+
+    private void checkPongs() {
+        topics.forEachSubscriber(SESSIONS, ws -> {
+            if (ws.attachment() instanceof ClientSession s && s.connected() && s.pongDue()) {
+                noPongCloses.increment();
+                ws.close(Codes.CLOSE_NO_PONG, "no pong");
+            }
+        });
+    }
+
+    /** Says "shutdown" (3001: the SDK reconnects) to every Centrifugo connection, and stops the sweeper. */
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        topics.forEachSubscriber(SESSIONS, ws -> ws.close(Codes.CLOSE_SHUTDOWN, "shutdown"));
+    }
+}

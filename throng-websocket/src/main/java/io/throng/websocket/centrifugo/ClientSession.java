@@ -1,0 +1,68 @@
+package io.throng.websocket.centrifugo;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One Centrifugo connection's state, kept as the WebSocket's attachment: a phase and a flag in one
+ * int, the user, and one deadline. Its channels are the registry's topic slot of the connection
+ * (no set here), its client id is computed from the connection id (no string here): about 32
+ * bytes a connection, plus the user's name.
+ *
+ * <pre>
+ * phase      CONNECTING --connect ok--> CONNECTED
+ *            (a connect error leaves it CONNECTING; the stale deadline closes it)
+ * PONG_DUE   set by the sweeper just before its ping; cleared by the client's pong
+ * deadline   CONNECTING: the stale deadline (3502); CONNECTED: the token's expiry plus the grace
+ *            (3005), or Long.MAX_VALUE; in epoch milliseconds
+ * </pre>
+ * The connection's own callbacks change the phase and the user (under the WebSocket's serial
+ * context); the sweeper thread reads them and sets PONG_DUE, so the int changes by compare-and-set.
+ */
+final class ClientSession {
+    static final int CONNECTING = 0;
+    static final int CONNECTED = 1;
+    private static final int PHASE = 1;
+    static final int PONG_DUE = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(ClientSession.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile int state;
+    volatile String user;
+    volatile long deadline;
+
+    ClientSession(long staleDeadline) {
+        this.deadline = staleDeadline;
+    }
+
+    boolean connected() {
+        return (state & PHASE) == CONNECTED;
+    }
+
+    void markConnected() {
+        set(CONNECTED, true);
+    }
+
+    boolean pongDue() {
+        return (state & PONG_DUE) != 0;
+    }
+
+    /** Sets or clears {@code bit}; returns whether it was set before. */
+    boolean set(int bit, boolean on) {
+        while (true) {
+            int s = state;
+            int next = on ? s | bit : s & ~bit;
+            if (s == next || STATE.compareAndSet(this, s, next)) {
+                return (s & bit) != 0;
+            }
+        }
+    }
+}

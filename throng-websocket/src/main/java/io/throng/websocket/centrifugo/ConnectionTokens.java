@@ -1,0 +1,143 @@
+package io.throng.websocket.centrifugo;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * Checks Centrifugo connection tokens: JWTs signed with HS256/384/512, RS256/384/512 or
+ * ES256/384/512, each family with its own key from {@link TokenKeys} (nimbus-jose-jwt decodes and
+ * verifies; the MAC comparison is constant-time). Claims read: {@code sub} (the user; absent means ""), {@code exp}
+ * and {@code nbf} (each only if present, as Centrifugo does), {@code expire_at} (the connection's
+ * expiry, overriding {@code exp}; 0 for never), {@code channels} (server-side subscriptions).
+ * A token with a {@code channel} claim is a subscription token and refused here, as Centrifugo does.
+ *
+ * <p>A token naming another algorithm ({@code none}, PS256, EdDSA...), or one whose family has no
+ * key configured, is invalid whatever its signature. Verdicts never carry the token, so that nobody logs it by accident.
+ * Thread-safe.
+ */
+public final class ConnectionTokens {
+    /** What a token says. */
+    public sealed interface Verdict {
+    }
+
+    /**
+     * A good token. {@code expiresAt}: when the connection must have refreshed it, in Unix seconds,
+     * 0 for never.
+     */
+    public record Valid(String user, long expiresAt, List<String> channels) implements Verdict {
+    }
+
+    /** Signed correctly but past its {@code exp}: error 109, the SDK fetches a new one. */
+    public record Expired() implements Verdict {
+    }
+
+    /** Anything else: close 3500. {@code why} names the problem, never the token. */
+    public record Invalid(String why) implements Verdict {
+    }
+
+    private final MACVerifier hmac;
+    private final RSASSAVerifier rsa;
+    private final ECDSAVerifier ecdsa;
+    private final int maxTokenBytes;
+
+    public ConnectionTokens(byte[] hmacSecret, int maxTokenBytes) {
+        this(TokenKeys.hmac(hmacSecret), maxTokenBytes);
+    }
+
+    public ConnectionTokens(TokenKeys keys, int maxTokenBytes) {
+        try {
+            byte[] secret = keys.hmacSecret();
+            this.hmac = secret == null ? null : new MACVerifier(secret);
+            this.rsa = keys.rsa() == null ? null : new RSASSAVerifier(keys.rsa());
+            this.ecdsa = keys.ecdsa() == null ? null : new ECDSAVerifier(keys.ecdsa());
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("a token key cannot verify: " + e.getMessage());
+        }
+        this.maxTokenBytes = maxTokenBytes;
+    }
+
+    /** The verifier for {@code alg}'s family, or null when the algorithm is not accepted or its family has no key. */
+    private JWSVerifier verifierFor(JWSAlgorithm alg) {
+        if (JWSAlgorithm.HS256.equals(alg) || JWSAlgorithm.HS384.equals(alg) || JWSAlgorithm.HS512.equals(alg)) {
+            return hmac;
+        }
+        if (JWSAlgorithm.RS256.equals(alg) || JWSAlgorithm.RS384.equals(alg) || JWSAlgorithm.RS512.equals(alg)) {
+            return rsa;
+        }
+        if (JWSAlgorithm.ES256.equals(alg) || JWSAlgorithm.ES384.equals(alg) || JWSAlgorithm.ES512.equals(alg)) {
+            return ecdsa;
+        }
+        return null;
+    }
+
+    /** Judges {@code token} at {@code nowMillis}. */
+    public Verdict verify(String token, long nowMillis) {
+        if (token.length() > maxTokenBytes) {
+            return new Invalid("a token of " + token.length() + " bytes, over the limit of " + maxTokenBytes);
+        }
+        SignedJWT jwt;
+        try {
+            jwt = SignedJWT.parse(token);
+        } catch (ParseException e) {
+            return new Invalid("not a signed JWT");
+        }
+        JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
+        JWSVerifier verifier = verifierFor(alg);
+        if (verifier == null) {
+            return new Invalid("algorithm " + alg + " not accepted (no key configured for it)");
+        }
+        try {
+            if (!jwt.verify(verifier)) {
+                return new Invalid("bad signature");
+            }
+        } catch (JOSEException | IllegalStateException e) {
+            return new Invalid("signature not checkable");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = jwt.getJWTClaimsSet();
+            long nowSeconds = nowMillis / 1000;
+            Date nbf = claims.getNotBeforeTime();
+            if (nbf != null && nbf.getTime() / 1000 > nowSeconds) {
+                return new Invalid("not valid before " + nbf.toInstant());
+            }
+            Date exp = claims.getExpirationTime();
+            if (exp != null && exp.getTime() / 1000 <= nowSeconds) {
+                return new Expired();
+            }
+            if (claims.getClaim("channel") != null) {
+                return new Invalid("a channel claim: a subscription token, not a connection token");
+            }
+            // nimbus reads a numeric sub as its digits; Centrifugo's claims take a string only
+            Object rawSub = jwt.getPayload().toJSONObject().get("sub");
+            if (rawSub != null && !(rawSub instanceof String)) {
+                return new Invalid("a sub that is not a string");
+            }
+            String sub = claims.getStringClaim("sub");
+            List<String> channels = claims.getStringListClaim("channels");
+            long expiresAt = exp == null ? 0 : exp.getTime() / 1000;
+            if (claims.getClaim("expire_at") != null) {
+                Long at = claims.getLongClaim("expire_at");
+                expiresAt = at == null ? 0 : at;
+                if (expiresAt < 0) {
+                    return new Invalid("a negative expire_at");
+                }
+                if (expiresAt != 0 && expiresAt <= nowSeconds) {
+                    return new Expired();
+                }
+            }
+            return new Valid(sub == null ? "" : sub, expiresAt, channels == null ? List.of() : List.copyOf(channels));
+        } catch (ParseException | RuntimeException e) {
+            return new Invalid("malformed claims");
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.throng.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.throng.core.config.ClientConfig;
+import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.push.PushServer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The protocol's rules, in frames written by hand over a real socket (throng's own client): what
+ * the SDK test cannot make the SDK do (a token with {@code alg: none}, a missing pong, a command
+ * before connect), and the exact replies and close codes of docs/centrifugo.md.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CentrifugoProtocolTest {
+    static final byte[] SECRET = CentrifugoSdkTest.SECRET;
+    static WebSocketClient client;
+
+    @BeforeAll
+    static void startClient() throws Exception {
+        client = WebSocketClient.start(ClientConfig.defaults().withLoops(1), WebSocketConfig.defaults());
+    }
+
+    @AfterAll
+    static void stopClient() {
+        client.close();
+    }
+
+    /** Keeps the close's code and reason too. */
+    static final class Conn extends Inbox {
+        final LinkedBlockingQueue<String> closed = new LinkedBlockingQueue<>();
+        /** Answer the server's pings at once, on the client's thread, and count them instead of queueing them. */
+        volatile boolean autoPong;
+        final java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
+        WebSocket ws;
+
+        @Override
+        public void onText(WebSocket ws, ByteBuffer utf8) {
+            if (autoPong && WebSocketHandler.text(utf8).equals("{}")) {
+                pings.incrementAndGet();
+                ws.sendText("{}");
+                return;
+            }
+            super.onText(ws, utf8);
+        }
+
+        @Override
+        public void onClose(WebSocket ws, int code, String reason) {
+            closed.add(code + " " + reason);
+        }
+
+        void send(String frame) {
+            ws.sendText(frame);
+        }
+
+        /** The next message that is not the server's ping, answering the pings met on the way. */
+        String reply() throws InterruptedException {
+            while (true) {
+                String m = nextText();
+                if (!m.equals("{}")) {
+                    return m;
+                }
+                send("{}");
+            }
+        }
+
+        String closedWith() throws InterruptedException {
+            String c = closed.poll(15, TimeUnit.SECONDS);
+            if (c == null) {
+                throw new AssertionError("not closed within 15 s");
+            }
+            return c;
+        }
+    }
+
+    static Conn open(PushServer push) throws Exception {
+        Conn c = new Conn();
+        c.ws = client.connect(WebSocketRequest.to(push.address(), PushServer.CENTRIFUGO_PATH), c).get(10, TimeUnit.SECONDS);
+        return c;
+    }
+
+    static String token(String user, long expSeconds) throws Exception {
+        return CentrifugoSdkTest.token(SECRET, user, expSeconds == 0 ? null : new Date(expSeconds * 1000), null);
+    }
+
+    static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    static String connect(String token) {
+        return "{\"connect\":{\"token\":\"" + token + "\",\"name\":\"js\"},\"id\":1}";
+    }
+
+    @Test
+    void oneFrameOfCommandsIsAnsweredInOrder() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET))) {
+            Conn c = open(push);
+            c.send(connect(token("ann", 0)) + "\n{\"subscribe\":{\"channel\":\"news\",\"flag\":1},\"id\":2}\n"
+                    + "{\"presence\":{\"channel\":\"news\"},\"id\":3}\n{\"presence_stats\":{\"channel\":\"news\"},\"id\":4}\n"
+                    + "{\"history\":{\"channel\":\"news\",\"limit\":10},\"id\":5}\n{\"rpc\":{\"method\":\"m\"},\"id\":6}\n");
+            assertThat(c.nextText()).matches("\\{\"id\":1,\"connect\":\\{\"client\":\"[0-9a-f-]{36}\",\"version\":\"[^\"]+\",\"ping\":25,\"pong\":true}}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":2,\"subscribe\":{}}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":3,\"error\":{\"code\":108,\"message\":\"not available\"}}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":4,\"error\":{\"code\":108,\"message\":\"not available\"}}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":5,\"error\":{\"code\":108,\"message\":\"not available\"}}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":6,\"error\":{\"code\":104,\"message\":\"method not found\"}}");
+
+            c.send("{\"subscribe\":{\"channel\":\"news\"},\"id\":7}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":7,\"error\":{\"code\":105,\"message\":\"already subscribed\"}}");
+            c.send("{\"subscribe\":{\"channel\":\"$private\"},\"id\":8}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":8,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
+            c.send("{\"subscribe\":{\"channel\":\"no spaces\"},\"id\":9}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":9,\"error\":{\"code\":107,\"message\":\"bad request\"}}");
+
+            push.publish("news", ByteBuffer.wrap("{\"a\":1}".getBytes(StandardCharsets.UTF_8)));
+            assertThat(c.nextText()).isEqualTo("{\"push\":{\"channel\":\"news\",\"pub\":{\"data\":{\"a\":1}}}}");
+            push.publish("news", ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0}));  // not UTF-8: JSON cannot carry it
+            push.publish("news", ByteBuffer.wrap("[true,null]".getBytes(StandardCharsets.UTF_8)));
+            assertThat(c.nextText()).isEqualTo("{\"push\":{\"channel\":\"news\",\"pub\":{\"data\":[true,null]}}}");
+
+            c.send("{\"unsubscribe\":{\"channel\":\"news\"},\"id\":10}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":10,\"unsubscribe\":{}}");
+            assertThat(push.topics().subscribers("#news")).isZero();
+            c.send("{\"unsubscribe\":{\"channel\":\"news\"},\"id\":11}"); // not subscribed: {} all the same
+            assertThat(c.nextText()).isEqualTo("{\"id\":11,\"unsubscribe\":{}}");
+        }
+    }
+
+    @Test
+    void aConnectErrorDropsTheRestOfItsFrame() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET))) {
+            Conn c = open(push);
+            c.send(connect(token("ann", now() - 10)) + "\n{\"subscribe\":{\"channel\":\"news\"},\"id\":2}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":1,\"error\":{\"code\":109,\"message\":\"token expired\"}}");
+            c.barrier(c.ws, "after the frame");
+            assertThat(c.messages).isEmpty();
+            assertThat(push.topics().subscribers("#news")).isZero();
+            c.send("{\"subscribe\":{\"channel\":\"news\"},\"id\":3}"); // still not connected
+            assertThat(c.closedWith()).isEqualTo("3501 bad request");
+        }
+    }
+
+    @Test
+    void everyBadTokenIsClosedWith3500AndCounted() throws Exception {
+        String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                ("{\"sub\":\"ann\",\"exp\":" + (now() + 3600) + "}").getBytes(StandardCharsets.UTF_8));
+        String none = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
+        SignedJWT hs512 = new SignedJWT(new JWSHeader(JWSAlgorithm.HS512),
+                new JWTClaimsSet.Builder().subject("ann").build());
+        hs512.sign(new MACSigner(("x".repeat(64)).getBytes(StandardCharsets.UTF_8)));
+        SignedJWT subscriptionToken = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+                new JWTClaimsSet.Builder().subject("ann").claim("channel", "news").build());
+        subscriptionToken.sign(new MACSigner(SECRET));
+        String good = token("ann", now() + 3600);
+        String tampered = good.substring(0, good.lastIndexOf('.') + 1) + "AAAA" + good.substring(good.lastIndexOf('.') + 5);
+        List<String> bad = List.of(
+                none + "." + claims + ".",                                         // alg: none
+                none + "." + claims + "." + good.substring(good.lastIndexOf('.') + 1), // alg: none with a signature
+                hs512.serialize(),                                                    // another algorithm
+                tampered,                                                             // a signature that does not match
+                subscriptionToken.serialize(),                                        // a subscription token
+                "not.a.jwt",
+                good + "x".repeat(5000));                                             // over 4 KiB
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET))) {
+            for (String t : bad) {
+                Conn c = open(push);
+                c.send(connect(t));
+                assertThat(c.closedWith()).as(t.length() > 100 ? t.substring(0, 100) : t).isEqualTo("3500 invalid token");
+            }
+            assertThat(push.centrifugo().refusedTokens()).isEqualTo(bad.size());
+            assertThat(push.centrifugo().connects()).isZero();
+            Conn c = open(push);
+            c.send(connect(good));
+            assertThat(c.nextText()).startsWith("{\"id\":1,\"connect\":{\"client\":\"").contains("\"expires\":true,\"ttl\":");
+        }
+    }
+
+    @Test
+    void protocolMistakesAreClosedWith3501AndSendWith3508() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET))) {
+            String good = connect(token("ann", 0));
+            List<String> frames = List.of(
+                    "{\"subscribe\":{\"channel\":\"news\"},\"id\":1}",    // before connect
+                    good + "\n\n{\"subscribe\":{\"channel\":\"a\"},\"id\":2}", // an empty line
+                    "{\"connect\":{},\"id\":1",                             // not JSON
+                    "[1,2]",                                                // not an object
+                    "{\"connect\":{\"token\":\"x\"}}",                      // no id
+                    "{\"connect\":{},\"id\":-1}",                           // not a uint32
+                    "{\"frobnicate\":{},\"id\":1}",                         // no known request
+                    good + "\n" + good.replace("\"id\":1", "\"id\":2"),     // a second connect
+                    "{}");                                                  // a pong without a ping
+            for (String f : frames) {
+                Conn c = open(push);
+                c.send(f);
+                assertThat(c.closedWith()).as(f).isEqualTo("3501 bad request");
+            }
+            Conn c = open(push);
+            c.send(good + "\n{\"send\":{\"data\":{}}}");
+            c.nextText();
+            assertThat(c.closedWith()).isEqualTo("3508 not available");
+            Conn binary = open(push);
+            binary.ws.sendBinary(new byte[] {1, 2});
+            assertThat(binary.closedWith()).isEqualTo("3501 bad request");
+        }
+    }
+
+    @Test
+    void noPongIsClosedWith3012AndNoConnectWith3502() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withPing(Duration.ofSeconds(1), Duration.ofMillis(300))
+                .withStaleCloseDelay(Duration.ofMillis(500));
+        try (PushServer push = CentrifugoSdkTest.start(config)) {
+            Conn silent = open(push);
+            Conn answers = open(push);
+            answers.autoPong = true;
+            Conn stale = open(push);
+            silent.send(connect(token("ann", 0)));
+            answers.send(connect(token("bob", 0)));
+            assertThat(silent.nextText()).contains("\"ping\":1,\"pong\":true");
+            assertThat(answers.nextText()).contains("\"ping\":1,\"pong\":true");
+            assertThat(silent.nextText()).isEqualTo("{}");
+            assertThat(silent.closedWith()).isEqualTo("3012 no pong");
+            assertThat(stale.closedWith()).isEqualTo("3502 stale");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (answers.pings.get() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(answers.pings.get()).isGreaterThanOrEqualTo(3);
+            assertThat(answers.closed).isEmpty();
+            assertThat(push.centrifugo().noPongCloses()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aConnectionWhoseTokenExpiresIsClosedWith3005UnlessItRefreshes() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withPing(Duration.ofSeconds(1), Duration.ofMillis(500))
+                .withExpiredCloseDelay(Duration.ofMillis(200)).withStaleCloseDelay(Duration.ofSeconds(1)); // expiry checked every 0.5 s
+        try (PushServer push = CentrifugoSdkTest.start(config)) {
+            long exp = now() + 2;
+            Conn lazy = open(push);
+            Conn refreshes = open(push);
+            lazy.send(connect(token("ann", exp)));
+            refreshes.send(connect(token("bob", exp)));
+            assertThat(lazy.reply()).contains("\"expires\":true,\"ttl\":");
+            assertThat(refreshes.reply()).contains("\"expires\":true,\"ttl\":");
+            refreshes.send("{\"refresh\":{\"token\":\"" + token("bob", now() + 3600) + "\"},\"id\":2}");
+            assertThat(refreshes.reply()).matches("\\{\"id\":2,\"refresh\":\\{\"expires\":true,\"ttl\":3[56]\\d\\d}}");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            while (lazy.closed.isEmpty() && System.nanoTime() < deadline) {
+                String m = lazy.messages.poll(100, TimeUnit.MILLISECONDS) instanceof Inbox.Message msg ? msg.string() : null;
+                if ("{}".equals(m)) {
+                    lazy.send("{}");
+                }
+                String r = refreshes.messages.poll() instanceof Inbox.Message msg ? msg.string() : null;
+                if ("{}".equals(r)) {
+                    refreshes.send("{}");
+                }
+            }
+            assertThat(lazy.closedWith()).isEqualTo("3005 connection expired");
+            assertThat(refreshes.closed).isEmpty();
+            // a refresh for another user is refused
+            refreshes.send("{\"refresh\":{\"token\":\"" + token("eve", now() + 3600) + "\"},\"id\":3}");
+            assertThat(refreshes.closedWith()).isEqualTo("3500 invalid token");
+        }
+    }
+
+    @Test
+    void originsAndTheProtobufFormatAreCheckedAtTheUpgrade() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withAllowedOrigins(List.of("https://ok.example")))) {
+            Conn ok = new Conn();
+            client.connect(WebSocketRequest.to(push.address(), PushServer.CENTRIFUGO_PATH).withHeader("Origin", "https://ok.example"), ok)
+                    .get(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> client.connect(WebSocketRequest.to(push.address(), PushServer.CENTRIFUGO_PATH)
+                    .withHeader("Origin", "https://evil.example"), new Conn()).get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("403");
+            assertThatThrownBy(() -> client.connect(WebSocketRequest.to(push.address(), PushServer.CENTRIFUGO_PATH)
+                    .withSubprotocols(List.of("centrifuge-protobuf")), new Conn()).get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("400");
+        }
+        try (PushServer off = PushServer.start(io.throng.core.config.ServerConfig.defaults().withPort(0).withLoops(1),
+                WebSocketConfig.defaults())) {
+            assertThatThrownBy(() -> client.connect(WebSocketRequest.to(off.address(), PushServer.CENTRIFUGO_PATH), new Conn())
+                    .get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).hasMessageContaining("404");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package io.throng.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.throng.core.config.ServerConfig;
+import io.throng.websocket.bus.LocalBus;
+import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.TokenKeys;
+import io.throng.websocket.push.PushServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The push service against Centrifugo's official JavaScript SDK ({@code centrifuge} from npm, run
+ * by Node over the {@code ws} library; src/test/node/centrifuge-client.mjs): the SDK frames every
+ * command and reads every reply and push itself, so these pass only if throng speaks the protocol
+ * the way the SDK expects.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class CentrifugoSdkTest {
+    static final byte[] SECRET = "a test secret of more than thirty-two bytes".getBytes(StandardCharsets.UTF_8);
+
+    @BeforeAll
+    static void sdkInstalled() {
+        if (!Files.isDirectory(Peer.NODE_DIR.resolve("node_modules/centrifuge"))) {
+            throw new AssertionError("the centrifuge npm package is not installed in " + Peer.NODE_DIR
+                    + ": npm ci --prefix throng-websocket/src/test/node (bin/test-peers.sh does it; ./mvnw verify runs that)");
+        }
+    }
+
+    static PushServer start(CentrifugoConfig config) throws Exception {
+        return PushServer.start(ServerConfig.defaults().withPort(0).withLoops(1), WebSocketConfig.defaults(), LocalBus::new, config);
+    }
+
+    static String url(PushServer push) {
+        return "ws://127.0.0.1:" + push.port() + "/connection/websocket";
+    }
+
+    static String token(byte[] secret, String user, Date expires, List<String> channels) throws Exception {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user);
+        if (expires != null) {
+            claims.expirationTime(expires);
+        }
+        if (channels != null) {
+            claims.claim("channels", channels);
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims.build());
+        jwt.sign(new MACSigner(secret));
+        return jwt.serialize();
+    }
+
+    static Date inAnHour() {
+        return new Date(System.currentTimeMillis() + 3_600_000);
+    }
+
+    @Test
+    void theSdkConnectsSubscribesAndGetsWhatHttpAndOtherClientsPublish() throws Exception {
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withAllowPublish(true));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "chat");
+             Peer bob = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "bob", inAnHour(), null), "chat")) {
+            assertThat(ann.lineStartingWith("connected ", 20)).matches("connected [0-9a-f-]{36}");
+            ann.lineStartingWith("subscribed chat", 10);
+            bob.lineStartingWith("subscribed chat", 20);
+            assertThat(push.topics().subscribers("#chat")).isEqualTo(2);
+
+            HttpResponseCheck.post(push, "/pub/chat", "{\"text\": \"from http\",\n \"n\": [1, 2.5e3]}");
+            // the line break is gone (it would split the newline-delimited framing); JavaScript prints 2.5e3 as 2500
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"text\":\"from http\",\"n\":[1,2500]}");
+            assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"text\":\"from http\",\"n\":[1,2500]}");
+
+            HttpResponseCheck.post(push, "/pub/chat", "plain text, not JSON");
+            assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub chat \"plain text, not JSON\"");
+
+            ann.send("publish chat {\"from\":\"ann\",\"k\":\"caf\u00e9\"}");
+            ann.lineStartingWith("published chat", 10);
+            assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"from\":\"ann\",\"k\":\"caf\u00e9\"}");
+            assertThat(push.centrifugo().connects()).isEqualTo(2);
+            assertThat(push.centrifugo().clientPublishes()).isEqualTo(1);
+            assertThat(PushServerTest.get(push, "/stats").body())
+                    .contains("\"centrifugo\":{\"sessions\":2,\"connects\":2,\"refusedTokens\":0,\"clientPublishes\":1,\"noPongCloses\":0}");
+        }
+    }
+
+    @Test
+    void rs256AndEs256TokensConnectTheSdkToo() throws Exception {
+        java.security.KeyPairGenerator rsaGen = java.security.KeyPairGenerator.getInstance("RSA");
+        rsaGen.initialize(2048);
+        java.security.KeyPair rsa = rsaGen.generateKeyPair();
+        java.security.KeyPairGenerator ecGen = java.security.KeyPairGenerator.getInstance("EC");
+        ecGen.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair ec = ecGen.generateKeyPair();
+        TokenKeys keys = new TokenKeys(SECRET, (java.security.interfaces.RSAPublicKey) rsa.getPublic(),
+                (java.security.interfaces.ECPublicKey) ec.getPublic());
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject("ann").expirationTime(inAnHour()).build();
+        SignedJWT rs256 = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims);
+        rs256.sign(new RSASSASigner(rsa.getPrivate()));
+        SignedJWT es256 = new SignedJWT(new JWSHeader(JWSAlgorithm.ES256), claims);
+        es256.sign(new ECDSASigner((java.security.interfaces.ECPrivateKey) ec.getPrivate()));
+        try (PushServer push = start(CentrifugoConfig.of(keys, false));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), rs256.serialize(), "alerts");
+             Peer bob = Peer.node("centrifuge-client.mjs", url(push), es256.serialize(), "alerts")) {
+            ann.lineStartingWith("subscribed alerts", 20);
+            bob.lineStartingWith("subscribed alerts", 20);
+            HttpResponseCheck.post(push, "/pub/alerts", "{\"level\":\"high\"}");
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub alerts {\"level\":\"high\"}");
+            assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub alerts {\"level\":\"high\"}");
+        }
+    }
+
+    @Test
+    void clientsMayNotPublishUnlessAllowed() throws Exception {
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", null, null), "chat")) {
+            ann.lineStartingWith("subscribed chat", 20);
+            ann.send("publish chat {\"x\":1}");
+            assertThat(ann.lineStartingWith("publish-error", 10)).startsWith("publish-error 103 permission denied");
+        }
+    }
+
+    @Test
+    void theTokensChannelsAreServerSideSubscriptions() throws Exception {
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), List.of("news")), "-")) {
+            ann.lineStartingWith("subscribed news (server-side)", 20);
+            HttpResponseCheck.post(push, "/pub/news", "{\"title\":\"hello\"}");
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news {\"title\":\"hello\"} (server-side)");
+        }
+    }
+
+    @Test
+    void aTokenSignedWithAnotherKeyIsRefusedWith3500() throws Exception {
+        byte[] other = "another secret, also more than 32 bytes long".getBytes(StandardCharsets.UTF_8);
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), token(other, "ann", inAnHour(), null), "chat")) {
+            assertThat(ann.lineStartingWith("disconnected", 20)).isEqualTo("disconnected 3500 invalid token");
+            assertThat(push.centrifugo().refusedTokens()).isEqualTo(1);
+            assertThat(push.centrifugo().connects()).isZero();
+        }
+    }
+
+    @Test
+    void anExpiredTokenGets109AndTheSdkAsksForANewOne() throws Exception {
+        Date past = new Date(System.currentTimeMillis() - 60_000);
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET))) {
+            // getToken gives nothing: the SDK gives up, "unauthorized"
+            try (Peer ann = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", past, null), "-", "-", "null")) {
+                assertThat(ann.lineStartingWith("error connect", 20)).isEqualTo("error connect 109 token expired");
+                ann.lineStartingWith("get-token", 10);
+                assertThat(ann.lineStartingWith("disconnected", 10)).isEqualTo("disconnected 1 unauthorized");
+            }
+            // getToken gives a good one: connected on the next attempt
+            try (Peer bob = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "bob", past, null), "chat", "-",
+                    token(SECRET, "bob", inAnHour(), null))) {
+                bob.lineStartingWith("error connect 109", 20);
+                bob.lineStartingWith("connected ", 20);
+                bob.lineStartingWith("subscribed chat", 10);
+            }
+            assertThat(push.centrifugo().refusedTokens()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void noTokenIsRefusedUnlessAnonymousConnectionsAreAllowed() throws Exception {
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), "-", "chat")) {
+            assertThat(ann.lineStartingWith("disconnected", 20)).isEqualTo("disconnected 3501 client credentials not found");
+        }
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withAllowAnonymous(true));
+             Peer anon = Peer.node("centrifuge-client.mjs", url(push), "-", "chat")) {
+            anon.lineStartingWith("subscribed chat", 20);
+        }
+    }
+
+    @Test
+    void theSdksPongsKeepTheConnectionOverSeveralPings() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withPing(Duration.ofSeconds(1), Duration.ofMillis(500));
+        try (PushServer push = start(config);
+             // the SDK reconnects ("no ping") if no ping comes within 1 s + 700 ms
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "chat", "700")) {
+            ann.lineStartingWith("subscribed chat", 20);
+            long pingsBefore = push.stats().messagesOut();
+            Thread.sleep(4_500);
+            HttpResponseCheck.post(push, "/pub/chat", "{\"still\":\"here\"}");
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"still\":\"here\"}");
+            // one "connecting" (the first connect's), no reconnect
+            assertThat(ann.output().lines().filter(l -> l.startsWith("connecting")).toList()).containsExactly("connecting 0 connect called");
+            assertThat(ann.output()).doesNotContain("disconnected");
+            assertThat(push.centrifugo().connects()).isEqualTo(1);
+            assertThat(push.centrifugo().noPongCloses()).isZero();
+            assertThat(push.stats().messagesOut() - pingsBefore).isGreaterThanOrEqualTo(4); // 4 pings and the publication
+        }
+    }
+
+    @Test
+    void theSdksBrowserBuildWorksInChromium() throws Exception {
+        Peer.requireChromium();
+        java.nio.file.Path screenshot = java.nio.file.Path.of("target", "centrifugo-browser.png").toAbsolutePath();
+        Files.createDirectories(screenshot.getParent());
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withAllowPublish(true).withAllowedOrigins(List.of("*"));
+        try (PushServer push = start(config);
+             Peer browser = Peer.node("centrifuge-browser.mjs", "http://127.0.0.1:" + push.port(),
+                     token(SECRET, "ann", inAnHour(), null), "news", screenshot.toString())) {
+            browser.lineStartingWith("subscribed", 60);
+            HttpResponseCheck.post(push, "/pub/news", "{\"title\":\"from the Java test\"}");
+            browser.send("published");
+            String result = browser.lineStartingWith("{", 60);
+            assertThat(result).contains("\"ok\":true").contains("connected websocket").contains("subscribed news")
+                    .contains("pub {\\\"title\\\":\\\"from the Java test\\\"}").contains("pub {\\\"from\\\":\\\"chromium\\\"}");
+            assertThat(browser.exitCode(20)).isZero();
+            assertThat(push.centrifugo().clientPublishes()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBrowserFromAnOriginNotAllowedIsRefused() throws Exception {
+        Peer.requireChromium();
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withAllowedOrigins(List.of("https://app.example.com")));
+             Peer browser = Peer.node(java.util.Map.of("SUBSCRIBE_TIMEOUT_MS", "3000"), "centrifuge-browser.mjs",
+                     "http://127.0.0.1:" + push.port(), token(SECRET, "ann", inAnHour(), null), "news", "/dev/null")) {
+            String result = browser.lineStartingWith("{", 60);
+            assertThat(result).contains("\"ok\":false").doesNotContain("connected websocket");
+            assertThat(push.centrifugo().connects()).isZero();
+            assertThat(push.stats().refused()).isPositive();
+        }
+    }
+
+    /** POST through the JDK's HttpClient, expecting 200. */
+    static final class HttpResponseCheck {
+        static void post(PushServer push, String path, String body) throws Exception {
+            assertThat(PushServerTest.post(push, path, body.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+        }
+    }
+}
