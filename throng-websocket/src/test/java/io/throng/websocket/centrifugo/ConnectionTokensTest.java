@@ -64,6 +64,8 @@ class ConnectionTokensTest {
             assertThat(verify(claims)).as(claims).isInstanceOf(ConnectionTokens.Invalid.class);
         }
         assertThat(TOKENS.verify(sign("{\"alg\":\"HS384\"}", "{}"), NOW)).isInstanceOf(ConnectionTokens.Invalid.class);
+        // a header that is the JSON literal null: the JWT library throws a NullPointerException on it
+        assertThat(TOKENS.verify("bnVsbA.e30.c2ln", NOW)).isEqualTo(new ConnectionTokens.Invalid("not a signed JWT"));
         assertThat(TOKENS.verify(sign("{\"alg\":\"PS256\"}", "{}"), NOW))
                 .isEqualTo(new ConnectionTokens.Invalid("algorithm PS256 not accepted (no key configured for it)"));
         assertThat(TOKENS.verify(sign("{\"alg\":\"none\"}", "{}"), NOW)).isInstanceOf(ConnectionTokens.Invalid.class);
