@@ -50,8 +50,11 @@ public final class PushMeters implements SnapshotMeters {
         counter(registry, "throng.push.refused", "Requests answered with an error status (400, 404, 405, 408, 431, ...)",
                 WebSocketStats::refused);
         counter(registry, "throng.push.overloaded",
-                "Connections answered 503 and closed at once: more handshakes in flight than max-handshakes",
+                "Connections answered 503 and closed at once: max-handshakes in flight, every one a body being answered",
                 WebSocketStats::overloaded);
+        counter(registry, "throng.push.handshake.evictions",
+                "Handshakes cut (408, or closed if silent) to admit newer connections at max-handshakes",
+                WebSocketStats::handshakesEvicted);
         counter(registry, "throng.push.handshake.timeouts", "Connections closed for not completing a request in time",
                 WebSocketStats::handshakeTimeouts);
     }

@@ -5,6 +5,7 @@ import io.throng.websocket.codec.MessageCompressor;
 import io.throng.core.Handler;
 import io.throng.core.buffer.BufferPool;
 import java.lang.System.Logger;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +27,8 @@ public final class Endpoint {
     public final Handler rawProtocol;
     public final Logger log = System.getLogger("io.throng.websocket");
     public final long idleNanos;
+    /** The server's handshakes in flight (unused by a client). */
+    final HandshakeTable handshakes;
     private WsSession head;
 
     public Endpoint(boolean client, WebSocketConfig config, WebSocketHandler handler, RequestHook hook,
@@ -43,6 +46,9 @@ public final class Endpoint {
                 ? new MessageCompressor(new CodecPool(config.deflate().level(), retained), config.deflate().minCompressBytes(), pool)
                 : null;
         this.idleNanos = config.idleTimeout().toNanos();
+        Duration grace = config.handshakeTimeout().compareTo(HandshakeTable.EVICTION_GRACE) < 0
+                ? config.handshakeTimeout() : HandshakeTable.EVICTION_GRACE;
+        this.handshakes = new HandshakeTable(config.maxHandshakesInFlight(), grace, metrics.handshakesInFlight);
     }
 
     synchronized void link(WsSession s) {

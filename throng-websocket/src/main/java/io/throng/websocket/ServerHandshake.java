@@ -26,28 +26,29 @@ final class ServerHandshake {
     /** {@code pending} while a body handler runs on its executor: reads and the deadline wait. */
     private static final Object ANSWERING = "answering";
 
-    /** Connection accepted: count it in flight (refusing with 503 past the cap) and start the handshake deadline. */
+    /**
+     * Connection accepted: admit it to the handshakes in flight (evicting the oldest if they are at
+     * the cap; 503 only if every one is a body being answered) and start the handshake deadline.
+     */
     static void opened(WsSession s) {
         Endpoint e = s.endpoint;
-        int inFlight = e.metrics.handshakesInFlight.incrementAndGet();
-        s.setFlag(WsSession.IN_FLIGHT, true);
-        if (inFlight > e.config.maxHandshakesInFlight()) {
+        // the deadline before admitting: once in the table, a later admission may evict this
+        // session and set its timer to the grace, which setting the deadline after would undo
+        s.connection.setTimer(e.config.handshakeTimeout());
+        HandshakeTable.Admission a = e.handshakes.admit(s);
+        if (a == HandshakeTable.Admission.FULL) {
             e.metrics.overloaded.increment();
-            e.log.log(Level.DEBUG, () -> "websocket " + s.connection + ": refused with 503, " + inFlight
-                    + " handshakes in flight, over max-handshakes-in-flight " + e.config.maxHandshakesInFlight());
+            e.log.log(Level.DEBUG, () -> "websocket " + s.connection + ": refused with 503, "
+                    + e.config.maxHandshakesInFlight() + " handshakes in flight (max-handshakes-in-flight),"
+                    + " every one a request body being answered");
             respond(s, HttpResponse.refuse(503, "too many connections being set up; retry")
                     .withHeader("Retry-After", "1"), true);
-            return;
         }
-        s.connection.setTimer(e.config.handshakeTimeout());
     }
 
-    /** Leaves the in-flight count (upgraded, served a first request, or closed). */
+    /** Leaves the handshakes in flight (upgraded, served a first request, handed over, or closed). */
     static void leaveFlight(WsSession s) {
-        // test and clear at once: an answer written from a body executor may race the close
-        if (s.clearFlag(WsSession.IN_FLIGHT)) {
-            s.endpoint.metrics.handshakesInFlight.decrementAndGet();
-        }
+        s.endpoint.handshakes.leave(s);
     }
 
     /** Bytes arrived before the upgrade. */
@@ -135,6 +136,10 @@ final class ServerHandshake {
         in.get(p, copy);
         Connection c = s.connection;
         s.pending = ANSWERING;
+        // pinned: counted, never evicted while another thread answers; if it was evicted just
+        // before, cancelling the timer below undoes that (the eviction set it under the table's
+        // monitor, which pin took, so it cannot land after the cancel)
+        s.endpoint.handshakes.pin(s);
         c.cancelTimer();
         c.suspendReads();
         try {
@@ -330,20 +335,32 @@ final class ServerHandshake {
     }
 
     /**
-     * The handshake deadline passed. A request begun and not finished gets 408; a connection that
-     * sent nothing (a fresh one, or keep-alive between requests) is closed without a word.
+     * The handshake deadline passed, or the grace after an eviction did. A request begun and not
+     * finished gets 408; a connection that sent nothing (a fresh one, or keep-alive between
+     * requests) is closed without a word.
      */
     static void timedOut(WsSession s) {
+        Endpoint e = s.endpoint;
         boolean partial = s.has(WsSession.PARTIAL) || s.pending != null;
-        if (partial || !s.has(WsSession.SERVED)) {
-            s.endpoint.metrics.handshakeTimeouts.increment();
-            s.endpoint.log.log(Level.DEBUG, () -> "websocket " + s.connection + ": no complete request within "
-                    + s.endpoint.config.handshakeTimeout().toMillis() + " ms (handshake-timeout)");
+        boolean evicted = e.handshakes.evicted(s);
+        String why;
+        if (evicted) {
+            e.metrics.handshakesEvicted.increment();
+            why = "no complete request, and " + e.config.maxHandshakesInFlight()
+                    + " newer connections are being set up (max-handshakes-in-flight)";
+        } else {
+            why = "no complete request within " + e.config.handshakeTimeout().toMillis() + " ms";
+            if (partial || !s.has(WsSession.SERVED)) {
+                e.metrics.handshakeTimeouts.increment();
+            }
+        }
+        if (evicted || partial || !s.has(WsSession.SERVED)) {
+            e.log.log(Level.DEBUG, () -> "websocket " + s.connection + ": " + why
+                    + (evicted ? " (evicted)" : " (handshake-timeout)"));
         }
         if (partial) {
-            s.endpoint.metrics.refused.increment();
-            respond(s, HttpResponse.refuse(408, "no complete request within "
-                    + s.endpoint.config.handshakeTimeout().toMillis() + " ms"), true);
+            e.metrics.refused.increment();
+            respond(s, HttpResponse.refuse(408, why), true);
         } else {
             s.setPhaseClosed();
             s.connection.close();

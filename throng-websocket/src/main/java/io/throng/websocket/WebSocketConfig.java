@@ -17,8 +17,12 @@ import java.util.Objects;
  *                              default buffer for a large header line).
  * @param handshakeTimeout      a connection must deliver a complete request within this; else 408
  *                              (or a silent close if it sent nothing). Default 10 s (Netty's).
- * @param maxHandshakesInFlight connections accepted and not yet upgraded; the excess gets 503.
- *                              Default 4,096: at 8 KiB of head each, 32 MiB at worst.
+ * @param maxHandshakesInFlight connections accepted and not yet upgraded (or answered). Past it a
+ *                              newcomer evicts the oldest, which gets 408 if its request is still
+ *                              incomplete 200 ms later (HandshakeTable): slow heads are the
+ *                              oldest, so a slowloris cannot shut normal clients out. 503 only if
+ *                              every one is a request body being answered. Default 4,096: at 8 KiB
+ *                              of head each, 32 MiB, plus the heads evicted in the last 300 ms.
  * @param idleTimeout           close (1001) a connection that sent no frame for this long; zero
  *                              for never. Default 120 s (uWebSockets').
  * @param autoPing              ping a connection silent for half the idle timeout, so a live but

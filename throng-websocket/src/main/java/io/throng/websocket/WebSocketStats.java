@@ -8,7 +8,11 @@ package io.throng.websocket;
  * @param upgrades            handshakes completed
  * @param refused             requests answered with an error status (400, 405, 426, 431, 503, ...)
  * @param handshakeTimeouts   connections closed for not completing a request in time
- * @param overloaded          connections refused with 503 for too many handshakes in flight
+ * @param overloaded          connections refused with 503 for too many handshakes in flight (only
+ *                            when every one of them is a request body being answered)
+ * @param handshakesEvicted   handshakes cut (408, or a silent close if nothing had arrived) because
+ *                            newer connections took their place at max-handshakes-in-flight and
+ *                            their request was still incomplete after the grace
  * @param httpResponses       plain HTTP requests answered (not upgrades)
  * @param messagesIn          data messages received
  * @param messagesOut         data messages sent (one per connection a broadcast reached)
@@ -28,8 +32,9 @@ package io.throng.websocket;
  * @param topics              topics with at least one subscriber now
  */
 public record WebSocketStats(int open, int handshakesInFlight, long upgrades, long refused, long handshakeTimeouts,
-                             long overloaded, long httpResponses, long messagesIn, long messagesOut, long pingsSent,
-                             long pongsReceived, long protocolErrors, long invalidPayloads, long tooBig,
+                             long overloaded, long handshakesEvicted, long httpResponses, long messagesIn,
+                             long messagesOut, long pingsSent, long pongsReceived, long protocolErrors,
+                             long invalidPayloads, long tooBig,
                              long handlerErrors, long idleCloses, long closeTimeouts, long publishes, long deliveries,
                              long dropped, long slowCloses, long subscriptions, int topics) {
 }

@@ -11,6 +11,7 @@ public final class WsMetrics {
     public final LongAdder refused = new LongAdder();
     public final LongAdder handshakeTimeouts = new LongAdder();
     public final LongAdder overloaded = new LongAdder();
+    public final LongAdder handshakesEvicted = new LongAdder();
     public final LongAdder httpResponses = new LongAdder();
     public final LongAdder messagesIn = new LongAdder();
     public final LongAdder messagesOut = new LongAdder();
@@ -29,7 +30,7 @@ public final class WsMetrics {
 
     public WebSocketStats snapshot(long subscriptions, int topics) {
         return new WebSocketStats(open.get(), handshakesInFlight.get(), upgrades.sum(), refused.sum(),
-                handshakeTimeouts.sum(), overloaded.sum(), httpResponses.sum(), messagesIn.sum(), messagesOut.sum(),
+                handshakeTimeouts.sum(), overloaded.sum(), handshakesEvicted.sum(), httpResponses.sum(), messagesIn.sum(), messagesOut.sum(),
                 pingsSent.sum(), pongsReceived.sum(), protocolErrors.sum(), invalidPayloads.sum(), tooBig.sum(),
                 handlerErrors.sum(), idleCloses.sum(), closeTimeouts.sum(), publishes.sum(), deliveries.sum(),
                 dropped.sum(), slowCloses.sum(), subscriptions, topics);

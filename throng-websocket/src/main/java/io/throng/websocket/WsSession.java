@@ -30,7 +30,6 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
     static final int CLOSED = 4;
     private static final int PHASE = 7;
     // flags
-    static final int IN_FLIGHT = 1 << 3;
     private static final int PING_OUTSTANDING = 1 << 4;
     private static final int CLOSE_RECEIVED = 1 << 5;
     private static final int FAILED = 1 << 6;
@@ -57,6 +56,10 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
     private Thread dispatching;
     WsSession prevOpen;
     WsSession nextOpen;
+    /** The place in the server's {@link HandshakeTable} and its queue links; guarded by the table. */
+    int flight;
+    WsSession flightPrev;
+    WsSession flightNext;
 
     WsSession(Connection connection, Endpoint endpoint, int phase) {
         this.connection = connection;
@@ -74,13 +77,6 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
 
     synchronized void setFlag(int flag, boolean on) {
         state = on ? state | flag : state & ~flag;
-    }
-
-    /** Clears {@code flag}; returns whether it was set (one caller of two racing gets true). */
-    synchronized boolean clearFlag(int flag) {
-        boolean was = (state & flag) != 0;
-        state &= ~flag;
-        return was;
     }
 
     synchronized void setPhaseClosed() {
@@ -104,7 +100,7 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
             attachment = att;
             subprotocol = protocol;
             deflate = negotiated;
-            state = (state & ~PHASE & ~IN_FLIGHT) | OPEN | OPENED;
+            state = (state & ~PHASE) | OPEN | OPENED;
         }
         lastReceived = System.nanoTime();
         endpoint.metrics.open.incrementAndGet();
@@ -307,7 +303,7 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
         boolean wasOpen;
         synchronized (this) {
             wasOpen = has(OPENED);
-            state = (state & ~PHASE & ~IN_FLIGHT) | CLOSED;
+            state = (state & ~PHASE) | CLOSED;
             if (deflate != null) {
                 deflate.close();
             }

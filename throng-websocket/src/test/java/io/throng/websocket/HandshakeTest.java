@@ -92,28 +92,6 @@ class HandshakeTest {
     }
 
     @Test
-    void tooManyHandshakesInFlightAreRefusedWith503() throws Exception {
-        WebSocketConfig config = WebSocketConfig.defaults().withMaxHandshakesInFlight(2);
-        try (WebSocketServer small = WebSocketServer.start(ServerConfig.defaults().withPort(0), config, new EchoWebSocketHandler());
-             RawPeer a = RawPeer.connectRaw(small.address());
-             RawPeer b = RawPeer.connectRaw(small.address())) {
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (small.stats().handshakesInFlight() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            RawPeer c = RawPeer.connectRaw(small.address());
-            String r = c.readResponse();
-            c.close();
-            assertThat(r).startsWith("HTTP/1.1 503 ").contains("Retry-After: 1");
-            assertThat(small.stats().overloaded()).isEqualTo(1);
-            // the two in flight can still upgrade
-            a.write(upgrade("").getBytes(StandardCharsets.ISO_8859_1), RawPeer.Chop.NONE);
-            assertThat(a.readHead()).startsWith("HTTP/1.1 101");
-            assertThat(small.stats().handshakesInFlight()).isEqualTo(1);
-        }
-    }
-
-    @Test
     void ourClientNegotiatesTheSubprotocolAndReportsRefusals() throws Exception {
         try (WebSocketClient client = WebSocketClient.start(io.throng.core.config.ClientConfig.defaults().withLoops(1),
                 WebSocketConfig.defaults())) {

@@ -111,7 +111,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--handshake-timeout", paramLabel = "<duration>", description = "a connection must send its complete upgrade request (or publish greeting) within this; else 408, or a silent close if it sent nothing (default: 10s)")
     String handshakeTimeout = "10s";
 
-    @Option(names = "--max-handshakes", description = "connections accepted and not yet upgraded; the excess gets 503 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-handshakes", description = "connections accepted and not yet upgraded; past it a newcomer evicts the oldest (408 if its request is still incomplete 200 ms later: slow heads go, a slowloris cannot shut others out), 503 only if every one is a body being answered (default: ${DEFAULT-VALUE})")
     int maxHandshakes = WS.maxHandshakesInFlight();
 
     @Option(names = "--slow-limit", description = "bytes a subscriber may have queued before the slow-subscriber action (default: ${DEFAULT-VALUE})")

@@ -348,7 +348,7 @@ public final class PushServer implements AutoCloseable {
     public WebSocketStats stats() {
         WebSocketStats s = server.stats();
         return new WebSocketStats(s.open(), s.handshakesInFlight(), s.upgrades(), s.refused(), s.handshakeTimeouts(),
-                s.overloaded(), s.httpResponses(), s.messagesIn(), s.messagesOut(), s.pingsSent(), s.pongsReceived(),
+                s.overloaded(), s.handshakesEvicted(), s.httpResponses(), s.messagesIn(), s.messagesOut(), s.pingsSent(), s.pongsReceived(),
                 s.protocolErrors(), s.invalidPayloads(), s.tooBig(), s.handlerErrors(), s.idleCloses(), s.closeTimeouts(),
                 topics.publishes(), s.deliveries(), s.dropped(), s.slowCloses(), s.subscriptions(), s.topics());
     }
