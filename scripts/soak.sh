@@ -146,6 +146,8 @@ set ylabel "MiB"
 set y2label "buffers lent"
 set ytics nomirror
 set y2tics
+set yrange [0:*]
+set y2range [0:*]
 set key bottom right
 set datafile separator "\t"
 set grid
