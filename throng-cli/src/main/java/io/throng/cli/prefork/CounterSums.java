@@ -14,7 +14,7 @@ import java.util.Map;
 final class CounterSums {
     static final ServerStats NO_SERVER = new ServerStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1,
             0, 0, 0, Map.of());
-    static final WebSocketStats NO_PUSH = new WebSocketStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    static final WebSocketStats NO_PUSH = new WebSocketStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             0, 0, 0, 0);
 
     private CounterSums() {
@@ -63,7 +63,8 @@ final class CounterSums {
     static WebSocketStats plus(WebSocketStats a, WebSocketStats b) {
         return new WebSocketStats(a.open() + b.open(), a.handshakesInFlight() + b.handshakesInFlight(),
                 a.upgrades() + b.upgrades(), a.refused() + b.refused(), a.handshakeTimeouts() + b.handshakeTimeouts(),
-                a.overloaded() + b.overloaded(), a.httpResponses() + b.httpResponses(), a.messagesIn() + b.messagesIn(),
+                a.overloaded() + b.overloaded(), a.handshakesEvicted() + b.handshakesEvicted(),
+                a.httpResponses() + b.httpResponses(), a.messagesIn() + b.messagesIn(),
                 a.messagesOut() + b.messagesOut(), a.pingsSent() + b.pingsSent(), a.pongsReceived() + b.pongsReceived(),
                 a.protocolErrors() + b.protocolErrors(), a.invalidPayloads() + b.invalidPayloads(), a.tooBig() + b.tooBig(),
                 a.handlerErrors() + b.handlerErrors(), a.idleCloses() + b.idleCloses(), a.closeTimeouts() + b.closeTimeouts(),
@@ -74,7 +75,7 @@ final class CounterSums {
     /** {@code s} with its levels (subscribers, handshakes in flight, subscriptions, channels) at zero. */
     static WebSocketStats countersOnly(WebSocketStats s) {
         return new WebSocketStats(0, 0, s.upgrades(), s.refused(), s.handshakeTimeouts(), s.overloaded(),
-                s.httpResponses(), s.messagesIn(), s.messagesOut(), s.pingsSent(), s.pongsReceived(), s.protocolErrors(),
+                s.handshakesEvicted(), s.httpResponses(), s.messagesIn(), s.messagesOut(), s.pingsSent(), s.pongsReceived(), s.protocolErrors(),
                 s.invalidPayloads(), s.tooBig(), s.handlerErrors(), s.idleCloses(), s.closeTimeouts(), s.publishes(),
                 s.deliveries(), s.dropped(), s.slowCloses(), 0, 0);
     }

@@ -102,8 +102,8 @@ class ClusterTotalsTest {
         ClusterTotals t = new ClusterTotals(2);
         ClusterTotals.Run a = t.begin(0, 101);
         ClusterTotals.Run b = t.begin(1, 102);
-        WebSocketStats pa = new WebSocketStats(3, 0, 3, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 10, 30, 1, 0, 3, 1);
-        WebSocketStats pb = new WebSocketStats(2, 1, 2, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 10, 20, 0, 0, 2, 1);
+        WebSocketStats pa = new WebSocketStats(3, 0, 3, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 10, 30, 1, 0, 3, 1);
+        WebSocketStats pb = new WebSocketStats(2, 1, 2, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 10, 20, 0, 0, 2, 1);
         t.report(a, WorkerReport.parse(status(101, 3, 3, 0, 0, pa), System.nanoTime()));
         t.report(b, WorkerReport.parse(status(102, 3, 3, 0, 0, pb), System.nanoTime()));
         WebSocketStats sum = t.push();
