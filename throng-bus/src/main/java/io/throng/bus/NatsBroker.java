@@ -57,6 +57,11 @@ public final class NatsBroker implements Broker {
     }
 
     @Override
+    public boolean sharedByNodes() {
+        return true;
+    }
+
+    @Override
     public Session connect(Inbound inbound) throws IOException {
         NatsSession session = new NatsSession(inbound);
         Options options = new Options.Builder()

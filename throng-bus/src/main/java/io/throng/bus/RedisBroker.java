@@ -52,6 +52,11 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
+    public boolean sharedByNodes() {
+        return true;
+    }
+
+    @Override
     public Session connect(Inbound inbound) throws IOException {
         int timeout = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
         JedisClientConfig client = DefaultJedisClientConfig.builder().connectionTimeoutMillis(timeout)
@@ -108,6 +113,9 @@ public final class RedisBroker implements Broker {
         private volatile Thread reader;
         private volatile long pingSentNanos;
         private volatile long pongNanos;
+        /** PINGs sent on the subscriber connection (link thread) and PONGs read back (reader): replies come in order. */
+        private long pings;
+        private final java.util.concurrent.atomic.AtomicLong pongs = new java.util.concurrent.atomic.AtomicLong();
         /** When the reader last read anything (a message, a PONG). */
         private volatile long readNanos = System.nanoTime();
         /** The reader is handing a message to the node (a fan-out to 10,000 subscribers takes a while). */
@@ -175,17 +183,53 @@ public final class RedisBroker implements Broker {
             long now = System.nanoTime();
             pongNanos = now;
             readNanos = now;
+            synchronized (pongs) {
+                pongs.incrementAndGet();
+                pongs.notifyAll();
+            }
         }
 
         // ------------------------------------------------ the link thread
 
+        /**
+         * SUBSCRIBE, then a PING on the same connection and its PONG: Redis answers a connection's
+         * commands in order, so the PONG means every channel is subscribed (Jedis itself does not
+         * wait for the confirmations), and a PUBLISH from anyone after it reaches this node.
+         */
         @Override
         public void subscribe(List<String> channels) throws IOException {
             try {
                 subscribe(bytes(channels));
+                long mine = ping(System.nanoTime());
+                long timeout = config.timeout().toNanos();
+                long progress = System.nanoTime(); // the reader's last sign of life: its PONG queues behind messages
+                synchronized (pongs) {
+                    while (pongs.get() < mine) {
+                        long now = System.nanoTime();
+                        if (delivering || readNanos - progress > 0) {
+                            progress = now; // busy fanning out what came before the PONG: alive
+                        }
+                        long left = progress + timeout - now;
+                        if (left <= 0 || closing || !reader.isAlive()) {
+                            throw new IOException("Redis did not confirm " + channels.size() + " subscription(s) within "
+                                    + config.timeout().toMillis() + " ms");
+                        }
+                        pongs.wait(Math.max(1, Math.min(100, left / 1_000_000)));
+                    }
+                }
             } catch (JedisException e) {
                 throw new IOException(message(e), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while subscribing", e);
             }
+        }
+
+        /** Sends a PING on the subscriber connection; returns how many PONGs mean it was answered. */
+        private long ping(long now) {
+            pingSentNanos = now;
+            ping();
+            return ++pings;
         }
 
         @Override
@@ -235,8 +279,7 @@ public final class RedisBroker implements Broker {
             try {
                 publisher.ping();
                 if (!outstanding) {
-                    pingSentNanos = System.nanoTime();
-                    ping();
+                    ping(System.nanoTime());
                 }
             } catch (JedisException e) {
                 throw new IOException(message(e), e);

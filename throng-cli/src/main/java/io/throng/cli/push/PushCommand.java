@@ -639,7 +639,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         io.throng.core.Dump pushNode = new io.throng.core.Dump("push", List.of("subscribers " + ws.open(),
                 "handshakes in flight " + ws.handshakesInFlight(), "publishes " + ws.publishes(), "deliveries " + ws.deliveries()),
                 List.of(io.throng.core.Dump.of("bus " + bus.name(), List.of(String.valueOf(bus.state()).toLowerCase(java.util.Locale.ROOT),
-                        "channels " + bus.channels(), "queued " + bus.queued(), "relayed " + bus.relayed(), "received " + bus.received(),
+                        "channels " + bus.channels(), "nodes " + bus.nodes(), "queued " + bus.queued(), "relayed " + bus.relayed(), "received " + bus.received(),
                         "dropped " + bus.dropped(), "refused " + bus.refused(), "reconnects " + bus.reconnects()
                         + (bus.problem() != null ? ", problem: " + bus.problem() : "")))));
         return push.webSocketServer().engine().dump(first).toText() + pushNode.toText();

@@ -39,8 +39,8 @@ final class PushStatus {
                 bytes(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()));
         BusStats b = push.bus().stats();
         if (push.bus() instanceof RelayBus) {
-            line += String.format(" | bus %s relayed/s %s received/s %s dropped %d refused %d reconnects %d", b.state().id(),
-                    count((b.relayed() - previousBus.relayed()) / seconds), count((b.received() - previousBus.received()) / seconds),
+            line += String.format(" | bus %s nodes %d relayed/s %s received/s %s dropped %d refused %d reconnects %d", b.state().id(),
+                    b.nodes(), count((b.relayed() - previousBus.relayed()) / seconds), count((b.received() - previousBus.received()) / seconds),
                     b.dropped(), b.refused(), b.reconnects());
         }
         previous = s;

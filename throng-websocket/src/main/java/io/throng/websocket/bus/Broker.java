@@ -21,14 +21,29 @@ public interface Broker {
     }
 
     /**
+     * True if other nodes, each with a link of its own, share this broker (Redis, NATS): the relay
+     * then keeps track of them on a control channel ({@code Peers}) and refuses publishes while a
+     * known node has not rejoined. False for the prefork hub, which lives and dies with its workers.
+     */
+    default boolean sharedByNodes() {
+        return false;
+    }
+
+    /**
      * Connects (within the configured timeout) and returns the session, ready to subscribe and
      * publish. Messages of subscribed channels go to {@code inbound}, in the broker's order, from
      * the session's own reader thread.
      */
     Session connect(Inbound inbound) throws IOException;
 
-    /** One message to publish: the channel and a private copy of the payload. */
-    record Message(String channel, byte[] payload) {
+    /**
+     * One message to publish: the channel, a private copy of the payload, and the receipt its
+     * publisher may wait on (null for the bus's own control messages), which the relay settles.
+     */
+    record Message(String channel, byte[] payload, Receipt receipt) {
+        public Message(String channel, byte[] payload) {
+            this(channel, payload, null);
+        }
     }
 
     /** Where a session delivers; both methods are called from the session's reader thread. */
@@ -44,7 +59,10 @@ public interface Broker {
     /** One live connection to the broker. Called from one thread (the link's), except {@link #close}. */
     interface Session extends AutoCloseable {
 
-        /** Subscribes to more channels (none of them subscribed already). */
+        /**
+         * Subscribes to more channels (none of them subscribed already) and returns once the broker
+         * has them in place: a message published by anyone after the return reaches this session.
+         */
         void subscribe(List<String> channels) throws IOException;
 
         /** Unsubscribes from channels subscribed before. */

@@ -5,8 +5,10 @@ package io.throng.websocket.bus;
  *
  * @param name       the bus ({@link Bus#name()})
  * @param state      up, connecting or down (the in-process bus is always up)
- * @param problem    why it is not up (the last error), or null
+ * @param problem    why it is not up (the last error), or why an up link refuses publishes (a node
+ *                   has not rejoined), or null
  * @param channels   channels this node is subscribed to on the broker now
+ * @param nodes      other nodes this one hears on a shared broker (Redis, NATS); 0 otherwise
  * @param queued     publishes in the relay queue now
  * @param relayed    publishes handed to the broker (Redis and NATS: acknowledged by it)
  * @param received   messages the broker handed back and this node fanned out
@@ -14,7 +16,7 @@ package io.throng.websocket.bus;
  * @param refused    publishes refused because the bus was down (the publisher got an error)
  * @param reconnects links re-established after a failure
  */
-public record BusStats(String name, State state, String problem, int channels, int queued, long relayed, long received,
+public record BusStats(String name, State state, String problem, int channels, int nodes, int queued, long relayed, long received,
                        long dropped, long refused, long reconnects) {
 
     public enum State {
@@ -28,7 +30,7 @@ public record BusStats(String name, State state, String problem, int channels, i
     public String toJson() {
         return "{\"name\":\"" + JsonText.escape(name) + "\",\"state\":\"" + state.id() + "\""
                 + (problem == null ? "" : ",\"problem\":\"" + JsonText.escape(problem) + "\"")
-                + ",\"channels\":" + channels + ",\"queued\":" + queued + ",\"relayed\":" + relayed + ",\"received\":" + received
+                + ",\"channels\":" + channels + ",\"nodes\":" + nodes + ",\"queued\":" + queued + ",\"relayed\":" + relayed + ",\"received\":" + received
                 + ",\"dropped\":" + dropped + ",\"refused\":" + refused + ",\"reconnects\":" + reconnects + "}";
     }
 }

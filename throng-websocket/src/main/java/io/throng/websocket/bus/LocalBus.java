@@ -43,7 +43,7 @@ public final class LocalBus implements Bus {
     @Override
     public BusStats stats() {
         long n = published.sum();
-        return new BusStats(name(), closed ? BusStats.State.CLOSED : BusStats.State.UP, null, 0, 0, n, n, 0, 0, 0);
+        return new BusStats(name(), closed ? BusStats.State.CLOSED : BusStats.State.UP, null, 0, 0, 0, n, n, 0, 0, 0);
     }
 
     @Override

@@ -26,9 +26,15 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <ul>
  *   <li><b>Publishing</b> copies the payload into a bounded relay queue ({@link BusConfig#relayQueue()})
- *       and returns at once: {@link PublishOutcome.Accepted}. While the link is not up, or when the
- *       queue is full, the publish is {@link PublishOutcome.Refused refused} (the push service answers
- *       503), so a publisher learns of an outage instead of losing messages silently.</li>
+ *       and returns at once: {@link PublishOutcome.Accepted}, with a {@link Receipt} the link settles
+ *       when the broker acknowledges the message or the link drops it (the push service's publishers
+ *       wait for it before they answer). While the link is not up, or when the queue is full, the
+ *       publish is {@link PublishOutcome.Refused refused} (the push service answers 503), so a
+ *       publisher learns of an outage instead of losing messages silently.</li>
+ *   <li><b>Other nodes</b> on a shared broker (Redis, NATS) are tracked on a control channel
+ *       ({@link Peers}): a link that comes (back) up refuses publishes until every node known
+ *       before has rejoined, so that a publish does not miss the subscribers of a node whose link
+ *       is slower to return after a broker restart.</li>
  *   <li><b>Delivery</b> to this node's subscribers happens when the broker hands a message back,
  *       for the publishing node too, so every node, this one included, sees one stream per channel
  *       in the broker's order. A publisher's messages keep their order: one queue, one link, one
@@ -57,6 +63,8 @@ public final class RelayBus implements Bus {
 
     /** This process, as publish answers name it: host/pid. */
     public static final String NODE = hostName() + "/" + ProcessHandle.current().pid();
+    /** This bus on a shared broker's control channel: the node and a random part (a pid repeats across hosts' containers). */
+    private final String peerId = NODE + "/" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
 
     private final Broker broker;
     private final LocalSubscribers local;
@@ -64,11 +72,21 @@ public final class RelayBus implements Bus {
     private final ArrayBlockingQueue<Broker.Message> queue;
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
     private final PublishOutcome.Accepted accepted;
+    /**
+     * By when the link settles a receipt at the latest: a batch waits for the broker's
+     * acknowledgement up to the timeout, a hung broker is noticed within heartbeat + timeout, and
+     * a link coming up spends up to a timeout subscribing; a second of slack on top.
+     */
+    private final long settleWithin;
     private final LongAdder relayed = new LongAdder();
     private final LongAdder received = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final AtomicLong reconnects = new AtomicLong();
+    /** The other nodes on a shared broker; null for one that is not ({@link Broker#sharedByNodes()}). */
+    private final Peers peers;
+    /** A peer said hello: the link answers with a here (set by the reader, cleared by the link). */
+    private volatile boolean answerHello;
     private volatile Thread link;
     private volatile BusStats.State state = BusStats.State.CONNECTING;
     private volatile String problem = "connecting";
@@ -82,6 +100,8 @@ public final class RelayBus implements Bus {
         this.config = Objects.requireNonNull(config, "config");
         this.queue = new ArrayBlockingQueue<>(config.relayQueue());
         this.accepted = new PublishOutcome.Accepted(broker.name(), NODE);
+        this.peers = broker.sharedByNodes() ? new Peers(peerId, Peers.goneAfter(config)) : null;
+        this.settleWithin = 3 * config.timeout().toNanos() + config.heartbeat().toNanos() + 1_000_000_000L;
     }
 
     /** Starts the link (it connects in the background: publishes are refused until it is up). */
@@ -99,15 +119,22 @@ public final class RelayBus implements Bus {
             return new PublishOutcome.Refused("bus " + broker.name() + " is " + state.id()
                     + (why == null ? "" : " (" + why + ")") + "; retry later");
         }
+        String waiting = peers == null ? null : peers.waitingFor(System.nanoTime());
+        if (waiting != null) {
+            refused.increment();
+            return new PublishOutcome.Refused("bus " + broker.name() + " is up, but " + waiting
+                    + ": its subscribers would miss this; retry later");
+        }
         byte[] copy = new byte[payload.remaining()];
         payload.duplicate().get(copy);
-        if (!queue.offer(new Broker.Message(channel, copy))) {
+        Receipt receipt = new Receipt(System.nanoTime() + settleWithin);
+        if (!queue.offer(new Broker.Message(channel, copy, receipt))) {
             dropped.increment();
             return new PublishOutcome.Refused("the relay queue to " + broker.name() + " is full ("
                     + config.relayQueue() + " messages); retry later");
         }
         LockSupport.unpark(link);
-        return accepted;
+        return new PublishOutcome.Accepted(accepted.bus(), accepted.node(), receipt);
     }
 
     @Override
@@ -134,7 +161,9 @@ public final class RelayBus implements Bus {
 
     @Override
     public BusStats stats() {
-        return new BusStats(broker.name(), state, state == BusStats.State.UP ? null : problem, channels, queue.size(), relayed.sum(),
+        BusStats.State s = state;
+        String why = s != BusStats.State.UP ? problem : peers == null ? null : peers.waitingFor(System.nanoTime());
+        return new BusStats(broker.name(), s, why, channels, peers == null ? 0 : peers.count(), queue.size(), relayed.sum(),
                 received.sum(), dropped.sum(), refused.sum(), reconnects.get());
     }
 
@@ -160,7 +189,7 @@ public final class RelayBus implements Bus {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        dropped.add(drainQueue());
+        dropped.add(drainQueue("the bus closed before it was sent"));
         state = BusStats.State.CLOSED;
     }
 
@@ -176,17 +205,27 @@ public final class RelayBus implements Bus {
             Broker.Session session = null;
             try {
                 failure = null;
+                if (peers != null) {
+                    peers.linkUp(System.nanoTime()); // what is heard from here on is heard on the new link
+                }
                 session = broker.connect(inbound);
                 // A publisher that saw the link up just before it failed may have queued since the
                 // drain above: that message belongs to the failed session, and is dropped too.
-                dropped.add(drainQueue());
+                dropped.add(drainQueue("the link to " + broker.name() + " failed before it was sent"));
                 changed.clear(); // before the snapshot: a change after it is marked again
                 Set<String> upstream = new HashSet<>(local.channels());
                 List<String> all = new ArrayList<>(upstream);
+                if (peers != null) {
+                    all.addFirst(Peers.CHANNEL);
+                }
                 for (int i = 0; i < all.size(); i += BATCH) {
                     session.subscribe(all.subList(i, Math.min(all.size(), i + BATCH)));
                 }
                 channels = upstream.size();
+                if (peers != null) {
+                    // after the subscriptions are in place: whoever hears it may count on them
+                    session.publish(List.of(control(Peers.Kind.HELLO)));
+                }
                 // Up before the log says so: whoever reads "up" (an operator, a test) may publish at once.
                 problem = null;
                 state = BusStats.State.UP;
@@ -224,7 +263,7 @@ public final class RelayBus implements Bus {
                 }
                 inbound.close(); // waits for a delivery in progress; later ones are discarded
                 // What this session accepted and did not relay is lost with it: not sent later, stale.
-                dropped.add(drainQueue());
+                dropped.add(drainQueue("the link to " + broker.name() + " failed before it was sent"));
             }
             if (closed) {
                 break;
@@ -245,10 +284,17 @@ public final class RelayBus implements Bus {
         List<Broker.Message> batch = new ArrayList<>(BATCH);
         long heartbeat = config.heartbeat().toNanos();
         long lastWork = System.nanoTime();
+        long lastAnnounced = lastWork;
         while (!closed) {
             Throwable f = failure;
             if (f != null) {
                 throw f;
+            }
+            if (peers != null && (answerHello || System.nanoTime() - lastAnnounced >= heartbeat)) {
+                // not counted as work: the heartbeat below still checks an otherwise idle link
+                answerHello = false;
+                session.publish(List.of(control(Peers.Kind.HERE)));
+                lastAnnounced = System.nanoTime();
             }
             boolean worked = syncSubscriptions(session, upstream);
             queue.drainTo(batch, BATCH);
@@ -256,8 +302,16 @@ public final class RelayBus implements Bus {
                 try {
                     session.publish(batch);
                     relayed.add(batch.size());
+                    for (Broker.Message m : batch) {
+                        m.receipt().relayed();
+                    }
                 } catch (Throwable e) {
                     dropped.add(batch.size());
+                    String why = "the link to " + broker.name() + " failed before the broker confirmed it (" + describe(e)
+                            + "); it may have reached some subscribers";
+                    for (Broker.Message m : batch) {
+                        m.receipt().dropped(why);
+                    }
                     throw e;
                 } finally {
                     batch.clear();
@@ -271,9 +325,24 @@ public final class RelayBus implements Bus {
                 session.heartbeat();
                 lastWork = System.nanoTime();
             } else {
-                LockSupport.parkNanos(this, heartbeat - (now - lastWork));
+                long next = heartbeat - (now - lastWork);
+                if (peers != null) {
+                    next = Math.min(next, heartbeat - (now - lastAnnounced));
+                }
+                LockSupport.parkNanos(this, Math.max(0, next));
             }
         }
+        if (peers != null) {
+            try {
+                session.publish(List.of(control(Peers.Kind.BYE))); // the others stop waiting for this node
+            } catch (IOException | RuntimeException e) {
+                // closing anyway: the peers forget this node when it has been silent long enough
+            }
+        }
+    }
+
+    private Broker.Message control(Peers.Kind kind) {
+        return new Broker.Message(Peers.CHANNEL, peers.announcement(kind));
     }
 
     /** Sends the subscription changes marked since the last look; true if there were marks. */
@@ -304,9 +373,13 @@ public final class RelayBus implements Bus {
         return true;
     }
 
-    private int drainQueue() {
+    /** Drops what the queue holds, settling each receipt with {@code why}; returns how many. */
+    private int drainQueue(String why) {
         List<Broker.Message> rest = new ArrayList<>();
         queue.drainTo(rest);
+        for (Broker.Message m : rest) {
+            m.receipt().dropped(why);
+        }
         return rest.size();
     }
 
@@ -343,6 +416,13 @@ public final class RelayBus implements Bus {
         @Override
         public synchronized void message(String channel, ByteBuffer payload) {
             if (!open) {
+                return;
+            }
+            if (peers != null && channel.equals(Peers.CHANNEL)) {
+                if (peers.heard(payload, System.nanoTime()) == Peers.Kind.HELLO) {
+                    answerHello = true;
+                    LockSupport.unpark(link);
+                }
                 return;
             }
             received.increment();

@@ -8,6 +8,8 @@ import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.PublishResult;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
@@ -182,23 +184,32 @@ public final class PublishProtocol implements Handler {
     /**
      * Publishes the whole messages in {@code batch} in order, answering each. Returns false if one
      * named an invalid channel: the publishes before it are answered, then the error, and the
-     * connection closes.
+     * connection closes. On the executor, an accepted publish is answered once the broker has
+     * confirmed it ({@link PublishOutcome.Accepted#confirmed()}): the whole batch is queued first,
+     * so the wait is one round trip to the broker a batch, not one a message.
      */
     private boolean publishAll(Connection c, ByteBuffer batch) {
         int p = batch.position();
+        List<PublishOutcome> outcomes = new ArrayList<>();
+        String problem = null;
         while (p < batch.limit()) {
             int channelLength = batch.getShort(p) & 0xFFFF;
             int payloadLength = batch.getInt(p + 2 + channelLength);
             String channel = StandardCharsets.ISO_8859_1.decode(batch.slice(p + 2, channelLength)).toString();
-            String problem = Channels.isValid(channel) ? bus.channelProblem(channel) : Channels.problem(channel);
+            problem = Channels.isValid(channel) ? bus.channelProblem(channel) : Channels.problem(channel);
             if (problem != null) {
-                error(c, problem);
-                return false;
+                break;
             }
-            PublishOutcome outcome = bus.publish(channel, batch.slice(p + 6 + channelLength, payloadLength));
+            outcomes.add(bus.publish(channel, batch.slice(p + 6 + channelLength, payloadLength)));
             published.increment();
-            c.write(reply(outcome));
             p += 6 + channelLength + payloadLength;
+        }
+        for (PublishOutcome outcome : outcomes) {
+            c.write(reply(executor == null ? outcome : PublishOutcome.confirmed(outcome)));
+        }
+        if (problem != null) {
+            error(c, problem);
+            return false;
         }
         return true;
     }

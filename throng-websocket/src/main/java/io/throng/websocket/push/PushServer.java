@@ -240,7 +240,10 @@ public final class PushServer implements AutoCloseable {
             if (problem != null) {
                 return RequestDecision.refuse(400, problem);
             }
-            return new RequestDecision.ReadBody(maxBody, body -> answer(channel, bus.publish(channel, body)), publishing);
+            // On the executor the answer waits for the broker's confirmation: a 202 is never a
+            // message the link then dropped (without one, the handler runs on the loop: no waiting).
+            return new RequestDecision.ReadBody(maxBody, body -> answer(channel, publishing == null ? bus.publish(channel, body)
+                    : PublishOutcome.confirmed(bus.publish(channel, body))), publishing);
         }
         if (!method.equals("GET")) {
             return RequestDecision.respond(HttpResponse.refuse(405, "method " + method + " not allowed here")

@@ -140,9 +140,11 @@ class RelayBusTest {
             await("the link holds the first batch", () -> bus.stats().queued() == 0);
             int accepted = 1;
             int refused = 0;
+            PublishOutcome.Accepted queuedOne = null;
             for (int i = 0; i < 20; i++) {
                 PublishOutcome o = bus.publish("c", text("m" + i));
-                if (o instanceof PublishOutcome.Accepted) {
+                if (o instanceof PublishOutcome.Accepted a) {
+                    queuedOne = a;
                     accepted++;
                 } else {
                     assertThat(((PublishOutcome.Refused) o).reason()).contains("relay queue").contains("full (4 messages)");
@@ -150,9 +152,11 @@ class RelayBusTest {
                 }
             }
             assertThat(accepted).isEqualTo(5); // the held batch and the 4 the queue holds
+            assertThat(queuedOne.receipt().state()).as("not relayed while the broker holds").isEqualTo(Receipt.State.PENDING);
             assertThat(refused).isEqualTo(16);
             assertThat(bus.stats().dropped()).isEqualTo(16);
             broker.hold.countDown();
+            assertThat(queuedOne.confirmed()).isSameAs(queuedOne);
             await("everything accepted relayed", () -> bus.stats().relayed() == 5);
             assertThat(broker.published).containsExactly("c:first", "c:m0", "c:m1", "c:m2", "c:m3");
             assertThat(bus.stats().refused()).as("refused counts an unavailable bus only").isZero();
@@ -167,12 +171,23 @@ class RelayBusTest {
         try (RelayBus bus = RelayBus.start(broker, local, config(100))) {
             assertThat(bus.awaitUp(Duration.ofSeconds(5))).isTrue();
             broker.failNextPublish = true;
-            assertThat(bus.publish("c", text("lost"))).isInstanceOf(PublishOutcome.Accepted.class);
+            PublishOutcome lost = bus.publish("c", text("lost"));
+            assertThat(lost).isInstanceOf(PublishOutcome.Accepted.class);
+            // a publisher that waits for the broker's word learns of the loss
+            PublishOutcome settled = PublishOutcome.confirmed(lost);
+            assertThat(settled).isInstanceOf(PublishOutcome.Refused.class);
+            assertThat(((PublishOutcome.Refused) settled).reason())
+                    .isEqualTo("the link to memory failed before the broker confirmed it (broker gone); it may have reached"
+                            + " some subscribers; retry later");
+            assertThat(((PublishOutcome.Accepted) lost).receipt().state()).isEqualTo(Receipt.State.DROPPED);
             await("reconnected", () -> bus.stats().reconnects() == 1 && bus.stats().state() == BusStats.State.UP);
             assertThat(bus.stats().dropped()).isEqualTo(1);
             assertThat(broker.connects.get()).isEqualTo(2);
             assertThat(broker.subscribed).as("every live channel subscribed again").containsExactly("c");
-            assertThat(bus.publish("c", text("after"))).isInstanceOf(PublishOutcome.Accepted.class);
+            PublishOutcome after = bus.publish("c", text("after"));
+            assertThat(after).isInstanceOf(PublishOutcome.Accepted.class);
+            assertThat(PublishOutcome.confirmed(after)).as("acknowledged: the same answer").isSameAs(after);
+            assertThat(((PublishOutcome.Accepted) after).receipt().state()).isEqualTo(Receipt.State.RELAYED);
             await("delivered", () -> local.delivered.contains("c:after"));
             assertThat(broker.published).containsExactly("c:after");
             assertThat(local.delivered).containsExactly("c:after");
