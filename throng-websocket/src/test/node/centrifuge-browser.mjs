@@ -6,26 +6,12 @@
 //   (SUBSCRIBE_TIMEOUT_MS: how long to wait for the subscription, default 20 s)
 // Prints "subscribed", waits for a line on stdin (the test has published), publishes from the
 // browser, then prints a JSON line with every event the page saw.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { done, launch, nextLine } from './chromium.mjs';
 
 const [base, token, channel, screenshot] = process.argv.slice(2);
 const sdk = fileURLToPath(new URL('node_modules/centrifuge/dist/centrifuge.js', import.meta.url));
-const profile = mkdtempSync(join(tmpdir(), 'throng-chromium-'));
-const done = (result, code) => { console.log(JSON.stringify(result)); rmSync(profile, { recursive: true, force: true }); process.exit(code); };
-setTimeout(() => done({ ok: false, why: 'timed out after 90 s' }, 1), 90_000).unref();
-
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 900, height: 400 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch({ viewport: { width: 900, height: 400 } });
 const events = (page) => page.evaluate(() => window.events);
 try {
   const page = await browser.newPage();
@@ -49,8 +35,7 @@ try {
   const subscribeTimeout = Number(process.env.SUBSCRIBE_TIMEOUT_MS || 20_000);
   await page.waitForFunction((c) => window.events.includes('subscribed ' + c), channel, { timeout: subscribeTimeout });
   console.log('subscribed');
-  const stdin = createInterface({ input: process.stdin });
-  await new Promise((resolve) => stdin.once('line', resolve));
+  await nextLine();
   await page.waitForFunction(() => window.events.some((e) => e.startsWith('pub ')), null, { timeout: 20_000 });
   await page.evaluate((c) => window.client.publish(c, { from: 'chromium' }), channel);
   await page.waitForFunction(() => window.events.some((e) => e.includes('chromium')), null, { timeout: 20_000 });

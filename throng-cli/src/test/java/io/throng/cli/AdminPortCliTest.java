@@ -2,9 +2,7 @@ package io.throng.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import io.throng.rpc.client.MultiplexedClient;
 import io.throng.rpc.client.RpcClientOptions;
 import java.net.InetSocketAddress;
@@ -13,7 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,61 +24,39 @@ class AdminPortCliTest {
 
     @Test
     void serveWithAnAdminPortServesItsMetricsAndItsConfiguration() throws Exception {
-        int port = freePort();
-        int adminPort = freePort();
-        Process serve = start("serve", "--model", "single-reactor", "--port", Integer.toString(port),
-                "--admin-port", Integer.toString(adminPort), "--status-interval", "0", "--duration", "90s");
-        List<String> lines = read(serve);
-        try {
-            String admin = "http://127.0.0.1:" + adminPort;
-            await(lines, "admin:      " + admin + "/metrics", 60);
-            try (Socket held = new Socket("127.0.0.1", port)) {
+        try (Child serve = Child.start("serve", "--model", "single-reactor")) {
+            String admin = serve.admin();
+            try (Socket held = new Socket("127.0.0.1", serve.port())) {
                 assertThat(held.isConnected()).isTrue();
                 awaitBody(admin + "/metrics", "\nthrong_connections_open 1.0\n", 10);
             }
             awaitBody(admin + "/metrics", "\nthrong_connections_open 0.0\n", 10);
             String config = curl(admin + "/cmds/config");
-            assertThat(config).contains("\"port\":" + port).contains("\"handler\":\"echo\"").contains("\"errorcode\":0");
+            assertThat(config).contains("\"port\":" + serve.port()).contains("\"handler\":\"echo\"")
+                    .contains("\"errorcode\":0");
             assertThat(curl(admin + "/cmds")).contains("/cmds/loglevel");
-        } finally {
-            serve.toHandle().destroy(); // SIGTERM: the graceful stop, which closes the admin port too
-            assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            serve.destroyForcibly();
+            serve.stop();
+            assertThat(serve.process().lines()).anyMatch(l -> l.startsWith("stopped:"));
         }
-        assertThat(lines).anyMatch(l -> l.startsWith("stopped:"));
     }
 
     @Test
     void pushWithAnAdminPortAddsItsSubscriberMeters() throws Exception {
-        int port = freePort();
-        int adminPort = freePort();
-        Process push = start("push", "--model", "single-reactor", "--port", Integer.toString(port),
-                "--admin-port", Integer.toString(adminPort), "--status-interval", "0", "--duration", "90s");
-        List<String> lines = read(push);
-        try {
-            String admin = "http://127.0.0.1:" + adminPort;
-            await(lines, "admin:      " + admin + "/metrics", 60);
+        try (Child push = Child.start("push", "--model", "single-reactor")) {
+            String admin = push.admin();
             String metrics = curl(admin + "/metrics");
             assertThat(metrics).contains("\nthrong_push_subscribers 0.0\n").contains("\nthrong_push_published_total 0.0\n")
                     .contains("\nthrong_connections_open 0.0\n");
             assertThat(curl(admin + "/cmds/config")).contains("\"websocket\":{").contains("\"bus\":{");
-        } finally {
-            push.toHandle().destroy();
-            assertThat(push.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            push.destroyForcibly();
+            push.stop();
         }
     }
 
     @Test
     void rpcServeWithAnAdminPortTagsItsServersMeters() throws Exception {
-        int port = freePort();
-        int adminPort = freePort();
-        Process rpc = start("rpc", "serve", "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
-                "--status-interval", "0", "--duration", "90s");
-        List<String> lines = read(rpc);
-        try {
-            String admin = "http://127.0.0.1:" + adminPort;
-            await(lines, "admin:      " + admin + "/metrics", 60);
+        try (Child rpc = Child.start("rpc", "serve")) {
+            String admin = rpc.admin();
+            int port = rpc.port();
             String server = "server=\"127.0.0.1:" + port + "\"";
             assertThat(curl(admin + "/metrics")).contains("\nthrong_connections_open{" + server + "} 0.0\n");
             assertThat(curl(admin + "/cmds/config")).contains("\"port\":" + port).contains("\"rpc\":{");
@@ -99,43 +74,41 @@ class AdminPortCliTest {
                     .contains("\nthrong_rpc_call_duration_seconds_count{" + tags + "} 2\n")
                     .contains("\nthrong_rpc_call_duration_seconds_bucket{" + tags + ",le=\"+Inf\"} 2\n")
                     .contains("\nthrong_rpc_requests_total{kind=\"unary\"," + server + "} 2.0\n");
-        } finally {
-            rpc.toHandle().destroy();
-            assertThat(rpc.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            rpc.destroyForcibly();
+            rpc.stop();
         }
     }
 
-    private static Process start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "-XX:+UseCompactObjectHeaders", "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), ThrongCommand.class.getName()));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    }
-
-    private static List<String> read(Process p) {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread.ofPlatform().daemon(true).start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    lines.add(l);
-                }
-            } catch (IOException ignored) {
-                // the process ended
+    /**
+     * A command as the three tests run it: on a free port with an admin port on another, no status
+     * lines, for 90 s at most; started once its admin line is printed. Closing kills it if
+     * {@link #stop} did not end it.
+     */
+    private record Child(ThrongProcess process, int port, String admin) implements AutoCloseable {
+        static Child start(String... command) throws Exception {
+            int port = freePort();
+            int adminPort = freePort();
+            List<String> args = new ArrayList<>(List.of(command));
+            args.addAll(List.of("--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
+                    "--status-interval", "0", "--duration", "90s"));
+            ThrongProcess p = ThrongProcess.start(args.toArray(String[]::new));
+            Child child = new Child(p, port, "http://127.0.0.1:" + adminPort);
+            try {
+                p.await("admin:      " + child.admin() + "/metrics", 60);
+            } catch (Throwable t) {
+                p.close();
+                throw t;
             }
-        });
-        return lines;
-    }
+            return child;
+        }
 
-    private static void await(List<String> lines, String text, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (lines.stream().noneMatch(l -> l.contains(text))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no line with '" + text + "' within " + seconds + " s; the output:\n"
-                        + String.join("\n", lines));
-            }
-            Thread.sleep(50);
+        /** SIGTERM: the graceful stop, which closes the admin port too; fails unless it ends within 30 s. */
+        void stop() throws InterruptedException {
+            assertThat(process.stop(30)).as("stopped on SIGTERM:\n" + process.output()).isTrue();
+        }
+
+        @Override
+        public void close() {
+            process.close();
         }
     }
 

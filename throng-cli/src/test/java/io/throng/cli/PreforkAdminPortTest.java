@@ -9,6 +9,7 @@ import io.throng.websocket.WebSocketClient;
 import io.throng.websocket.WebSocketConfig;
 import io.throng.websocket.WebSocketHandler;
 import io.throng.websocket.WebSocketRequest;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -41,9 +42,7 @@ class PreforkAdminPortTest {
         int port = PushPreforkTest.freePort();
         int adminPort = PushPreforkTest.freePort();
         String admin = "http://127.0.0.1:" + adminPort;
-        try (ThrongProcess serve = ThrongProcess.start("serve", "--model", "prefork", "--procs", "2", "--worker-model",
-                "single-reactor", "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
-                "--status-interval", "300ms", "--worker-jvm", "-Xmx192m")) {
+        try (ThrongProcess serve = prefork("serve", port, adminPort)) {
             serve.await("admin:      " + admin + "/metrics", 60);
             serve.await("throng serving echo on 127.0.0.1:" + port + " (prefork x2 single-reactor", 90);
             long[] pids = workerPids(serve);
@@ -122,9 +121,7 @@ class PreforkAdminPortTest {
         int port = PushPreforkTest.freePort();
         int adminPort = PushPreforkTest.freePort();
         String admin = "http://127.0.0.1:" + adminPort;
-        try (ThrongProcess push = ThrongProcess.start("push", "--model", "prefork", "--procs", "2", "--worker-model",
-                "single-reactor", "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
-                "--status-interval", "300ms", "--worker-jvm", "-Xmx192m");
+        try (ThrongProcess push = prefork("push", port, adminPort);
              WebSocketClient client = WebSocketClient.start(ClientConfig.defaults().withLoops(1), WebSocketConfig.defaults())) {
             push.await("throng push on 127.0.0.1:" + port + " (prefork x2 single-reactor", 90);
             List<Received> subscribers = new ArrayList<>();
@@ -156,6 +153,16 @@ class PreforkAdminPortTest {
             assertThat(curl(admin + "/cmds/config")).contains("\"websocket\":{").contains("\"bus\":{");
             assertThat(push.stop(60)).as("stopped on SIGTERM:\n" + push.output()).isTrue();
         }
+    }
+
+    /**
+     * {@code throng <command> --model prefork} as both tests run it: two single-reactor workers,
+     * each reporting every 300 ms (so that a scrape soon shows what the test did), and an admin port.
+     */
+    private static ThrongProcess prefork(String command, int port, int adminPort) throws IOException {
+        return ThrongProcess.start(command, "--model", "prefork", "--procs", "2", "--worker-model", "single-reactor",
+                "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
+                "--status-interval", "300ms", "--worker-jvm", "-Xmx192m");
     }
 
     /** A connection to the echo server that has sent {@code text} and read it back. */

@@ -1,7 +1,5 @@
 package io.throng.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -11,7 +9,6 @@ import io.throng.rpc.server.RpcServerStats;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 
 /**
  * An RPC server's meters under {@code throng.rpc.}: its request counters ({@link RpcServerStats})
@@ -59,38 +56,31 @@ public final class RpcMeters implements SnapshotMeters {
     @Override
     public void bindTo(MeterRegistry registry) {
         callMeters.accept(registry, tags);
-        // holds the snapshots strongly for the function counters, which Micrometer holds weakly
-        Gauge.builder("throng.rpc.in.flight", stats, s -> s.get().inFlight()).tags(tags).strongReference(true)
-                .description("Unary requests and streams being handled now (max-concurrent-requests bounds them)")
-                .register(registry);
-        FunctionCounter.builder("throng.rpc.requests", stats, s -> unary(s.get()))
-                .tags(tags).tag("kind", "unary").description("Unary requests received, by whether a reply is expected")
-                .register(registry);
-        FunctionCounter.builder("throng.rpc.requests", stats, s -> s.get().oneWay())
-                .tags(tags).tag("kind", "oneway").description("Unary requests received, by whether a reply is expected")
-                .register(registry);
-        counter(registry, "throng.rpc.replies", "Replies handed to the connection", RpcServerStats::replied);
-        counter(registry, "throng.rpc.errors", "Requests answered with a non-zero ret or func_ret (one-way ones included)",
+        MeterSet<RpcServerStats> m = new MeterSet<>(registry, stats::get, tags);
+        m.gauge("throng.rpc.in.flight",
+                "Unary requests and streams being handled now (max-concurrent-requests bounds them)",
+                RpcServerStats::inFlight);
+        m.tagged("kind", "unary").counter("throng.rpc.requests",
+                "Unary requests received, by whether a reply is expected", RpcMeters::unary);
+        m.tagged("kind", "oneway").counter("throng.rpc.requests",
+                "Unary requests received, by whether a reply is expected", RpcServerStats::oneWay);
+        m.counter("throng.rpc.replies", "Replies handed to the connection", RpcServerStats::replied);
+        m.counter("throng.rpc.errors", "Requests answered with a non-zero ret or func_ret (one-way ones included)",
                 RpcServerStats::errors);
-        counter(registry, "throng.rpc.overloaded", "Requests and streams refused with ret 22 at max-concurrent-requests",
+        m.counter("throng.rpc.overloaded", "Requests and streams refused with ret 22 at max-concurrent-requests",
                 RpcServerStats::overloaded);
-        counter(registry, "throng.rpc.timeouts",
+        m.counter("throng.rpc.timeouts",
                 "Requests answered with ret 21 (service timeout) or 24 (caller's timeout) as their handler overran",
                 RpcServerStats::timedOut);
-        counter(registry, "throng.rpc.no.route", "Requests and streams for an unknown service or func (ret 11, 12)",
+        m.counter("throng.rpc.no.route", "Requests and streams for an unknown service or func (ret 11, 12)",
                 RpcServerStats::noRoute);
-        counter(registry, "throng.rpc.malformed", "Connections closed (datagrams dropped over UDP) for a malformed frame",
+        m.counter("throng.rpc.malformed", "Connections closed (datagrams dropped over UDP) for a malformed frame",
                 RpcServerStats::malformed);
-        counter(registry, "throng.rpc.streams", "Streams opened", RpcServerStats::streams);
+        m.counter("throng.rpc.streams", "Streams opened", RpcServerStats::streams);
     }
 
     /** Requests that expect a reply, from one snapshot (two reads could straddle a refresh). */
     private static double unary(RpcServerStats s) {
         return s.requests() - s.oneWay();
-    }
-
-    private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<RpcServerStats> f) {
-        FunctionCounter.builder(name, stats, s -> f.applyAsDouble(s.get())).tags(tags).description(description)
-                .register(registry);
     }
 }

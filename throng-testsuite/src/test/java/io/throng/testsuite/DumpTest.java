@@ -13,7 +13,6 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,25 +75,13 @@ class DumpTest {
 
     @Test
     void aLoopHeldByAHandlerIsReportedAndTheDumpStillReturns() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        Handler holding = new Handler() {
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-                try {
-                    release.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
-        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withModel(Model.SINGLE_REACTOR);
-        try (Server server = Server.start(config, holding); SocketChannel ch = Net.connect(server.address())) {
-            Net.writeFully(ch, ByteBuffer.wrap(new byte[] {1}));
+        try (HeldLoop held = new HeldLoop()) {
+            Server server = held.server();
+            held.hold();
             Net.await("the handler holding the loop", Duration.ofSeconds(10), () -> server.stats().reads() == 1);
             long start = System.nanoTime();
             String text = server.dump(10).toText();
-            release.countDown();
+            held.release();
             assertThat(text).contains("did not answer within 2000 ms");
             // read from the dumping thread: the loop has been held for the 2 s the dump waited, at least
             Matcher lag = Pattern.compile("holding it, lag (\\d+)\\.\\d ms").matcher(text);

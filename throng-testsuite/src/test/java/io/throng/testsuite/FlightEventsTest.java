@@ -64,22 +64,8 @@ class FlightEventsTest {
 
     @Test
     void aConnectionThatGoesUnwritableAndPassesTheWriteLimitIsRecordedTwice() throws Exception {
-        ConcurrentLinkedQueue<CloseReason> closes = new ConcurrentLinkedQueue<>();
-        Handler greedy = new Handler() {
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-                byte[] chunk = new byte[64 * 1024];
-                for (int i = 0; i < 64 && c.write(chunk); i++) {
-                    // 4 MiB at once, whatever isWritable says
-                }
-            }
-
-            @Override
-            public void onClose(Connection c, CloseReason reason) {
-                closes.add(reason);
-            }
-        };
+        GreedyWriter greedy = new GreedyWriter();
+        ConcurrentLinkedQueue<CloseReason> closes = greedy.closes;
         ServerConfig base = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withLoops(1);
         ServerConfig config = base.withLimits(base.limits().withMaxQueuedBytes(1 << 20));
         List<RecordedEvent> events = record("io.throng.*", () -> {

@@ -32,22 +32,8 @@ class LimitsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
     void aHandlerThatIgnoresBackpressureHitsMaxQueuedBytesAndIsClosed(Variant v) throws Exception {
-        ConcurrentLinkedQueue<CloseReason> closes = new ConcurrentLinkedQueue<>();
-        Handler greedy = new Handler() {
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-                byte[] chunk = new byte[64 * 1024];
-                for (int i = 0; i < 64 && c.write(chunk); i++) {
-                    // 4 MiB per request, whatever isWritable says
-                }
-            }
-
-            @Override
-            public void onClose(Connection c, CloseReason reason) {
-                closes.add(reason);
-            }
-        };
+        GreedyWriter greedy = new GreedyWriter();
+        ConcurrentLinkedQueue<CloseReason> closes = greedy.closes;
         ServerConfig config = v.config().withLimits(v.config().limits().withMaxQueuedBytes(1 << 20));
         try (Server server = Server.start(config, greedy)) {
             long baseline = server.stats().lentBuffers(); // the idle server's own (loops, acceptor)

@@ -12,7 +12,6 @@ import io.throng.core.net.Server;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -87,29 +86,13 @@ class LoopLagTest {
 
     @Test
     void aLoopHeldRightNowShowsItsLagGrowingBeforeTheHandlerReturns() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        Handler holding = new Handler() {
-            @Override
-            public void onData(Connection c, ByteBuffer in) {
-                in.position(in.limit());
-                try {
-                    release.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
-        ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withModel(Model.SINGLE_REACTOR);
-        try (Server server = Server.start(config, holding); SocketChannel ch = Net.connect(server.address())) {
-            Net.writeFully(ch, ByteBuffer.wrap(new byte[] {1}));
-            try {
-                // the handler has not returned, so no turn has ended: the reader sees the lag going on
-                Net.await("the held loop's lag past 500 ms", Duration.ofSeconds(10),
-                        () -> server.stats().loopLagNanos() >= 500 * MS);
-                assertThat(server.stats().loopLagMaxNanos()).isGreaterThanOrEqualTo(500 * MS);
-            } finally {
-                release.countDown();
-            }
+        try (HeldLoop held = new HeldLoop()) {
+            Server server = held.server();
+            held.hold();
+            // the handler has not returned, so no turn has ended: the reader sees the lag going on
+            Net.await("the held loop's lag past 500 ms", Duration.ofSeconds(10),
+                    () -> server.stats().loopLagNanos() >= 500 * MS);
+            assertThat(server.stats().loopLagMaxNanos()).isGreaterThanOrEqualTo(500 * MS);
         }
     }
 

@@ -1,9 +1,8 @@
 package io.throng.cli.prefork;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.throng.metrics.MeterSet;
 import io.throng.metrics.PushMeters;
 import io.throng.metrics.ServerMeters;
 import io.throng.metrics.SnapshotMeters;
@@ -48,42 +47,42 @@ final class PreforkMeters implements SnapshotMeters {
         if (push != null) {
             push.bindTo(registry);
         }
-        Gauge.builder("throng.prefork.workers", live, IntSupplier::getAsInt).tag("state", "live").strongReference(true)
-                .description("Worker processes running now").register(registry);
-        Gauge.builder("throng.prefork.workers", totals, ClusterTotals::workers).tag("state", "configured")
-                .strongReference(true).description("Worker processes asked for (--procs)").register(registry);
-        // the gauge above holds totals strongly, which Micrometer's function counters hold weakly
-        FunctionCounter.builder("throng.prefork.restarts", totals, ClusterTotals::restarts)
-                .description("Worker processes restarted after one ended").register(registry);
+        MeterSet<ClusterTotals> cluster = new MeterSet<>(registry, () -> totals, Tags.empty());
+        cluster.tagged("state", "live").gauge("throng.prefork.workers", "Worker processes running now",
+                t -> live.getAsInt());
+        cluster.tagged("state", "configured").gauge("throng.prefork.workers", "Worker processes asked for (--procs)",
+                ClusterTotals::workers);
+        cluster.counter("throng.prefork.restarts", "Worker processes restarted after one ended",
+                ClusterTotals::restarts);
         for (int w = 0; w < totals.workers(); w++) {
             int worker = w;
-            Tags tag = Tags.of("worker", Integer.toString(w));
-            Gauge.builder("throng.prefork.worker.up", totals, t -> t.running(worker) != null ? 1 : 0).tags(tag)
-                    .description("1 while the worker's process runs, 0 while it is being restarted").register(registry);
-            perWorker(registry, worker, tag, "throng.prefork.worker.connections", null, "The worker's connections open,"
+            MeterSet<ClusterTotals> slot = cluster.tagged("worker", Integer.toString(w));
+            slot.gauge("throng.prefork.worker.up", "1 while the worker's process runs, 0 while it is being restarted",
+                    t -> t.running(worker) != null ? 1 : 0);
+            perWorker(slot, worker, "throng.prefork.worker.connections", null, "The worker's connections open,"
                     + " as of its last report", r -> r.stats().connections());
-            perWorker(registry, worker, tag, "throng.prefork.worker.rss", "bytes", "The worker's resident set, as of its"
+            perWorker(slot, worker, "throng.prefork.worker.rss", "bytes", "The worker's resident set, as of its"
                     + " last report", WorkerReport::rss);
-            perWorker(registry, worker, tag, "throng.prefork.worker.heap.used", "bytes", "The worker's heap in use, as of"
+            perWorker(slot, worker, "throng.prefork.worker.heap.used", "bytes", "The worker's heap in use, as of"
                     + " its last report", WorkerReport::heapUsed);
-            perWorker(registry, worker, tag, "throng.prefork.worker.heap.committed", "bytes", "The worker's heap held"
+            perWorker(slot, worker, "throng.prefork.worker.heap.committed", "bytes", "The worker's heap held"
                     + " by its JVM, as of its last report", WorkerReport::heapCommitted);
-            perWorker(registry, worker, tag, "throng.prefork.worker.heap.max", "bytes", "The worker's heap limit",
+            perWorker(slot, worker, "throng.prefork.worker.heap.max", "bytes", "The worker's heap limit",
                     WorkerReport::heapMax);
-            perWorker(registry, worker, tag, "throng.prefork.worker.threads", null, "The worker JVM's live threads, as"
+            perWorker(slot, worker, "throng.prefork.worker.threads", null, "The worker JVM's live threads, as"
                     + " of its last report", WorkerReport::threads);
-            perWorker(registry, worker, tag, "throng.prefork.worker.report.age", "seconds", "Time since the worker's"
+            perWorker(slot, worker, "throng.prefork.worker.report.age", "seconds", "Time since the worker's"
                     + " last report (they come every --status-interval)", r -> (System.nanoTime() - r.receivedNanos()) / 1e9);
         }
     }
 
     /** A gauge of slot {@code worker}'s latest report: NaN while it has none (not started, restarting, or one it could not measure). */
-    private void perWorker(MeterRegistry registry, int worker, Tags tag, String name, String unit, String description,
-                           ToDoubleFunction<WorkerReport> f) {
-        Gauge.builder(name, totals, t -> {
+    private static void perWorker(MeterSet<ClusterTotals> slot, int worker, String name, String unit, String description,
+                                  ToDoubleFunction<WorkerReport> f) {
+        slot.gauge(name, unit, description, t -> {
             WorkerReport r = t.latest(worker);
             double v = r == null ? Double.NaN : f.applyAsDouble(r);
             return v < 0 ? Double.NaN : v;
-        }).tags(tag).baseUnit(unit).description(description).register(registry);
+        });
     }
 }

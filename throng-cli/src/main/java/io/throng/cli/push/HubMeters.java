@@ -1,12 +1,11 @@
 package io.throng.cli.push;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.throng.metrics.MeterSet;
 import io.throng.websocket.bus.HubStats;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 
 /**
  * The prefork supervisor's bus hub as meters under {@code throng.prefork.hub.}: the workers linked,
@@ -32,24 +31,14 @@ final class HubMeters implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        // the gauges hold this strongly; Micrometer holds a function counter's state weakly
-        gauge(registry, "throng.prefork.hub.workers", "Workers linked to the supervisor's bus hub now", HubStats::workers);
-        gauge(registry, "throng.prefork.hub.channels", "Channels some worker subscribes to now (each counted once)",
+        MeterSet<HubStats> m = new MeterSet<>(registry, this::now, Tags.empty());
+        m.gauge("throng.prefork.hub.workers", "Workers linked to the supervisor's bus hub now", HubStats::workers);
+        m.gauge("throng.prefork.hub.channels", "Channels some worker subscribes to now (each counted once)",
                 HubStats::channels);
-        counter(registry, "throng.prefork.hub.published", "Messages the workers published through the hub",
+        m.counter("throng.prefork.hub.published", "Messages the workers published through the hub",
                 HubStats::published);
-        counter(registry, "throng.prefork.hub.forwarded", "Copies the hub queued for the workers subscribed to their channel",
+        m.counter("throng.prefork.hub.forwarded", "Copies the hub queued for the workers subscribed to their channel",
                 HubStats::forwarded);
-        counter(registry, "throng.prefork.hub.dropped", "Copies dropped because a worker's queue was full",
-                HubStats::dropped);
-    }
-
-    private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<HubStats> f) {
-        Gauge.builder(name, this, m -> f.applyAsDouble(m.now())).strongReference(true).description(description)
-                .register(registry);
-    }
-
-    private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<HubStats> f) {
-        FunctionCounter.builder(name, this, m -> f.applyAsDouble(m.now())).description(description).register(registry);
+        m.counter("throng.prefork.hub.dropped", "Copies dropped because a worker's queue was full", HubStats::dropped);
     }
 }

@@ -1,5 +1,7 @@
 package io.throng.websocket.bus;
 
+import io.throng.websocket.codec.JsonString;
+
 /**
  * A bus's counters (totals since start) and state, for {@code /stats} and the status line.
  *
@@ -28,8 +30,8 @@ public record BusStats(String name, State state, String problem, int channels, i
     }
 
     public String toJson() {
-        return "{\"name\":\"" + JsonText.escape(name) + "\",\"state\":\"" + state.id() + "\""
-                + (problem == null ? "" : ",\"problem\":\"" + JsonText.escape(problem) + "\"")
+        return "{\"name\":\"" + JsonString.escape(name) + "\",\"state\":\"" + state.id() + "\""
+                + (problem == null ? "" : ",\"problem\":\"" + JsonString.escape(problem) + "\"")
                 + ",\"channels\":" + channels + ",\"nodes\":" + nodes + ",\"queued\":" + queued + ",\"relayed\":" + relayed + ",\"received\":" + received
                 + ",\"dropped\":" + dropped + ",\"refused\":" + refused + ",\"reconnects\":" + reconnects + "}";
     }

@@ -1,6 +1,7 @@
 package io.throng.websocket.bus;
 
 import io.throng.websocket.PublishResult;
+import io.throng.websocket.codec.JsonString;
 
 /**
  * What became of one publish. {@code POST /pub} answers 200, 202 and 503 for the three; the binary
@@ -59,8 +60,8 @@ public sealed interface PublishOutcome {
 
         @Override
         public String toJson(String channel) {
-            return "{\"channel\":\"" + channel + "\",\"accepted\":true,\"bus\":\"" + JsonText.escape(bus)
-                    + "\",\"node\":\"" + JsonText.escape(node) + "\"}";
+            return "{\"channel\":\"" + channel + "\",\"accepted\":true,\"bus\":\"" + JsonString.escape(bus)
+                    + "\",\"node\":\"" + JsonString.escape(node) + "\"}";
         }
     }
 
@@ -68,7 +69,7 @@ public sealed interface PublishOutcome {
     record Refused(String reason) implements PublishOutcome {
         @Override
         public String toJson(String channel) {
-            return "{\"channel\":\"" + channel + "\",\"accepted\":false,\"error\":\"" + JsonText.escape(reason) + "\"}";
+            return "{\"channel\":\"" + channel + "\",\"accepted\":false,\"error\":\"" + JsonString.escape(reason) + "\"}";
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.throng.websocket.centrifugo;
 
+import io.throng.websocket.codec.JsonString;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,26 +112,10 @@ public final class Json {
         }
     }
 
-    /** Appends {@code str} as a JSON string (quotes, backslashes and control characters escaped). */
+    /** Appends {@code str} as a JSON string (quotes, backslashes, control characters, U+2028 and U+2029 escaped). */
     public static void quote(String str, StringBuilder b) {
         b.append('"');
-        for (int i = 0; i < str.length(); i++) {
-            char c = str.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
+        JsonString.escape(str, b);
         b.append('"');
     }
 
