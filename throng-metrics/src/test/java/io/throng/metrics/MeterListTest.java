@@ -20,6 +20,7 @@ import io.throng.rpc.server.RpcServer;
 import io.throng.rpc.server.RpcServerOptions;
 import io.throng.rpc.server.RpcService;
 import io.throng.websocket.WebSocketStats;
+import io.throng.websocket.bus.BusStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,12 @@ class MeterListTest {
     void pushMeters() throws Exception {
         WebSocketStats stats = new WebSocketStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         assertThat(list(new PushMeters(() -> stats, Tags.of("server", "s")))).isEqualTo(pinned("push"));
+    }
+
+    @Test
+    void busMeters() throws Exception {
+        BusStats stats = new BusStats("redis://127.0.0.1:6379", BusStats.State.UP, null, 0, 0, 0, 0, 0, 0, 0, 0);
+        assertThat(list(new BusMeters(() -> stats, Tags.of("bus", "redis://127.0.0.1:6379")))).isEqualTo(pinned("bus"));
     }
 
     @Test

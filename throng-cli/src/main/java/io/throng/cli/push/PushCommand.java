@@ -368,7 +368,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         io.throng.cli.admin.AdminOptions.Running adminPort;
         try {
             adminPort = admin.startWithDump(out, describe, n -> pushDump(push, n), io.throng.metrics.ServerMeters.of(push.webSocketServer().engine()),
-                    io.throng.metrics.PushMeters.of(push));
+                    io.throng.metrics.PushMeters.of(push), io.throng.metrics.BusMeters.of(push));
         } catch (IOException | RuntimeException e) {
             push.shutdown(Duration.ZERO);
             throw e;
