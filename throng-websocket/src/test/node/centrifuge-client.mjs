@@ -7,7 +7,12 @@
 //   connected <client id> | disconnected <code> <reason> | connecting <code> <reason>
 //   subscribed <channel> | unsubscribed <channel> <code> | pub <channel> <data as JSON>
 //   published <channel> | publish-error <code> <message> | error <type> <message>
-// Reads commands on stdin: "publish <channel> <JSON data>", "quit".
+//   recovered <channel> <n> (after a subscribe that recovered: the n publications it brought, printed
+//   as pub lines just before) | dropped
+// Reads commands on stdin: "publish <channel> <JSON data>", "history <channel> <limit>", "drop" (cuts the
+// TCP connection under the SDK, which then reconnects and recovers on its own), "quit".
+// Environment: RECOVERABLE=1 makes the subscription recoverable (the SDK's own option);
+// MIN_RECONNECT_MS / MAX_RECONNECT_MS set the SDK's reconnect delays (default 200 / 500).
 import { Centrifuge } from 'centrifuge';
 import WebSocket from 'ws';
 import readline from 'node:readline';
@@ -15,7 +20,16 @@ import readline from 'node:readline';
 const [url, tokenArg, channelArg, pingDelayArg, nextTokenArg] = process.argv.slice(2);
 setTimeout(() => { console.log('timeout 120 s'); process.exit(2); }, 120_000).unref();
 const say = (...words) => console.log(words.join(' '));
-const options = { websocket: WebSocket, minReconnectDelay: 200, maxReconnectDelay: 500 };
+// The SDK's transport, remembered so that "drop" can cut it as a network failure would.
+const sockets = [];
+class TrackedWebSocket extends WebSocket {
+  constructor(...args) { super(...args); sockets.push(this); }
+}
+const options = {
+  websocket: TrackedWebSocket,
+  minReconnectDelay: Number(process.env.MIN_RECONNECT_MS || 200),
+  maxReconnectDelay: Number(process.env.MAX_RECONNECT_MS || 500),
+};
 if (tokenArg && tokenArg !== '-') options.token = tokenArg;
 if (pingDelayArg && pingDelayArg !== '-') options.maxServerPingDelay = Number(pingDelayArg);
 if (nextTokenArg) options.getToken = async () => { say('get-token'); return nextTokenArg === 'null' ? null : nextTokenArg; };
@@ -26,12 +40,25 @@ client.on('disconnected', (ctx) => say('disconnected', ctx.code, ctx.reason));
 client.on('error', (ctx) => say('error', ctx.type, ctx.error && ctx.error.code, ctx.error && ctx.error.message));
 client.on('subscribed', (ctx) => say('subscribed', ctx.channel, '(server-side)'));
 client.on('publication', (ctx) => say('pub', ctx.channel, JSON.stringify(ctx.data), '(server-side)'));
+let sub = null;
 if (channelArg && channelArg !== '-') {
-  const sub = client.newSubscription(channelArg);
-  sub.on('subscribed', (ctx) => say('subscribed', ctx.channel));
+  sub = client.newSubscription(channelArg, process.env.RECOVERABLE === '1' ? { recoverable: true } : {});
+  let counting = null;
+  sub.on('subscribed', (ctx) => {
+    say('subscribed', ctx.channel, ctx.wasRecovering ? `was-recovering recovered=${ctx.recovered}` : '',
+      ctx.streamPosition ? `offset=${ctx.streamPosition.offset} epoch=${ctx.streamPosition.epoch}` : '');
+    if (ctx.wasRecovering) {
+      // the SDK emits the recovered publications right after this event, in the same turn
+      counting = 0;
+      setTimeout(() => { say('recovered', ctx.channel, counting); counting = null; }, 0);
+    }
+  });
   sub.on('unsubscribed', (ctx) => say('unsubscribed', ctx.channel, ctx.code));
   sub.on('error', (ctx) => say('sub-error', ctx.channel, ctx.error && ctx.error.code));
-  sub.on('publication', (ctx) => say('pub', ctx.channel, JSON.stringify(ctx.data)));
+  sub.on('publication', (ctx) => {
+    if (counting !== null) counting++;
+    say('pub', ctx.channel, JSON.stringify(ctx.data));
+  });
   sub.subscribe();
 }
 client.connect();
@@ -46,6 +73,16 @@ rl.on('line', async (line) => {
     } catch (e) {
       say('publish-error', e.code, e.message);
     }
+  } else if (cmd === 'history') {
+    try {
+      const h = await sub.history({ limit: Number(rest[0]) });
+      say('history', channel, JSON.stringify(h.publications.map((p) => [p.offset, p.data])), `offset=${h.offset} epoch=${h.epoch}`);
+    } catch (e) {
+      say('history-error', e.code, e.message);
+    }
+  } else if (cmd === 'drop') {
+    for (const s of sockets) s.terminate(); // no close frame: the TCP connection just ends
+    say('dropped');
   } else if (cmd === 'quit') {
     client.disconnect();
     process.exit(0);

@@ -145,6 +145,141 @@ class CentrifugoProtocolTest {
         }
     }
 
+    static final io.throng.websocket.centrifugo.HistoryOptions HISTORY =
+            io.throng.websocket.centrifugo.HistoryOptions.of(5, Duration.ofMinutes(1)).withAllowHistory(true);
+
+    static void publish(PushServer push, String channel, String json) {
+        push.publish(channel, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static String epochOf(String reply) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"epoch\":\"([a-zA-Z]{8})\"").matcher(reply);
+        assertThat(m.find()).as(reply).isTrue();
+        return m.group(1);
+    }
+
+    /**
+     * Recovery by the rules of docs/centrifugo.md: the missed publications in order when the epoch
+     * matches and they are all kept; was_recovering without recovered (and the top) when the
+     * epoch differs, when the client is further behind than the history keeps, or ahead of the
+     * top; error 112 instead when the client sets flag 2; positioned-only subscribes.
+     */
+    @Test
+    void aRecoveringSubscribeGetsWhatItMissedOrIsToldItCannot() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withHistory(HISTORY))) {
+            Conn c = open(push);
+            c.send(connect(token("ann", 0)));
+            c.reply();
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true},\"id\":2}");
+            String first = c.reply();
+            String epoch = epochOf(first);
+            assertThat(first).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                    + "\",\"positioned\":true,\"offset\":0}}");
+            for (int n = 1; n <= 3; n++) {
+                publish(push, "news", "{\"n\":" + n + "}");
+                assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"news\",\"pub\":{\"data\":{\"n\":" + n
+                        + "},\"offset\":" + n + "}}}");
+            }
+            c.send("{\"unsubscribe\":{\"channel\":\"news\"},\"id\":3}");
+            c.reply();
+            publish(push, "news", "{\"n\":4}");
+            publish(push, "news", "{\"n\":5}");
+
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":3,\"epoch\":\""
+                    + epoch + "\"},\"id\":4}");
+            assertThat(c.reply()).isEqualTo("{\"id\":4,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                    + "\",\"positioned\":true,\"offset\":3,\"was_recovering\":true,\"recovered\":true,\"publications\":["
+                    + "{\"data\":{\"n\":4},\"offset\":4},{\"data\":{\"n\":5},\"offset\":5}]}}");
+            publish(push, "news", "{\"n\":6}");
+            assertThat(c.reply()).as("live again, the next offset").contains("\"offset\":6");
+            c.send("{\"unsubscribe\":{\"channel\":\"news\"},\"id\":5}");
+            c.reply();
+
+            // up to date: recovered, nothing to bring
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":6,\"epoch\":\""
+                    + epoch + "\"},\"id\":6}");
+            assertThat(c.reply()).endsWith("\"offset\":6,\"was_recovering\":true,\"recovered\":true}}");
+            c.send("{\"unsubscribe\":{\"channel\":\"news\"},\"id\":7}");
+            c.reply();
+            // another epoch (a restarted server's): not recovered, told the top
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":3,\"epoch\":\"abcdefgh\"},\"id\":8}");
+            assertThat(c.reply()).isEqualTo("{\"id\":8,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                    + "\",\"positioned\":true,\"offset\":6,\"was_recovering\":true}}");
+            c.send("{\"unsubscribe\":{\"channel\":\"news\"},\"id\":9}");
+            c.reply();
+            // further behind than the 5 kept (offsets 2-6): not recovered; with flag 2, error 112
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":0,\"epoch\":\""
+                    + epoch + "\"},\"id\":10}");
+            assertThat(c.reply()).endsWith("\"offset\":6,\"was_recovering\":true}}");
+            c.send("{\"unsubscribe\":{\"channel\":\"news\"},\"id\":11}");
+            c.reply();
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":0,\"epoch\":\""
+                    + epoch + "\",\"flag\":2},\"id\":12}");
+            assertThat(c.reply()).isEqualTo("{\"id\":12,\"error\":{\"code\":112,\"message\":\"unrecoverable position\"}}");
+            assertThat(push.topics().subscribers("#news")).as("refused: not subscribed").isZero();
+            // ahead of the top: not recovered
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":99,\"epoch\":\""
+                    + epoch + "\"},\"id\":13}");
+            assertThat(c.reply()).endsWith("\"offset\":6,\"was_recovering\":true}}");
+            assertThat(push.centrifugo().recoveries()).isEqualTo(2);
+            assertThat(push.centrifugo().failedRecoveries()).isEqualTo(3);
+
+            // positioned only: the position, not recoverable; and a plain subscribe stays {}
+            c.send("{\"subscribe\":{\"channel\":\"sport\",\"positioned\":true},\"id\":14}");
+            assertThat(c.reply()).matches("\\{\"id\":14,\"subscribe\":\\{\"epoch\":\"[a-zA-Z]{8}\",\"positioned\":true,\"offset\":0}}");
+            c.send("{\"subscribe\":{\"channel\":\"weather\"},\"id\":15}");
+            assertThat(c.reply()).isEqualTo("{\"id\":15,\"subscribe\":{}}");
+            publish(push, "weather", "{\"t\":21}");
+            assertThat(c.reply()).as("history on: offsets even for plain subscribers")
+                    .isEqualTo("{\"push\":{\"channel\":\"weather\",\"pub\":{\"data\":{\"t\":21},\"offset\":1}}}");
+        }
+    }
+
+    /** The history command: subscribers only, where allowed; limits, since, reverse, and their errors. */
+    @Test
+    void historyIsForSubscribersWithItsLimitsAndErrors() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withHistory(HISTORY))) {
+            for (int n = 1; n <= 7; n++) {
+                publish(push, "news", "{\"n\":" + n + "}"); // 5 kept: offsets 3-7
+            }
+            Conn c = open(push);
+            c.send(connect(token("ann", 0)));
+            c.reply();
+            c.send("{\"history\":{\"channel\":\"news\",\"limit\":-1},\"id\":2}");
+            assertThat(c.reply()).as("not a subscriber").isEqualTo("{\"id\":2,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
+            c.send("{\"subscribe\":{\"channel\":\"news\"},\"id\":3}");
+            c.reply();
+            c.send("{\"history\":{\"channel\":\"news\",\"limit\":-1},\"id\":4}");
+            String all = c.reply();
+            String epoch = epochOf(all);
+            assertThat(all).isEqualTo("{\"id\":4,\"history\":{\"publications\":[{\"data\":{\"n\":3},\"offset\":3},"
+                    + "{\"data\":{\"n\":4},\"offset\":4},{\"data\":{\"n\":5},\"offset\":5},{\"data\":{\"n\":6},\"offset\":6},"
+                    + "{\"data\":{\"n\":7},\"offset\":7}],\"epoch\":\"" + epoch + "\",\"offset\":7}}");
+            c.send("{\"history\":{\"channel\":\"news\"},\"id\":5}");
+            assertThat(c.reply()).as("limit 0: the position only").isEqualTo("{\"id\":5,\"history\":{\"epoch\":\"" + epoch
+                    + "\",\"offset\":7}}");
+            c.send("{\"history\":{\"channel\":\"news\",\"limit\":2,\"since\":{\"offset\":4,\"epoch\":\"" + epoch + "\"}},\"id\":6}");
+            assertThat(c.reply()).startsWith("{\"id\":6,\"history\":{\"publications\":[{\"data\":{\"n\":5},\"offset\":5},"
+                    + "{\"data\":{\"n\":6},\"offset\":6}],");
+            c.send("{\"history\":{\"channel\":\"news\",\"limit\":2,\"reverse\":true},\"id\":7}");
+            assertThat(c.reply()).startsWith("{\"id\":7,\"history\":{\"publications\":[{\"data\":{\"n\":7},\"offset\":7},"
+                    + "{\"data\":{\"n\":6},\"offset\":6}],");
+            c.send("{\"history\":{\"channel\":\"news\",\"limit\":2,\"since\":{\"offset\":4,\"epoch\":\"zzzzzzzz\"}},\"id\":8}");
+            assertThat(c.reply()).isEqualTo("{\"id\":8,\"error\":{\"code\":112,\"message\":\"unrecoverable position\"}}");
+            c.send("{\"history\":{\"channel\":\"news\",\"limit\":2,\"reverse\":true,\"since\":{\"offset\":0,\"epoch\":\""
+                    + epoch + "\"}},\"id\":9}");
+            assertThat(c.reply()).isEqualTo("{\"id\":9,\"error\":{\"code\":107,\"message\":\"bad request\"}}");
+        }
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withHistory(HISTORY.withAllowHistory(false)))) {
+            Conn c = open(push);
+            c.send(connect(token("ann", 0)) + "\n{\"subscribe\":{\"channel\":\"news\"},\"id\":2}\n"
+                    + "{\"history\":{\"channel\":\"news\",\"limit\":1},\"id\":3}");
+            c.reply();
+            c.reply();
+            assertThat(c.reply()).as("history not allowed").isEqualTo("{\"id\":3,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
+        }
+    }
+
     @Test
     void aConnectErrorDropsTheRestOfItsFrame() throws Exception {
         try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET))) {

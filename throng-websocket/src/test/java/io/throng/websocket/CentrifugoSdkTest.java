@@ -13,6 +13,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.throng.core.config.ServerConfig;
 import io.throng.websocket.bus.LocalBus;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.HistoryOptions;
 import io.throng.websocket.centrifugo.TokenKeys;
 import io.throng.websocket.push.PushServer;
 import java.nio.charset.StandardCharsets;
@@ -93,6 +94,49 @@ class CentrifugoSdkTest {
             assertThat(push.centrifugo().clientPublishes()).isEqualTo(1);
             assertThat(PushServerTest.get(push, "/stats").body())
                     .contains("\"centrifugo\":{\"sessions\":2,\"connects\":2,\"refusedTokens\":0,\"clientPublishes\":1,\"noPongCloses\":0}");
+        }
+    }
+
+    /**
+     * Issue 21's recovery target, run by the SDK's own recovery: its connection is cut (no close
+     * frame) and, while it waits out its reconnect delay, 1,000 messages are published; when it
+     * reconnects it resubscribes with its offset and epoch and gets all 1,000, in order, once,
+     * then the live ones; the history command reads them back.
+     */
+    @Test
+    void aSubscriberCutOffWhile1000ArePublishedRecoversThemAllInOrder() throws Exception {
+        HistoryOptions history = HistoryOptions.of(2000, Duration.ofMinutes(5)).withRecoveryMaxPublications(1000)
+                .withAllowHistory(true);
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withHistory(history));
+             Peer ann = Peer.node(java.util.Map.of("RECOVERABLE", "1", "MIN_RECONNECT_MS", "4000", "MAX_RECONNECT_MS", "5000"),
+                     "centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "news")) {
+            assertThat(ann.lineStartingWith("subscribed news", 20)).contains("offset=0");
+            HttpResponseCheck.post(push, "/pub/news", "{\"n\":0}");
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news {\"n\":0}");
+
+            ann.send("drop");
+            ann.lineStartingWith("dropped", 10);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (push.topics().subscribers("#news") > 0) {
+                assertThat(System.nanoTime()).as("the server saw the connection end").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            for (int n = 1; n <= 1000; n++) {
+                HttpResponseCheck.post(push, "/pub/news", "{\"n\":" + n + "}");
+            }
+            assertThat(push.topics().subscribers("#news")).as("still away when the 1,000th was published").isZero();
+
+            assertThat(ann.lineStartingWith("subscribed news", 30)).contains("was-recovering recovered=true");
+            for (int n = 1; n <= 1000; n++) {
+                assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news {\"n\":" + n + "}");
+            }
+            assertThat(ann.lineStartingWith("recovered news", 10)).isEqualTo("recovered news 1000");
+            assertThat(push.centrifugo().recoveries()).isEqualTo(1);
+            HttpResponseCheck.post(push, "/pub/news", "{\"n\":1001}");
+            assertThat(ann.lineStartingWith("pub ", 10)).as("then live, nothing twice").isEqualTo("pub news {\"n\":1001}");
+
+            ann.send("history news 2");
+            assertThat(ann.lineStartingWith("history ", 10)).startsWith("history news [[1,{\"n\":0}],[2,{\"n\":1}]] offset=1002 epoch=");
         }
     }
 

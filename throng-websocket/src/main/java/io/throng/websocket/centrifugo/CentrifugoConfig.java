@@ -29,10 +29,12 @@ import java.util.Objects;
  * @param channelLimit       subscriptions per connection; more get error 106
  * @param allowedOrigins     the Origin header values accepted at the upgrade ("*" for any); empty: only
  *                           requests without one (browsers always send one: list their origins)
+ * @param history            history and recovery of the channels ({@link HistoryOptions#NONE}: none)
  */
 public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
                                Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
-                               Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins) {
+                               Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins,
+                               HistoryOptions history) {
     public CentrifugoConfig {
         Objects.requireNonNull(keys, "keys");
         if (keys.isEmpty() && !allowAnonymous) {
@@ -55,6 +57,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
         if (channelLimit < 1) {
             throw new IllegalArgumentException("channel limit must be >= 1, got " + channelLimit);
         }
+        Objects.requireNonNull(history, "history");
         allowedOrigins = List.copyOf(allowedOrigins);
         for (String o : allowedOrigins) {
             if (o.isBlank()) {
@@ -82,52 +85,57 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
     /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
     public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
         return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
-                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of());
+                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE);
     }
 
     public CentrifugoConfig withAllowAnonymous(boolean v) {
         return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
     }
 
     public CentrifugoConfig withAllowSubscribe(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
     }
 
     public CentrifugoConfig withAllowPublish(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
     }
 
     public CentrifugoConfig withPing(Duration interval, Duration timeout) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
     }
 
     public CentrifugoConfig withStaleCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
     }
 
     public CentrifugoConfig withExpiredCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins);
+                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history);
     }
 
     public CentrifugoConfig withMaxTokenBytes(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins);
+                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history);
     }
 
     public CentrifugoConfig withChannelLimit(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history);
     }
 
     public CentrifugoConfig withAllowedOrigins(List<String> v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history);
+    }
+
+    public CentrifugoConfig withHistory(HistoryOptions v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v);
     }
 
     /** The HMAC secret (a copy), or null. */
@@ -151,7 +159,10 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
                 + "  ping-interval: " + (pingInterval.isZero() ? "none" : pingInterval.toSeconds() + "s") + "\n"
                 + "  pong-timeout: " + pongTimeout.toMillis() + "ms\n"
                 + "  channel-limit: " + channelLimit + "\n"
-                + "  allowed-origins: " + (allowedOrigins.isEmpty() ? "none (requests without Origin only)" : String.join(", ", allowedOrigins)) + "\n";
+                + "  allowed-origins: " + (allowedOrigins.isEmpty() ? "none (requests without Origin only)" : String.join(", ", allowedOrigins)) + "\n"
+                + (history.enabled() ? "  history: " + history.size() + " publications for " + history.ttl().toSeconds()
+                        + "s a channel, force-recovery " + history.forceRecovery() + ", allow-history " + history.allowHistory()
+                        + ", recovery-max-publications " + history.recoveryMaxPublications() + "\n" : "  history: none\n");
     }
 
     @Override

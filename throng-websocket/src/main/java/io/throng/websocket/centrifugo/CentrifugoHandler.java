@@ -1,6 +1,7 @@
 package io.throng.websocket.centrifugo;
 
 import io.throng.websocket.PreparedMessage;
+import io.throng.websocket.PublishResult;
 import io.throng.websocket.TopicRegistry;
 import io.throng.websocket.WebSocket;
 import io.throng.websocket.WebSocketHandler;
@@ -61,6 +62,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private final Bus bus;
     private final Function<String, String> channelProblem;
     private final ConnectionTokens tokens;
+    /** Every channel's history, or null when history is off. */
+    private final Streams streams;
     /** The high half of every client id: this process's, so ids differ between workers and restarts. */
     private final long clientIdHigh = ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFF0FFFL | 0x4000L;
     private final ScheduledExecutorService sweeper;
@@ -68,6 +71,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private final LongAdder refusedTokens = new LongAdder();
     private final LongAdder clientPublishes = new LongAdder();
     private final LongAdder noPongCloses = new LongAdder();
+    private final LongAdder recovered = new LongAdder();
+    private final LongAdder notRecovered = new LongAdder();
 
     /**
      * @param channelProblem why a channel name cannot be used here (not a push channel, or not one
@@ -79,6 +84,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.bus = bus;
         this.channelProblem = channelProblem;
         this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
+        this.streams = config.history().enabled() ? new Streams(config.history()) : null;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
                 .name("throng-centrifugo-sweeper").factory());
         if (!config.pingInterval().isZero()) {
@@ -88,6 +94,10 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         // at half the stale delay, a connection that never connects is closed at most 1.5 delays after it opened
         long closes = Math.max(100, config.staleCloseDelay().toMillis() / 2);
         sweeper.scheduleAtFixedRate(this::closeStaleAndExpired, closes, closes, TimeUnit.MILLISECONDS);
+        if (streams != null) {
+            long sweep = Math.max(1000, Math.min(60_000, config.history().metaTtl().toMillis() / 2));
+            sweeper.scheduleAtFixedRate(() -> streams.sweep(System.currentTimeMillis()), sweep, sweep, TimeUnit.MILLISECONDS);
+        }
     }
 
     public CentrifugoConfig config() {
@@ -112,6 +122,21 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         return noPongCloses.sum();
     }
 
+    /** Subscribes that asked to recover and got every publication they missed, since start. */
+    public long recoveries() {
+        return recovered.sum();
+    }
+
+    /** Subscribes that asked to recover and could not be (another epoch, too far behind, trimmed), since start. */
+    public long failedRecoveries() {
+        return notRecovered.sum();
+    }
+
+    /** Channels with a history in this process now (0 without history). */
+    public int historyChannels() {
+        return streams == null ? 0 : streams.count();
+    }
+
     /** The counters as JSON, for the push service's /stats: sessions open now, and totals since start. */
     public String statsJson() {
         return "{\"sessions\":" + topics.subscribers(SESSIONS) + ",\"connects\":" + connects() + ",\"refusedTokens\":"
@@ -124,26 +149,76 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     }
 
     /**
-     * The publication push of {@code payload} to {@code channel}, framed once for all its
-     * subscribers: JSON goes as it is (written compactly), other UTF-8 text as a JSON string; null
-     * for bytes that are not UTF-8, which the JSON protocol cannot carry.
+     * A publication's data as JSON text: JSON goes as it is (written compactly: a line break would
+     * split the newline-delimited framing), other UTF-8 text as a JSON string; null for bytes that
+     * are not UTF-8, which the JSON protocol cannot carry.
      */
-    public static PreparedMessage publication(String channel, ByteBuffer payload) {
+    static String dataJson(ByteBuffer payload) {
         if (!Utf8.isValid(payload)) {
             return null;
         }
         String text = StandardCharsets.UTF_8.decode(payload.duplicate()).toString();
-        StringBuilder b = new StringBuilder(text.length() + channel.length() + 40);
-        b.append("{\"push\":{\"channel\":");
-        Json.quote(channel, b);
-        b.append(",\"pub\":{\"data\":");
+        StringBuilder b = new StringBuilder(text.length() + 2);
         try {
             Json.write(Json.parse(text), b);
         } catch (Json.JsonException notJson) {
             Json.quote(text, b);
         }
-        b.append("}}}");
+        return b.toString();
+    }
+
+    /** The publication push of {@code dataJson} to {@code channel} (offset 0: none, no history), framed once for all. */
+    static PreparedMessage publication(String channel, String dataJson, long offset) {
+        StringBuilder b = new StringBuilder(dataJson.length() + channel.length() + 60);
+        b.append("{\"push\":{\"channel\":");
+        Json.quote(channel, b);
+        b.append(",\"pub\":");
+        pub(dataJson, offset, b);
+        b.append("}}");
         return PreparedMessage.text(b.toString());
+    }
+
+    /** A Publication object: {@code {"data":..,"offset":N}}, the offset left out when 0 (as Centrifugo does). */
+    private static void pub(String dataJson, long offset, StringBuilder b) {
+        b.append("{\"data\":").append(dataJson);
+        if (offset != 0) {
+            b.append(",\"offset\":").append(offset);
+        }
+        b.append('}');
+    }
+
+    /**
+     * Fans a publication to {@code channel} out to its Centrifugo subscribers; with history, stores
+     * it first and gives it its offset, both under the channel's stream lock, so that every
+     * subscriber sees the offsets in order and a recovering subscribe (which takes the same lock)
+     * sees each publication either in its history or live, never both or neither. Called where
+     * the bus delivers (its reader thread, or the publisher's on the in-process bus).
+     */
+    public PublishResult deliver(String channel, ByteBuffer payload) {
+        String topic = topic(channel);
+        if (streams == null && topics.subscribers(topic) == 0) {
+            return PublishResult.NO_SUBSCRIBERS;
+        }
+        String data = dataJson(payload);
+        if (data == null) {
+            return PublishResult.NO_SUBSCRIBERS; // not UTF-8: neither sent nor stored
+        }
+        if (streams == null) {
+            return topics.deliver(topic, publication(channel, data, 0));
+        }
+        byte[] stored = data.getBytes(StandardCharsets.UTF_8);
+        long now = System.currentTimeMillis();
+        while (true) {
+            Stream s = streams.of(channel, now);
+            synchronized (s) {
+                if (s.dead) {
+                    continue; // forgotten by the sweeper just now: a new stream, a new epoch
+                }
+                long offset = s.append(stored, now);
+                return topics.subscribers(topic) == 0 ? PublishResult.NO_SUBSCRIBERS
+                        : topics.deliver(topic, publication(channel, data, offset));
+            }
+        }
     }
 
     // ================================================================ callbacks (serial context)
@@ -241,8 +316,9 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             case "unsubscribe" -> unsubscribe(ws, id, request);
             case "publish" -> publish(ws, s, id, request);
             case "refresh" -> refresh(ws, s, id, request);
+            case "history" -> history(ws, id, request);
             case "rpc" -> error(ws, id, Codes.METHOD_NOT_FOUND);
-            default -> error(ws, id, Codes.NOT_AVAILABLE); // presence, presence_stats, history, sub_refresh
+            default -> error(ws, id, Codes.NOT_AVAILABLE); // presence, presence_stats, sub_refresh
         };
     }
 
@@ -356,13 +432,133 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (topics.topicsOf(ws).size() - 1 >= config.channelLimit()) { // less the sessions topic
             return error(ws, id, Codes.LIMIT_EXCEEDED);
         }
-        synchronized (ws) {
-            if (!topics.subscribe(topic(channel), ws)) {
-                return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
+        boolean recoverable = streams != null && (config.history().forceRecovery() || req.get("recoverable") == Boolean.TRUE);
+        if (streams == null || !(recoverable || req.get("positioned") == Boolean.TRUE)) {
+            synchronized (ws) {
+                if (!topics.subscribe(topic(channel), ws)) {
+                    return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
+                }
+                ws.sendText("{\"id\":" + id + ",\"subscribe\":{}}");
             }
-            ws.sendText("{\"id\":" + id + ",\"subscribe\":{}}");
+            return true;
         }
-        return true;
+        boolean recover = recoverable && req.get("recover") == Boolean.TRUE;
+        long offset = req.get("offset") instanceof Json.Number n && n.integer(0, Long.MAX_VALUE) != null ? n.integer(0, Long.MAX_VALUE) : 0;
+        String epoch = req.get("epoch") instanceof String e ? e : "";
+        long flag = req.get("flag") instanceof Json.Number n && n.integer(0, 0xFFFFFFFFL) != null ? n.integer(0, 0xFFFFFFFFL) : 0;
+        long now = System.currentTimeMillis();
+        while (true) {
+            Stream stream = streams.of(channel, now);
+            synchronized (stream) { // no publication of the channel between the history read and the subscription
+                if (stream.dead) {
+                    continue;
+                }
+                Stream.Recovery r = recover ? stream.recover(offset, epoch, config.history().recoveryMaxPublications(), now) : null;
+                if (r != null && !r.recovered() && (flag & 2) != 0) {
+                    return error(ws, id, Codes.UNRECOVERABLE_POSITION); // the SDK asked to be refused rather than resubscribed blind
+                }
+                StringBuilder reply = new StringBuilder(96);
+                reply.append("{\"id\":").append(id).append(",\"subscribe\":{");
+                if (recoverable) {
+                    reply.append("\"recoverable\":true,");
+                }
+                reply.append("\"epoch\":\"").append(stream.epoch).append("\",\"positioned\":true,\"offset\":");
+                if (r != null && r.recovered()) {
+                    // the client's own offset: the SDK moves it along the publications that follow
+                    reply.append(offset).append(",\"was_recovering\":true,\"recovered\":true");
+                    if (!r.publications().isEmpty()) {
+                        reply.append(",\"publications\":[");
+                        appendPublications(r.publications(), reply);
+                        reply.append(']');
+                    }
+                } else {
+                    reply.append(stream.top());
+                    if (r != null) {
+                        reply.append(",\"was_recovering\":true"); // not recovered: the app reloads its state
+                    }
+                }
+                reply.append("}}");
+                synchronized (ws) {
+                    if (!topics.subscribe(topic(channel), ws)) {
+                        return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
+                    }
+                    ws.sendText(reply);
+                }
+                if (r != null) {
+                    (r.recovered() ? recovered : notRecovered).increment();
+                }
+                return true;
+            }
+        }
+    }
+
+    private static void appendPublications(List<Stream.Entry> entries, StringBuilder b) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            Stream.Entry e = entries.get(i);
+            pub(e.dataJson(), e.offset(), b);
+        }
+    }
+
+    /**
+     * The history command (Centrifugo's rules): for subscribers of the channel where allowed
+     * ({@link HistoryOptions#allowHistory()}, else 103), 108 where the channel has no history; a
+     * limit of 0 gives the position only, a negative one or one over 300 is 300; {@code since}
+     * from another epoch is 112; {@code reverse} with {@code since.offset} 0 is 107.
+     */
+    private boolean history(WebSocket ws, long id, Map<?, ?> req) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        int code = channelCode(channel);
+        if (code != 0) {
+            return error(ws, id, code);
+        }
+        if (streams == null) {
+            return error(ws, id, Codes.NOT_AVAILABLE);
+        }
+        if (!config.history().allowHistory() || !topics.topicsOf(ws).contains(topic(channel))) {
+            return error(ws, id, Codes.PERMISSION_DENIED);
+        }
+        long limit = req.get("limit") instanceof Json.Number n && n.integer(Integer.MIN_VALUE, Integer.MAX_VALUE) != null
+                ? n.integer(Integer.MIN_VALUE, Integer.MAX_VALUE) : 0;
+        if (limit < 0 || limit > HistoryOptions.HISTORY_MAX) {
+            limit = HistoryOptions.HISTORY_MAX;
+        }
+        boolean reverse = req.get("reverse") == Boolean.TRUE;
+        long sinceOffset = -1;
+        String sinceEpoch = null;
+        if (req.get("since") instanceof Map<?, ?> since) {
+            sinceOffset = since.get("offset") instanceof Json.Number n && n.integer(0, Long.MAX_VALUE) != null
+                    ? n.integer(0, Long.MAX_VALUE) : 0;
+            sinceEpoch = since.get("epoch") instanceof String e ? e : "";
+            if (reverse && sinceOffset == 0) {
+                return error(ws, id, Codes.BAD_REQUEST);
+            }
+        }
+        long now = System.currentTimeMillis();
+        while (true) {
+            Stream stream = streams.of(channel, now);
+            synchronized (stream) {
+                if (stream.dead) {
+                    continue;
+                }
+                if (sinceEpoch != null && !sinceEpoch.equals(stream.epoch)) {
+                    return error(ws, id, Codes.UNRECOVERABLE_POSITION);
+                }
+                List<Stream.Entry> entries = stream.read(sinceOffset, (int) limit, reverse, now);
+                StringBuilder reply = new StringBuilder(64 + entries.size() * 32);
+                reply.append("{\"id\":").append(id).append(",\"history\":{");
+                if (!entries.isEmpty()) {
+                    reply.append("\"publications\":[");
+                    appendPublications(entries, reply);
+                    reply.append("],");
+                }
+                reply.append("\"epoch\":\"").append(stream.epoch).append("\",\"offset\":").append(stream.top()).append("}}");
+                ws.sendText(reply);
+                return true;
+            }
+        }
     }
 
     private boolean unsubscribe(WebSocket ws, long id, Map<?, ?> req) {

@@ -18,6 +18,8 @@ public final class Codes {
     public static final int BAD_REQUEST = 107;
     public static final int NOT_AVAILABLE = 108;
     public static final int TOKEN_EXPIRED = 109;
+    /** A recovery or a history read from a position (epoch) the stream no longer has. */
+    public static final int UNRECOVERABLE_POSITION = 112;
 
     // close codes: the client reconnects
     public static final int CLOSE_SHUTDOWN = 3001;
@@ -46,6 +48,7 @@ public final class Codes {
             case BAD_REQUEST -> "bad request";
             case NOT_AVAILABLE -> "not available";
             case TOKEN_EXPIRED -> "token expired";
+            case UNRECOVERABLE_POSITION -> "unrecoverable position";
             default -> "error " + code;
         };
     }

@@ -93,7 +93,8 @@ public final class PushServer implements AutoCloseable {
                                    CentrifugoConfig centrifugoConfig) throws IOException {
         BusHolder busHolder = new BusHolder();
         TopicRegistry topics = new TopicRegistry(busHolder);
-        Bus bus = busFactory.apply(new RegistrySubscribers(topics));
+        CentrifugoHolder centrifugoHolder = new CentrifugoHolder();
+        Bus bus = busFactory.apply(new RegistrySubscribers(topics, centrifugoHolder));
         busHolder.bus = bus;
         ExecutorService publishing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("throng-publish-", 0).factory());
         CentrifugoHandler centrifugo = null;
@@ -102,6 +103,7 @@ public final class PushServer implements AutoCloseable {
             Holder holder = new Holder();
             if (centrifugoConfig != null) {
                 centrifugo = new CentrifugoHandler(centrifugoConfig, topics, bus, channel -> problem(channel, bus));
+                centrifugoHolder.handler = centrifugo;
             }
             WebSocketProtocol protocol = protocol(wsConfig, topics, bus, publish, publishing, () -> holder.server, centrifugo);
             PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish, publishing, centrifugo);
@@ -176,18 +178,12 @@ public final class PushServer implements AutoCloseable {
     }
 
     /** This server's subscribers as the bus sees them: a channel's raw and Centrifugo subscribers. */
-    private record RegistrySubscribers(TopicRegistry topics) implements LocalSubscribers {
+    private record RegistrySubscribers(TopicRegistry topics, CentrifugoHolder centrifugo) implements LocalSubscribers {
         @Override
         public PublishResult deliver(String channel, ByteBuffer payload) {
             PublishResult r = topics.publish(channel, Utf8.isValid(payload) ? PreparedMessage.text(payload) : PreparedMessage.binary(payload));
-            String centrifugo = CentrifugoHandler.topic(channel);
-            if (topics.subscribers(centrifugo) > 0) {
-                PreparedMessage pub = CentrifugoHandler.publication(channel, payload);
-                if (pub != null) {
-                    r = r.plus(topics.deliver(centrifugo, pub));
-                }
-            }
-            return r;
+            CentrifugoHandler c = centrifugo.handler;
+            return c == null ? r : r.plus(c.deliver(channel, payload));
         }
 
         @Override
@@ -206,6 +202,11 @@ public final class PushServer implements AutoCloseable {
             }
             return List.copyOf(channels);
         }
+    }
+
+    /** Lets the bus's deliveries reach the Centrifugo handler, made after the bus (null: no Centrifugo protocol). */
+    private static final class CentrifugoHolder {
+        volatile CentrifugoHandler handler;
     }
 
     /** Lets the hook reach the server it belongs to (for /stats) once it exists. */
