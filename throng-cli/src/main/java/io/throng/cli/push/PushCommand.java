@@ -184,6 +184,29 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " accepted at the upgrade, comma-separated, * for any (default: none: only requests without Origin)")
     String centrifugoOrigins = "";
 
+    @Option(names = "--centrifugo-history-size", paramLabel = "<n>", description = "publications each channel keeps for"
+            + " recovery and the history command; 0 for no history (default: 0)")
+    int centrifugoHistorySize;
+
+    @Option(names = "--centrifugo-history-ttl", paramLabel = "<duration>", description = "how long a publication is kept;"
+            + " needed with a history size (default: none)")
+    String centrifugoHistoryTtl = "0s";
+
+    @Option(names = "--centrifugo-history-meta-ttl", paramLabel = "<duration>", description = "how long a channel's position"
+            + " (epoch, offset) outlives its last publication (default: 720h)")
+    String centrifugoHistoryMetaTtl = "720h";
+
+    @Option(names = "--centrifugo-force-recovery", description = "every subscription to a channel with history is"
+            + " recoverable, whether the client asks or not")
+    boolean centrifugoForceRecovery;
+
+    @Option(names = "--centrifugo-allow-history", description = "subscribers of a channel may read its history")
+    boolean centrifugoAllowHistory;
+
+    @Option(names = "--centrifugo-recovery-max-publications", paramLabel = "<n>", description = "the most publications one"
+            + " recovery brings; a client further behind is told it was not recovered (default: 300)")
+    int centrifugoRecoveryMax = io.throng.websocket.centrifugo.HistoryOptions.DEFAULT_RECOVERY_MAX;
+
     @Option(names = "--shutdown-timeout", paramLabel = "<duration>", description = "how long a graceful stop may take (default: 10s)")
     String shutdownTimeout = "10s";
 
@@ -300,7 +323,21 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         return CentrifugoConfig.of(keys, centrifugoAnonymous).withAllowSubscribe(centrifugoSubscribe)
                 .withAllowPublish(centrifugoPublish)
                 .withPing(Durations.parse(centrifugoPingInterval), Durations.parse(centrifugoPongTimeout))
-                .withAllowedOrigins(origins);
+                .withAllowedOrigins(origins)
+                .withHistory(historyOptions());
+    }
+
+    private io.throng.websocket.centrifugo.HistoryOptions historyOptions() {
+        Duration ttl = Durations.parse(centrifugoHistoryTtl);
+        if (centrifugoHistorySize == 0) {
+            if (!ttl.isZero() || centrifugoForceRecovery || centrifugoAllowHistory) {
+                throw new IllegalArgumentException("--centrifugo-history-ttl, --centrifugo-force-recovery and"
+                        + " --centrifugo-allow-history need a history: --centrifugo-history-size N");
+            }
+            return io.throng.websocket.centrifugo.HistoryOptions.NONE;
+        }
+        return new io.throng.websocket.centrifugo.HistoryOptions(centrifugoHistorySize, ttl,
+                Durations.parse(centrifugoHistoryMetaTtl), centrifugoForceRecovery, centrifugoAllowHistory, centrifugoRecoveryMax);
     }
 
     private static String readKeyFile(String option, Path file) throws IOException {

@@ -39,6 +39,8 @@ import picocli.CommandLine.ParseResult;
  *   allow-publish: false
  *   ping-interval: 25s
  *   pong-timeout: 8s
+ *   history-size: 1000          # publications kept per channel, for recovery; with history-ttl
+ *   history-ttl: 300s
  *   allowed-origins: [https://app.example.com]     # a list, or one comma-separated string
  * </pre>
  * A {@code centrifugo} mapping turns the protocol on unless it says {@code enabled: false}.
@@ -58,7 +60,11 @@ final class PushYaml {
             Map.entry("ecdsa-public-key-file", "--centrifugo-ecdsa-public-key-file"),
             Map.entry("allow-anonymous", "--centrifugo-allow-anonymous"), Map.entry("allow-subscribe", "--centrifugo-allow-subscribe"),
             Map.entry("allow-publish", "--centrifugo-allow-publish"), Map.entry("ping-interval", "--centrifugo-ping-interval"),
-            Map.entry("pong-timeout", "--centrifugo-pong-timeout"), Map.entry("allowed-origins", "--centrifugo-allowed-origins"));
+            Map.entry("pong-timeout", "--centrifugo-pong-timeout"), Map.entry("allowed-origins", "--centrifugo-allowed-origins"),
+            Map.entry("history-size", "--centrifugo-history-size"), Map.entry("history-ttl", "--centrifugo-history-ttl"),
+            Map.entry("history-meta-ttl", "--centrifugo-history-meta-ttl"),
+            Map.entry("force-recovery", "--centrifugo-force-recovery"), Map.entry("allow-history", "--centrifugo-allow-history"),
+            Map.entry("recovery-max-publications", "--centrifugo-recovery-max-publications"));
 
     private PushYaml() {
     }

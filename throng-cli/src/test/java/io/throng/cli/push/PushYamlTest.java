@@ -140,6 +140,21 @@ class PushYamlTest {
     }
 
     @Test
+    void centrifugoHistoryOptions() throws Exception {
+        io.throng.websocket.centrifugo.HistoryOptions h = parse("centrifugo: {allow-anonymous: true, history-size: 500,"
+                + " history-ttl: 300s, force-recovery: true, allow-history: true, recovery-max-publications: 1000,"
+                + " history-meta-ttl: 1h}").centrifugoConfig().history();
+        assertThat(h).isEqualTo(new io.throng.websocket.centrifugo.HistoryOptions(500, java.time.Duration.ofSeconds(300),
+                java.time.Duration.ofHours(1), true, true, 1000));
+        assertThat(parse("centrifugo: {allow-anonymous: true}").centrifugoConfig().history())
+                .isEqualTo(io.throng.websocket.centrifugo.HistoryOptions.NONE);
+        assertThatThrownBy(() -> parse("centrifugo: {allow-anonymous: true, history-size: 10}").centrifugoConfig())
+                .hasMessageContaining("needs a positive history ttl");
+        assertThatThrownBy(() -> parse("centrifugo: {allow-anonymous: true, force-recovery: true}").centrifugoConfig())
+                .hasMessageContaining("need a history: --centrifugo-history-size N");
+    }
+
+    @Test
     void centrifugoMistakesAreNamed() throws Exception {
         assertThatThrownBy(() -> parse("centrifugo: {hmac-secret: s3cr3t}"))
                 .hasMessageContaining("centrifugo.hmac-secret: the key does not go in the configuration").hasMessageNotContaining("s3cr3t");
