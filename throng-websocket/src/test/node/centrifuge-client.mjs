@@ -12,7 +12,9 @@
 // Reads commands on stdin: "publish <channel> <JSON data>", "history <channel> <limit>", "drop" (cuts the
 // TCP connection under the SDK, which then reconnects and recovers on its own), "quit".
 // Environment: RECOVERABLE=1 makes the subscription recoverable (the SDK's own option);
-// MIN_RECONNECT_MS / MAX_RECONNECT_MS set the SDK's reconnect delays (default 200 / 500).
+// MIN_RECONNECT_MS / MAX_RECONNECT_MS set the SDK's reconnect delays (default 200 / 500);
+// SUB_TOKEN: the subscription's token; SUB_NEXT_TOKENS: what the subscription's getToken gives, in
+// turn, comma-separated (the last one again when they run out), each call printed as "get-sub-token".
 import { Centrifuge } from 'centrifuge';
 import WebSocket from 'ws';
 import readline from 'node:readline';
@@ -42,7 +44,14 @@ client.on('subscribed', (ctx) => say('subscribed', ctx.channel, '(server-side)')
 client.on('publication', (ctx) => say('pub', ctx.channel, JSON.stringify(ctx.data), '(server-side)'));
 let sub = null;
 if (channelArg && channelArg !== '-') {
-  sub = client.newSubscription(channelArg, process.env.RECOVERABLE === '1' ? { recoverable: true } : {});
+  const subOptions = process.env.RECOVERABLE === '1' ? { recoverable: true } : {};
+  if (process.env.SUB_TOKEN) subOptions.token = process.env.SUB_TOKEN;
+  if (process.env.SUB_NEXT_TOKENS) {
+    const next = process.env.SUB_NEXT_TOKENS.split(',');
+    let k = 0;
+    subOptions.getToken = async () => { say('get-sub-token'); return next[Math.min(k++, next.length - 1)]; };
+  }
+  sub = client.newSubscription(channelArg, subOptions);
   let counting = null;
   sub.on('subscribed', (ctx) => {
     say('subscribed', ctx.channel, ctx.wasRecovering ? `was-recovering recovered=${ctx.recovered}` : '',

@@ -280,6 +280,47 @@ class CentrifugoProtocolTest {
         }
     }
 
+    /**
+     * Private channels at the protocol level: no raw subscriber (403 at the upgrade), no client
+     * publish (103); a subscription token's expiry is in the reply, a subscription not refreshed in
+     * time is ended with the unsubscribe push 2501, and sub_refresh moves the deadline.
+     */
+    @Test
+    void privateChannelsAndSubscriptionExpiry() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withAllowPublish(true)
+                .withExpiredCloseDelay(Duration.ofMillis(200)).withStaleCloseDelay(Duration.ofMillis(400)))) {
+            assertThatThrownBy(() -> client.connect(WebSocketRequest.to(push.address(), "/sub/$orders:ann"), new Inbox())
+                    .get(10, TimeUnit.SECONDS)).hasMessageContaining("403");
+            Conn c = open(push);
+            c.send(connect(token("ann", 0)));
+            c.reply();
+            c.send("{\"publish\":{\"channel\":\"$orders:ann\",\"data\":{}},\"id\":2}");
+            assertThat(c.reply()).isEqualTo("{\"id\":2,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
+            String shortToken = CentrifugoSdkTest.subToken("ann", "$orders:ann", new Date((now() + 2) * 1000));
+            c.send("{\"subscribe\":{\"channel\":\"$orders:ann\",\"token\":\"" + shortToken + "\"},\"id\":3}");
+            assertThat(c.reply()).matches("\\{\"id\":3,\"subscribe\":\\{\"expires\":true,\"ttl\":[12]}}");
+            // no refresh: 2501 once the token's expiry and the grace have passed
+            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"$orders:ann\",\"unsubscribe\":{\"code\":2501,"
+                    + "\"reason\":\"subscription expired\"}}}");
+            assertThat(push.topics().subscribers("#$orders:ann")).isZero();
+
+            c.send("{\"subscribe\":{\"channel\":\"$orders:ann\",\"token\":\"" + CentrifugoSdkTest.subToken("ann", "$orders:ann",
+                    new Date((now() + 2) * 1000)) + "\"},\"id\":4}");
+            c.reply();
+            c.send("{\"sub_refresh\":{\"channel\":\"$orders:ann\",\"token\":\"" + CentrifugoSdkTest.subToken("ann",
+                    "$orders:ann", new Date((now() + 3600) * 1000)) + "\"},\"id\":5}");
+            assertThat(c.reply()).matches("\\{\"id\":5,\"sub_refresh\":\\{\"expires\":true,\"ttl\":3[56][0-9]{2}}}");
+            c.barrier(c.ws, "after the refresh");
+            Thread.sleep(3_500);
+            publish(push, "$orders:ann", "{\"still\":true}");
+            assertThat(c.reply()).as("refreshed: still subscribed").contains("\"still\":true");
+            c.send("{\"sub_refresh\":{\"channel\":\"$orders:bob\",\"token\":\"x\"},\"id\":6}");
+            assertThat(c.reply()).as("not subscribed to it").isEqualTo("{\"id\":6,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"token\":\"not.a.jwt\"},\"id\":7}");
+            assertThat(c.reply()).as("a bad subscription token").isEqualTo("{\"id\":7,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
+        }
+    }
+
     @Test
     void aConnectErrorDropsTheRestOfItsFrame() throws Exception {
         try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET))) {

@@ -140,6 +140,74 @@ class CentrifugoSdkTest {
         }
     }
 
+    static String subToken(String user, String channel, Date expires) throws Exception {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user).claim("channel", channel);
+        if (expires != null) {
+            claims.expirationTime(expires);
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims.build());
+        jwt.sign(new MACSigner(SECRET));
+        return jwt.serialize();
+    }
+
+    /**
+     * A private channel ($) takes a subscriber only with a subscription token for that user and
+     * channel: without one the SDK gets 103; with one it is subscribed and gets what is published;
+     * an expired one gets 109 and the SDK's getToken is asked for a new one.
+     */
+    @Test
+    void aPrivateChannelNeedsItsSubscriptionToken() throws Exception {
+        String channel = "$orders:ann";
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
+             Peer without = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), channel);
+             Peer with = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", channel, inAnHour())), "centrifuge-client.mjs",
+                     url(push), token(SECRET, "ann", inAnHour(), null), channel);
+             Peer expired = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", channel, new Date(System.currentTimeMillis() - 60_000)),
+                             "SUB_NEXT_TOKENS", subToken("ann", channel, inAnHour())), "centrifuge-client.mjs",
+                     url(push), token(SECRET, "ann", inAnHour(), null), channel)) {
+            assertThat(without.lineStartingWith("unsubscribed ", 20)).as("103 is terminal for the SDK").isEqualTo("unsubscribed " + channel + " 103");
+            assertThat(with.lineStartingWith("subscribed ", 20)).startsWith("subscribed " + channel);
+            expired.lineStartingWith("get-sub-token", 20);
+            assertThat(expired.lineStartingWith("subscribed ", 20)).startsWith("subscribed " + channel);
+            assertThat(push.topics().subscribers("#" + channel)).isEqualTo(2);
+            HttpResponseCheck.post(push, "/pub/" + channel, "{\"order\":7}");
+            assertThat(with.lineStartingWith("pub ", 10)).isEqualTo("pub " + channel + " {\"order\":7}");
+            assertThat(expired.lineStartingWith("pub ", 10)).isEqualTo("pub " + channel + " {\"order\":7}");
+        }
+    }
+
+    /** A subscription token for another channel, or another user, is an attack or a bug: 3500, as Centrifugo. */
+    @Test
+    void aSubscriptionTokenForAnotherChannelOrUserClosesWith3500() throws Exception {
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
+             Peer otherChannel = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", "$orders:bob", inAnHour())),
+                     "centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "$orders:ann");
+             Peer otherUser = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("bob", "$orders:ann", inAnHour())),
+                     "centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "$orders:ann")) {
+            assertThat(otherChannel.lineStartingWith("disconnected ", 20)).isEqualTo("disconnected 3500 invalid token");
+            assertThat(otherUser.lineStartingWith("disconnected ", 20)).isEqualTo("disconnected 3500 invalid token");
+            assertThat(push.topics().subscribers("#$orders:ann")).isZero();
+        }
+    }
+
+    /** A subscription token that expires is renewed by the SDK's sub_refresh before it runs out: no 2501, still subscribed. */
+    @Test
+    void anExpiringSubscriptionIsRefreshedThroughTheSdksGetToken() throws Exception {
+        String channel = "$orders:ann";
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withExpiredCloseDelay(Duration.ofMillis(500)));
+             Peer ann = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", channel, new Date(System.currentTimeMillis() + 3_000)),
+                             "SUB_NEXT_TOKENS", subToken("ann", channel, inAnHour())), "centrifuge-client.mjs",
+                     url(push), token(SECRET, "ann", inAnHour(), null), channel)) {
+            assertThat(ann.lineStartingWith("subscribed ", 20)).startsWith("subscribed " + channel);
+            ann.lineStartingWith("get-sub-token", 10); // the SDK's sub_refresh, ~3 s in
+            Thread.sleep(3_000); // past the first token's expiry and the grace: a missed refresh would be a 2501 by now
+            HttpResponseCheck.post(push, "/pub/" + channel, "{\"order\":8}");
+            assertThat(ann.lineStartingWith("pub ", 10)).as("still subscribed, never unsubscribed")
+                    .isEqualTo("pub " + channel + " {\"order\":8}");
+            assertThat(push.topics().subscribers("#" + channel)).isEqualTo(1);
+        }
+    }
+
     @Test
     void rs256AndEs256TokensConnectTheSdkToo() throws Exception {
         java.security.KeyPairGenerator rsaGen = java.security.KeyPairGenerator.getInstance("RSA");

@@ -313,12 +313,13 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         return switch (method) {
             case "connect" -> connect(ws, s, id, request);
             case "subscribe" -> subscribe(ws, s, id, request);
-            case "unsubscribe" -> unsubscribe(ws, id, request);
+            case "unsubscribe" -> unsubscribe(ws, s, id, request);
             case "publish" -> publish(ws, s, id, request);
             case "refresh" -> refresh(ws, s, id, request);
             case "history" -> history(ws, id, request);
+            case "sub_refresh" -> subRefresh(ws, s, id, request);
             case "rpc" -> error(ws, id, Codes.METHOD_NOT_FOUND);
-            default -> error(ws, id, Codes.NOT_AVAILABLE); // presence, presence_stats, sub_refresh
+            default -> error(ws, id, Codes.NOT_AVAILABLE); // presence, presence_stats
         };
     }
 
@@ -426,8 +427,19 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (code != 0) {
             return error(ws, id, code);
         }
-        if (!config.allowSubscribe() || (s.user.isEmpty() && !config.allowAnonymous())) {
-            return error(ws, id, Codes.PERMISSION_DENIED);
+        String token = req.get("token") instanceof String t ? t : "";
+        long expiresAt = 0;
+        String tokenData = null;
+        if (!token.isEmpty()) {
+            // Centrifugo's order: a valid subscription token allows any channel, private or not
+            ConnectionTokens.SubscriptionValid v = subscriptionToken(ws, s, channel, token, id);
+            if (v == null) {
+                return ws.isOpen();
+            }
+            expiresAt = v.expiresAt();
+            tokenData = v.dataJson();
+        } else if (channel.charAt(0) == '$' || !config.allowSubscribe() || (s.user.isEmpty() && !config.allowAnonymous())) {
+            return error(ws, id, Codes.PERMISSION_DENIED); // a private channel needs a subscription token
         }
         if (topics.topicsOf(ws).size() - 1 >= config.channelLimit()) { // less the sessions topic
             return error(ws, id, Codes.LIMIT_EXCEEDED);
@@ -438,7 +450,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 if (!topics.subscribe(topic(channel), ws)) {
                     return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
                 }
-                ws.sendText("{\"id\":" + id + ",\"subscribe\":{}}");
+                ws.sendText("{\"id\":" + id + ",\"subscribe\":{" + tokenFields(expiresAt, tokenData) + "}}");
+                expiresAfter(s, channel, expiresAt);
             }
             return true;
         }
@@ -459,6 +472,10 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 }
                 StringBuilder reply = new StringBuilder(96);
                 reply.append("{\"id\":").append(id).append(",\"subscribe\":{");
+                String fromToken = tokenFields(expiresAt, tokenData);
+                if (!fromToken.isEmpty()) {
+                    reply.append(fromToken).append(',');
+                }
                 if (recoverable) {
                     reply.append("\"recoverable\":true,");
                 }
@@ -483,6 +500,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                         return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
                     }
                     ws.sendText(reply);
+                    expiresAfter(s, channel, expiresAt);
                 }
                 if (r != null) {
                     (r.recovered() ? recovered : notRecovered).increment();
@@ -490,6 +508,85 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 return true;
             }
         }
+    }
+
+    /**
+     * Checks a subscription token for {@code channel} (Centrifugo's rules): expired is error 109
+     * (the SDK fetches a new one), a bad or unparsable one 103, one for another user, channel or
+     * client closes with 3500. Returns the token's claims, or null after answering.
+     */
+    private ConnectionTokens.SubscriptionValid subscriptionToken(WebSocket ws, ClientSession s, String channel, String token,
+                                                                 long id) {
+        if (tokens == null) {
+            LOG.log(Level.INFO, () -> "centrifugo: " + ws + " subscribe to " + channel + " refused: a token, and no token key");
+            error(ws, id, Codes.PERMISSION_DENIED);
+            return null;
+        }
+        switch (tokens.verifySubscription(token, System.currentTimeMillis())) {
+            case ConnectionTokens.Expired e -> {
+                refusedTokens.increment();
+                error(ws, id, Codes.TOKEN_EXPIRED);
+                return null;
+            }
+            case ConnectionTokens.Invalid invalid -> {
+                refusedTokens.increment();
+                LOG.log(Level.INFO, () -> "centrifugo: " + ws + " subscribe to " + channel + " refused: invalid"
+                        + " subscription token (" + invalid.why() + ")");
+                error(ws, id, Codes.PERMISSION_DENIED);
+                return null;
+            }
+            case ConnectionTokens.SubscriptionValid v -> {
+                String mismatch = !v.channel().equals(channel) ? "it is for another channel"
+                        : !v.user().equals(s.user) ? "it is for another user"
+                        : v.client() != null && !v.client().equals(clientId(ws)) ? "it is for another client" : null;
+                if (mismatch != null) {
+                    refusedTokens.increment();
+                    LOG.log(Level.INFO, () -> "centrifugo: " + ws + " subscribe to " + channel + " refused: " + mismatch);
+                    ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
+                    return null;
+                }
+                return v;
+            }
+        }
+    }
+
+    /** The subscribe result's fields from its token: {@code "expires":true,"ttl":N} and {@code "data"}; "" for none. */
+    private static String tokenFields(long expiresAt, String dataJson) {
+        StringBuilder b = new StringBuilder();
+        if (expiresAt != 0) {
+            b.append("\"expires\":true,\"ttl\":").append(Math.max(1, expiresAt - System.currentTimeMillis() / 1000));
+        }
+        if (dataJson != null) {
+            b.append(b.isEmpty() ? "" : ",").append("\"data\":").append(dataJson);
+        }
+        return b.toString();
+    }
+
+    /** Remembers when a subscription made with an expiring token must have been refreshed (then 2501). */
+    private void expiresAfter(ClientSession s, String channel, long expiresAtSeconds) {
+        if (expiresAtSeconds != 0) {
+            s.subscriptionDeadline(channel, expiresAtSeconds * 1000 + config.expiredCloseDelay().toMillis());
+        }
+    }
+
+    /** sub_refresh: a new subscription token for a channel this connection is subscribed to. */
+    private boolean subRefresh(WebSocket ws, ClientSession s, long id, Map<?, ?> req) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        String token = req.get("token") instanceof String t ? t : "";
+        if (channel.isEmpty() || token.isEmpty()) {
+            return error(ws, id, Codes.BAD_REQUEST);
+        }
+        if (!topics.topicsOf(ws).contains(topic(channel))) {
+            return error(ws, id, Codes.PERMISSION_DENIED);
+        }
+        ConnectionTokens.SubscriptionValid v = subscriptionToken(ws, s, channel, token, id);
+        if (v == null) {
+            return ws.isOpen();
+        }
+        s.subscriptionDeadline(channel, v.expiresAt() == 0 ? Long.MAX_VALUE
+                : v.expiresAt() * 1000 + config.expiredCloseDelay().toMillis());
+        ws.sendText("{\"id\":" + id + ",\"sub_refresh\":{" + tokenFields(v.expiresAt(), null) + "}}");
+        return true;
     }
 
     private static void appendPublications(List<Stream.Entry> entries, StringBuilder b) {
@@ -561,12 +658,13 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         }
     }
 
-    private boolean unsubscribe(WebSocket ws, long id, Map<?, ?> req) {
+    private boolean unsubscribe(WebSocket ws, ClientSession s, long id, Map<?, ?> req) {
         String channel = req.get("channel") instanceof String c ? c : "";
         if (channel.isEmpty()) {
             return error(ws, id, Codes.BAD_REQUEST);
         }
         topics.unsubscribe(topic(channel), ws);
+        s.subscriptionDeadline(channel, Long.MAX_VALUE);
         ws.sendText("{\"id\":" + id + ",\"unsubscribe\":{}}");
         return true;
     }
@@ -577,8 +675,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (code != 0) {
             return error(ws, id, code);
         }
-        if (!config.allowPublish() || (s.user.isEmpty() && !config.allowAnonymous())) {
-            return error(ws, id, Codes.PERMISSION_DENIED);
+        if (!config.allowPublish() || (s.user.isEmpty() && !config.allowAnonymous()) || channel.charAt(0) == '$') {
+            return error(ws, id, Codes.PERMISSION_DENIED); // private channels are published to by the server only
         }
         Object data = req.get("data");
         if (data == null) {
@@ -637,9 +735,6 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (channel.isEmpty()) {
             return Codes.BAD_REQUEST;
         }
-        if (channel.charAt(0) == '$') {
-            return Codes.PERMISSION_DENIED; // a private channel needs a subscription token: not yet
-        }
         return channelProblem.apply(channel) == null ? 0 : Codes.BAD_REQUEST;
     }
 
@@ -690,6 +785,17 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         try {
             long now = System.currentTimeMillis();
             topics.forEachSubscriber(SESSIONS, ws -> {
+                if (ws.attachment() instanceof ClientSession s) {
+                    for (String channel : s.takeExpired(now)) {
+                        // not refreshed in time: 2501, and the SDK subscribes again (with a new token)
+                        if (!topics.unsubscribe(topic(channel), ws)) {
+                            continue; // unsubscribed meanwhile
+                        }
+                        StringBuilder push = new StringBuilder(96).append("{\"push\":{\"channel\":");
+                        Json.quote(channel, push);
+                        ws.sendText(push.append(",\"unsubscribe\":{\"code\":2501,\"reason\":\"subscription expired\"}}}"));
+                    }
+                }
                 if (ws.attachment() instanceof ClientSession s && now > s.deadline) {
                     if (s.connected()) {
                         ws.close(Codes.CLOSE_CONNECTION_EXPIRED, "connection expired");

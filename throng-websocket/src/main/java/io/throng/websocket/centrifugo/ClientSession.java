@@ -15,6 +15,9 @@ import java.lang.invoke.VarHandle;
  * PONG_DUE   set by the sweeper just before its ping; cleared by the client's pong
  * deadline   CONNECTING: the stale deadline (3502); CONNECTED: the token's expiry plus the grace
  *            (3005), or Long.MAX_VALUE; in epoch milliseconds
+ * expiring   the subscriptions made with an expiring subscription token: channel -> its expiry plus
+ *            the grace (epoch ms), until a sub_refresh moves it; null for a connection with none
+ *            (most: no map on an idle connection)
  * </pre>
  * The connection's own callbacks change the phase and the user (under the WebSocket's serial
  * context); the sweeper thread reads them and sets PONG_DUE, so the int changes by compare-and-set.
@@ -38,9 +41,41 @@ final class ClientSession {
     private volatile int state;
     volatile String user;
     volatile long deadline;
+    /** Guarded by this; see the table above. */
+    private java.util.Map<String, Long> expiring;
 
     ClientSession(long staleDeadline) {
         this.deadline = staleDeadline;
+    }
+
+    /** A subscription that expires at {@code deadlineMillis} unless refreshed (Long.MAX_VALUE: no longer expires). */
+    synchronized void subscriptionDeadline(String channel, long deadlineMillis) {
+        if (deadlineMillis == Long.MAX_VALUE) {
+            if (expiring != null) {
+                expiring.remove(channel);
+            }
+            return;
+        }
+        if (expiring == null) {
+            expiring = new java.util.HashMap<>(4);
+        }
+        expiring.put(channel, deadlineMillis);
+    }
+
+    /** Removes and returns the subscriptions past their deadline at {@code nowMillis} (the sweeper). */
+    synchronized java.util.List<String> takeExpired(long nowMillis) {
+        if (expiring == null || expiring.isEmpty()) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (var it = expiring.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (nowMillis > e.getValue()) {
+                out.add(e.getKey());
+                it.remove();
+            }
+        }
+        return out;
     }
 
     boolean connected() {

@@ -25,8 +25,12 @@ import java.util.List;
  * Thread-safe.
  */
 public final class ConnectionTokens {
-    /** What a token says. */
+    /** What a connection token says. */
     public sealed interface Verdict {
+    }
+
+    /** What a subscription token says. */
+    public sealed interface SubscriptionVerdict {
     }
 
     /**
@@ -37,11 +41,11 @@ public final class ConnectionTokens {
     }
 
     /** Signed correctly but past its {@code exp}: error 109, the SDK fetches a new one. */
-    public record Expired() implements Verdict {
+    public record Expired() implements Verdict, SubscriptionVerdict {
     }
 
     /** Anything else: close 3500. {@code why} names the problem, never the token. */
-    public record Invalid(String why) implements Verdict {
+    public record Invalid(String why) implements Verdict, SubscriptionVerdict {
     }
 
     private final MACVerifier hmac;
@@ -79,8 +83,123 @@ public final class ConnectionTokens {
         return null;
     }
 
-    /** Judges {@code token} at {@code nowMillis}. */
+    /**
+     * A good subscription token (Centrifugo's claims): {@code sub} (the user it was made for; absent
+     * means ""), {@code channel} (required), the expiry as for connection tokens ({@code exp},
+     * {@code expire_at}; 0 for never), {@code client} (deprecated; null when absent) and {@code
+     * data} as JSON text for the subscribe result (null when absent).
+     */
+    public record SubscriptionValid(String user, String channel, long expiresAt, String client, String dataJson)
+            implements SubscriptionVerdict {
+    }
+
+    /** Judges {@code token} at {@code nowMillis} as a connection token. */
     public Verdict verify(String token, long nowMillis) {
+        Object checked = signed(token, nowMillis);
+        if (checked instanceof Verdict v) {
+            return v;
+        }
+        SignedJWT jwt = (SignedJWT) checked;
+        try {
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            if (claims.getClaim("channel") != null) {
+                return new Invalid("a channel claim: a subscription token, not a connection token");
+            }
+            Invalid bad = subjectProblem(jwt);
+            if (bad != null) {
+                return bad;
+            }
+            long expiresAt = expiry(claims, nowMillis);
+            if (expiresAt < 0) {
+                return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
+            }
+            String sub = claims.getStringClaim("sub");
+            List<String> channels = claims.getStringListClaim("channels");
+            return new Valid(sub == null ? "" : sub, expiresAt, channels == null ? List.of() : List.copyOf(channels));
+        } catch (ParseException | RuntimeException e) {
+            return new Invalid("malformed claims");
+        }
+    }
+
+    /**
+     * Judges {@code token} at {@code nowMillis} as a subscription token: {@link SubscriptionValid},
+     * {@link Expired} or {@link Invalid}. Whether its user, channel and client are the ones asking
+     * is the caller's to check.
+     */
+    public SubscriptionVerdict verifySubscription(String token, long nowMillis) {
+        Object checked = signed(token, nowMillis);
+        if (checked instanceof SubscriptionVerdict v) {
+            return v;
+        }
+        SignedJWT jwt = (SignedJWT) checked;
+        try {
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            Object channel = jwt.getPayload().toJSONObject().get("channel");
+            if (!(channel instanceof String ch) || ch.isEmpty()) {
+                return new Invalid("no channel claim: not a subscription token");
+            }
+            Invalid bad = subjectProblem(jwt);
+            if (bad != null) {
+                return bad;
+            }
+            long expiresAt = expiry(claims, nowMillis);
+            if (expiresAt < 0) {
+                return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
+            }
+            Object client = jwt.getPayload().toJSONObject().get("client");
+            if (client != null && !(client instanceof String)) {
+                return new Invalid("a client claim that is not a string");
+            }
+            Object data = jwt.getPayload().toJSONObject().get("data");
+            String dataJson = data == null ? null : data instanceof java.util.Map<?, ?> m
+                    ? com.nimbusds.jose.util.JSONObjectUtils.toJSONString(castMap(m)) : null;
+            if (data != null && dataJson == null) {
+                return new Invalid("a data claim that is not a JSON object");
+            }
+            String sub = claims.getStringClaim("sub");
+            return new SubscriptionValid(sub == null ? "" : sub, ch, expiresAt, (String) client, dataJson);
+        } catch (ParseException | RuntimeException e) {
+            return new Invalid("malformed claims");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, ?> castMap(java.util.Map<?, ?> m) {
+        return (java.util.Map<String, ?>) m;
+    }
+
+    private static final long EXPIRED = -1;
+    private static final long NEGATIVE = -2;
+
+    /** The token's expiry in Unix seconds (0: never), or {@link #EXPIRED}, or {@link #NEGATIVE} for a bad expire_at. */
+    private static long expiry(JWTClaimsSet claims, long nowMillis) throws ParseException {
+        long nowSeconds = nowMillis / 1000;
+        Date exp = claims.getExpirationTime();
+        long expiresAt = exp == null ? 0 : exp.getTime() / 1000;
+        if (claims.getClaim("expire_at") != null) {
+            Long at = claims.getLongClaim("expire_at");
+            expiresAt = at == null ? 0 : at;
+            if (expiresAt < 0) {
+                return NEGATIVE;
+            }
+            if (expiresAt != 0 && expiresAt <= nowSeconds) {
+                return EXPIRED;
+            }
+        }
+        return expiresAt;
+    }
+
+    /** nimbus reads a numeric sub as its digits; Centrifugo's claims take a string only. */
+    private static Invalid subjectProblem(SignedJWT jwt) {
+        Object rawSub = jwt.getPayload().toJSONObject().get("sub");
+        return rawSub != null && !(rawSub instanceof String) ? new Invalid("a sub that is not a string") : null;
+    }
+
+    /**
+     * The checks both kinds share: size, parse, an accepted algorithm with its key, the signature,
+     * {@code nbf} and {@code exp}. Returns the verdict if it failed, else the parsed token.
+     */
+    private Object signed(String token, long nowMillis) {
         if (token.length() > maxTokenBytes) {
             return new Invalid("a token of " + token.length() + " bytes, over the limit of " + maxTokenBytes);
         }
@@ -104,9 +223,8 @@ public final class ConnectionTokens {
         } catch (JOSEException | IllegalStateException e) {
             return new Invalid("signature not checkable");
         }
-        JWTClaimsSet claims;
         try {
-            claims = jwt.getJWTClaimsSet();
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
             long nowSeconds = nowMillis / 1000;
             Date nbf = claims.getNotBeforeTime();
             if (nbf != null && nbf.getTime() / 1000 > nowSeconds) {
@@ -116,30 +234,9 @@ public final class ConnectionTokens {
             if (exp != null && exp.getTime() / 1000 <= nowSeconds) {
                 return new Expired();
             }
-            if (claims.getClaim("channel") != null) {
-                return new Invalid("a channel claim: a subscription token, not a connection token");
-            }
-            // nimbus reads a numeric sub as its digits; Centrifugo's claims take a string only
-            Object rawSub = jwt.getPayload().toJSONObject().get("sub");
-            if (rawSub != null && !(rawSub instanceof String)) {
-                return new Invalid("a sub that is not a string");
-            }
-            String sub = claims.getStringClaim("sub");
-            List<String> channels = claims.getStringListClaim("channels");
-            long expiresAt = exp == null ? 0 : exp.getTime() / 1000;
-            if (claims.getClaim("expire_at") != null) {
-                Long at = claims.getLongClaim("expire_at");
-                expiresAt = at == null ? 0 : at;
-                if (expiresAt < 0) {
-                    return new Invalid("a negative expire_at");
-                }
-                if (expiresAt != 0 && expiresAt <= nowSeconds) {
-                    return new Expired();
-                }
-            }
-            return new Valid(sub == null ? "" : sub, expiresAt, channels == null ? List.of() : List.copyOf(channels));
         } catch (ParseException | RuntimeException e) {
             return new Invalid("malformed claims");
         }
+        return jwt;
     }
 }

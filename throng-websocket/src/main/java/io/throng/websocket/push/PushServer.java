@@ -226,6 +226,10 @@ public final class PushServer implements AutoCloseable {
             }
             if (path.startsWith("/sub/")) {
                 String channel = path.substring(5);
+                if (Channels.isPrivate(channel)) {
+                    return RequestDecision.refuse(403, "channel " + channel + " is private: subscribe through the Centrifugo"
+                            + " protocol (" + CENTRIFUGO_PATH + ") with a subscription token");
+                }
                 String problem = problem(channel, bus);
                 return problem == null ? RequestDecision.upgrade(channel) : RequestDecision.refuse(400, problem);
             }
