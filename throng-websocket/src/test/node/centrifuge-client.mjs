@@ -9,9 +9,11 @@
 //   published <channel> | publish-error <code> <message> | error <type> <message>
 //   recovered <channel> <n> (after a subscribe that recovered: the n publications it brought, printed
 //   as pub lines just before) | dropped
-// Reads commands on stdin: "publish <channel> <JSON data>", "history <channel> <limit>", "drop" (cuts the
+// Reads commands on stdin: "publish <channel> <JSON data>", "history <channel> <limit>", "presence <channel>",
+// "presence-stats <channel>", "unsubscribe", "drop" (cuts the
 // TCP connection under the SDK, which then reconnects and recovers on its own), "quit".
 // Environment: RECOVERABLE=1 makes the subscription recoverable (the SDK's own option);
+// JOIN_LEAVE=1 asks for join/leave pushes (prints "join|leave <channel> <user>");
 // MIN_RECONNECT_MS / MAX_RECONNECT_MS set the SDK's reconnect delays (default 200 / 500);
 // SUB_TOKEN: the subscription's token; SUB_NEXT_TOKENS: what the subscription's getToken gives, in
 // turn, comma-separated (the last one again when they run out), each call printed as "get-sub-token".
@@ -45,6 +47,7 @@ client.on('publication', (ctx) => say('pub', ctx.channel, JSON.stringify(ctx.dat
 let sub = null;
 if (channelArg && channelArg !== '-') {
   const subOptions = process.env.RECOVERABLE === '1' ? { recoverable: true } : {};
+  if (process.env.JOIN_LEAVE === '1') subOptions.joinLeave = true;
   if (process.env.SUB_TOKEN) subOptions.token = process.env.SUB_TOKEN;
   if (process.env.SUB_NEXT_TOKENS) {
     const next = process.env.SUB_NEXT_TOKENS.split(',');
@@ -63,6 +66,8 @@ if (channelArg && channelArg !== '-') {
     }
   });
   sub.on('unsubscribed', (ctx) => say('unsubscribed', ctx.channel, ctx.code));
+  sub.on('join', (ctx) => say('join', ctx.channel, ctx.info.user));
+  sub.on('leave', (ctx) => say('leave', ctx.channel, ctx.info.user));
   sub.on('error', (ctx) => say('sub-error', ctx.channel, ctx.error && ctx.error.code));
   sub.on('publication', (ctx) => {
     if (counting !== null) counting++;
@@ -89,6 +94,22 @@ rl.on('line', async (line) => {
     } catch (e) {
       say('history-error', e.code, e.message);
     }
+  } else if (cmd === 'presence') {
+    try {
+      const p = await sub.presence();
+      say('presence', channel, Object.values(p.clients).map((c) => c.user).sort().join(','));
+    } catch (e) {
+      say('presence-error', e.code, e.message);
+    }
+  } else if (cmd === 'presence-stats') {
+    try {
+      const p = await sub.presenceStats();
+      say('presence-stats', channel, p.numClients, p.numUsers);
+    } catch (e) {
+      say('presence-error', e.code, e.message);
+    }
+  } else if (cmd === 'unsubscribe') {
+    sub.unsubscribe();
   } else if (cmd === 'drop') {
     for (const s of sockets) s.terminate(); // no close frame: the TCP connection just ends
     say('dropped');

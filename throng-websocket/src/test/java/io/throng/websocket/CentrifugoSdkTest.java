@@ -208,6 +208,45 @@ class CentrifugoSdkTest {
         }
     }
 
+    /**
+     * Presence and join/leave through the SDK: a subscriber that asked for join/leave sees the
+     * others come and go (an unsubscribe, and a connection that ends); presence and
+     * presence_stats list this process's subscribers.
+     */
+    @Test
+    void presenceAndJoinLeaveReachTheSdk() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET)
+                .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(true, true, true, false));
+        try (PushServer push = start(config);
+             Peer ann = Peer.node(java.util.Map.of("JOIN_LEAVE", "1"), "centrifuge-client.mjs", url(push),
+                     token(SECRET, "ann", inAnHour(), null), "chat")) {
+            ann.lineStartingWith("subscribed chat", 20);
+            assertThat(ann.lineStartingWith("join ", 10)).as("its own join, as Centrifugo sends it").isEqualTo("join chat ann");
+            try (Peer bob = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "bob", inAnHour(), null), "chat");
+                 Peer bob2 = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "bob", inAnHour(), null), "chat")) {
+                bob.lineStartingWith("subscribed chat", 20);
+                bob2.lineStartingWith("subscribed chat", 20);
+                assertThat(ann.lineStartingWith("join ", 10)).isEqualTo("join chat bob");
+                assertThat(ann.lineStartingWith("join ", 10)).isEqualTo("join chat bob");
+                ann.send("presence chat");
+                assertThat(ann.lineStartingWith("presence ", 10)).isEqualTo("presence chat ann,bob,bob");
+                ann.send("presence-stats chat");
+                assertThat(ann.lineStartingWith("presence-stats ", 10)).isEqualTo("presence-stats chat 3 2");
+                bob.send("unsubscribe");
+                assertThat(ann.lineStartingWith("leave ", 10)).as("an unsubscribe").isEqualTo("leave chat bob");
+            }
+            assertThat(ann.lineStartingWith("leave ", 10)).as("a connection that ended").isEqualTo("leave chat bob");
+            ann.send("presence-stats chat");
+            assertThat(ann.lineStartingWith("presence-stats ", 10)).isEqualTo("presence-stats chat 1 1");
+        }
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
+             Peer ann = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "chat")) {
+            ann.lineStartingWith("subscribed chat", 20);
+            ann.send("presence chat");
+            assertThat(ann.lineStartingWith("presence-error ", 10)).as("presence off").isEqualTo("presence-error 108 not available");
+        }
+    }
+
     @Test
     void rs256AndEs256TokensConnectTheSdkToo() throws Exception {
         java.security.KeyPairGenerator rsaGen = java.security.KeyPairGenerator.getInstance("RSA");

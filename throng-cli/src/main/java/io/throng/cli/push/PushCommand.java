@@ -207,6 +207,19 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " recovery brings; a client further behind is told it was not recovered (default: 300)")
     int centrifugoRecoveryMax = io.throng.websocket.centrifugo.HistoryOptions.DEFAULT_RECOVERY_MAX;
 
+    @Option(names = "--centrifugo-presence", description = "the presence and presence_stats commands answer (this node's subscribers)")
+    boolean centrifugoPresence;
+
+    @Option(names = "--centrifugo-allow-presence", description = "subscribers of a channel may ask for its presence")
+    boolean centrifugoAllowPresence;
+
+    @Option(names = "--centrifugo-join-leave", description = "subscribes and unsubscribes are pushed as join and leave"
+            + " to the subscribers that ask for them")
+    boolean centrifugoJoinLeave;
+
+    @Option(names = "--centrifugo-force-push-join-leave", description = "join and leave go to every subscriber")
+    boolean centrifugoForcePushJoinLeave;
+
     @Option(names = "--shutdown-timeout", paramLabel = "<duration>", description = "how long a graceful stop may take (default: 10s)")
     String shutdownTimeout = "10s";
 
@@ -324,7 +337,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 .withAllowPublish(centrifugoPublish)
                 .withPing(Durations.parse(centrifugoPingInterval), Durations.parse(centrifugoPongTimeout))
                 .withAllowedOrigins(origins)
-                .withHistory(historyOptions());
+                .withHistory(historyOptions())
+                .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(centrifugoPresence, centrifugoAllowPresence,
+                        centrifugoJoinLeave, centrifugoForcePushJoinLeave));
     }
 
     private io.throng.websocket.centrifugo.HistoryOptions historyOptions() {

@@ -64,7 +64,9 @@ final class PushYaml {
             Map.entry("history-size", "--centrifugo-history-size"), Map.entry("history-ttl", "--centrifugo-history-ttl"),
             Map.entry("history-meta-ttl", "--centrifugo-history-meta-ttl"),
             Map.entry("force-recovery", "--centrifugo-force-recovery"), Map.entry("allow-history", "--centrifugo-allow-history"),
-            Map.entry("recovery-max-publications", "--centrifugo-recovery-max-publications"));
+            Map.entry("recovery-max-publications", "--centrifugo-recovery-max-publications"),
+            Map.entry("presence", "--centrifugo-presence"), Map.entry("allow-presence", "--centrifugo-allow-presence"),
+            Map.entry("join-leave", "--centrifugo-join-leave"), Map.entry("force-push-join-leave", "--centrifugo-force-push-join-leave"));
 
     private PushYaml() {
     }

@@ -30,11 +30,12 @@ import java.util.Objects;
  * @param allowedOrigins     the Origin header values accepted at the upgrade ("*" for any); empty: only
  *                           requests without one (browsers always send one: list their origins)
  * @param history            history and recovery of the channels ({@link HistoryOptions#NONE}: none)
+ * @param presence           presence and join/leave ({@link PresenceOptions#NONE}: none)
  */
 public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
                                Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
                                Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins,
-                               HistoryOptions history) {
+                               HistoryOptions history, PresenceOptions presence) {
     public CentrifugoConfig {
         Objects.requireNonNull(keys, "keys");
         if (keys.isEmpty() && !allowAnonymous) {
@@ -58,6 +59,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
             throw new IllegalArgumentException("channel limit must be >= 1, got " + channelLimit);
         }
         Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(presence, "presence");
         allowedOrigins = List.copyOf(allowedOrigins);
         for (String o : allowedOrigins) {
             if (o.isBlank()) {
@@ -85,57 +87,62 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
     /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
     public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
         return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
-                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE);
+                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE, PresenceOptions.NONE);
     }
 
     public CentrifugoConfig withAllowAnonymous(boolean v) {
         return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withAllowSubscribe(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withAllowPublish(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withPing(Duration interval, Duration timeout) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withStaleCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withExpiredCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history);
+                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withMaxTokenBytes(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history);
+                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withChannelLimit(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history, presence);
     }
 
     public CentrifugoConfig withAllowedOrigins(List<String> v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history, presence);
     }
 
     public CentrifugoConfig withHistory(HistoryOptions v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v, presence);
+    }
+
+    public CentrifugoConfig withPresence(PresenceOptions v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, v);
     }
 
     /** The HMAC secret (a copy), or null. */
@@ -162,7 +169,9 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
                 + "  allowed-origins: " + (allowedOrigins.isEmpty() ? "none (requests without Origin only)" : String.join(", ", allowedOrigins)) + "\n"
                 + (history.enabled() ? "  history: " + history.size() + " publications for " + history.ttl().toSeconds()
                         + "s a channel, force-recovery " + history.forceRecovery() + ", allow-history " + history.allowHistory()
-                        + ", recovery-max-publications " + history.recoveryMaxPublications() + "\n" : "  history: none\n");
+                        + ", recovery-max-publications " + history.recoveryMaxPublications() + "\n" : "  history: none\n")
+                + "  presence: " + presence.presence() + ", allow-presence " + presence.allowPresence() + ", join-leave "
+                + presence.joinLeave() + ", force-push-join-leave " + presence.forcePushJoinLeave() + "\n";
     }
 
     @Override

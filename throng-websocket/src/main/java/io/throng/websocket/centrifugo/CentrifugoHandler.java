@@ -47,6 +47,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     public static final String SESSIONS = "!centrifugo";
     /** Registry topics of Centrifugo subscribers start with this (no push channel has it). */
     public static final char TOPIC_PREFIX = '#';
+    /**
+     * Registry topics of the subscribers that asked for join/leave pushes: '!' like the sessions
+     * topic, so the bus takes them for no channel of its own (join/leave stay in this process).
+     */
+    static final String JOIN_LEAVE_PREFIX = "!jl#";
     /** What the connect reply calls the server version. */
     static final String VERSION = "throng-0.1";
 
@@ -262,6 +267,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
 
     @Override
     public void onClose(WebSocket ws, int code, String reason) {
+        if (ws.attachment() instanceof ClientSession s) {
+            for (String channel : s.leaveAll()) {
+                announce(ws, s, channel, "leave");
+            }
+        }
         ws.attach(null); // the registry drops its topics itself
     }
 
@@ -318,8 +328,10 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             case "refresh" -> refresh(ws, s, id, request);
             case "history" -> history(ws, id, request);
             case "sub_refresh" -> subRefresh(ws, s, id, request);
+            case "presence" -> presence(ws, id, request, false);
+            case "presence_stats" -> presence(ws, id, request, true);
             case "rpc" -> error(ws, id, Codes.METHOD_NOT_FOUND);
-            default -> error(ws, id, Codes.NOT_AVAILABLE); // presence, presence_stats
+            default -> error(ws, id, Codes.NOT_AVAILABLE);
         };
     }
 
@@ -453,6 +465,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 ws.sendText("{\"id\":" + id + ",\"subscribe\":{" + tokenFields(expiresAt, tokenData) + "}}");
                 expiresAfter(s, channel, expiresAt);
             }
+            joinLeave(ws, s, channel, req, true);
             return true;
         }
         boolean recover = recoverable && req.get("recover") == Boolean.TRUE;
@@ -505,6 +518,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 if (r != null) {
                     (r.recovered() ? recovered : notRecovered).increment();
                 }
+                joinLeave(ws, s, channel, req, true);
                 return true;
             }
         }
@@ -589,6 +603,96 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         return true;
     }
 
+    /**
+     * After a subscribe, with join/leave on: this subscriber joins the topic of those who get the
+     * pushes if it asked ({@code join_leave: true}, the SDK's {@code joinLeave}), and its join is
+     * pushed to them (or to every subscriber, with force-push-join-leave).
+     */
+    private void joinLeave(WebSocket ws, ClientSession s, String channel, Map<?, ?> req, boolean join) {
+        PresenceOptions p = config.presence();
+        if (!p.joinLeave()) {
+            return;
+        }
+        if (!p.forcePushJoinLeave() && req.get("join_leave") == Boolean.TRUE) {
+            topics.subscribe(JOIN_LEAVE_PREFIX + channel, ws);
+        }
+        s.joined(channel);
+        announce(ws, s, channel, join ? "join" : "leave");
+    }
+
+    /** An unsubscribe (or an expiry): the leave, if the join was announced. */
+    private void leave(WebSocket ws, ClientSession s, String channel) {
+        topics.unsubscribe(JOIN_LEAVE_PREFIX + channel, ws);
+        if (s.left(channel)) {
+            announce(ws, s, channel, "leave");
+        }
+    }
+
+    /** Pushes {@code kind} (join or leave) of {@code ws} to the channel's join/leave audience in this process. */
+    private void announce(WebSocket ws, ClientSession s, String channel, String kind) {
+        StringBuilder b = new StringBuilder(128).append("{\"push\":{\"channel\":");
+        Json.quote(channel, b);
+        b.append(",\"").append(kind).append("\":{\"info\":");
+        clientInfo(ws, s, b);
+        b.append("}}}");
+        topics.deliver(config.presence().forcePushJoinLeave() ? topic(channel) : JOIN_LEAVE_PREFIX + channel,
+                PreparedMessage.text(b.toString()));
+    }
+
+    /** ClientInfo: {@code {"user":"..","client":".."}}. */
+    private void clientInfo(WebSocket ws, ClientSession s, StringBuilder b) {
+        b.append("{\"user\":");
+        Json.quote(s.user == null ? "" : s.user, b);
+        b.append(",\"client\":\"").append(clientId(ws)).append("\"}");
+    }
+
+    /**
+     * presence and presence_stats (for the channel's subscribers, where allowed): the channel's
+     * Centrifugo subscribers connected to this process, by client id; or their counts.
+     */
+    private boolean presence(WebSocket ws, long id, Map<?, ?> req, boolean stats) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        int code = channelCode(channel);
+        if (code != 0) {
+            return error(ws, id, code);
+        }
+        if (!config.presence().presence()) {
+            return error(ws, id, Codes.NOT_AVAILABLE);
+        }
+        if (!config.presence().allowPresence() || !topics.topicsOf(ws).contains(topic(channel))) {
+            return error(ws, id, Codes.PERMISSION_DENIED);
+        }
+        StringBuilder b = new StringBuilder(64).append("{\"id\":").append(id);
+        if (stats) {
+            java.util.Set<String> users = new java.util.HashSet<>();
+            int[] clients = {0};
+            topics.forEachSubscriber(topic(channel), sub -> {
+                if (sub.attachment() instanceof ClientSession cs) {
+                    clients[0]++;
+                    users.add(cs.user == null ? "" : cs.user);
+                }
+            });
+            b.append(",\"presence_stats\":{\"num_clients\":").append(clients[0]).append(",\"num_users\":").append(users.size())
+                    .append("}}");
+        } else {
+            b.append(",\"presence\":{\"presence\":{");
+            boolean[] first = {true};
+            topics.forEachSubscriber(topic(channel), sub -> {
+                if (sub.attachment() instanceof ClientSession cs) {
+                    if (!first[0]) {
+                        b.append(',');
+                    }
+                    first[0] = false;
+                    b.append('"').append(clientId(sub)).append("\":");
+                    clientInfo(sub, cs, b);
+                }
+            });
+            b.append("}}}");
+        }
+        ws.sendText(b);
+        return true;
+    }
+
     private static void appendPublications(List<Stream.Entry> entries, StringBuilder b) {
         for (int i = 0; i < entries.size(); i++) {
             if (i > 0) {
@@ -665,6 +769,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         }
         topics.unsubscribe(topic(channel), ws);
         s.subscriptionDeadline(channel, Long.MAX_VALUE);
+        leave(ws, s, channel);
         ws.sendText("{\"id\":" + id + ",\"unsubscribe\":{}}");
         return true;
     }
@@ -791,6 +896,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                         if (!topics.unsubscribe(topic(channel), ws)) {
                             continue; // unsubscribed meanwhile
                         }
+                        leave(ws, s, channel);
                         StringBuilder push = new StringBuilder(96).append("{\"push\":{\"channel\":");
                         Json.quote(channel, push);
                         ws.sendText(push.append(",\"unsubscribe\":{\"code\":2501,\"reason\":\"subscription expired\"}}}"));

@@ -43,6 +43,8 @@ final class ClientSession {
     volatile long deadline;
     /** Guarded by this; see the table above. */
     private java.util.Map<String, Long> expiring;
+    /** Channels whose join was announced (join/leave on), for the leaves at the end; null if none. Guarded by this. */
+    private java.util.List<String> joined;
 
     ClientSession(long staleDeadline) {
         this.deadline = staleDeadline;
@@ -75,6 +77,25 @@ final class ClientSession {
                 it.remove();
             }
         }
+        return out;
+    }
+
+    synchronized void joined(String channel) {
+        if (joined == null) {
+            joined = new java.util.ArrayList<>(2);
+        }
+        joined.add(channel);
+    }
+
+    /** True if {@code channel}'s join was announced (and forgets it): its leave is due. */
+    synchronized boolean left(String channel) {
+        return joined != null && joined.remove(channel);
+    }
+
+    /** The channels whose leave is due when the connection ends (and forgets them). */
+    synchronized java.util.List<String> leaveAll() {
+        java.util.List<String> out = joined == null ? java.util.List.of() : joined;
+        joined = null;
         return out;
     }
 
