@@ -289,36 +289,68 @@ class CentrifugoProtocolTest {
     void privateChannelsAndSubscriptionExpiry() throws Exception {
         try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withAllowPublish(true)
                 .withExpiredCloseDelay(Duration.ofMillis(200)).withStaleCloseDelay(Duration.ofMillis(400)))) {
-            assertThatThrownBy(() -> client.connect(WebSocketRequest.to(push.address(), "/sub/$orders:ann"), new Inbox())
+            assertThatThrownBy(() -> client.connect(WebSocketRequest.to(push.address(), "/sub/$orders.ann"), new Inbox())
                     .get(10, TimeUnit.SECONDS)).hasMessageContaining("403");
             Conn c = open(push);
             c.send(connect(token("ann", 0)));
             c.reply();
-            c.send("{\"publish\":{\"channel\":\"$orders:ann\",\"data\":{}},\"id\":2}");
+            c.send("{\"publish\":{\"channel\":\"$orders.ann\",\"data\":{}},\"id\":2}");
             assertThat(c.reply()).isEqualTo("{\"id\":2,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
-            String shortToken = CentrifugoSdkTest.subToken("ann", "$orders:ann", new Date((now() + 2) * 1000));
-            c.send("{\"subscribe\":{\"channel\":\"$orders:ann\",\"token\":\"" + shortToken + "\"},\"id\":3}");
+            String shortToken = CentrifugoSdkTest.subToken("ann", "$orders.ann", new Date((now() + 2) * 1000));
+            c.send("{\"subscribe\":{\"channel\":\"$orders.ann\",\"token\":\"" + shortToken + "\"},\"id\":3}");
             assertThat(c.reply()).matches("\\{\"id\":3,\"subscribe\":\\{\"expires\":true,\"ttl\":[12]}}");
             // no refresh: 2501 once the token's expiry and the grace have passed
-            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"$orders:ann\",\"unsubscribe\":{\"code\":2501,"
+            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"$orders.ann\",\"unsubscribe\":{\"code\":2501,"
                     + "\"reason\":\"subscription expired\"}}}");
-            assertThat(push.topics().subscribers("#$orders:ann")).isZero();
+            assertThat(push.topics().subscribers("#$orders.ann")).isZero();
 
-            c.send("{\"subscribe\":{\"channel\":\"$orders:ann\",\"token\":\"" + CentrifugoSdkTest.subToken("ann", "$orders:ann",
+            c.send("{\"subscribe\":{\"channel\":\"$orders.ann\",\"token\":\"" + CentrifugoSdkTest.subToken("ann", "$orders.ann",
                     new Date((now() + 2) * 1000)) + "\"},\"id\":4}");
             c.reply();
-            c.send("{\"sub_refresh\":{\"channel\":\"$orders:ann\",\"token\":\"" + CentrifugoSdkTest.subToken("ann",
-                    "$orders:ann", new Date((now() + 3600) * 1000)) + "\"},\"id\":5}");
+            c.send("{\"sub_refresh\":{\"channel\":\"$orders.ann\",\"token\":\"" + CentrifugoSdkTest.subToken("ann",
+                    "$orders.ann", new Date((now() + 3600) * 1000)) + "\"},\"id\":5}");
             assertThat(c.reply()).matches("\\{\"id\":5,\"sub_refresh\":\\{\"expires\":true,\"ttl\":3[56][0-9]{2}}}");
             c.barrier(c.ws, "after the refresh");
             Thread.sleep(3_500);
-            publish(push, "$orders:ann", "{\"still\":true}");
+            publish(push, "$orders.ann", "{\"still\":true}");
             assertThat(c.reply()).as("refreshed: still subscribed").contains("\"still\":true");
-            c.send("{\"sub_refresh\":{\"channel\":\"$orders:bob\",\"token\":\"x\"},\"id\":6}");
+            c.send("{\"sub_refresh\":{\"channel\":\"$orders.bob\",\"token\":\"x\"},\"id\":6}");
             assertThat(c.reply()).as("not subscribed to it").isEqualTo("{\"id\":6,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
             c.send("{\"subscribe\":{\"channel\":\"news\",\"token\":\"not.a.jwt\"},\"id\":7}");
             assertThat(c.reply()).as("a bad subscription token").isEqualTo("{\"id\":7,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
         }
+    }
+
+    /** Namespaces: each its own options; a channel of an unknown namespace is 102; no namespace takes the top-level ones. */
+    @Test
+    void namespacesHaveTheirOwnOptions() throws Exception {
+        io.throng.websocket.centrifugo.Namespace chat = new io.throng.websocket.centrifugo.Namespace("chat", true, true,
+                HISTORY, new io.throng.websocket.centrifugo.PresenceOptions(true, true, false, false));
+        io.throng.websocket.centrifugo.Namespace feed = new io.throng.websocket.centrifugo.Namespace("feed", false, false,
+                io.throng.websocket.centrifugo.HistoryOptions.NONE, io.throng.websocket.centrifugo.PresenceOptions.NONE);
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withNamespaces(List.of(chat, feed)))) {
+            Conn c = open(push);
+            c.send(connect(token("ann", 0)));
+            c.reply();
+            c.send("{\"subscribe\":{\"channel\":\"chat:lobby\",\"recoverable\":true},\"id\":2}");
+            assertThat(c.reply()).contains("\"recoverable\":true");
+            c.send("{\"presence_stats\":{\"channel\":\"chat:lobby\"},\"id\":3}");
+            assertThat(c.reply()).isEqualTo("{\"id\":3,\"presence_stats\":{\"num_clients\":1,\"num_users\":1}}");
+            c.send("{\"publish\":{\"channel\":\"chat:lobby\",\"data\":{\"hi\":1}},\"id\":4}");
+            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"chat:lobby\",\"pub\":{\"data\":{\"hi\":1},\"offset\":1}}}");
+            assertThat(c.reply()).isEqualTo("{\"id\":4,\"publish\":{}}");
+            c.send("{\"subscribe\":{\"channel\":\"feed:x\"},\"id\":5}");
+            assertThat(c.reply()).as("feed: no subscribing without a token").isEqualTo("{\"id\":5,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");
+            c.send("{\"subscribe\":{\"channel\":\"nope:x\"},\"id\":6}");
+            assertThat(c.reply()).isEqualTo("{\"id\":6,\"error\":{\"code\":102,\"message\":\"unknown channel\"}}");
+            c.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true},\"id\":7}");
+            assertThat(c.reply()).as("no namespace: the top-level options, no history").isEqualTo("{\"id\":7,\"subscribe\":{}}");
+            c.send("{\"history\":{\"channel\":\"news\"},\"id\":8}");
+            assertThat(c.reply()).isEqualTo("{\"id\":8,\"error\":{\"code\":108,\"message\":\"not available\"}}");
+        }
+        assertThat(io.throng.websocket.centrifugo.Namespace.of("$chat:ann")).isEqualTo("chat");
+        assertThat(io.throng.websocket.centrifugo.Namespace.of("news")).isEmpty();
+        assertThatThrownBy(() -> CentrifugoConfig.withSecret(SECRET).withNamespaces(List.of(chat, chat))).hasMessageContaining("twice");
     }
 
     @Test

@@ -157,7 +157,7 @@ class CentrifugoSdkTest {
      */
     @Test
     void aPrivateChannelNeedsItsSubscriptionToken() throws Exception {
-        String channel = "$orders:ann";
+        String channel = "$orders.ann";
         try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
              Peer without = Peer.node("centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), channel);
              Peer with = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", channel, inAnHour())), "centrifuge-client.mjs",
@@ -180,20 +180,20 @@ class CentrifugoSdkTest {
     @Test
     void aSubscriptionTokenForAnotherChannelOrUserClosesWith3500() throws Exception {
         try (PushServer push = start(CentrifugoConfig.withSecret(SECRET));
-             Peer otherChannel = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", "$orders:bob", inAnHour())),
-                     "centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "$orders:ann");
-             Peer otherUser = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("bob", "$orders:ann", inAnHour())),
-                     "centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "$orders:ann")) {
+             Peer otherChannel = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", "$orders.bob", inAnHour())),
+                     "centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "$orders.ann");
+             Peer otherUser = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("bob", "$orders.ann", inAnHour())),
+                     "centrifuge-client.mjs", url(push), token(SECRET, "ann", inAnHour(), null), "$orders.ann")) {
             assertThat(otherChannel.lineStartingWith("disconnected ", 20)).isEqualTo("disconnected 3500 invalid token");
             assertThat(otherUser.lineStartingWith("disconnected ", 20)).isEqualTo("disconnected 3500 invalid token");
-            assertThat(push.topics().subscribers("#$orders:ann")).isZero();
+            assertThat(push.topics().subscribers("#$orders.ann")).isZero();
         }
     }
 
     /** A subscription token that expires is renewed by the SDK's sub_refresh before it runs out: no 2501, still subscribed. */
     @Test
     void anExpiringSubscriptionIsRefreshedThroughTheSdksGetToken() throws Exception {
-        String channel = "$orders:ann";
+        String channel = "$orders.ann";
         try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withExpiredCloseDelay(Duration.ofMillis(500)));
              Peer ann = Peer.node(java.util.Map.of("SUB_TOKEN", subToken("ann", channel, new Date(System.currentTimeMillis() + 3_000)),
                              "SUB_NEXT_TOKENS", subToken("ann", channel, inAnHour())), "centrifuge-client.mjs",

@@ -31,11 +31,13 @@ import java.util.Objects;
  *                           requests without one (browsers always send one: list their origins)
  * @param history            history and recovery of the channels ({@link HistoryOptions#NONE}: none)
  * @param presence           presence and join/leave ({@link PresenceOptions#NONE}: none)
+ * @param namespaces         the channel namespaces; the options above (subscribe, publish, history,
+ *                           presence) are those of channels without a namespace
  */
 public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
                                Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
                                Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins,
-                               HistoryOptions history, PresenceOptions presence) {
+                               HistoryOptions history, PresenceOptions presence, List<Namespace> namespaces) {
     public CentrifugoConfig {
         Objects.requireNonNull(keys, "keys");
         if (keys.isEmpty() && !allowAnonymous) {
@@ -60,6 +62,13 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
         }
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(presence, "presence");
+        namespaces = List.copyOf(namespaces);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Namespace n : namespaces) {
+            if (n.name().isEmpty() || !names.add(n.name())) {
+                throw new IllegalArgumentException("namespace '" + n.name() + "' is empty or given twice");
+            }
+        }
         allowedOrigins = List.copyOf(allowedOrigins);
         for (String o : allowedOrigins) {
             if (o.isBlank()) {
@@ -87,62 +96,86 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
     /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
     public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
         return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
-                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE, PresenceOptions.NONE);
+                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE, PresenceOptions.NONE, List.of());
     }
 
     public CentrifugoConfig withAllowAnonymous(boolean v) {
         return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withAllowSubscribe(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withAllowPublish(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withPing(Duration interval, Duration timeout) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withStaleCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withExpiredCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history, presence);
+                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withMaxTokenBytes(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history, presence);
+                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withChannelLimit(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history, presence);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history, presence, namespaces);
     }
 
     public CentrifugoConfig withAllowedOrigins(List<String> v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history, presence);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history, presence, namespaces);
     }
 
     public CentrifugoConfig withHistory(HistoryOptions v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v, presence);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v, presence, namespaces);
     }
 
     public CentrifugoConfig withPresence(PresenceOptions v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, v);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, v, namespaces);
+    }
+
+    public CentrifugoConfig withNamespaces(List<Namespace> v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, v);
+    }
+
+    /** The options of {@code channel}'s namespace (those without a namespace if it has none), or null for an unknown one. */
+    public Namespace namespaceOf(String channel) {
+        String name = Namespace.of(channel);
+        if (name.isEmpty()) {
+            return new Namespace("", allowSubscribe, allowPublish, history, presence);
+        }
+        for (Namespace n : namespaces) {
+            if (n.name().equals(name)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** Whether any channel can have a history. */
+    public boolean anyHistory() {
+        return history.enabled() || namespaces.stream().anyMatch(n -> n.history().enabled());
     }
 
     /** The HMAC secret (a copy), or null. */
@@ -171,7 +204,9 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
                         + "s a channel, force-recovery " + history.forceRecovery() + ", allow-history " + history.allowHistory()
                         + ", recovery-max-publications " + history.recoveryMaxPublications() + "\n" : "  history: none\n")
                 + "  presence: " + presence.presence() + ", allow-presence " + presence.allowPresence() + ", join-leave "
-                + presence.joinLeave() + ", force-push-join-leave " + presence.forcePushJoinLeave() + "\n";
+                + presence.joinLeave() + ", force-push-join-leave " + presence.forcePushJoinLeave() + "\n"
+                + (namespaces.isEmpty() ? "" : "  namespaces: " + String.join(", ", namespaces.stream().map(Namespace::name).toList())
+                        + "\n");
     }
 
     @Override

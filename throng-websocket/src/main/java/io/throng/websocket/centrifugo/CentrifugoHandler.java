@@ -89,7 +89,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.bus = bus;
         this.channelProblem = channelProblem;
         this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
-        this.streams = config.history().enabled() ? new Streams(config.history()) : null;
+        this.streams = config.anyHistory() ? new Streams() : null;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
                 .name("throng-centrifugo-sweeper").factory());
         if (!config.pingInterval().isZero()) {
@@ -100,7 +100,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         long closes = Math.max(100, config.staleCloseDelay().toMillis() / 2);
         sweeper.scheduleAtFixedRate(this::closeStaleAndExpired, closes, closes, TimeUnit.MILLISECONDS);
         if (streams != null) {
-            long sweep = Math.max(1000, Math.min(60_000, config.history().metaTtl().toMillis() / 2));
+            long sweep = 60_000; // a minute: meta TTLs are hours or days (tests set shorter ones and sweep themselves)
             sweeper.scheduleAtFixedRate(() -> streams.sweep(System.currentTimeMillis()), sweep, sweep, TimeUnit.MILLISECONDS);
         }
     }
@@ -201,20 +201,22 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
      */
     public PublishResult deliver(String channel, ByteBuffer payload) {
         String topic = topic(channel);
-        if (streams == null && topics.subscribers(topic) == 0) {
-            return PublishResult.NO_SUBSCRIBERS;
+        Namespace ns = config.namespaceOf(channel);
+        boolean history = ns != null && ns.history().enabled();
+        if (!history && topics.subscribers(topic) == 0) {
+            return PublishResult.NO_SUBSCRIBERS; // (an unknown namespace has no Centrifugo subscribers)
         }
         String data = dataJson(payload);
         if (data == null) {
             return PublishResult.NO_SUBSCRIBERS; // not UTF-8: neither sent nor stored
         }
-        if (streams == null) {
+        if (!history) {
             return topics.deliver(topic, publication(channel, data, 0));
         }
         byte[] stored = data.getBytes(StandardCharsets.UTF_8);
         long now = System.currentTimeMillis();
         while (true) {
-            Stream s = streams.of(channel, now);
+            Stream s = streams.of(channel, ns.history(), now);
             synchronized (s) {
                 if (s.dead) {
                     continue; // forgotten by the sweeper just now: a new stream, a new epoch
@@ -439,6 +441,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (code != 0) {
             return error(ws, id, code);
         }
+        Namespace ns = config.namespaceOf(channel);
         String token = req.get("token") instanceof String t ? t : "";
         long expiresAt = 0;
         String tokenData = null;
@@ -450,14 +453,15 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             }
             expiresAt = v.expiresAt();
             tokenData = v.dataJson();
-        } else if (channel.charAt(0) == '$' || !config.allowSubscribe() || (s.user.isEmpty() && !config.allowAnonymous())) {
+        } else if (channel.charAt(0) == '$' || !ns.allowSubscribe() || (s.user.isEmpty() && !config.allowAnonymous())) {
             return error(ws, id, Codes.PERMISSION_DENIED); // a private channel needs a subscription token
         }
         if (topics.topicsOf(ws).size() - 1 >= config.channelLimit()) { // less the sessions topic
             return error(ws, id, Codes.LIMIT_EXCEEDED);
         }
-        boolean recoverable = streams != null && (config.history().forceRecovery() || req.get("recoverable") == Boolean.TRUE);
-        if (streams == null || !(recoverable || req.get("positioned") == Boolean.TRUE)) {
+        HistoryOptions history = ns.history();
+        boolean recoverable = history.enabled() && (history.forceRecovery() || req.get("recoverable") == Boolean.TRUE);
+        if (!history.enabled() || !(recoverable || req.get("positioned") == Boolean.TRUE)) {
             synchronized (ws) {
                 if (!topics.subscribe(topic(channel), ws)) {
                     return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
@@ -474,12 +478,12 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         long flag = req.get("flag") instanceof Json.Number n && n.integer(0, 0xFFFFFFFFL) != null ? n.integer(0, 0xFFFFFFFFL) : 0;
         long now = System.currentTimeMillis();
         while (true) {
-            Stream stream = streams.of(channel, now);
+            Stream stream = streams.of(channel, history, now);
             synchronized (stream) { // no publication of the channel between the history read and the subscription
                 if (stream.dead) {
                     continue;
                 }
-                Stream.Recovery r = recover ? stream.recover(offset, epoch, config.history().recoveryMaxPublications(), now) : null;
+                Stream.Recovery r = recover ? stream.recover(offset, epoch, history.recoveryMaxPublications(), now) : null;
                 if (r != null && !r.recovered() && (flag & 2) != 0) {
                     return error(ws, id, Codes.UNRECOVERABLE_POSITION); // the SDK asked to be refused rather than resubscribed blind
                 }
@@ -609,7 +613,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
      * pushed to them (or to every subscriber, with force-push-join-leave).
      */
     private void joinLeave(WebSocket ws, ClientSession s, String channel, Map<?, ?> req, boolean join) {
-        PresenceOptions p = config.presence();
+        PresenceOptions p = config.namespaceOf(channel).presence();
         if (!p.joinLeave()) {
             return;
         }
@@ -635,7 +639,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         b.append(",\"").append(kind).append("\":{\"info\":");
         clientInfo(ws, s, b);
         b.append("}}}");
-        topics.deliver(config.presence().forcePushJoinLeave() ? topic(channel) : JOIN_LEAVE_PREFIX + channel,
+        Namespace ns = config.namespaceOf(channel);
+        topics.deliver(ns != null && ns.presence().forcePushJoinLeave() ? topic(channel) : JOIN_LEAVE_PREFIX + channel,
                 PreparedMessage.text(b.toString()));
     }
 
@@ -656,10 +661,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (code != 0) {
             return error(ws, id, code);
         }
-        if (!config.presence().presence()) {
+        PresenceOptions p = config.namespaceOf(channel).presence();
+        if (!p.presence()) {
             return error(ws, id, Codes.NOT_AVAILABLE);
         }
-        if (!config.presence().allowPresence() || !topics.topicsOf(ws).contains(topic(channel))) {
+        if (!p.allowPresence() || !topics.topicsOf(ws).contains(topic(channel))) {
             return error(ws, id, Codes.PERMISSION_DENIED);
         }
         StringBuilder b = new StringBuilder(64).append("{\"id\":").append(id);
@@ -715,10 +721,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (code != 0) {
             return error(ws, id, code);
         }
-        if (streams == null) {
+        HistoryOptions history = config.namespaceOf(channel).history();
+        if (!history.enabled()) {
             return error(ws, id, Codes.NOT_AVAILABLE);
         }
-        if (!config.history().allowHistory() || !topics.topicsOf(ws).contains(topic(channel))) {
+        if (!history.allowHistory() || !topics.topicsOf(ws).contains(topic(channel))) {
             return error(ws, id, Codes.PERMISSION_DENIED);
         }
         long limit = req.get("limit") instanceof Json.Number n && n.integer(Integer.MIN_VALUE, Integer.MAX_VALUE) != null
@@ -739,7 +746,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         }
         long now = System.currentTimeMillis();
         while (true) {
-            Stream stream = streams.of(channel, now);
+            Stream stream = streams.of(channel, history, now);
             synchronized (stream) {
                 if (stream.dead) {
                     continue;
@@ -780,7 +787,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (code != 0) {
             return error(ws, id, code);
         }
-        if (!config.allowPublish() || (s.user.isEmpty() && !config.allowAnonymous()) || channel.charAt(0) == '$') {
+        if (!config.namespaceOf(channel).allowPublish() || (s.user.isEmpty() && !config.allowAnonymous()) || channel.charAt(0) == '$') {
             return error(ws, id, Codes.PERMISSION_DENIED); // private channels are published to by the server only
         }
         Object data = req.get("data");
@@ -840,7 +847,10 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (channel.isEmpty()) {
             return Codes.BAD_REQUEST;
         }
-        return channelProblem.apply(channel) == null ? 0 : Codes.BAD_REQUEST;
+        if (channelProblem.apply(channel) != null) {
+            return Codes.BAD_REQUEST;
+        }
+        return config.namespaceOf(channel) == null ? Codes.UNKNOWN_CHANNEL : 0;
     }
 
     private static boolean error(WebSocket ws, long id, int code) {

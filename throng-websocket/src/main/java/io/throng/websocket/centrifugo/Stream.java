@@ -68,6 +68,10 @@ final class Stream {
         return top;
     }
 
+    HistoryOptions options() {
+        return options;
+    }
+
     /** The offset of the last publication, 0 before any. */
     long top() {
         return top;

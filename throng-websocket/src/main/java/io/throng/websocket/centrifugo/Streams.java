@@ -12,19 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * history of what it delivered (docs/centrifugo.md, *History and recovery*).
  */
 final class Streams {
-    private final HistoryOptions options;
     private final ConcurrentHashMap<String, Stream> streams = new ConcurrentHashMap<>();
 
-    Streams(HistoryOptions options) {
-        this.options = options;
-    }
-
-    HistoryOptions options() {
-        return options;
-    }
-
-    /** {@code channel}'s stream, made now if it has none. Lock it, and take another if it is {@link Stream#dead}. */
-    Stream of(String channel, long nowMillis) {
+    /**
+     * {@code channel}'s stream, made now with {@code options} (its namespace's) if it has none. Lock
+     * it, and take another if it is {@link Stream#dead}.
+     */
+    Stream of(String channel, HistoryOptions options, long nowMillis) {
         return streams.computeIfAbsent(channel, c -> new Stream(options, nowMillis));
     }
 
@@ -35,12 +29,11 @@ final class Streams {
 
     /** Forgets the streams idle for longer than the meta TTL; the handler's sweeper calls it. */
     int sweep(long nowMillis) {
-        long idleSince = nowMillis - options.metaTtl().toMillis();
         int forgotten = 0;
         for (var e : streams.entrySet()) {
             Stream s = e.getValue();
             synchronized (s) {
-                if (s.touchedMillis() < idleSince && streams.remove(e.getKey(), s)) {
+                if (s.touchedMillis() < nowMillis - s.options().metaTtl().toMillis() && streams.remove(e.getKey(), s)) {
                     s.dead = true;
                     forgotten++;
                 }

@@ -85,12 +85,13 @@ class StreamTest {
 
     @Test
     void theSweepForgetsStreamsIdleForTheMetaTtlAndAForgottenOneIsMadeAnew() {
-        Streams streams = new Streams(TEN_FOR_A_MINUTE.withMetaTtl(Duration.ofMinutes(5)));
-        Stream a = streams.of("a", 0);
+        Streams streams = new Streams();
+        HistoryOptions options = TEN_FOR_A_MINUTE.withMetaTtl(Duration.ofMinutes(5));
+        Stream a = streams.of("a", options, 0);
         synchronized (a) {
             a.append(data(1), 0);
         }
-        Stream b = streams.of("b", 0);
+        Stream b = streams.of("b", options, 0);
         synchronized (b) {
             b.append(data(1), 200_000);
         }
@@ -98,7 +99,7 @@ class StreamTest {
         assertThat(streams.sweep(300_001)).isEqualTo(1);
         assertThat(a.dead).isTrue();
         assertThat(streams.count()).isEqualTo(1);
-        Stream again = streams.of("a", 300_002);
+        Stream again = streams.of("a", options, 300_002);
         assertThat(again).isNotSameAs(a);
         assertThat(again.epoch).isNotEqualTo(a.epoch);
         assertThat(again.top()).isZero();
