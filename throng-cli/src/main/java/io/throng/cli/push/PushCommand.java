@@ -146,6 +146,13 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " for Centrifugo's SDKs (docs/centrifugo.md)")
     boolean centrifugo;
 
+    @Option(names = "--centrifugo-config", paramLabel = "<file>", description = "a Centrifugo v6 configuration file"
+            + " (JSON or YAML) to take the Centrifugo settings from, under Centrifugo's names; --config finds one by itself")
+    Path centrifugoFile;
+
+    /** What {@link #centrifugoConfig()} read from {@link #centrifugoFile}, for the start lines. */
+    private CentrifugoFile.Result centrifugoFileResult;
+
     @Option(names = "--centrifugo-hmac-secret-file", paramLabel = "<file>", description = "the HS256 key of connection"
             + " tokens: this file's content (a final line break dropped); at least 32 bytes")
     Path centrifugoSecretFile;
@@ -293,6 +300,22 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
 
     /** The Centrifugo protocol's settings, or null when it is off. The secret is read here, never printed. */
     CentrifugoConfig centrifugoConfig() throws IOException {
+        if (centrifugoFile != null) {
+            List<String> also = new ArrayList<>();
+            var given = spec.commandLine().getParseResult();
+            for (picocli.CommandLine.Model.OptionSpec o : spec.options()) {
+                if (o.longestName().startsWith("--centrifugo-") && !o.longestName().equals("--centrifugo-config")
+                        && given != null && given.hasMatchedOption(o)) {
+                    also.add(o.longestName());
+                }
+            }
+            if (!also.isEmpty()) {
+                throw new IllegalArgumentException("--centrifugo-config " + centrifugoFile + " gives the Centrifugo settings;"
+                        + " set them in the file, not also with " + String.join(", ", also));
+            }
+            centrifugoFileResult = CentrifugoFile.read(centrifugoFile);
+            return centrifugoFileResult.config();
+        }
         if (!centrifugo) {
             if (centrifugoSecretFile != null || centrifugoSecretEnv != null || centrifugoRsaKeyFile != null
                     || centrifugoEcdsaKeyFile != null) {
@@ -394,7 +417,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         admin.check();
         CentrifugoConfig centrifugoConfig = centrifugoConfig();
         String describe = config.describe() + ws.describe() + busConfig.describe()
-                + (centrifugoConfig == null ? "" : centrifugoConfig.describe());
+                + (centrifugoConfig == null ? "" : centrifugoConfig.describe())
+                + (centrifugoFileResult == null ? "" : "  from: " + centrifugoFile + " (Centrifugo's configuration)"
+                        + (centrifugoFileResult.ignored().isEmpty() ? "" : "; left aside, as they change nothing for clients: "
+                        + String.join(", ", centrifugoFileResult.ignored())) + "\n");
         out.print(describe);
         out.flush();
         PushServer push = PushServer.start(config, ws, local -> Buses.open(busConfig, local, maxMessage), centrifugoConfig);

@@ -103,6 +103,15 @@ final class PushYaml {
             throw new IllegalArgumentException(file + ": the configuration must be a YAML mapping of option names");
         }
         ParseResult given = spec.commandLine().getParseResult();
+        if (CentrifugoFile.isCentrifugo(root)) {
+            // Centrifugo's own file: its settings are read from it when the protocol starts; its port here
+            set(file, "centrifugo", spec.findOption("--centrifugo"), Boolean.TRUE, given);
+            set(file, "centrifugo-config", spec.findOption("--centrifugo-config"), file.toString(), given);
+            if (root.get("http_server") instanceof Map<?, ?> server && server.get("port") != null) {
+                set(file, "http_server.port", spec.findOption("--port"), server.get("port"), given);
+            }
+            return;
+        }
         for (Map.Entry<?, ?> e : root.entrySet()) {
             String key = String.valueOf(e.getKey());
             if (key.equals("bus") && e.getValue() instanceof Map<?, ?> bus) {
