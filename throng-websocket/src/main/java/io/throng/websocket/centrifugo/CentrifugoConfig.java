@@ -30,11 +30,14 @@ import java.util.Objects;
  * @param allowedOrigins     the Origin header values accepted at the upgrade ("*" for any); empty: only
  *                           requests without one (browsers always send one: list their origins)
  * @param history            history and recovery of the channels ({@link HistoryOptions#NONE}: none)
+ * @param apiKey             the key of the server HTTP API ({@code POST /api/<method>}), which then
+ *                           also guards {@code POST /pub}; {@link ApiKey#NONE}: no API, and /pub open.
+ *                           Never printed
  */
 public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
                                Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
                                Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins,
-                               HistoryOptions history) {
+                               HistoryOptions history, ApiKey apiKey) {
     public CentrifugoConfig {
         Objects.requireNonNull(keys, "keys");
         if (keys.isEmpty() && !allowAnonymous) {
@@ -58,6 +61,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
             throw new IllegalArgumentException("channel limit must be >= 1, got " + channelLimit);
         }
         Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(apiKey, "apiKey");
         allowedOrigins = List.copyOf(allowedOrigins);
         for (String o : allowedOrigins) {
             if (o.isBlank()) {
@@ -85,57 +89,62 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
     /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
     public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
         return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
-                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE);
+                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE, ApiKey.NONE);
     }
 
     public CentrifugoConfig withAllowAnonymous(boolean v) {
         return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withAllowSubscribe(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withAllowPublish(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withPing(Duration interval, Duration timeout) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withStaleCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withExpiredCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history);
+                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withMaxTokenBytes(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history);
+                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withChannelLimit(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history, apiKey);
     }
 
     public CentrifugoConfig withAllowedOrigins(List<String> v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history, apiKey);
     }
 
     public CentrifugoConfig withHistory(HistoryOptions v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v, apiKey);
+    }
+
+    public CentrifugoConfig withApiKey(ApiKey v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, v);
     }
 
     /** The HMAC secret (a copy), or null. */
@@ -162,12 +171,14 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
                 + "  allowed-origins: " + (allowedOrigins.isEmpty() ? "none (requests without Origin only)" : String.join(", ", allowedOrigins)) + "\n"
                 + (history.enabled() ? "  history: " + history.size() + " publications for " + history.ttl().toSeconds()
                         + "s a channel, force-recovery " + history.forceRecovery() + ", allow-history " + history.allowHistory()
-                        + ", recovery-max-publications " + history.recoveryMaxPublications() + "\n" : "  history: none\n");
+                        + ", recovery-max-publications " + history.recoveryMaxPublications() + "\n" : "  history: none\n")
+                + "  api: " + (apiKey.isSet() ? "POST /api/<method> and POST /pub need the API key (" + apiKey.describe() + ")"
+                        : "off (no API key); POST /pub open") + "\n";
     }
 
     @Override
     public String toString() {
         return "CentrifugoConfig[token " + keys.describe() + ", anonymous " + allowAnonymous
-                + ", subscribe " + allowSubscribe + ", publish " + allowPublish + ", ping " + pingInterval + "]";
+                + ", subscribe " + allowSubscribe + ", publish " + allowPublish + ", ping " + pingInterval + ", api key " + apiKey.describe() + "]";
     }
 }
