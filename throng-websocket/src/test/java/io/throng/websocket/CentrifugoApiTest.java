@@ -1,10 +1,13 @@
 package io.throng.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
 import io.throng.websocket.centrifugo.HistoryOptions;
+import io.throng.websocket.bus.PublishOutcome;
+import io.throng.websocket.push.PushPublisher;
 import io.throng.websocket.push.PushServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -182,6 +185,18 @@ class CentrifugoApiTest {
             assertThat(raw.poll(10, TimeUnit.SECONDS)).isEqualTo("\"two\"");
             assertThat(raw.poll(10, TimeUnit.SECONDS)).isEqualTo("3");
 
+            // and the binary publish protocol: the key after its second preface
+            try (PushPublisher p = PushPublisher.connect(push.address())) {
+                assertThatThrownBy(p::readResult).hasMessageContaining("this server needs the API key");
+            }
+            try (PushPublisher p = PushPublisher.connect(push.address(), KEY + "x")) {
+                assertThatThrownBy(p::readResult).hasMessageContaining("wrong API key").hasMessageNotContaining(KEY);
+            }
+            try (PushPublisher p = PushPublisher.connect(push.address(), KEY)) {
+                assertThat(p.publish("news", "4".getBytes(StandardCharsets.US_ASCII))).isInstanceOf(PublishOutcome.Delivered.class);
+            }
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news 4");
+
             assertThat(push.centrifugo().config().describe()).contains("API key").contains(KEY.length() + " bytes").doesNotContain(KEY);
             assertThat(push.centrifugo().config().toString()).doesNotContain(KEY);
             assertThat(log.lines).as("a 401 is logged (at DEBUG)").anyMatch(l -> l.contains("401"));
@@ -281,6 +296,9 @@ class CentrifugoApiTest {
             assertThat(r.get(0)).isEqualTo("404");
             assertThat(r.get(1)).contains("--centrifugo-api-key-file").contains("api-key-env");
             assertThat(curl(push, "POST", "/pub/a", "1").get(0)).isEqualTo("200");
+            try (PushPublisher p = PushPublisher.connect(push.address(), "a key the server does not need")) {
+                assertThat(p.publish("a", new byte[] {1})).isInstanceOf(PublishOutcome.Delivered.class);
+            }
         }
         try (PushServer push = PushServer.start(io.throng.core.config.ServerConfig.defaults().withPort(0).withLoops(1),
                 WebSocketConfig.defaults())) {

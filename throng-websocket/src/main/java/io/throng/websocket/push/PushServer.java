@@ -11,6 +11,7 @@ import io.throng.websocket.WebSocketProtocol;
 import io.throng.websocket.WebSocketServer;
 import io.throng.websocket.WebSocketStats;
 import io.throng.websocket.bus.Bus;
+import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoApi;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
 import io.throng.websocket.centrifugo.CentrifugoHandler;
@@ -102,7 +103,8 @@ public final class PushServer implements AutoCloseable {
         ExecutorService publishing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("throng-publish-", 0).factory());
         CentrifugoHandler centrifugo = null;
         try {
-            PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes(), publishing);
+            PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes(), publishing,
+                    centrifugoConfig == null ? ApiKey.NONE : centrifugoConfig.apiKey());
             Holder holder = new Holder();
             if (centrifugoConfig != null) {
                 centrifugo = new CentrifugoHandler(centrifugoConfig, topics, bus, channel -> problem(channel, bus));
@@ -245,7 +247,7 @@ public final class PushServer implements AutoCloseable {
                 return RequestDecision.respond(HttpResponse.refuse(405, "publish with POST").withHeader("Allow", "POST"));
             }
             if (api != null && !api.authorized(request)) {
-                // with an API key set, publishing over HTTP needs it (issue 21); the binary protocol does not yet
+                // with an API key set, publishing over HTTP needs it (issue 21), as the binary protocol does
                 return RequestDecision.respond(CentrifugoApi.unauthorized(request));
             }
             String channel = path.substring(5);
