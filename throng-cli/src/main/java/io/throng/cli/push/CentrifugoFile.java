@@ -1,5 +1,6 @@
 package io.throng.cli.push;
 
+import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
 import io.throng.websocket.centrifugo.HistoryOptions;
 import io.throng.websocket.centrifugo.Namespace;
@@ -46,7 +47,7 @@ final class CentrifugoFile {
             "swagger", "opentelemetry", "debug", "graphite");
 
     /** What the file says: the settings, the port and address if it gives them, and what it left aside. */
-    record Result(CentrifugoConfig config, Integer port, String address, byte[] apiKey, List<String> ignored) {
+    record Result(CentrifugoConfig config, Integer port, String address, List<String> ignored) {
     }
 
     private final Path file;
@@ -218,11 +219,13 @@ final class CentrifugoFile {
         CentrifugoConfig config;
         try {
             config = new CentrifugoConfig(keys, anonymous, without.allowSubscribe(), without.allowPublish(), ping, pong, stale,
-                    expired, 4096, channelLimit, origins, without.history(), without.presence(), namespaces);
+                    expired, 4096, channelLimit, origins, without.history(), without.presence(), namespaces,
+                    apiKey == null ? ApiKey.NONE : ApiKey.of(apiKey));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
-        return new Result(config, port, address == null || address.isEmpty() ? null : address, apiKey, List.copyOf(ignored));
+        java.util.Arrays.fill(apiKey == null ? new byte[0] : apiKey, (byte) 0); // ApiKey keeps a digest only
+        return new Result(config, port, address == null || address.isEmpty() ? null : address, List.copyOf(ignored));
     }
 
     /** A namespace's options (Centrifugo's names), at Centrifugo's defaults where the file is silent. */

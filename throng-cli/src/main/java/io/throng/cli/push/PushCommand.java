@@ -16,6 +16,7 @@ import io.throng.websocket.bus.Bus;
 import io.throng.websocket.bus.BusConfig;
 import io.throng.websocket.bus.HubServer;
 import io.throng.websocket.bus.RelayBus;
+import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
 import io.throng.websocket.centrifugo.TokenKeys;
 import io.throng.websocket.push.PushServer;
@@ -160,6 +161,14 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--centrifugo-hmac-secret-env", paramLabel = "<variable>", description = "the HS256 key of connection"
             + " tokens: this environment variable's value (never give the secret itself on the command line)")
     String centrifugoSecretEnv;
+
+    @Option(names = "--centrifugo-api-key-file", paramLabel = "<file>", description = "the key of Centrifugo's server HTTP"
+            + " API (POST /api/<method>), which then guards POST /pub too: this file's content (a final line break dropped)")
+    Path centrifugoApiKeyFile;
+
+    @Option(names = "--centrifugo-api-key-env", paramLabel = "<variable>", description = "the key of Centrifugo's server"
+            + " HTTP API: this environment variable's value (never give the key itself on the command line)")
+    String centrifugoApiKeyEnv;
 
     @Option(names = "--centrifugo-rsa-public-key-file", paramLabel = "<file>", description = "the RS256/384/512 key of"
             + " connection tokens: a PEM public key (BEGIN PUBLIC KEY)")
@@ -321,23 +330,20 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                     || centrifugoEcdsaKeyFile != null) {
                 throw new IllegalArgumentException("a Centrifugo token key is given but --centrifugo is off");
             }
+            if (centrifugoApiKeyFile != null || centrifugoApiKeyEnv != null) {
+                throw new IllegalArgumentException("a Centrifugo API key is given but --centrifugo is off");
+            }
             return null;
         }
-        if (centrifugoSecretFile != null && centrifugoSecretEnv != null) {
-            throw new IllegalArgumentException("--centrifugo-hmac-secret-file and --centrifugo-hmac-secret-env: give one");
-        }
-        byte[] secret = null;
-        if (centrifugoSecretFile != null) {
-            if (!Files.isRegularFile(centrifugoSecretFile)) {
-                throw new IllegalArgumentException("--centrifugo-hmac-secret-file " + centrifugoSecretFile + ": no such file");
+        byte[] secret = secret("--centrifugo-hmac-secret", centrifugoSecretFile, centrifugoSecretEnv);
+        byte[] apiKeyBytes = secret("--centrifugo-api-key", centrifugoApiKeyFile, centrifugoApiKeyEnv);
+        ApiKey apiKey;
+        try {
+            apiKey = apiKeyBytes == null ? ApiKey.NONE : ApiKey.of(apiKeyBytes);
+        } finally {
+            if (apiKeyBytes != null) {
+                java.util.Arrays.fill(apiKeyBytes, (byte) 0); // ApiKey keeps only its digest
             }
-            secret = withoutFinalLineBreak(Files.readAllBytes(centrifugoSecretFile));
-        } else if (centrifugoSecretEnv != null) {
-            String v = System.getenv(centrifugoSecretEnv);
-            if (v == null || v.isEmpty()) {
-                throw new IllegalArgumentException("--centrifugo-hmac-secret-env " + centrifugoSecretEnv + ": the variable is not set");
-            }
-            secret = v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         }
         TokenKeys keys = new TokenKeys(secret, null, null);
         if (centrifugoRsaKeyFile != null) {
@@ -362,7 +368,33 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 .withAllowedOrigins(origins)
                 .withHistory(historyOptions())
                 .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(centrifugoPresence, centrifugoAllowPresence,
-                        centrifugoJoinLeave, centrifugoForcePushJoinLeave));
+                        centrifugoJoinLeave, centrifugoForcePushJoinLeave))
+                .withApiKey(apiKey);
+    }
+
+    /**
+     * A secret from {@code file} (its content, a final line break dropped) or the environment
+     * variable {@code env}, at most one of them; null for neither. {@code option} names both options
+     * in errors ({@code option}-file, -env); the errors never show the secret.
+     */
+    private static byte[] secret(String option, Path file, String env) throws IOException {
+        if (file != null && env != null) {
+            throw new IllegalArgumentException(option + "-file and " + option + "-env: give one");
+        }
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(option + "-file " + file + ": no such file");
+            }
+            return withoutFinalLineBreak(Files.readAllBytes(file));
+        }
+        if (env != null) {
+            String v = System.getenv(env);
+            if (v == null || v.isEmpty()) {
+                throw new IllegalArgumentException(option + "-env " + env + ": the variable is not set");
+            }
+            return v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return null;
     }
 
     private io.throng.websocket.centrifugo.HistoryOptions historyOptions() {
@@ -663,7 +695,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         if (deflate) {
             a.add("--deflate");
         }
-        if (centrifugo) {
+        if (centrifugo && centrifugoFile != null) {
+            // Centrifugo's own file: the workers read it (and its secrets) themselves
+            a.addAll(List.of("--centrifugo", "--centrifugo-config", centrifugoFile.toAbsolutePath().toString()));
+        } else if (centrifugo) {
             // the key's file or variable, never the key: the workers read it themselves
             a.addAll(List.of("--centrifugo", "--centrifugo-allow-subscribe", Boolean.toString(centrifugoSubscribe),
                     "--centrifugo-ping-interval", centrifugoPingInterval, "--centrifugo-pong-timeout", centrifugoPongTimeout,
@@ -673,6 +708,12 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             if (centrifugoSecretEnv != null) {
                 a.addAll(List.of("--centrifugo-hmac-secret-env", centrifugoSecretEnv));
+            }
+            if (centrifugoApiKeyFile != null) {
+                a.addAll(List.of("--centrifugo-api-key-file", centrifugoApiKeyFile.toAbsolutePath().toString()));
+            }
+            if (centrifugoApiKeyEnv != null) {
+                a.addAll(List.of("--centrifugo-api-key-env", centrifugoApiKeyEnv));
             }
             if (centrifugoRsaKeyFile != null) {
                 a.addAll(List.of("--centrifugo-rsa-public-key-file", centrifugoRsaKeyFile.toAbsolutePath().toString()));
@@ -685,6 +726,21 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             if (centrifugoPublish) {
                 a.add("--centrifugo-allow-publish");
+            }
+            if (centrifugoHistorySize > 0) {
+                a.addAll(List.of("--centrifugo-history-size", Integer.toString(centrifugoHistorySize),
+                        "--centrifugo-history-ttl", centrifugoHistoryTtl, "--centrifugo-history-meta-ttl", centrifugoHistoryMetaTtl,
+                        "--centrifugo-recovery-max-publications", Integer.toString(centrifugoRecoveryMax)));
+            }
+            for (var flag : List.of(java.util.Map.entry("--centrifugo-force-recovery", centrifugoForceRecovery),
+                    java.util.Map.entry("--centrifugo-allow-history", centrifugoAllowHistory),
+                    java.util.Map.entry("--centrifugo-presence", centrifugoPresence),
+                    java.util.Map.entry("--centrifugo-allow-presence", centrifugoAllowPresence),
+                    java.util.Map.entry("--centrifugo-join-leave", centrifugoJoinLeave),
+                    java.util.Map.entry("--centrifugo-force-push-join-leave", centrifugoForcePushJoinLeave))) {
+                if (flag.getValue()) {
+                    a.add(flag.getKey());
+                }
             }
         }
         a.addAll(tls.workerArguments());

@@ -33,6 +33,7 @@ import picocli.CommandLine.ParseResult;
  *   heartbeat: 2s
  * centrifugo:                  # Centrifugo's client protocol on /connection/websocket
  *   hmac-secret-file: /etc/throng/centrifugo.key   # or hmac-secret-env: VARIABLE; never the key itself
+ *   api-key-file: /etc/throng/api.key   # the server HTTP API's key (or api-key-env: VARIABLE); it guards POST /pub too
  *   rsa-public-key-file: /etc/throng/rsa.pem       # and/or ecdsa-public-key-file (PEM public keys)
  *   allow-anonymous: false
  *   allow-subscribe: true
@@ -56,6 +57,7 @@ final class PushYaml {
     /** The keys of the {@code centrifugo} mapping and the options they set. */
     private static final Map<String, String> CENTRIFUGO_KEYS = Map.ofEntries(Map.entry("enabled", "--centrifugo"),
             Map.entry("hmac-secret-file", "--centrifugo-hmac-secret-file"), Map.entry("hmac-secret-env", "--centrifugo-hmac-secret-env"),
+            Map.entry("api-key-file", "--centrifugo-api-key-file"), Map.entry("api-key-env", "--centrifugo-api-key-env"),
             Map.entry("rsa-public-key-file", "--centrifugo-rsa-public-key-file"),
             Map.entry("ecdsa-public-key-file", "--centrifugo-ecdsa-public-key-file"),
             Map.entry("allow-anonymous", "--centrifugo-allow-anonymous"), Map.entry("allow-subscribe", "--centrifugo-allow-subscribe"),
@@ -147,6 +149,10 @@ final class PushYaml {
             if (key.equals("hmac-secret") || key.equals("hmac-secret-key") || key.equals("hmac_secret_key")) {
                 throw new IllegalArgumentException(file + ": centrifugo." + key + ": the key does not go in the configuration;"
                         + " put it in a file (hmac-secret-file) or an environment variable (hmac-secret-env)");
+            }
+            if (key.equals("api-key") || key.equals("api_key") || key.equals("key") || key.equals("http-api-key")) {
+                throw new IllegalArgumentException(file + ": centrifugo." + key + ": the API key does not go in the configuration;"
+                        + " put it in a file (api-key-file) or an environment variable (api-key-env)");
             }
             String option = CENTRIFUGO_KEYS.get(key);
             if (option == null) {

@@ -128,8 +128,11 @@ class PushCommandTest {
         String secret = "the-key-of-this-test-" + "z".repeat(19);
         java.nio.file.Path keyFile = dir.resolve("centrifugo.key");
         java.nio.file.Files.writeString(keyFile, secret + "\n");
+        String apiKey = "api-key-of-this-test-qqqq";
+        java.nio.file.Path apiKeyFile = dir.resolve("api.key");
+        java.nio.file.Files.writeString(apiKeyFile, apiKey + "\n");
         BufferedReader lines = launch("push", "--port", "0", "--duration", "8s", "--status-interval", "0", "--centrifugo",
-                "--centrifugo-hmac-secret-file", keyFile.toString());
+                "--centrifugo-hmac-secret-file", keyFile.toString(), "--centrifugo-api-key-file", apiKeyFile.toString());
         StringBuilder printed = new StringBuilder();
         int port = -1;
         Pattern at = Pattern.compile("throng push on 127\\.0\\.0\\.1:(\\d+)");
@@ -147,6 +150,7 @@ class PushCommandTest {
         assertThat(port).isPositive();
         assertThat(printed.toString()).contains("token: HS256/384/512 (secret of 40 bytes)").contains("/connection/websocket")
                 .doesNotContain(secret).doesNotContain("zzzz");
+        assertThat(printed.toString()).contains("need the API key (a key of 25 bytes)").doesNotContain(apiKey).doesNotContain("qqqq");
 
         com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
                 new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("ops").build());
@@ -167,8 +171,16 @@ class PushCommandTest {
         assertThat(in.poll(10, TimeUnit.SECONDS)).isEqualTo("{\"id\":2,\"subscribe\":{}}");
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pub/alerts"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"disk\":\"full\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("with an API key, POST /pub needs it").isEqualTo(401);
+        r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pub/alerts")).header("X-API-Key", apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"disk\":\"full\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.body()).contains("\"delivered\":1");
         assertThat(in.poll(10, TimeUnit.SECONDS)).isEqualTo("{\"push\":{\"channel\":\"alerts\",\"pub\":{\"data\":{\"disk\":\"full\"}}}}");
+        r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/publish")).header("X-API-Key", apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"alerts\",\"data\":{\"cpu\":99}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).isEqualTo("{\"result\":{}}\n");
+        assertThat(in.poll(10, TimeUnit.SECONDS)).isEqualTo("{\"push\":{\"channel\":\"alerts\",\"pub\":{\"data\":{\"cpu\":99}}}}");
         ws.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
     }
 }

@@ -134,6 +134,15 @@ class PushYamlTest {
         assertThatThrownBy(() -> parse("centrifugo: {rsa-public-key-file: " + key + "}").centrifugoConfig())
                 .hasMessageContaining("not a PEM public key");
 
+        assertThat(cf.apiKey().isSet()).as("no api-key-file: no API").isFalse();
+        Path apiKey = dir.resolve("api.key");
+        Files.writeString(apiKey, "the-api-key-7y\n");
+        io.throng.websocket.centrifugo.CentrifugoConfig withApi = parse("centrifugo: {hmac-secret-file: " + key
+                + ", api-key-file: " + apiKey + "}").centrifugoConfig();
+        assertThat(withApi.apiKey().matches("the-api-key-7y")).as("the final line break is not part of the key").isTrue();
+        assertThat(withApi.describe()).contains("a key of 14 bytes").doesNotContain("the-api-key-7y");
+        assertThat(withApi.apiKey().toString()).doesNotContain("the-api-key-7y");
+
         assertThat(parse("centrifugo: {enabled: false}").centrifugoConfig()).isNull();
         assertThat(parse("port: 1").centrifugoConfig()).isNull();
         assertThat(parse("centrifugo: {allow-anonymous: true}").centrifugoConfig().hmacSecret()).isNull();
@@ -159,6 +168,21 @@ class PushYamlTest {
         assertThatThrownBy(() -> parse("centrifugo: {hmac-secret: s3cr3t}"))
                 .hasMessageContaining("centrifugo.hmac-secret: the key does not go in the configuration").hasMessageNotContaining("s3cr3t");
         assertThatThrownBy(() -> parse("centrifugo: {hmac_secret_key: s3cr3t}")).hasMessageNotContaining("s3cr3t");
+        for (String apiKeyName : new String[] {"api-key", "api_key", "key"}) {
+            assertThatThrownBy(() -> parse("centrifugo: {" + apiKeyName + ": s3cr3t}"))
+                    .hasMessageContaining("centrifugo." + apiKeyName + ": the API key does not go in the configuration")
+                    .hasMessageContaining("api-key-file").hasMessageNotContaining("s3cr3t");
+        }
+        assertThatThrownBy(() -> parse("centrifugo: {allow-anonymous: true, api-key-env: THRONG_TEST_SURELY_UNSET_VARIABLE}").centrifugoConfig())
+                .hasMessageContaining("--centrifugo-api-key-env THRONG_TEST_SURELY_UNSET_VARIABLE: the variable is not set");
+        assertThatThrownBy(() -> parse("centrifugo: {allow-anonymous: true, api-key-env: A, api-key-file: /b}").centrifugoConfig())
+                .hasMessageContaining("--centrifugo-api-key-file and --centrifugo-api-key-env: give one");
+        Path spaced = dir.resolve("spaced.key");
+        Files.writeString(spaced, "two words");
+        assertThatThrownBy(() -> parse("centrifugo: {allow-anonymous: true, api-key-file: " + spaced + "}").centrifugoConfig())
+                .hasMessageContaining("printable ASCII without spaces").hasMessageNotContaining("two words");
+        assertThatThrownBy(() -> parse("centrifugo: {enabled: false, api-key-file: " + spaced + "}").centrifugoConfig())
+                .hasMessageContaining("a Centrifugo API key is given but --centrifugo is off");
         assertThatThrownBy(() -> parse("centrifugo: {ping: 5s}")).hasMessageContaining("unknown key centrifugo.ping (known: ");
         assertThatThrownBy(() -> parse("centrifugo: {allow-publish: maybe}")).hasMessageContaining("centrifugo.allow-publish must be true or false");
         assertThatThrownBy(() -> parse("centrifugo: {allowed-origins: [[a]]}")).hasMessageContaining("a list of origins");

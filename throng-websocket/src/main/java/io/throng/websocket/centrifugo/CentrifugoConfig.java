@@ -33,11 +33,14 @@ import java.util.Objects;
  * @param presence           presence and join/leave ({@link PresenceOptions#NONE}: none)
  * @param namespaces         the channel namespaces; the options above (subscribe, publish, history,
  *                           presence) are those of channels without a namespace
+ * @param apiKey             the key of the server HTTP API ({@code POST /api/<method>}), which then
+ *                           also guards {@code POST /pub}; {@link ApiKey#NONE}: no API, and /pub open.
  */
 public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
                                Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
                                Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins,
-                               HistoryOptions history, PresenceOptions presence, List<Namespace> namespaces) {
+                               HistoryOptions history, PresenceOptions presence, List<Namespace> namespaces,
+                               ApiKey apiKey) {
     public CentrifugoConfig {
         Objects.requireNonNull(keys, "keys");
         if (keys.isEmpty() && !allowAnonymous) {
@@ -62,6 +65,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
         }
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(presence, "presence");
+        Objects.requireNonNull(apiKey, "apiKey");
         namespaces = List.copyOf(namespaces);
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Namespace n : namespaces) {
@@ -96,67 +100,72 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
     /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
     public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
         return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
-                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE, PresenceOptions.NONE, List.of());
+                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE, PresenceOptions.NONE, List.of(), ApiKey.NONE);
     }
 
     public CentrifugoConfig withAllowAnonymous(boolean v) {
         return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withAllowSubscribe(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withAllowPublish(boolean v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withPing(Duration interval, Duration timeout) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withStaleCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
+                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withExpiredCloseDelay(Duration v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces);
+                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withMaxTokenBytes(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history, presence, namespaces);
+                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withChannelLimit(int v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history, presence, namespaces);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withAllowedOrigins(List<String> v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history, presence, namespaces);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withHistory(HistoryOptions v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v, presence, namespaces);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v, presence, namespaces, apiKey);
     }
 
     public CentrifugoConfig withPresence(PresenceOptions v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, v, namespaces);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, v, namespaces, apiKey);
     }
 
     public CentrifugoConfig withNamespaces(List<Namespace> v) {
         return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, v);
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, v, apiKey);
+    }
+
+    public CentrifugoConfig withApiKey(ApiKey v) {
+        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, v);
     }
 
     /** The options of {@code channel}'s namespace (those without a namespace if it has none), or null for an unknown one. */
@@ -206,12 +215,14 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
                 + "  presence: " + presence.presence() + ", allow-presence " + presence.allowPresence() + ", join-leave "
                 + presence.joinLeave() + ", force-push-join-leave " + presence.forcePushJoinLeave() + "\n"
                 + (namespaces.isEmpty() ? "" : "  namespaces: " + String.join(", ", namespaces.stream().map(Namespace::name).toList())
-                        + "\n");
+                        + "\n")
+                + "  api: " + (apiKey.isSet() ? "POST /api/<method> and POST /pub need the API key (" + apiKey.describe() + ")"
+                        : "off (no API key); POST /pub open") + "\n";
     }
 
     @Override
     public String toString() {
         return "CentrifugoConfig[token " + keys.describe() + ", anonymous " + allowAnonymous
-                + ", subscribe " + allowSubscribe + ", publish " + allowPublish + ", ping " + pingInterval + "]";
+                + ", subscribe " + allowSubscribe + ", publish " + allowPublish + ", ping " + pingInterval + ", api key " + apiKey.describe() + "]";
     }
 }

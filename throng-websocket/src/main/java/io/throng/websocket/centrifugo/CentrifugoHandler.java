@@ -25,9 +25,9 @@ import java.util.function.Function;
 /**
  * Centrifugo's client protocol v2, JSON over WebSocket (docs/centrifugo.md): what lets its official
  * SDKs talk to the push service unchanged. Commands: connect (with a token signed HS, RS or ES
- * 256/384/512, or anonymous where allowed), subscribe, unsubscribe, publish, refresh, and the pong; presence,
- * presence_stats, history and sub_refresh answer 108 (not available), rpc 104, send closes with
- * 3508. Pushes: a publication to a channel's subscribers whenever anything publishes to it (HTTP,
+ * 256/384/512, or anonymous where allowed), subscribe, unsubscribe, publish, refresh, history, and the pong;
+ * presence, presence_stats and sub_refresh answer 108 (not available), rpc 104, send closes with
+ * 3508. Centrifugo's server HTTP API ({@link CentrifugoApi}) reads history and disconnects users here. Pushes: a publication to a channel's subscribers whenever anything publishes to it (HTTP,
  * the binary protocol, a client), through the same bus and fan-out as the raw endpoint.
  *
  * <p>A channel's Centrifugo subscribers are the registry topic {@code #<channel>} (no push channel
@@ -72,6 +72,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     /** The high half of every client id: this process's, so ids differ between workers and restarts. */
     private final long clientIdHigh = ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFF0FFFL | 0x4000L;
     private final ScheduledExecutorService sweeper;
+    private final long startedMillis = System.currentTimeMillis();
     private final LongAdder connected = new LongAdder();
     private final LongAdder refusedTokens = new LongAdder();
     private final LongAdder clientPublishes = new LongAdder();
@@ -222,10 +223,94 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     continue; // forgotten by the sweeper just now: a new stream, a new epoch
                 }
                 long offset = s.append(stored, now);
+                Position wanted = POSITION.get();
+                if (wanted != null) {
+                    wanted.offset = offset;
+                    wanted.epoch = s.epoch;
+                }
                 return topics.subscribers(topic) == 0 ? PublishResult.NO_SUBSCRIBERS
                         : topics.deliver(topic, publication(channel, data, offset));
             }
         }
+    }
+
+    /**
+     * Where a server API publish learns the position its publication got: set on the publishing
+     * thread around an in-process bus's publish, which delivers on that same thread; a bus that
+     * relays through a broker delivers on its own thread later, and the position stays unknown.
+     * One get per delivery with history, no allocation.
+     */
+    private static final ThreadLocal<Position> POSITION = new ThreadLocal<>();
+
+    /** A publication's place in its channel's stream (offset 0: not stored, or not known). */
+    static final class Position {
+        long offset;
+        String epoch;
+    }
+
+    /** Publishes {@code payload} through {@code bus} and, when delivered here with history, tells its position into {@code into}. */
+    static PublishOutcome publishAt(Bus bus, String channel, ByteBuffer payload, Position into) {
+        POSITION.set(into);
+        try {
+            return bus.publish(channel, payload);
+        } finally {
+            POSITION.remove();
+        }
+    }
+
+    /**
+     * The server API's disconnect: closes the connections of {@code user} (only the one whose client
+     * id is {@code client}, if not null; none whose id is in {@code keep}) with {@code code} and
+     * {@code reason}. This process's connections only. Returns how many it closed. Any thread.
+     */
+    int disconnect(String user, String client, java.util.Set<String> keep, int code, String reason) {
+        int[] closed = {0};
+        topics.forEachSubscriber(SESSIONS, ws -> {
+            if (ws.attachment() instanceof ClientSession s && s.connected() && user.equals(s.user)) {
+                String id = clientId(ws);
+                if ((client == null || client.equals(id)) && !keep.contains(id)) {
+                    ws.close(code, reason);
+                    closed[0]++;
+                }
+            }
+        });
+        if (closed[0] > 0) {
+            LOG.log(Level.INFO, () -> "centrifugo: the API disconnected " + closed[0] + " connection(s) of a user with " + code);
+        }
+        return closed[0];
+    }
+
+    /** The server API's info: this process as Centrifugo's one node. Any thread. */
+    String infoJson() {
+        java.util.HashSet<String> users = new java.util.HashSet<>();
+        topics.forEachSubscriber(SESSIONS, ws -> {
+            if (ws.attachment() instanceof ClientSession s && s.connected()) {
+                users.add(s.user);
+            }
+        });
+        int channels = 0;
+        long subs = 0;
+        for (String t : topics.topicNames()) {
+            if (!t.isEmpty() && t.charAt(0) == TOPIC_PREFIX) {
+                int n = topics.subscribers(t);
+                if (n > 0) {
+                    channels++;
+                    subs += n;
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder(200);
+        b.append("{\"nodes\":[{\"uid\":\"").append(new UUID(clientIdHigh, 0)).append("\",\"name\":\"throng\",\"version\":\"")
+                .append(VERSION).append("\",\"num_clients\":").append(topics.subscribers(SESSIONS))
+                .append(",\"num_users\":").append(users.size()).append(",\"num_channels\":").append(channels)
+                .append(",\"num_subs\":").append(subs).append(",\"uptime\":")
+                .append((System.currentTimeMillis() - startedMillis) / 1000).append("}]}");
+        return b.toString();
+    }
+
+    /** The channel problem function this handler was made with: why a name cannot be a channel here, or null. */
+    String channelProblem(String channel) {
+        return channelProblem.apply(channel);
     }
 
     // ================================================================ callbacks (serial context)
@@ -728,9 +813,55 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (!history.allowHistory() || !topics.topicsOf(ws).contains(topic(channel))) {
             return error(ws, id, Codes.PERMISSION_DENIED);
         }
+        Reply r = readHistory(channel, history, req, true);
+        if (r.code() != 0) {
+            return error(ws, id, r.code());
+        }
+        ws.sendText("{\"id\":" + id + ",\"history\":" + r.resultJson() + "}");
+        return true;
+    }
+
+    /**
+     * What a history read or a server API call answers: code 0 and its result object as JSON, or an
+     * error code and, in {@code resultJson}, null or a detail the error's message adds.
+     */
+    record Reply(int code, String resultJson) {
+        static final Reply EMPTY = new Reply(0, "{}");
+
+        static Reply error(int code) {
+            return new Reply(code, null);
+        }
+    }
+
+    /**
+     * The server API's history (Centrifugo's {@code history} method): as the client command, without
+     * its permission checks (the API is trusted) and without its cap: a negative limit is every
+     * publication kept, as in Centrifuge. Any thread.
+     */
+    Reply apiHistory(Map<?, ?> req) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        if (channel.isEmpty() || channelProblem.apply(channel) != null) {
+            return Reply.error(Codes.BAD_REQUEST);
+        }
+        Namespace ns = config.namespaceOf(channel);
+        if (ns == null) {
+            return Reply.error(Codes.UNKNOWN_CHANNEL);
+        }
+        if (!ns.history().enabled()) {
+            return Reply.error(Codes.NOT_AVAILABLE);
+        }
+        return readHistory(channel, ns.history(), req, false);
+    }
+
+    /**
+     * Reads {@code channel}'s history as {@code req} ({@code limit}, {@code since}, {@code reverse})
+     * asks: the result object {@code {"publications":[..],"epoch":..,"offset":..}}. A client's limit
+     * is capped at 300 ({@code capped}); the server API's is not.
+     */
+    private Reply readHistory(String channel, HistoryOptions history, Map<?, ?> req, boolean capped) {
         long limit = req.get("limit") instanceof Json.Number n && n.integer(Integer.MIN_VALUE, Integer.MAX_VALUE) != null
                 ? n.integer(Integer.MIN_VALUE, Integer.MAX_VALUE) : 0;
-        if (limit < 0 || limit > HistoryOptions.HISTORY_MAX) {
+        if (capped && (limit < 0 || limit > HistoryOptions.HISTORY_MAX)) {
             limit = HistoryOptions.HISTORY_MAX;
         }
         boolean reverse = req.get("reverse") == Boolean.TRUE;
@@ -741,7 +872,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     ? n.integer(0, Long.MAX_VALUE) : 0;
             sinceEpoch = since.get("epoch") instanceof String e ? e : "";
             if (reverse && sinceOffset == 0) {
-                return error(ws, id, Codes.BAD_REQUEST);
+                return Reply.error(Codes.BAD_REQUEST);
             }
         }
         long now = System.currentTimeMillis();
@@ -752,19 +883,18 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     continue;
                 }
                 if (sinceEpoch != null && !sinceEpoch.equals(stream.epoch)) {
-                    return error(ws, id, Codes.UNRECOVERABLE_POSITION);
+                    return Reply.error(Codes.UNRECOVERABLE_POSITION);
                 }
                 List<Stream.Entry> entries = stream.read(sinceOffset, (int) limit, reverse, now);
-                StringBuilder reply = new StringBuilder(64 + entries.size() * 32);
-                reply.append("{\"id\":").append(id).append(",\"history\":{");
+                StringBuilder result = new StringBuilder(48 + entries.size() * 32);
+                result.append('{');
                 if (!entries.isEmpty()) {
-                    reply.append("\"publications\":[");
-                    appendPublications(entries, reply);
-                    reply.append("],");
+                    result.append("\"publications\":[");
+                    appendPublications(entries, result);
+                    result.append("],");
                 }
-                reply.append("\"epoch\":\"").append(stream.epoch).append("\",\"offset\":").append(stream.top()).append("}}");
-                ws.sendText(reply);
-                return true;
+                result.append("\"epoch\":\"").append(stream.epoch).append("\",\"offset\":").append(stream.top()).append('}');
+                return new Reply(0, result.toString());
             }
         }
     }

@@ -4,6 +4,7 @@ import io.throng.core.CloseReason;
 import io.throng.core.Connection;
 import io.throng.core.Handler;
 import io.throng.websocket.bus.Bus;
+import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.PublishResult;
 import java.nio.ByteBuffer;
@@ -19,7 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  * It shares the push service's port: a connection whose first byte is 0x00 speaks it.
  *
  * <pre>
- * publisher: preface  00 'T' 'P' '1'                      (once)
+ * publisher: preface  00 'T' 'P' '1'                      (once; refused when the server has an API key)
+ *         or preface  00 'T' 'P' 'K' | u16 key length | key (ASCII)
+ *                                                        (once; the key is checked when the server has one)
  *            publish  u16 channel length | channel (ASCII) | u32 payload length | payload
  * server, per publish, in order:
  *            done     00 | u32 subscribers | u32 delivered | u32 dropped | u32 closed
@@ -31,7 +34,9 @@ import java.util.concurrent.atomic.LongAdder;
  * server, then closes:
  *            error    01 | u16 length | UTF-8 message
  * </pre>
- * Integers are big-endian. The payload goes out as a text frame if it is UTF-8, else binary. A
+ * With an API key set (the Centrifugo protocol's, which guards {@code POST /pub} too), a
+ * publisher must open with the second preface and the key, else it gets an error and the close:
+ * publishing over any path then needs the key. Integers are big-endian. The payload goes out as a text frame if it is UTF-8, else binary. A
  * publisher that does not read its results is slowed down: reads stop while its connection is
  * unwritable.
  *
@@ -45,6 +50,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class PublishProtocol implements Handler {
     public static final byte[] PREFACE = {0, 'T', 'P', '1'};
+    /** The preface of a publisher that presents the API key: then u16 key length | key. */
+    public static final byte[] PREFACE_WITH_KEY = {0, 'T', 'P', 'K'};
+    /** A longer key is refused before it is read. */
+    public static final int MAX_KEY_BYTES = 1024;
     public static final int RESULT_BYTES = 17;
     public static final byte DONE = 0;
     public static final byte ERROR = 1;
@@ -54,6 +63,7 @@ public final class PublishProtocol implements Handler {
     private final Bus bus;
     private final int maxPayloadBytes;
     private final Executor executor;
+    private final ApiKey key;
     private final LongAdder published = new LongAdder();
     /** The answer to an accepted publish: the same bytes every time for one bus. */
     private volatile byte[] acceptedReply;
@@ -68,9 +78,15 @@ public final class PublishProtocol implements Handler {
      * publisher connection at a time, so a thread-per-task executor is bounded by the connections.
      */
     public PublishProtocol(Bus bus, int maxPayloadBytes, Executor executor) {
+        this(bus, maxPayloadBytes, executor, ApiKey.NONE);
+    }
+
+    /** As above; with {@code key} set, a publisher must present it ({@link #PREFACE_WITH_KEY}). */
+    public PublishProtocol(Bus bus, int maxPayloadBytes, Executor executor, ApiKey key) {
         this.bus = bus;
         this.maxPayloadBytes = maxPayloadBytes;
         this.executor = executor;
+        this.key = key;
     }
 
     /** Messages published through this protocol. */
@@ -90,17 +106,14 @@ public final class PublishProtocol implements Handler {
         if (c.attachment() instanceof Session known) {
             s = known;
         } else {
-            if (in.remaining() < PREFACE.length) {
-                return;
-            }
-            for (int i = 0; i < PREFACE.length; i++) {
-                if (in.get(in.position() + i) != PREFACE[i]) {
-                    error(c, "not the throng publish protocol (expected the preface 00 54 50 31)");
+            int greeting = greeting(c, in);
+            if (greeting <= 0) {
+                if (greeting < 0) {
                     in.position(in.limit());
-                    return;
                 }
+                return; // incomplete (the engine keeps it), or refused
             }
-            in.position(in.position() + PREFACE.length);
+            in.position(in.position() + greeting);
             s = new Session();
             c.attach(s);
         }
@@ -158,6 +171,51 @@ public final class PublishProtocol implements Handler {
         } catch (RejectedExecutionException e) {
             c.close(); // the server is stopping
         }
+    }
+
+    /**
+     * Checks the preface (and the key, if any) at the start of {@code in}: its length in bytes when
+     * it is whole and accepted, 0 while incomplete, -1 when refused (the error is sent, the
+     * connection closes). The key is compared in constant time ({@link ApiKey#matches}).
+     */
+    private int greeting(Connection c, ByteBuffer in) {
+        if (in.remaining() < PREFACE.length) {
+            return 0;
+        }
+        int p = in.position();
+        boolean withKey = in.get(p + 3) == PREFACE_WITH_KEY[3];
+        for (int i = 0; i < PREFACE.length; i++) {
+            if (in.get(p + i) != PREFACE[i] && !(i == 3 && withKey)) {
+                error(c, "not the throng publish protocol (expected the preface 00 54 50 31, or 00 54 50 4B and the key)");
+                return -1;
+            }
+        }
+        if (!withKey) {
+            if (key.isSet()) {
+                error(c, "this server needs the API key: open with the preface 00 54 50 4B, then u16 length | key");
+                return -1;
+            }
+            return PREFACE.length;
+        }
+        if (in.remaining() < PREFACE.length + 2) {
+            return 0;
+        }
+        int length = in.getShort(p + PREFACE.length) & 0xFFFF;
+        if (length == 0 || length > MAX_KEY_BYTES) {
+            error(c, "a key of " + length + " bytes; expected 1-" + MAX_KEY_BYTES);
+            return -1;
+        }
+        if (in.remaining() < PREFACE.length + 2 + length) {
+            return 0;
+        }
+        if (key.isSet()) {
+            String presented = StandardCharsets.ISO_8859_1.decode(in.slice(p + PREFACE.length + 2, length)).toString();
+            if (!key.matches(presented)) {
+                error(c, "wrong API key");
+                return -1;
+            }
+        }
+        return PREFACE.length + 2 + length; // without a key set, a key is not needed, and not checked
     }
 
     /** Publishes and answers one batch, then lets the connection read again; the executor's thread. */

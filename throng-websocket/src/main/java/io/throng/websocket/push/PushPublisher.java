@@ -26,12 +26,26 @@ public final class PushPublisher implements AutoCloseable {
     }
 
     public static PushPublisher connect(InetSocketAddress address) throws IOException {
+        return connect(address, null);
+    }
+
+    /**
+     * Connects presenting {@code apiKey} (null: none), for a server with an API key; a wrong one
+     * makes the first {@link #readResult} throw with the server's message.
+     */
+    public static PushPublisher connect(InetSocketAddress address, String apiKey) throws IOException {
         Socket s = new Socket();
         s.setTcpNoDelay(true);
         s.connect(address, 10_000);
         s.setSoTimeout(30_000);
         PushPublisher p = new PushPublisher(s);
-        p.out.write(PublishProtocol.PREFACE);
+        if (apiKey == null) {
+            p.out.write(PublishProtocol.PREFACE);
+        } else {
+            byte[] k = apiKey.getBytes(StandardCharsets.US_ASCII);
+            p.out.write(ByteBuffer.allocate(PublishProtocol.PREFACE_WITH_KEY.length + 2 + k.length)
+                    .put(PublishProtocol.PREFACE_WITH_KEY).putShort((short) k.length).put(k).array());
+        }
         return p;
     }
 

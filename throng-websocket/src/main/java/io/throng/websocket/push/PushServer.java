@@ -11,6 +11,8 @@ import io.throng.websocket.WebSocketProtocol;
 import io.throng.websocket.WebSocketServer;
 import io.throng.websocket.WebSocketStats;
 import io.throng.websocket.bus.Bus;
+import io.throng.websocket.centrifugo.ApiKey;
+import io.throng.websocket.centrifugo.CentrifugoApi;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
 import io.throng.websocket.centrifugo.CentrifugoHandler;
 import io.throng.websocket.bus.LocalBus;
@@ -39,12 +41,14 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code GET /}: a page that subscribes to a channel, shows notifications live, and publishes;</li>
  *   <li>WebSocket {@code /sub/<channel>} (or {@code /sub}): a subscriber, see {@link PushHandler};</li>
- *   <li>{@code POST /pub/<channel>}: publishes the body (a text frame if it is UTF-8, else binary)
+ *   <li>{@code POST /pub/<channel>}: publishes the body (with the key in {@code X-API-Key} when the
+ *       Centrifugo protocol has an API key) (a text frame if it is UTF-8, else binary)
  *       through the {@link Bus}: 200 with the counts as JSON when the bus is this process (the fan-out
  *       is done), 202 when a broker relays it (every node fans it out when the broker hands it back),
  *       503 when the bus cannot take it now (down, or its relay queue full);</li>
  *   <li>{@code GET /stats}: the counters as JSON;</li>
  *   <li>a connection starting with byte 0x00: the binary {@link PublishProtocol};</li>
+ *   <li>{@code POST /api/<method>}, with a Centrifugo API key: Centrifugo's server HTTP API ({@link CentrifugoApi});</li>
  *   <li>WebSocket {@code /connection/websocket}, when started with a {@link CentrifugoConfig}:
  *       Centrifugo's client protocol ({@link CentrifugoHandler}), for its official SDKs. Its
  *       subscribers get every publish of a channel, from any of the paths above or from a client,
@@ -99,7 +103,8 @@ public final class PushServer implements AutoCloseable {
         ExecutorService publishing = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("throng-publish-", 0).factory());
         CentrifugoHandler centrifugo = null;
         try {
-            PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes(), publishing);
+            PublishProtocol publish = new PublishProtocol(bus, wsConfig.maxMessageBytes(), publishing,
+                    centrifugoConfig == null ? ApiKey.NONE : centrifugoConfig.apiKey());
             Holder holder = new Holder();
             if (centrifugoConfig != null) {
                 centrifugo = new CentrifugoHandler(centrifugoConfig, topics, bus, channel -> problem(channel, bus));
@@ -131,11 +136,12 @@ public final class PushServer implements AutoCloseable {
     static WebSocketProtocol protocol(WebSocketConfig wsConfig, TopicRegistry topics, Bus bus, PublishProtocol publish,
                                       ExecutorService publishing, Supplier<PushServer> self, CentrifugoHandler centrifugo) {
         byte[] page = page();
+        CentrifugoApi api = centrifugo == null ? null : new CentrifugoApi(centrifugo, bus, wsConfig.maxMessageBytes(), publishing);
         return WebSocketProtocol.server(new PushHandler(topics, bus))
                 .config(wsConfig)
                 .topics(topics)
                 .rawProtocol(publish)
-                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, self, publishing, centrifugo))
+                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, self, publishing, centrifugo, api))
                 .build();
     }
 
@@ -215,7 +221,7 @@ public final class PushServer implements AutoCloseable {
     }
 
     private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Supplier<PushServer> self,
-                                         ExecutorService publishing, CentrifugoHandler centrifugo) {
+                                         ExecutorService publishing, CentrifugoHandler centrifugo, CentrifugoApi api) {
         String path = request.path();
         if (request.isUpgrade() && path.equals(CENTRIFUGO_PATH)) {
             return centrifugoUpgrade(request, centrifugo);
@@ -236,9 +242,17 @@ public final class PushServer implements AutoCloseable {
             return RequestDecision.refuse(404, "no WebSocket endpoint at " + path + "; subscribe at /sub/<channel>");
         }
         String method = request.method();
+        if (CentrifugoApi.isApiPath(path)) {
+            return api == null ? RequestDecision.respond(HttpResponse.text(404, "the Centrifugo server API is off on this"
+                    + " server (throng push --centrifugo with an API key)")) : api.decide(request);
+        }
         if (path.startsWith("/pub/")) {
             if (!method.equals("POST")) {
                 return RequestDecision.respond(HttpResponse.refuse(405, "publish with POST").withHeader("Allow", "POST"));
+            }
+            if (api != null && !api.authorized(request)) {
+                // with an API key set, publishing over HTTP needs it (issue 21), as the binary protocol does
+                return RequestDecision.respond(CentrifugoApi.unauthorized(request));
             }
             String channel = path.substring(5);
             String problem = problem(channel, bus);

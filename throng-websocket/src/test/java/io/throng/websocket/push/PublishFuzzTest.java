@@ -104,11 +104,24 @@ class PublishFuzzTest {
         if (stream.length < PublishProtocol.PREFACE.length) {
             return false;
         }
-        if (!Arrays.equals(stream, 0, PublishProtocol.PREFACE.length, PublishProtocol.PREFACE, 0, PublishProtocol.PREFACE.length)) {
-            return true;
-        }
         ByteBuffer b = ByteBuffer.wrap(stream);
         int p = PublishProtocol.PREFACE.length;
+        if (Arrays.equals(stream, 0, p, PublishProtocol.PREFACE_WITH_KEY, 0, p)) {
+            // a key after the preface: this server has none, so any key of 1-1024 bytes is let through
+            if (stream.length < p + 2) {
+                return false;
+            }
+            int keyLength = b.getShort(p) & 0xFFFF;
+            if (keyLength < 1 || keyLength > PublishProtocol.MAX_KEY_BYTES) {
+                return true;
+            }
+            if (stream.length < p + 2 + keyLength) {
+                return false;
+            }
+            p += 2 + keyLength;
+        } else if (!Arrays.equals(stream, 0, p, PublishProtocol.PREFACE, 0, p)) {
+            return true;
+        }
         while (stream.length - p >= 2) {
             int channelLength = b.getShort(p) & 0xFFFF;
             if (channelLength < 1 || channelLength > Channels.MAX_LENGTH) {

@@ -1,0 +1,125 @@
+package io.throng.cli.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.HistoryOptions;
+import io.throng.websocket.centrifugo.Namespace;
+import io.throng.websocket.centrifugo.PresenceOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A Centrifugo v6 configuration file, read under Centrifugo's names; what throng cannot do stops the start. */
+class CentrifugoFileTest {
+    @TempDir
+    Path dir;
+
+    /** The reference's example, with a port and a log section. */
+    static final String CONFIG = """
+            {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!"},
+                       "allowed_origins":["https://app.example.com"],"ping_interval":"20s","channel_limit":64},
+             "http_api":{"key":"k1"},
+             "http_server":{"port":9123},
+             "log":{"level":"debug"},
+             "channel":{"without_namespace":{"allow_subscribe_for_client":true},
+                        "namespaces":[{"name":"chat","presence":true,"join_leave":true,"history_size":100,
+                                       "history_ttl":"300s","force_recovery":true,"allow_subscribe_for_client":true,
+                                       "allow_history_for_subscriber":true}]}}
+            """;
+
+    private Path write(String name, String text) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void itsNamesBecomeThrongsSettings() throws Exception {
+        CentrifugoFile.Result r = CentrifugoFile.read(write("config.json", CONFIG));
+        CentrifugoConfig c = r.config();
+        assertThat(c.hmacSecret()).isEqualTo("an-hmac-secret-of-at-least-32-bytes!".getBytes());
+        assertThat(c.allowedOrigins()).containsExactly("https://app.example.com");
+        assertThat(c.pingInterval()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.channelLimit()).isEqualTo(64);
+        assertThat(c.allowSubscribe()).isTrue();
+        assertThat(c.allowPublish()).as("Centrifugo's default: closed").isFalse();
+        assertThat(c.allowAnonymous()).isFalse();
+        assertThat(c.apiKey().matches("k1")).isTrue();
+        assertThat(c.apiKey().toString()).doesNotContain("k1");
+        assertThat(c.namespaces()).containsExactly(new Namespace("chat", true, false,
+                new HistoryOptions(100, Duration.ofSeconds(300), HistoryOptions.DEFAULT_META_TTL, true, true, 300),
+                new PresenceOptions(true, false, true, false)));
+        assertThat(r.port()).isEqualTo(9123);
+        assertThat(r.ignored()).containsExactly("log");
+        assertThat(c.describe()).doesNotContain("an-hmac-secret").doesNotContain("k1");
+    }
+
+    @Test
+    void theSameInYaml() throws Exception {
+        CentrifugoFile.Result r = CentrifugoFile.read(write("config.yaml", """
+                client:
+                  allow_anonymous_connect_without_token: true
+                channel:
+                  namespaces:
+                    - name: feed
+                      history_size: 10
+                      history_ttl: 60s
+                """));
+        assertThat(r.config().allowAnonymous()).isTrue();
+        assertThat(r.config().namespaceOf("feed:x").history().size()).isEqualTo(10);
+        assertThat(r.config().namespaceOf("other:x")).isNull();
+    }
+
+    @Test
+    void whatThrongCannotDoStopsTheStartAndIsListed() throws Exception {
+        Path f = write("config.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","audience":"app",
+                 "jwks_public_endpoint":"https://x/jwks"},"insecure":true},
+                 "engine":{"type":"redis"},
+                 "channel":{"namespaces":[{"name":"chat","allow_user_limited_channels":true,"channel_regex":"^a"}]}}
+                """);
+        assertThatThrownBy(() -> CentrifugoFile.read(f))
+                .hasMessageContaining("client.token.audience").hasMessageContaining("client.token.jwks_public_endpoint")
+                .hasMessageContaining("client.insecure: true").hasMessageContaining("engine.type: redis")
+                .hasMessageContaining("channel.namespaces[chat].allow_user_limited_channels: true")
+                .hasMessageContaining("channel.namespaces[chat].channel_regex")
+                .hasMessageNotContaining("an-hmac-secret");
+    }
+
+    @Test
+    void pushConfigFindsACentrifugoFileByItself() throws Exception {
+        Path f = write("config.json", CONFIG);
+        PushCommand command = new PushCommand();
+        new CommandLine(command).parseArgs("--config", f.toString());
+        PushYaml.apply(f, command.spec);
+        assertThat(command.spec.findOption("--port").<Integer>getValue()).isEqualTo(9123);
+        CentrifugoConfig c = command.centrifugoConfig();
+        assertThat(c.namespaces()).extracting(Namespace::name).containsExactly("chat");
+        assertThat(command.workerArguments(1234, "1s")).containsSequence("--centrifugo", "--centrifugo-config",
+                f.toAbsolutePath().toString());
+
+        PushCommand both = new PushCommand();
+        new CommandLine(both).parseArgs("--centrifugo-config", f.toString(), "--centrifugo-allow-publish", "--centrifugo");
+        assertThatThrownBy(both::centrifugoConfig).hasMessageContaining("not also with --centrifugo-allow-publish");
+    }
+
+    @Test
+    void historyAndPresenceOptionsReachPreforkWorkers() throws Exception {
+        PushCommand command = new PushCommand();
+        new CommandLine(command).parseArgs("--centrifugo", "--centrifugo-allow-anonymous", "--centrifugo-history-size", "50",
+                "--centrifugo-history-ttl", "30s", "--centrifugo-force-recovery", "--centrifugo-presence", "--centrifugo-join-leave");
+        List<String> args = command.workerArguments(1234, "1s");
+        assertThat(args).containsSequence("--centrifugo-history-size", "50", "--centrifugo-history-ttl", "30s")
+                .contains("--centrifugo-force-recovery", "--centrifugo-presence", "--centrifugo-join-leave")
+                .doesNotContain("--centrifugo-allow-history");
+        PushCommand worker = new PushCommand();
+        new CommandLine(worker).parseArgs(args.subList(args.indexOf("--centrifugo"), args.size()).toArray(String[]::new));
+        assertThat(worker.centrifugoConfig()).isEqualTo(command.centrifugoConfig());
+    }
+}
