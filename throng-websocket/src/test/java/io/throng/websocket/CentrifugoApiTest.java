@@ -266,6 +266,31 @@ class CentrifugoApiTest {
         }
     }
 
+    /** presence and presence_stats through the API where presence is on: this process's subscribers. */
+    @Test
+    void presenceThroughTheApi() throws Exception {
+        try (PushServer push = start(CentrifugoConfig.withSecret(SECRET)
+                .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(true, false, false, false)))) {
+            WebSocketClient client = WebSocketClient.start(io.throng.core.config.ClientConfig.defaults().withLoops(1),
+                    WebSocketConfig.defaults());
+            try {
+                CentrifugoProtocolTest.Conn ann = new CentrifugoProtocolTest.Conn();
+                ann.ws = client.connect(WebSocketRequest.to(push.address(), PushServer.CENTRIFUGO_PATH), ann)
+                        .get(10, java.util.concurrent.TimeUnit.SECONDS);
+                ann.send(CentrifugoProtocolTest.connect(CentrifugoProtocolTest.token("ann", 0))
+                        + "\n{\"subscribe\":{\"channel\":\"room\"},\"id\":2}");
+                ann.reply();
+                ann.reply();
+                assertThat(call(push, "presence_stats", "{\"channel\":\"room\"}"))
+                        .isEqualTo("{\"result\":{\"num_clients\":1,\"num_users\":1}}");
+                assertThat(call(push, "presence", "{\"channel\":\"room\"}")).matches(
+                        "\\{\"result\":\\{\"presence\":\\{\"[0-9a-f-]{36}\":\\{\"user\":\"ann\",\"client\":\"[0-9a-f-]{36}\"}}}}");
+            } finally {
+                client.close();
+            }
+        }
+    }
+
     @Test
     void whatIsNotACallGetsAnHttpStatusAndWhatIsNotHereGets108() throws Exception {
         try (PushServer push = start(CentrifugoConfig.withSecret(SECRET).withAllowAnonymous(true))) {

@@ -20,7 +20,7 @@ import java.util.concurrent.Executor;
 /**
  * Centrifugo's server HTTP API on the push port (docs/centrifugo.md, *Server HTTP API*): {@code
  * POST /api/<method>} with the request object as JSON, for Centrifugo's API clients. Methods:
- * publish, broadcast, history, presence and presence_stats (108: no presence yet), disconnect and
+ * publish, broadcast, history, presence and presence_stats (108 where presence is off), disconnect and
  * info. Answers as Centrifugo's default error mode does: HTTP 200 with {@code {"result":{..}}} or
  * {@code {"error":{"code":N,"message":".."}}}; the HTTP status speaks only for what is not a
  * call: 401 without the key, 404 for an unknown method, 400 for a body that is not a JSON object,
@@ -131,7 +131,9 @@ public final class CentrifugoApi {
             case "history" -> handler.apiHistory(req);
             case "disconnect" -> disconnect(req);
             case "info" -> new CentrifugoHandler.Reply(0, handler.infoJson());
-            default -> CentrifugoHandler.Reply.error(Codes.NOT_AVAILABLE); // presence, presence_stats: no presence yet
+            case "presence" -> handler.apiPresence(req, false);
+            case "presence_stats" -> handler.apiPresence(req, true);
+            default -> CentrifugoHandler.Reply.error(Codes.METHOD_NOT_FOUND);
         };
         return HttpResponse.of(200, "application/json", (json(reply) + "\n").getBytes(StandardCharsets.UTF_8));
     }

@@ -753,7 +753,29 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (!p.allowPresence() || !topics.topicsOf(ws).contains(topic(channel))) {
             return error(ws, id, Codes.PERMISSION_DENIED);
         }
-        StringBuilder b = new StringBuilder(64).append("{\"id\":").append(id);
+        ws.sendText("{\"id\":" + id + (stats ? ",\"presence_stats\":" : ",\"presence\":") + presenceJson(channel, stats) + "}");
+        return true;
+    }
+
+    /** The server API's presence and presence_stats: as the client commands, without their permission checks. */
+    Reply apiPresence(Map<?, ?> req, boolean stats) {
+        String channel = req.get("channel") instanceof String c ? c : "";
+        if (channel.isEmpty() || channelProblem.apply(channel) != null) {
+            return Reply.error(Codes.BAD_REQUEST);
+        }
+        Namespace ns = config.namespaceOf(channel);
+        if (ns == null) {
+            return Reply.error(Codes.UNKNOWN_CHANNEL);
+        }
+        if (!ns.presence().presence()) {
+            return Reply.error(Codes.NOT_AVAILABLE);
+        }
+        return new Reply(0, presenceJson(channel, stats));
+    }
+
+    /** {@code {"presence":{<client>:{user,client},..}}}, or {@code {"num_clients":N,"num_users":U}}: this process's subscribers. */
+    private String presenceJson(String channel, boolean stats) {
+        StringBuilder b = new StringBuilder(64);
         if (stats) {
             java.util.Set<String> users = new java.util.HashSet<>();
             int[] clients = {0};
@@ -763,25 +785,22 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     users.add(cs.user == null ? "" : cs.user);
                 }
             });
-            b.append(",\"presence_stats\":{\"num_clients\":").append(clients[0]).append(",\"num_users\":").append(users.size())
-                    .append("}}");
-        } else {
-            b.append(",\"presence\":{\"presence\":{");
-            boolean[] first = {true};
-            topics.forEachSubscriber(topic(channel), sub -> {
-                if (sub.attachment() instanceof ClientSession cs) {
-                    if (!first[0]) {
-                        b.append(',');
-                    }
-                    first[0] = false;
-                    b.append('"').append(clientId(sub)).append("\":");
-                    clientInfo(sub, cs, b);
-                }
-            });
-            b.append("}}}");
+            return b.append("{\"num_clients\":").append(clients[0]).append(",\"num_users\":").append(users.size()).append('}')
+                    .toString();
         }
-        ws.sendText(b);
-        return true;
+        b.append("{\"presence\":{");
+        boolean[] first = {true};
+        topics.forEachSubscriber(topic(channel), sub -> {
+            if (sub.attachment() instanceof ClientSession cs) {
+                if (!first[0]) {
+                    b.append(',');
+                }
+                first[0] = false;
+                b.append('"').append(clientId(sub)).append("\":");
+                clientInfo(sub, cs, b);
+            }
+        });
+        return b.append("}}").toString();
     }
 
     private static void appendPublications(List<Stream.Entry> entries, StringBuilder b) {
