@@ -41,7 +41,7 @@ class CentrifugoFuzzTest {
      * Any string is a verdict, never an exception. Half the inputs are built as JWTs: a fuzzed
      * header and claims, base64url-encoded, signed with the key or not, so that the claims' checks
      * are reached. A token not signed with the key is never valid; a valid one names HS256 and has
-     * sane claims.
+     * sane claims. Each input is also judged as a subscription token.
      */
     @FuzzTest
     void token(FuzzedDataProvider in) throws Exception {
@@ -75,6 +75,19 @@ class CentrifugoFuzzTest {
             assertThat(valid.channels()).isNotNull().doesNotContainNull();
         }
         if (v instanceof ConnectionTokens.Invalid invalid) {
+            assertThat(invalid.why()).isNotBlank();
+        }
+        // the same token as a subscription token: a verdict too, valid only when signed, with a channel
+        ConnectionTokens.SubscriptionVerdict sv = TOKENS.verifySubscription(token, System.currentTimeMillis());
+        assertThat(sv).isNotNull();
+        if (sv instanceof ConnectionTokens.SubscriptionValid valid) {
+            assertThat(signed).as("valid without the key's signature").isTrue();
+            assertThat(v).as("a subscription token is never a connection token").isInstanceOf(ConnectionTokens.Invalid.class);
+            assertThat(valid.channel()).isNotEmpty();
+            assertThat(valid.user()).isNotNull();
+            assertThat(valid.expiresAt()).isNotNegative();
+        }
+        if (sv instanceof ConnectionTokens.Invalid invalid) {
             assertThat(invalid.why()).isNotBlank();
         }
     }
