@@ -117,8 +117,12 @@ class LimitsTest {
                 Thread.ofVirtual().start(() -> {
                     byte[] big = new byte[48 * 1024];
                     while (c.isOpen()) {
-                        c.write(big);
-                        c.flush();
+                        // within the water marks: unbounded, a slow reader (a loaded machine, CI's
+                        // run of 2026-12-07) let 64 MiB pile up and the reset ended the test
+                        if (c.isWritable()) {
+                            c.write(big);
+                            c.flush();
+                        }
                         Thread.onSpinWait();
                         try {
                             Thread.sleep(1);
