@@ -178,6 +178,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " connection tokens: a PEM public key (BEGIN PUBLIC KEY)")
     Path centrifugoEcdsaKeyFile;
 
+    @Option(names = "--centrifugo-jwks-file", paramLabel = "<file>", description = "a JWKS (RFC 7517) of RSA and EC public"
+            + " keys that RS/ES tokens name by kid; replaces the RSA and ECDSA key files")
+    Path centrifugoJwksFile;
+
     @Option(names = "--centrifugo-allow-anonymous", description = "accept connections without a token (user \"\")")
     boolean centrifugoAnonymous;
 
@@ -327,7 +331,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         if (!centrifugo) {
             if (centrifugoSecretFile != null || centrifugoSecretEnv != null || centrifugoRsaKeyFile != null
-                    || centrifugoEcdsaKeyFile != null) {
+                    || centrifugoEcdsaKeyFile != null || centrifugoJwksFile != null) {
                 throw new IllegalArgumentException("a Centrifugo token key is given but --centrifugo is off");
             }
             if (centrifugoApiKeyFile != null || centrifugoApiKeyEnv != null) {
@@ -352,9 +356,17 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         if (centrifugoEcdsaKeyFile != null) {
             keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(readKeyFile("--centrifugo-ecdsa-public-key-file", centrifugoEcdsaKeyFile)));
         }
+        if (centrifugoJwksFile != null) {
+            try {
+                keys = keys.withJwks(TokenKeys.jwksFrom(readKeyFile("--centrifugo-jwks-file", centrifugoJwksFile)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--centrifugo-jwks-file " + centrifugoJwksFile + ": " + e.getMessage());
+            }
+        }
         if (keys.isEmpty() && !centrifugoAnonymous) {
             throw new IllegalArgumentException("--centrifugo needs a token key (--centrifugo-hmac-secret-file or -env,"
-                    + " --centrifugo-rsa-public-key-file, --centrifugo-ecdsa-public-key-file), or --centrifugo-allow-anonymous");
+                    + " --centrifugo-rsa-public-key-file, --centrifugo-ecdsa-public-key-file, --centrifugo-jwks-file), or"
+                    + " --centrifugo-allow-anonymous");
         }
         List<String> origins = new ArrayList<>();
         for (String o : centrifugoOrigins.split(",")) {
@@ -720,6 +732,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             if (centrifugoEcdsaKeyFile != null) {
                 a.addAll(List.of("--centrifugo-ecdsa-public-key-file", centrifugoEcdsaKeyFile.toAbsolutePath().toString()));
+            }
+            if (centrifugoJwksFile != null) {
+                a.addAll(List.of("--centrifugo-jwks-file", centrifugoJwksFile.toAbsolutePath().toString()));
             }
             if (centrifugoAnonymous) {
                 a.add("--centrifugo-allow-anonymous");

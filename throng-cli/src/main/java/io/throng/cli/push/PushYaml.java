@@ -59,7 +59,7 @@ final class PushYaml {
             Map.entry("hmac-secret-file", "--centrifugo-hmac-secret-file"), Map.entry("hmac-secret-env", "--centrifugo-hmac-secret-env"),
             Map.entry("api-key-file", "--centrifugo-api-key-file"), Map.entry("api-key-env", "--centrifugo-api-key-env"),
             Map.entry("rsa-public-key-file", "--centrifugo-rsa-public-key-file"),
-            Map.entry("ecdsa-public-key-file", "--centrifugo-ecdsa-public-key-file"),
+            Map.entry("ecdsa-public-key-file", "--centrifugo-ecdsa-public-key-file"), Map.entry("jwks-file", "--centrifugo-jwks-file"),
             Map.entry("allow-anonymous", "--centrifugo-allow-anonymous"), Map.entry("allow-subscribe", "--centrifugo-allow-subscribe"),
             Map.entry("allow-publish", "--centrifugo-allow-publish"), Map.entry("ping-interval", "--centrifugo-ping-interval"),
             Map.entry("pong-timeout", "--centrifugo-pong-timeout"), Map.entry("allowed-origins", "--centrifugo-allowed-origins"),

@@ -122,4 +122,21 @@ class CentrifugoFileTest {
         new CommandLine(worker).parseArgs(args.subList(args.indexOf("--centrifugo"), args.size()).toArray(String[]::new));
         assertThat(worker.centrifugoConfig()).isEqualTo(command.centrifugoConfig());
     }
+
+    @Test
+    void aJwksFileOnTheCommandLineAndForTheWorkers() throws Exception {
+        java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        java.security.interfaces.RSAPublicKey pub = (java.security.interfaces.RSAPublicKey) gen.generateKeyPair().getPublic();
+        Path jwks = write("jwks.json", "{\"keys\":[" + new com.nimbusds.jose.jwk.RSAKey.Builder(pub).keyID("k1").build()
+                .toPublicJWK().toJSONString() + "]}");
+        PushCommand command = new PushCommand();
+        new CommandLine(command).parseArgs("--centrifugo", "--centrifugo-jwks-file", jwks.toString());
+        assertThat(command.centrifugoConfig().keys().jwks()).containsOnlyKeys("k1");
+        assertThat(command.workerArguments(1234, "1s")).containsSequence("--centrifugo-jwks-file", jwks.toAbsolutePath().toString());
+        Path bad = write("bad.json", "{\"keys\":[]}");
+        PushCommand refused = new PushCommand();
+        new CommandLine(refused).parseArgs("--centrifugo", "--centrifugo-jwks-file", bad.toString());
+        assertThatThrownBy(refused::centrifugoConfig).hasMessageContaining("--centrifugo-jwks-file").hasMessageContaining("no keys");
+    }
 }

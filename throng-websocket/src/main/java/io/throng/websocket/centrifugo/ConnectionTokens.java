@@ -51,6 +51,8 @@ public final class ConnectionTokens {
     private final MACVerifier hmac;
     private final RSASSAVerifier rsa;
     private final ECDSAVerifier ecdsa;
+    /** A JWKS's verifiers by kid (RSA keys' and EC keys'); empty without one. */
+    private final java.util.Map<String, JWSVerifier> byKid;
     private final int maxTokenBytes;
 
     public ConnectionTokens(byte[] hmacSecret, int maxTokenBytes) {
@@ -63,24 +65,37 @@ public final class ConnectionTokens {
             this.hmac = secret == null ? null : new MACVerifier(secret);
             this.rsa = keys.rsa() == null ? null : new RSASSAVerifier(keys.rsa());
             this.ecdsa = keys.ecdsa() == null ? null : new ECDSAVerifier(keys.ecdsa());
+            java.util.Map<String, JWSVerifier> kids = new java.util.HashMap<>();
+            for (var e : keys.jwks().entrySet()) {
+                kids.put(e.getKey(), e.getValue() instanceof java.security.interfaces.RSAPublicKey r ? new RSASSAVerifier(r)
+                        : new ECDSAVerifier((java.security.interfaces.ECPublicKey) e.getValue()));
+            }
+            this.byKid = java.util.Map.copyOf(kids);
         } catch (JOSEException e) {
             throw new IllegalArgumentException("a token key cannot verify: " + e.getMessage());
         }
         this.maxTokenBytes = maxTokenBytes;
     }
 
-    /** The verifier for {@code alg}'s family, or null when the algorithm is not accepted or its family has no key. */
-    private JWSVerifier verifierFor(JWSAlgorithm alg) {
+    /**
+     * The verifier for {@code alg}'s family (and, with a JWKS, the key {@code kid} names, of that
+     * family), or null when the algorithm is not accepted or there is no such key.
+     */
+    private JWSVerifier verifierFor(JWSAlgorithm alg, String kid) {
         if (JWSAlgorithm.HS256.equals(alg) || JWSAlgorithm.HS384.equals(alg) || JWSAlgorithm.HS512.equals(alg)) {
             return hmac;
         }
-        if (JWSAlgorithm.RS256.equals(alg) || JWSAlgorithm.RS384.equals(alg) || JWSAlgorithm.RS512.equals(alg)) {
-            return rsa;
+        boolean rs = JWSAlgorithm.RS256.equals(alg) || JWSAlgorithm.RS384.equals(alg) || JWSAlgorithm.RS512.equals(alg);
+        boolean es = JWSAlgorithm.ES256.equals(alg) || JWSAlgorithm.ES384.equals(alg) || JWSAlgorithm.ES512.equals(alg);
+        if (!rs && !es) {
+            return null;
         }
-        if (JWSAlgorithm.ES256.equals(alg) || JWSAlgorithm.ES384.equals(alg) || JWSAlgorithm.ES512.equals(alg)) {
-            return ecdsa;
+        if (!byKid.isEmpty()) {
+            JWSVerifier v = kid == null ? null : byKid.get(kid);
+            // the key's family must be the algorithm's: an RS token naming an EC key's kid is refused
+            return rs && v instanceof RSASSAVerifier || es && v instanceof ECDSAVerifier ? v : null;
         }
-        return null;
+        return rs ? rsa : ecdsa;
     }
 
     /**
@@ -212,9 +227,11 @@ public final class ConnectionTokens {
             return new Invalid("not a signed JWT");
         }
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
-        JWSVerifier verifier = verifierFor(alg);
+        JWSVerifier verifier = verifierFor(alg, jwt.getHeader().getKeyID());
         if (verifier == null) {
-            return new Invalid("algorithm " + alg + " not accepted (no key configured for it)");
+            // (not the kid itself in the message: the token's words do not go to the log)
+            return new Invalid("algorithm " + alg + " not accepted (no key configured for it"
+                    + (byKid.isEmpty() ? "" : ", or its kid names no JWKS key of that kind") + ")");
         }
         try {
             if (!jwt.verify(verifier)) {

@@ -93,6 +93,51 @@ class ConnectionTokensTest {
                 .encodeToString(key.getEncoded()) + "\n-----END PUBLIC KEY-----\n";
     }
 
+    static String signedWithKid(JWSAlgorithm alg, JWSSigner signer, String kid, String sub) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).build(), new JWTClaimsSet.Builder().subject(sub).build());
+        jwt.sign(signer);
+        return jwt.serialize();
+    }
+
+    /** A JWKS (from a file, as Centrifugo's endpoint serves it): the token's kid picks the key, of the algorithm's family. */
+    @Test
+    void aJwksPicksTheKeyByKid() throws Exception {
+        KeyPairGenerator rsaGen = KeyPairGenerator.getInstance("RSA");
+        rsaGen.initialize(2048);
+        KeyPair rsa = rsaGen.generateKeyPair();
+        KeyPairGenerator ecGen = KeyPairGenerator.getInstance("EC");
+        ecGen.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair ec = ecGen.generateKeyPair();
+        String jwks = "{\"keys\":[" + new com.nimbusds.jose.jwk.RSAKey.Builder((RSAPublicKey) rsa.getPublic()).keyID("r1").build()
+                .toPublicJWK().toJSONString() + "," + new com.nimbusds.jose.jwk.ECKey.Builder(com.nimbusds.jose.jwk.Curve.P_256,
+                (ECPublicKey) ec.getPublic()).keyID("e1").build().toPublicJWK().toJSONString() + "]}";
+        ConnectionTokens tokens = new ConnectionTokens(TokenKeys.hmac(SECRET).withJwks(TokenKeys.jwksFrom(jwks)), 4096);
+        assertThat(tokens.verify(signedWithKid(JWSAlgorithm.RS256, new RSASSASigner(rsa.getPrivate()), "r1", "ann"), NOW))
+                .isEqualTo(new ConnectionTokens.Valid("ann", 0, List.of()));
+        assertThat(tokens.verify(signedWithKid(JWSAlgorithm.ES256, new ECDSASigner((ECPrivateKey) ec.getPrivate()), "e1", "bob"), NOW))
+                .isEqualTo(new ConnectionTokens.Valid("bob", 0, List.of()));
+        assertThat(tokens.verify(signed(JWSAlgorithm.RS256, new RSASSASigner(rsa.getPrivate()), "ann"), NOW)).as("no kid")
+                .isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(tokens.verify(signedWithKid(JWSAlgorithm.RS256, new RSASSASigner(rsa.getPrivate()), "r2", "ann"), NOW))
+                .as("an unknown kid").isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(tokens.verify(signedWithKid(JWSAlgorithm.ES256, new ECDSASigner((ECPrivateKey) ec.getPrivate()), "r1", "ann"), NOW))
+                .as("an ES token naming the RSA key").isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(tokens.verify(signed(JWSAlgorithm.HS256, new MACSigner(SECRET), "cy"), NOW)).as("HMAC alongside")
+                .isEqualTo(new ConnectionTokens.Valid("cy", 0, List.of()));
+        assertThat(TokenKeys.hmac(SECRET).withJwks(TokenKeys.jwksFrom(jwks)).describe()).contains("JWKS of 2 key(s): e1, r1");
+
+        String withPrivate = "{\"keys\":[" + new com.nimbusds.jose.jwk.RSAKey.Builder((RSAPublicKey) rsa.getPublic())
+                .privateKey(rsa.getPrivate()).keyID("r1").build().toJSONString() + "]}";
+        assertThatThrownBy(() -> TokenKeys.jwksFrom(withPrivate)).hasMessageContaining("is private");
+        assertThatThrownBy(() -> TokenKeys.jwksFrom("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"s\",\"k\":\"AAAA\"}]}"))
+                .as("a symmetric key is a secret").hasMessageContaining("is private");
+        assertThatThrownBy(() -> TokenKeys.jwksFrom("{\"keys\":[" + new com.nimbusds.jose.jwk.RSAKey.Builder(
+                (RSAPublicKey) rsa.getPublic()).build().toJSONString() + "]}")).hasMessageContaining("without a kid");
+        assertThatThrownBy(() -> TokenKeys.jwksFrom("not json")).hasMessageContaining("not a JWKS document");
+        assertThatThrownBy(() -> new TokenKeys(null, (RSAPublicKey) rsa.getPublic(), null, TokenKeys.jwksFrom(jwks)))
+                .hasMessageContaining("replaces the RSA and ECDSA public keys");
+    }
+
     @Test
     void rsaAndEcdsaTokensAreCheckedWithTheirOwnKeysOnly() throws Exception {
         KeyPairGenerator rsaGen = KeyPairGenerator.getInstance("RSA");
