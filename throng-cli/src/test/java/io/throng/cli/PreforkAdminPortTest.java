@@ -143,8 +143,9 @@ class PreforkAdminPortTest {
                 Thread.sleep(20);
             }
             int sent = published;
-            m = awaitMetric(admin, "throng_push_published_total", v -> v >= sent, 20);
-            assertThat(value(m, "throng_push_delivered_total")).isPositive();
+            awaitMetric(admin, "throng_push_published_total", v -> v >= sent, 20);
+            // the deliveries may be another worker's, whose latest report (every 300 ms) can predate them
+            m = awaitMetric(admin, "throng_push_delivered_total", v -> v > 0, 20);
             // the supervisor's bus hub: both workers linked, the one channel counted once
             assertThat(value(m, "throng_prefork_hub_workers")).isEqualTo(2);
             assertThat(value(m, "throng_prefork_hub_channels")).isEqualTo(1);
