@@ -8,6 +8,8 @@ import io.throng.websocket.WebSocketHandler;
 import io.throng.websocket.bus.Bus;
 import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.codec.Utf8;
+import io.throng.websocket.history.Stream;
+import io.throng.websocket.history.Streams;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -23,7 +23,7 @@ import java.util.Objects;
  *                               behind is told it could not be recovered
  */
 public record HistoryOptions(int size, Duration ttl, Duration metaTtl, boolean forceRecovery, boolean allowHistory,
-                             int recoveryMaxPublications) {
+                             int recoveryMaxPublications) implements io.throng.websocket.history.StreamLimits {
     /** Centrifugo's default of {@code history_meta_ttl}: 30 days. */
     public static final Duration DEFAULT_META_TTL = Duration.ofDays(30);
     /** Centrifugo's default of {@code client.recovery_max_publication_limit}. */

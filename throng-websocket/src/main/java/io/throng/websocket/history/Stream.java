@@ -1,4 +1,4 @@
-package io.throng.websocket.centrifugo;
+package io.throng.websocket.history;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -9,37 +9,41 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One channel's history: its epoch, the offset of its last publication (the top) and the newest
- * publications, at most {@link HistoryOptions#size()} of them and none older than {@link
- * HistoryOptions#ttl()} (Centrifugo's memory engine, with its rules: offsets start at 1 and grow by
+ * publications, at most {@link StreamLimits#size()} of them and none older than {@link
+ * StreamLimits#ttl()} (Centrifugo's memory engine, with its rules: offsets start at 1 and grow by
  * one a publication; the epoch is a random 8-letter word, new whenever the stream is).
  *
- * <p>Threads: guarded by its own monitor, which the handler holds across an append and the
- * fan-out of that publication, and across a recovering subscribe and its reply, so that the
+ * <p>Threads: guarded by its own monitor, which its user holds across an append and the fan-out
+ * of that publication, and across a recovery read and the subscription it answers, so that the
  * offsets reach every subscriber in order and a recovered subscriber gets neither a gap nor a
- * duplicate between what it recovers and what comes live.
+ * duplicate between what it recovers and what comes live. Its users: the Centrifugo handler in one
+ * process, the prefork hub for all workers ({@code HubServer}).
  */
-final class Stream {
-    /** One stored publication: its offset, when it was stored, and its data as JSON text (UTF-8). */
-    record Entry(long offset, long storedAtMillis, byte[] data) {
-        String dataJson() {
+public final class Stream {
+    /**
+     * One stored publication: its offset, when it was stored, and its data (in one process the
+     * publication's JSON text; in the hub the payload as published, UTF-8).
+     */
+    public record Entry(long offset, long storedAtMillis, byte[] data) {
+        public String dataJson() {
             return new String(data, StandardCharsets.UTF_8);
         }
     }
 
     /** The outcome of a recovery: the publications after the client's offset, or none and recovered false. */
-    record Recovery(boolean recovered, List<Entry> publications) {
-        static final Recovery FAILED = new Recovery(false, List.of());
+    public record Recovery(boolean recovered, List<Entry> publications) {
+        public static final Recovery FAILED = new Recovery(false, List.of());
     }
 
-    final String epoch;
-    private final HistoryOptions options;
+    public final String epoch;
+    private final StreamLimits options;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private long top;
     private long touchedMillis;
     /** Forgotten (meta TTL): a thread that still holds it takes a new one from {@link Streams}. */
-    boolean dead;
+    public boolean dead;
 
-    Stream(HistoryOptions options, long nowMillis) {
+    public Stream(StreamLimits options, long nowMillis) {
         this.options = options;
         this.epoch = newEpoch();
         this.touchedMillis = nowMillis;
@@ -56,7 +60,7 @@ final class Stream {
     }
 
     /** Stores a publication with the next offset, which it returns. The caller holds the monitor. */
-    long append(byte[] dataJson, long nowMillis) {
+    public long append(byte[] dataJson, long nowMillis) {
         assert Thread.holdsLock(this);
         top++;
         touchedMillis = nowMillis;
@@ -68,17 +72,17 @@ final class Stream {
         return top;
     }
 
-    HistoryOptions options() {
+    public StreamLimits options() {
         return options;
     }
 
     /** The offset of the last publication, 0 before any. */
-    long top() {
+    public long top() {
         return top;
     }
 
     /** When it last stored a publication (or was made). */
-    long touchedMillis() {
+    public long touchedMillis() {
         return touchedMillis;
     }
 
@@ -95,7 +99,7 @@ final class Stream {
      * {@code offset + 1} to the top still stored and at most {@code max} of them. Anything else
      * fails, with no publications: the client then knows to reload its state.
      */
-    Recovery recover(long offset, String clientEpoch, int max, long nowMillis) {
+    public Recovery recover(long offset, String clientEpoch, int max, long nowMillis) {
         assert Thread.holdsLock(this);
         expire(nowMillis);
         if (!epoch.equals(clientEpoch) || offset > top || offset < 0) {
@@ -125,7 +129,7 @@ final class Stream {
      * newest first if {@code reverse}; with {@code sinceOffset} >= 0, only those after it (before it
      * when reversed). A trimmed offset starts from the oldest kept, as Centrifugo's memory engine does.
      */
-    List<Entry> read(long sinceOffset, int limit, boolean reverse, long nowMillis) {
+    public List<Entry> read(long sinceOffset, int limit, boolean reverse, long nowMillis) {
         assert Thread.holdsLock(this);
         expire(nowMillis);
         List<Entry> out = new ArrayList<>();
@@ -144,7 +148,7 @@ final class Stream {
     }
 
     /** Publications stored now. */
-    int size() {
+    public int size() {
         return entries.size();
     }
 }

@@ -1,34 +1,35 @@
-package io.throng.websocket.centrifugo;
+package io.throng.websocket.history;
 
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The history of every channel in this process, created at a channel's first publication (or a
- * subscribe that asks for its position) and forgotten once it has been idle for {@link
- * HistoryOptions#metaTtl()}: a channel that is forgotten and used again starts a new epoch, so a
+ * The history of every channel one owner keeps (the Centrifugo handler in one process, or the
+ * prefork hub for all its workers), created at a channel's first publication (or a subscribe that
+ * asks for its position) and forgotten once it has been idle for {@link
+ * StreamLimits#metaTtl()}: a channel that is forgotten and used again starts a new epoch, so a
  * client that recovers from the old one is told it could not be recovered.
  *
- * <p>Not across processes: under prefork each worker, and with Redis or NATS each node, keeps the
- * history of what it delivered (docs/centrifugo.md, *History and recovery*).
+ * <p>With Redis or NATS each node keeps the history of what it delivered (docs/centrifugo.md,
+ * *History and recovery*).
  */
-final class Streams {
+public final class Streams {
     private final ConcurrentHashMap<String, Stream> streams = new ConcurrentHashMap<>();
 
     /**
      * {@code channel}'s stream, made now with {@code options} (its namespace's) if it has none. Lock
      * it, and take another if it is {@link Stream#dead}.
      */
-    Stream of(String channel, HistoryOptions options, long nowMillis) {
+    public Stream of(String channel, StreamLimits options, long nowMillis) {
         return streams.computeIfAbsent(channel, c -> new Stream(options, nowMillis));
     }
 
     /** Channels with a stream now. */
-    int count() {
+    public int count() {
         return streams.size();
     }
 
     /** Forgets the streams idle for longer than the meta TTL; the handler's sweeper calls it. */
-    int sweep(long nowMillis) {
+    public int sweep(long nowMillis) {
         int forgotten = 0;
         for (var e : streams.entrySet()) {
             Stream s = e.getValue();

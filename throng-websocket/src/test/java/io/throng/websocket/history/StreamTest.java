@@ -1,9 +1,10 @@
-package io.throng.websocket.centrifugo;
+package io.throng.websocket.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import io.throng.websocket.centrifugo.HistoryOptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
