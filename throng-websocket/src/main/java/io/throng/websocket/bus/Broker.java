@@ -1,5 +1,6 @@
 package io.throng.websocket.bus;
 
+import io.throng.websocket.history.StreamLimits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -30,6 +31,15 @@ public interface Broker {
     }
 
     /**
+     * True if the broker keeps channel history for all its nodes ({@link SharedHistory}): its
+     * session takes {@link Message#store() stored} publishes and {@link Message#query() queries}.
+     * The prefork hub does; Redis and NATS do not yet (each node keeps its own).
+     */
+    default boolean keepsHistory() {
+        return false;
+    }
+
+    /**
      * Connects (within the configured timeout) and returns the session, ready to subscribe and
      * publish. Messages of subscribed channels go to {@code inbound}, in the broker's order, from
      * the session's own reader thread.
@@ -37,12 +47,19 @@ public interface Broker {
     Session connect(Inbound inbound) throws IOException;
 
     /**
-     * One message to publish: the channel, a private copy of the payload, and the receipt its
-     * publisher may wait on (null for the bus's own control messages), which the relay settles.
+     * One message to send: the channel, a private copy of the payload, and the receipt its
+     * publisher may wait on (null for the bus's own control messages and queries), which the relay
+     * settles. On a broker that {@link #keepsHistory() keeps history}, a publish to be stored
+     * carries its channel's {@code store} limits, and a question to the history is a {@code query}
+     * (numbered {@code queryId}, no payload) instead of a publish.
      */
-    record Message(String channel, byte[] payload, Receipt receipt) {
+    record Message(String channel, byte[] payload, Receipt receipt, StreamLimits store, long queryId, HistoryQuery query) {
         public Message(String channel, byte[] payload) {
-            this(channel, payload, null);
+            this(channel, payload, null, null, 0, null);
+        }
+
+        public Message(String channel, byte[] payload, Receipt receipt) {
+            this(channel, payload, receipt, null, 0, null);
         }
     }
 
@@ -51,6 +68,15 @@ public interface Broker {
 
         /** A message of a subscribed channel; {@code payload} is valid during the call. */
         void message(String channel, ByteBuffer payload);
+
+        /** A stored message with its place in the channel's history (brokers that {@link #keepsHistory() keep it}). */
+        default void messageAt(String channel, ByteBuffer payload, long offset, String epoch) {
+            message(channel, payload);
+        }
+
+        /** The answer to the query numbered {@code queryId} (brokers that keep history). */
+        default void answer(long queryId, HistoryAnswer answer) {
+        }
 
         /** The session broke (the broker closed it, a read failed): the link reconnects. */
         void failed(Throwable cause);

@@ -49,6 +49,11 @@ public interface Bus extends AutoCloseable {
 
     BusStats stats();
 
+    /** The history this bus's broker keeps for every node on it, or null: each node keeps its own. */
+    default SharedHistory sharedHistory() {
+        return null;
+    }
+
     /** Stops relaying; queued publishes are dropped (and counted). */
     @Override
     void close();

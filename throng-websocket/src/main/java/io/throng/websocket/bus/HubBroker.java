@@ -33,6 +33,12 @@ public final class HubBroker implements Broker {
         return "embedded";
     }
 
+    /** Yes: the hub keeps every channel's history for all workers. */
+    @Override
+    public boolean keepsHistory() {
+        return true;
+    }
+
     @Override
     public Session connect(Inbound inbound) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -59,11 +65,22 @@ public final class HubBroker implements Broker {
 
         void read(Inbound inbound) {
             try {
-                HubFrames.readAll(channel, maxPayload, (op, name, payload) -> {
-                    if (op != HubFrames.MESSAGE) {
-                        throw new IOException("the hub sent op " + op + ", which only workers send");
+                // a stored message adds its offset and epoch; an answer may carry a whole recovery
+                int limit = Math.max(maxPayload + HubFrames.HEADROOM, HubServer.ANSWER_BUDGET + 1024);
+                HubFrames.readAll(channel, limit, (op, name, payload) -> {
+                    switch (op) {
+                        case HubFrames.MESSAGE -> inbound.message(name, payload);
+                        case HubFrames.STORED -> {
+                            long offset = payload.getLong();
+                            String epoch = HubFrames.epoch(payload);
+                            inbound.messageAt(name, payload, offset, epoch);
+                        }
+                        case HubFrames.ANSWER -> {
+                            long id = payload.getLong();
+                            inbound.answer(id, HubFrames.answer(payload));
+                        }
+                        default -> throw new IOException("the hub sent op " + op + ", which only workers send");
                     }
-                    inbound.message(name, payload);
                 });
                 if (!closing) {
                     inbound.failed(new IOException("the prefork hub closed the connection"));
@@ -100,8 +117,13 @@ public final class HubBroker implements Broker {
         @Override
         public void publish(List<Message> batch) throws IOException {
             long size = 0;
-            for (Message m : batch) {
-                size += HubFrames.size(m.channel(), m.payload().length, true);
+            ByteBuffer[] payloads = new ByteBuffer[batch.size()];
+            for (int i = 0; i < payloads.length; i++) {
+                Message m = batch.get(i);
+                payloads[i] = m.query() != null ? HubFrames.queryPayload(m.queryId(), m.query())
+                        : m.store() != null ? HubFrames.storePayload(m.store(), m.payload())
+                        : ByteBuffer.wrap(m.payload());
+                size += HubFrames.size(m.channel(), payloads[i].remaining(), true);
             }
             if (size > Integer.MAX_VALUE - 64) {
                 // a batch larger than one buffer: one frame at a time
@@ -111,8 +133,10 @@ public final class HubBroker implements Broker {
                 return;
             }
             ByteBuffer b = buffer((int) size);
-            for (Message m : batch) {
-                HubFrames.put(b, HubFrames.PUBLISH, m.channel(), ByteBuffer.wrap(m.payload()));
+            for (int i = 0; i < payloads.length; i++) {
+                Message m = batch.get(i);
+                byte op = m.query() != null ? HubFrames.QUERY : m.store() != null ? HubFrames.STORE : HubFrames.PUBLISH;
+                HubFrames.put(b, op, m.channel(), payloads[i]);
             }
             writeOut(b);
         }

@@ -1,26 +1,45 @@
 package io.throng.websocket.bus;
 
+import io.throng.websocket.history.Stream;
+import io.throng.websocket.history.StreamLimits;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The prefork hub's wire format, on a Unix domain socket between the supervisor and each worker:
  *
  * <pre>
  * frame     op (1) | channel length (1, 1-255) | channel (ASCII) [| payload length (u32) | payload]
- * op        1 subscribe, 2 unsubscribe, 3 publish (worker to hub); 4 message (hub to worker)
+ * op        1 subscribe, 2 unsubscribe, 3 publish, 5 store, 7 query (worker to hub);
+ *           4 message, 6 stored message, 8 answer (hub to worker)
+ * store     limits | data                       a publish the hub keeps in the channel's history
+ * stored    offset (i64) | epoch | data         a message with its place in that history
+ * query     id (i64) | mode (1) | limits | offset (i64) | epoch | limit (i32) | reverse (1)
+ * answer    id (i64) | recovered (1) | epoch | top (i64) | count (i32) | count x (offset (i64) | length (i32) | data)
+ * limits    size (i32) | ttl ms (i64) | meta ttl ms (i64)
+ * epoch     length (1, 0-64) | ASCII
  * </pre>
- * Publish and message carry a payload; integers are big-endian. Both ends are ours and run the
- * same jar, so there is no version byte; a frame that breaks these rules ends the connection.
+ * All but subscribe and unsubscribe carry a payload; integers are big-endian. Both ends are ours
+ * and run the same jar, so there is no version byte; a frame that breaks these rules ends the
+ * connection.
  */
 final class HubFrames {
     static final byte SUBSCRIBE = 1;
     static final byte UNSUBSCRIBE = 2;
     static final byte PUBLISH = 3;
     static final byte MESSAGE = 4;
+    static final byte STORE = 5;
+    static final byte STORED = 6;
+    static final byte QUERY = 7;
+    static final byte ANSWER = 8;
+    /** The longest epoch a frame carries: the hub's own are 8 letters; a client's longer one matches none. */
+    static final int EPOCH_MAX = 64;
     /** What a reader starts with and shrinks back to after a large frame. */
     private static final int READ_BUFFER = 64 * 1024;
 
@@ -33,7 +52,7 @@ final class HubFrames {
     }
 
     static boolean hasPayload(byte op) {
-        return op == PUBLISH || op == MESSAGE;
+        return op >= PUBLISH;
     }
 
     static int size(String channel, int payloadLength, boolean withPayload) {
@@ -81,7 +100,7 @@ final class HubFrames {
                 int p = buf.position();
                 byte op = buf.get(p);
                 int channelLength = buf.get(p + 1) & 0xFF;
-                if (op < SUBSCRIBE || op > MESSAGE || channelLength == 0) {
+                if (op < SUBSCRIBE || op > ANSWER || channelLength == 0) {
                     throw new IOException("not a hub frame (op " + op + ", channel length " + channelLength + ")");
                 }
                 boolean withPayload = hasPayload(op);
@@ -111,5 +130,108 @@ final class HubFrames {
                 buf = ByteBuffer.allocate(READ_BUFFER);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- history payloads
+
+    static final int LIMITS_SIZE = 4 + 8 + 8;
+    /** What a store or stored frame adds to a message's payload at most: limits, or an offset and an epoch. */
+    static final int HEADROOM = 8 + 1 + EPOCH_MAX + LIMITS_SIZE;
+
+    static void putLimits(ByteBuffer b, StreamLimits limits) {
+        b.putInt(limits.size()).putLong(limits.ttl().toMillis()).putLong(limits.metaTtl().toMillis());
+    }
+
+    /** Reads limits, checked as the push service's options check them: a broken one ends the connection. */
+    static StreamLimits limits(ByteBuffer b) throws IOException {
+        int size = b.getInt();
+        long ttl = b.getLong();
+        long metaTtl = b.getLong();
+        if (size < 1 || size > 1_000_000 || ttl < 1 || metaTtl < ttl) {
+            throw new IOException("history limits out of range: size " + size + ", ttl " + ttl + " ms, meta ttl " + metaTtl + " ms");
+        }
+        return new StreamLimits.Of(size, Duration.ofMillis(ttl), Duration.ofMillis(metaTtl));
+    }
+
+    /** An epoch as a frame carries it: anything but 1-64 ASCII characters travels as empty (it matches no stream). */
+    static byte[] epochBytes(String epoch) {
+        if (epoch == null || epoch.isEmpty() || epoch.length() > EPOCH_MAX) {
+            return new byte[0];
+        }
+        for (int i = 0; i < epoch.length(); i++) {
+            if (epoch.charAt(i) > 0x7E || epoch.charAt(i) < 0x21) {
+                return new byte[0];
+            }
+        }
+        return epoch.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static void putEpoch(ByteBuffer b, byte[] epoch) {
+        b.put((byte) epoch.length).put(epoch);
+    }
+
+    static String epoch(ByteBuffer b) throws IOException {
+        int length = b.get() & 0xFF;
+        if (length > EPOCH_MAX || length > b.remaining()) {
+            throw new IOException("an epoch of " + length + " bytes");
+        }
+        byte[] e = new byte[length];
+        b.get(e);
+        return new String(e, StandardCharsets.US_ASCII);
+    }
+
+    /** A store frame's payload: the limits, then the data. */
+    static ByteBuffer storePayload(StreamLimits limits, byte[] data) {
+        ByteBuffer b = ByteBuffer.allocate(LIMITS_SIZE + data.length);
+        putLimits(b, limits);
+        return b.put(data).flip();
+    }
+
+    /** A query frame's payload. */
+    static ByteBuffer queryPayload(long id, HistoryQuery q) {
+        byte[] epoch = epochBytes(q.epoch());
+        ByteBuffer b = ByteBuffer.allocate(8 + 1 + LIMITS_SIZE + 8 + 1 + epoch.length + 4 + 1);
+        b.putLong(id).put((byte) q.mode().ordinal());
+        putLimits(b, q.limits());
+        b.putLong(q.offset());
+        putEpoch(b, epoch);
+        return b.putInt(q.limit()).put((byte) (q.reverse() ? 1 : 0)).flip();
+    }
+
+    /** Reads a query frame's payload (after its id). */
+    static HistoryQuery query(ByteBuffer b) throws IOException {
+        int mode = b.get();
+        if (mode < 0 || mode >= HistoryQuery.Mode.values().length) {
+            throw new IOException("a history query of mode " + mode);
+        }
+        StreamLimits limits = limits(b);
+        long offset = b.getLong();
+        String epoch = epoch(b);
+        int limit = b.getInt();
+        boolean reverse = b.get() != 0;
+        return new HistoryQuery(HistoryQuery.Mode.values()[mode], limits, offset, epoch, limit, reverse);
+    }
+
+    /** Reads an answer frame's payload (after its id). */
+    static HistoryAnswer answer(ByteBuffer b) throws IOException {
+        boolean recovered = b.get() != 0;
+        String epoch = epoch(b);
+        long top = b.getLong();
+        int count = b.getInt();
+        if (count < 0 || count > b.remaining() / 12) {
+            throw new IOException("an answer of " + count + " publications in " + b.remaining() + " B");
+        }
+        List<Stream.Entry> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long offset = b.getLong();
+            int length = b.getInt();
+            if (length < 0 || length > b.remaining()) {
+                throw new IOException("a publication of " + length + " B in an answer with " + b.remaining() + " B left");
+            }
+            byte[] data = new byte[length];
+            b.get(data);
+            entries.add(new Stream.Entry(offset, 0, data));
+        }
+        return new HistoryAnswer(null, epoch, top, recovered, entries);
     }
 }

@@ -1,5 +1,8 @@
 package io.throng.websocket.bus;
 
+import io.throng.websocket.history.Stream;
+import io.throng.websocket.history.StreamLimits;
+import io.throng.websocket.history.Streams;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
@@ -28,15 +31,33 @@ import java.util.concurrent.atomic.LongAdder;
  * one more hop through the supervisor, a few tens of microseconds on a Unix socket against the
  * hundreds of milliseconds a broadcast to 100,000 subscribers takes (docs/push-bus.md).
  *
+ * <p>History ({@link SharedHistory}): a publish a worker sends as <em>store</em> is appended to the
+ * channel's {@link Stream} here, numbered, and sent to the subscribed workers with its offset and
+ * epoch, both under the stream's lock; a worker's query is answered under the same lock, and a
+ * query for a subscribe puts the worker's route in place first. So in each worker's queue a
+ * channel's answers and stored messages stand in the order of the stream: what a recovering
+ * subscriber gets in its answer it does not get again live, and what it does not get there comes
+ * live after it. Every worker's clients recover from the one history, whichever worker they reach.
+ *
  * <p>Threads: an acceptor; per worker a reader, which routes the worker's frames in order, and a
  * writer draining that worker's bounded queue ({@code queueCapacity} frames; a full queue drops,
- * counted). Per publisher and channel the order is kept: one reader puts a worker's messages
- * into each destination queue in the order they came.
+ * counted; an answer that finds it full closes that worker's connection, since its asker would
+ * wait for nothing). Per publisher and channel the order is kept: one reader puts a worker's
+ * messages into each destination queue in the order they came. A sweeper forgets the streams idle
+ * past their meta TTL.
  */
 public final class HubServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.throng.websocket.bus");
     /** Frames one gathering write takes at most. */
     private static final int WRITE_BATCH = 64;
+    /**
+     * Publication bytes one answer carries at most: a recovery that needs more fails (the client
+     * reloads), a read is cut there. 16 MiB: 300 publications (Centrifugo's recovery default) of
+     * 50 KB each; the worker's reader takes answers this large whatever its message limit.
+     */
+    static final int ANSWER_BUDGET = 16 << 20;
+    /** How often the sweeper looks for streams idle past their meta TTL. */
+    private static final long SWEEP_MILLIS = 5_000;
 
     private final Path socket;
     private final ServerSocketChannel server;
@@ -47,6 +68,8 @@ public final class HubServer implements AutoCloseable {
     private final LongAdder published = new LongAdder();
     private final LongAdder forwarded = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    /** The workers' channel history, made at a channel's first stored publish or query. */
+    private final Streams streams = new Streams();
     private volatile boolean closed;
 
     private HubServer(Path socket, ServerSocketChannel server, int maxPayload, int queueCapacity) {
@@ -79,6 +102,7 @@ public final class HubServer implements AutoCloseable {
         }
         HubServer hub = new HubServer(socket, server, maxPayload, queueCapacity);
         Thread.ofPlatform().daemon().name("throng-bus-hub-accept").start(hub::accept);
+        Thread.ofPlatform().daemon().name("throng-bus-hub-sweep").start(hub::sweep);
         return hub;
     }
 
@@ -88,6 +112,22 @@ public final class HubServer implements AutoCloseable {
 
     public HubStats stats() {
         return new HubStats(peers.size(), routes.size(), published.sum(), forwarded.sum(), dropped.sum());
+    }
+
+    /** Channels with a history kept here now. */
+    public int historyChannels() {
+        return streams.count();
+    }
+
+    private void sweep() {
+        while (!closed) {
+            try {
+                Thread.sleep(SWEEP_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            streams.sweep(System.currentTimeMillis());
+        }
     }
 
     private void accept() {
@@ -132,6 +172,15 @@ public final class HubServer implements AutoCloseable {
         }
     }
 
+    /** The bytes {@code entries} take in an answer. */
+    private static long bytes(List<Stream.Entry> entries) {
+        long total = 0;
+        for (Stream.Entry e : entries) {
+            total += 12 + e.data().length;
+        }
+        return total;
+    }
+
     /** One worker's connection. */
     private final class Peer {
         private final SocketChannel channel;
@@ -151,7 +200,7 @@ public final class HubServer implements AutoCloseable {
 
         private void read() {
             try {
-                HubFrames.readAll(channel, maxPayload, this::frame);
+                HubFrames.readAll(channel, maxPayload + HubFrames.HEADROOM, this::frame); // a store adds its limits
             } catch (IOException e) {
                 if (!gone && !closed) {
                     LOG.log(Level.WARNING, "bus hub: a worker's connection failed: " + e.getMessage());
@@ -163,19 +212,7 @@ public final class HubServer implements AutoCloseable {
 
         private void frame(byte op, String name, ByteBuffer payload) throws IOException {
             switch (op) {
-                case HubFrames.SUBSCRIBE -> {
-                    if (channels.add(name)) {
-                        // one atomic step: removeRoute may drop an emptied set meanwhile
-                        routes.compute(name, (k, set) -> {
-                            Set<Peer> s = set == null ? ConcurrentHashMap.newKeySet() : set;
-                            s.add(this);
-                            return s;
-                        });
-                        if (gone) {
-                            removeRoute(name, this);
-                        }
-                    }
-                }
+                case HubFrames.SUBSCRIBE -> subscribe(name);
                 case HubFrames.UNSUBSCRIBE -> {
                     if (channels.remove(name)) {
                         removeRoute(name, this);
@@ -191,7 +228,114 @@ public final class HubServer implements AutoCloseable {
                         }
                     }
                 }
+                case HubFrames.STORE -> {
+                    published.increment();
+                    StreamLimits limits = HubFrames.limits(payload);
+                    byte[] data = new byte[payload.remaining()];
+                    payload.get(data);
+                    store(name, limits, data);
+                }
+                case HubFrames.QUERY -> {
+                    long id = payload.getLong();
+                    HistoryQuery q = HubFrames.query(payload);
+                    if (q.subscribes()) {
+                        subscribe(name); // before the read: what is stored after it reaches this worker
+                    }
+                    answer(name, id, q);
+                }
                 default -> throw new IOException("a worker sent op " + op + ", which only the hub sends");
+            }
+        }
+
+        private void subscribe(String name) {
+            if (channels.add(name)) {
+                // one atomic step: removeRoute may drop an emptied set meanwhile
+                routes.compute(name, (k, set) -> {
+                    Set<Peer> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+                    s.add(this);
+                    return s;
+                });
+                if (gone) {
+                    removeRoute(name, this);
+                }
+            }
+        }
+
+        /** Appends to the channel's stream and sends the numbered message to its workers, under the stream's lock. */
+        private void store(String name, StreamLimits limits, byte[] data) {
+            long now = System.currentTimeMillis();
+            while (true) {
+                Stream stream = streams.of(name, limits, now);
+                synchronized (stream) {
+                    if (stream.dead) {
+                        continue; // forgotten by the sweeper just now: a new stream, a new epoch
+                    }
+                    long offset = stream.append(data, now);
+                    Set<Peer> targets = routes.get(name);
+                    if (targets != null && !targets.isEmpty()) {
+                        byte[] epoch = HubFrames.epochBytes(stream.epoch);
+                        ByteBuffer body = ByteBuffer.allocate(8 + 1 + epoch.length + data.length).putLong(offset);
+                        HubFrames.putEpoch(body, epoch);
+                        ByteBuffer message = HubFrames.frame(HubFrames.STORED, name, body.put(data).flip()).asReadOnlyBuffer();
+                        for (Peer p : targets) {
+                            p.offer(message.duplicate());
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+
+        /** Answers a query into this worker's queue, under the stream's lock (see the class comment). */
+        private void answer(String name, long id, HistoryQuery q) {
+            long now = System.currentTimeMillis();
+            while (true) {
+                Stream stream = streams.of(name, q.limits(), now);
+                synchronized (stream) {
+                    if (stream.dead) {
+                        continue;
+                    }
+                    boolean recovered = false;
+                    List<Stream.Entry> entries = List.of();
+                    switch (q.mode()) {
+                        case POSITION -> { }
+                        case RECOVER -> {
+                            Stream.Recovery r = stream.recover(q.offset(), q.epoch(), q.limit(), now);
+                            if (r.recovered() && bytes(r.publications()) <= ANSWER_BUDGET) {
+                                recovered = true;
+                                entries = r.publications();
+                            }
+                        }
+                        case READ -> {
+                            entries = stream.read(q.offset(), q.limit(), q.reverse(), now);
+                            int fit = 0;
+                            long total = 0;
+                            for (Stream.Entry e : entries) {
+                                total += 12 + e.data().length;
+                                if (total > ANSWER_BUDGET) {
+                                    break;
+                                }
+                                fit++;
+                            }
+                            entries = entries.subList(0, fit);
+                        }
+                    }
+                    byte[] epoch = HubFrames.epochBytes(stream.epoch);
+                    ByteBuffer body = ByteBuffer.allocate((int) (8 + 1 + 1 + epoch.length + 8 + 4 + bytes(entries)));
+                    body.putLong(id).put((byte) (recovered ? 1 : 0));
+                    HubFrames.putEpoch(body, epoch);
+                    body.putLong(stream.top()).putInt(entries.size());
+                    for (Stream.Entry e : entries) {
+                        body.putLong(e.offset()).putInt(e.data().length).put(e.data());
+                    }
+                    if (!gone && !out.offer(HubFrames.frame(HubFrames.ANSWER, name, body.flip()))) {
+                        dropped.increment();
+                        LOG.log(Level.WARNING, "bus hub: a worker's queue is full (" + queueCapacity + " frames) for the answer"
+                                + " to its history query; closing its connection (it reconnects, its queries fail and are retried)");
+                        leave();
+                    }
+                    return;
+                }
             }
         }
 

@@ -16,7 +16,15 @@ public interface LocalSubscribers {
      */
     io.throng.websocket.PublishResult deliver(String channel, ByteBuffer payload);
 
-    /** Whether {@code channel} has a subscriber on this node now. */
+    /**
+     * As {@link #deliver}, for a publication the bus's shared history stored at {@code offset} of
+     * {@code epoch} ({@link SharedHistory}).
+     */
+    default io.throng.websocket.PublishResult deliverAt(String channel, ByteBuffer payload, long offset, String epoch) {
+        return deliver(channel, payload);
+    }
+
+    /** Whether {@code channel} has a subscriber on this node now (or one on its way, waiting for its history). */
     boolean hasSubscribers(String channel);
 
     /** The channels with a subscriber on this node now (a snapshot). */

@@ -1,5 +1,6 @@
 package io.throng.websocket.bus;
 
+import io.throng.websocket.history.StreamLimits;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * A bus that relays through a broker ({@link Broker}: the prefork hub, Redis, NATS), with the
@@ -56,7 +58,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Threads: one link thread (platform, daemon) connects, subscribes and publishes; the session's
  * reader delivers. Publishers never block: they only offer to the queue and wake the link.
  */
-public final class RelayBus implements Bus {
+public final class RelayBus implements Bus, SharedHistory {
     private static final System.Logger LOG = System.getLogger("io.throng.websocket.bus");
     /** Publishes sent to the broker in one write (Redis: one pipeline, NATS: one flush). */
     static final int BATCH = 512;
@@ -65,6 +67,8 @@ public final class RelayBus implements Bus {
     public static final String NODE = hostName() + "/" + ProcessHandle.current().pid();
     /** This bus on a shared broker's control channel: the node and a random part (a pid repeats across hosts' containers). */
     private final String peerId = NODE + "/" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+
+    private static final byte[] EMPTY = new byte[0];
 
     private final Broker broker;
     private final LocalSubscribers local;
@@ -83,6 +87,11 @@ public final class RelayBus implements Bus {
     private final LongAdder dropped = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final AtomicLong reconnects = new AtomicLong();
+    /** Which publishes the broker stores (brokers that {@link Broker#keepsHistory() keep history}); null: none. */
+    private volatile StorePolicy storePolicy;
+    /** Queries sent or queued and not answered yet, by number; failed when their session ends. */
+    private final ConcurrentHashMap<Long, Consumer<HistoryAnswer>> queries = new ConcurrentHashMap<>();
+    private final AtomicLong queryIds = new AtomicLong();
     /** The other nodes on a shared broker; null for one that is not ({@link Broker#sharedByNodes()}). */
     private final Peers peers;
     /** A peer said hello: the link answers with a here (set by the reader, cleared by the link). */
@@ -125,16 +134,73 @@ public final class RelayBus implements Bus {
             return new PublishOutcome.Refused("bus " + broker.name() + " is up, but " + waiting
                     + ": its subscribers would miss this; retry later");
         }
+        StorePolicy policy = storePolicy;
+        StreamLimits store = policy == null ? null : policy.limits(channel, payload);
         byte[] copy = new byte[payload.remaining()];
         payload.duplicate().get(copy);
         Receipt receipt = new Receipt(System.nanoTime() + settleWithin);
-        if (!queue.offer(new Broker.Message(channel, copy, receipt))) {
+        if (!queue.offer(new Broker.Message(channel, copy, receipt, store, 0, null))) {
             dropped.increment();
             return new PublishOutcome.Refused("the relay queue to " + broker.name() + " is full ("
                     + config.relayQueue() + " messages); retry later");
         }
         LockSupport.unpark(link);
         return new PublishOutcome.Accepted(accepted.bus(), accepted.node(), receipt);
+    }
+
+    @Override
+    public SharedHistory sharedHistory() {
+        return broker.keepsHistory() ? this : null;
+    }
+
+    @Override
+    public void storeWhen(StorePolicy policy) {
+        if (!broker.keepsHistory()) {
+            throw new IllegalStateException(broker.name() + " keeps no history");
+        }
+        storePolicy = policy;
+    }
+
+    /**
+     * Queued behind the publishes before it, sent by the link after the subscription changes it
+     * has seen: a subscribing query of a channel whose subscriber is counted already
+     * ({@link LocalSubscribers#hasSubscribers}) cannot be overtaken by an unsubscribe of it.
+     */
+    @Override
+    public String query(String channel, HistoryQuery query, Consumer<HistoryAnswer> then) {
+        if (!broker.keepsHistory()) {
+            return broker.name() + " keeps no history";
+        }
+        if (state != BusStats.State.UP) {
+            return "bus " + broker.name() + " is " + state.id() + (problem == null ? "" : " (" + problem + ")");
+        }
+        long id = queryIds.incrementAndGet();
+        queries.put(id, then);
+        if (!queue.offer(new Broker.Message(channel, EMPTY, null, null, id, query))) {
+            queries.remove(id);
+            return "the relay queue to " + broker.name() + " is full (" + config.relayQueue() + " messages)";
+        }
+        LockSupport.unpark(link);
+        return null;
+    }
+
+    /** Answers every query still waiting with a failure: its session is over, its answer will not come. */
+    private void failQueries(String why) {
+        HistoryAnswer failed = HistoryAnswer.failed(why);
+        for (Long id : queries.keySet()) {
+            Consumer<HistoryAnswer> then = queries.remove(id);
+            if (then != null) {
+                answered(then, failed);
+            }
+        }
+    }
+
+    private void answered(Consumer<HistoryAnswer> then, HistoryAnswer answer) {
+        try {
+            then.accept(answer);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "bus " + broker.name() + ": handling a history answer failed", e);
+        }
     }
 
     @Override
@@ -190,6 +256,7 @@ public final class RelayBus implements Bus {
             Thread.currentThread().interrupt();
         }
         dropped.add(drainQueue("the bus closed before it was sent"));
+        failQueries("the bus closed");
         state = BusStats.State.CLOSED;
     }
 
@@ -212,6 +279,7 @@ public final class RelayBus implements Bus {
                 // A publisher that saw the link up just before it failed may have queued since the
                 // drain above: that message belongs to the failed session, and is dropped too.
                 dropped.add(drainQueue("the link to " + broker.name() + " failed before it was sent"));
+                failQueries("the link to " + broker.name() + " failed before it was sent");
                 changed.clear(); // before the snapshot: a change after it is marked again
                 Set<String> upstream = new HashSet<>(local.channels());
                 List<String> all = new ArrayList<>(upstream);
@@ -264,6 +332,7 @@ public final class RelayBus implements Bus {
                 inbound.close(); // waits for a delivery in progress; later ones are discarded
                 // What this session accepted and did not relay is lost with it: not sent later, stale.
                 dropped.add(drainQueue("the link to " + broker.name() + " failed before it was sent"));
+                failQueries("the link to " + broker.name() + " failed before the answer came");
             }
             if (closed) {
                 break;
@@ -303,14 +372,18 @@ public final class RelayBus implements Bus {
                     session.publish(batch);
                     relayed.add(batch.size());
                     for (Broker.Message m : batch) {
-                        m.receipt().relayed();
+                        if (m.receipt() != null) {
+                            m.receipt().relayed();
+                        }
                     }
                 } catch (Throwable e) {
                     dropped.add(batch.size());
                     String why = "the link to " + broker.name() + " failed before the broker confirmed it (" + describe(e)
                             + "); it may have reached some subscribers";
                     for (Broker.Message m : batch) {
-                        m.receipt().dropped(why);
+                        if (m.receipt() != null) {
+                            m.receipt().dropped(why);
+                        }
                     }
                     throw e;
                 } finally {
@@ -378,7 +451,9 @@ public final class RelayBus implements Bus {
         List<Broker.Message> rest = new ArrayList<>();
         queue.drainTo(rest);
         for (Broker.Message m : rest) {
-            m.receipt().dropped(why);
+            if (m.receipt() != null) {
+                m.receipt().dropped(why);
+            }
         }
         return rest.size();
     }
@@ -430,6 +505,30 @@ public final class RelayBus implements Bus {
                 local.deliver(channel, payload);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "bus " + broker.name() + ": delivering a message of " + channel + " failed", e);
+            }
+        }
+
+        @Override
+        public synchronized void messageAt(String channel, ByteBuffer payload, long offset, String epoch) {
+            if (!open) {
+                return;
+            }
+            received.increment();
+            try {
+                local.deliverAt(channel, payload, offset, epoch);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "bus " + broker.name() + ": delivering a message of " + channel + " failed", e);
+            }
+        }
+
+        @Override
+        public synchronized void answer(long queryId, HistoryAnswer answer) {
+            if (!open) {
+                return; // the session is over: failQueries answers it
+            }
+            Consumer<HistoryAnswer> then = queries.remove(queryId);
+            if (then != null) {
+                answered(then, answer);
             }
         }
 

@@ -6,7 +6,10 @@ import io.throng.websocket.TopicRegistry;
 import io.throng.websocket.WebSocket;
 import io.throng.websocket.WebSocketHandler;
 import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.HistoryAnswer;
+import io.throng.websocket.bus.HistoryQuery;
 import io.throng.websocket.bus.PublishOutcome;
+import io.throng.websocket.bus.SharedHistory;
 import io.throng.websocket.codec.Utf8;
 import io.throng.websocket.history.Stream;
 import io.throng.websocket.history.Streams;
@@ -16,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,8 +73,18 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private final Bus bus;
     private final Function<String, String> channelProblem;
     private final ConnectionTokens tokens;
-    /** Every channel's history, or null when history is off. */
+    /** Every channel's history in this process, or null when history is off or kept by the bus ({@link #shared}). */
     private final Streams streams;
+    /**
+     * The history the bus keeps for every process on it (the prefork hub), or null: this process
+     * keeps its own ({@link #streams}) or none.
+     */
+    private final SharedHistory shared;
+    /**
+     * Channels with a subscribe waiting for the shared history's answer, and how many: the node
+     * counts as subscribed to them ({@link #subscribing}), so the bus keeps their subscription.
+     */
+    private final ConcurrentHashMap<String, Integer> subscribing = new ConcurrentHashMap<>();
     /** The high half of every client id: this process's, so ids differ between workers and restarts. */
     private final long clientIdHigh = ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFF0FFFL | 0x4000L;
     private final ScheduledExecutorService sweeper;
@@ -92,7 +106,15 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.bus = bus;
         this.channelProblem = channelProblem;
         this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
-        this.streams = config.anyHistory() ? new Streams() : null;
+        this.shared = config.anyHistory() ? bus.sharedHistory() : null;
+        this.streams = config.anyHistory() && shared == null ? new Streams() : null;
+        if (shared != null) {
+            // what is stored: publications to a channel with history that the JSON protocol can carry
+            shared.storeWhen((channel, payload) -> {
+                Namespace ns = config.namespaceOf(channel);
+                return ns != null && ns.history().enabled() && Utf8.isValid(payload) ? ns.history() : null;
+            });
+        }
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
                 .name("throng-centrifugo-sweeper").factory());
         if (!config.pingInterval().isZero()) {
@@ -213,7 +235,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (data == null) {
             return PublishResult.NO_SUBSCRIBERS; // not UTF-8: neither sent nor stored
         }
-        if (!history) {
+        if (!history || shared != null) {
             return topics.deliver(topic, publication(channel, data, 0));
         }
         byte[] stored = data.getBytes(StandardCharsets.UTF_8);
@@ -234,6 +256,25 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                         : topics.deliver(topic, publication(channel, data, offset));
             }
         }
+    }
+
+    /**
+     * Fans out a publication the bus's shared history stored at {@code offset} of {@code epoch}
+     * (under prefork: the hub numbered it for every worker). Called where the bus delivers, in the
+     * order of the channel's stream and of the answers to subscribes ({@link SharedHistory}).
+     */
+    public PublishResult deliverAt(String channel, ByteBuffer payload, long offset, String epoch) {
+        String topic = topic(channel);
+        if (topics.subscribers(topic) == 0) {
+            return PublishResult.NO_SUBSCRIBERS;
+        }
+        String data = dataJson(payload);
+        return data == null ? PublishResult.NO_SUBSCRIBERS : topics.deliver(topic, publication(channel, data, offset));
+    }
+
+    /** Whether a subscribe to {@code channel} waits for the shared history: the node needs the channel. Any thread. */
+    public boolean subscribing(String channel) {
+        return !subscribing.isEmpty() && subscribing.containsKey(channel);
     }
 
     /**
@@ -563,6 +604,10 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         long offset = req.get("offset") instanceof Json.Number n && n.integer(0, Long.MAX_VALUE) != null ? n.integer(0, Long.MAX_VALUE) : 0;
         String epoch = req.get("epoch") instanceof String e ? e : "";
         long flag = req.get("flag") instanceof Json.Number n && n.integer(0, 0xFFFFFFFFL) != null ? n.integer(0, 0xFFFFFFFFL) : 0;
+        if (shared != null) {
+            return subscribeShared(ws, s, id, req, channel, history,
+                    new Asked(recoverable, recover, offset, epoch, flag, expiresAt, tokenData));
+        }
         long now = System.currentTimeMillis();
         while (true) {
             Stream stream = streams.of(channel, history, now);
@@ -574,45 +619,126 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 if (r != null && !r.recovered() && (flag & 2) != 0) {
                     return error(ws, id, Codes.UNRECOVERABLE_POSITION); // the SDK asked to be refused rather than resubscribed blind
                 }
-                StringBuilder reply = new StringBuilder(96);
-                reply.append("{\"id\":").append(id).append(",\"subscribe\":{");
-                String fromToken = tokenFields(expiresAt, tokenData);
-                if (!fromToken.isEmpty()) {
-                    reply.append(fromToken).append(',');
-                }
-                if (recoverable) {
-                    reply.append("\"recoverable\":true,");
-                }
-                reply.append("\"epoch\":\"").append(stream.epoch).append("\",\"positioned\":true,\"offset\":");
-                if (r != null && r.recovered()) {
-                    // the client's own offset: the SDK moves it along the publications that follow
-                    reply.append(offset).append(",\"was_recovering\":true,\"recovered\":true");
-                    if (!r.publications().isEmpty()) {
-                        reply.append(",\"publications\":[");
-                        appendPublications(r.publications(), reply);
-                        reply.append(']');
-                    }
-                } else {
-                    reply.append(stream.top());
-                    if (r != null) {
-                        reply.append(",\"was_recovering\":true"); // not recovered: the app reloads its state
-                    }
-                }
-                reply.append("}}");
+                Asked asked = new Asked(recoverable, recover, offset, epoch, flag, expiresAt, tokenData);
+                String reply = positionedReply(id, asked, stream.epoch, stream.top(), r != null && r.recovered(),
+                        r == null ? List.of() : r.publications(), false);
                 synchronized (ws) {
                     if (!topics.subscribe(topic(channel), ws)) {
                         return ws.isOpen() && error(ws, id, Codes.ALREADY_SUBSCRIBED);
                     }
+                    if (r != null) {
+                        (r.recovered() ? recovered : notRecovered).increment(); // before the reply: whoever reads it sees the count
+                    }
                     ws.sendText(reply);
                     expiresAfter(s, channel, expiresAt);
-                }
-                if (r != null) {
-                    (r.recovered() ? recovered : notRecovered).increment();
                 }
                 joinLeave(ws, s, channel, req, true);
                 return true;
             }
         }
+    }
+
+    /** What a positioned subscribe asked for, and what its token gave. */
+    private record Asked(boolean recoverable, boolean recover, long offset, String epoch, long flag, long expiresAt,
+                         String tokenData) {
+    }
+
+    /**
+     * The reply to a subscribe with a position: the stream's epoch and top, or, when it recovered,
+     * the client's own offset (the SDK moves it along the publications that follow) and what it
+     * missed. {@code raw}: the publications' data is as published (the shared history's), not JSON yet.
+     */
+    private static String positionedReply(long id, Asked asked, String epoch, long top, boolean recovered,
+                                          List<Stream.Entry> publications, boolean raw) {
+        StringBuilder reply = new StringBuilder(96);
+        reply.append("{\"id\":").append(id).append(",\"subscribe\":{");
+        String fromToken = tokenFields(asked.expiresAt(), asked.tokenData());
+        if (!fromToken.isEmpty()) {
+            reply.append(fromToken).append(',');
+        }
+        if (asked.recoverable()) {
+            reply.append("\"recoverable\":true,");
+        }
+        reply.append("\"epoch\":\"").append(epoch).append("\",\"positioned\":true,\"offset\":");
+        if (recovered) {
+            reply.append(asked.offset()).append(",\"was_recovering\":true,\"recovered\":true");
+            if (!publications.isEmpty()) {
+                reply.append(",\"publications\":[");
+                appendPublications(publications, reply, raw);
+                reply.append(']');
+            }
+        } else {
+            reply.append(top);
+            if (asked.recover()) {
+                reply.append(",\"was_recovering\":true"); // not recovered: the app reloads its state
+            }
+        }
+        return reply.append("}}").toString();
+    }
+
+    /**
+     * A positioned subscribe where the bus keeps the history (prefork): asks it for the position or
+     * the recovery, and subscribes when the answer comes, on the thread that delivers the channel's
+     * publications, in their order: what the answer holds does not come again live, and what it
+     * does not hold comes live after it. Meanwhile the channel counts as needed here, so the bus
+     * keeps (or takes) its subscription.
+     */
+    private boolean subscribeShared(WebSocket ws, ClientSession s, long id, Map<?, ?> req, String channel,
+                                    HistoryOptions history, Asked asked) {
+        HistoryQuery q = new HistoryQuery(asked.recover() ? HistoryQuery.Mode.RECOVER : HistoryQuery.Mode.POSITION, history,
+                asked.offset(), asked.epoch(), history.recoveryMaxPublications(), false);
+        subscribing.merge(channel, 1, Integer::sum);
+        bus.subscribe(channel);
+        String refused = shared.query(channel, q, a -> {
+            try {
+                subscribeAnswered(ws, s, id, req, channel, asked, a);
+            } finally {
+                doneSubscribing(channel);
+            }
+        });
+        if (refused != null) {
+            doneSubscribing(channel);
+            LOG.log(Level.INFO, () -> "centrifugo: " + ws + " subscribe to " + channel + " failed: " + refused);
+            return error(ws, id, Codes.INTERNAL); // the SDK retries with back-off
+        }
+        return true;
+    }
+
+    private void doneSubscribing(String channel) {
+        subscribing.computeIfPresent(channel, (c, n) -> n == 1 ? null : n - 1);
+        bus.unsubscribe(channel); // a hint: the bus looks again whether this node still needs the channel
+    }
+
+    private void subscribeAnswered(WebSocket ws, ClientSession s, long id, Map<?, ?> req, String channel, Asked asked,
+                                   HistoryAnswer a) {
+        if (!ws.isOpen()) {
+            return;
+        }
+        if (a.failed()) {
+            LOG.log(Level.INFO, () -> "centrifugo: " + ws + " subscribe to " + channel + " failed: " + a.failure());
+            error(ws, id, Codes.INTERNAL);
+            return;
+        }
+        boolean recovered = asked.recover() && a.recovered();
+        if (asked.recover() && !recovered && (asked.flag() & 2) != 0) {
+            error(ws, id, Codes.UNRECOVERABLE_POSITION);
+            return;
+        }
+        String reply = positionedReply(id, asked, a.epoch(), a.top(), recovered, a.publications(), true);
+        synchronized (ws) {
+            if (!topics.subscribe(topic(channel), ws)) {
+                if (ws.isOpen()) {
+                    error(ws, id, Codes.ALREADY_SUBSCRIBED);
+                }
+                return;
+            }
+            if (asked.recover()) {
+                (recovered ? this.recovered : notRecovered).increment(); // before the reply: whoever reads it sees the count
+            }
+            ws.sendText(reply);
+            expiresAfter(s, channel, asked.expiresAt());
+        }
+        joinLeave(ws, s, channel, req, true);
     }
 
     /**
@@ -805,13 +931,19 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         return b.append("}}").toString();
     }
 
-    private static void appendPublications(List<Stream.Entry> entries, StringBuilder b) {
-        for (int i = 0; i < entries.size(); i++) {
-            if (i > 0) {
+    /** {@code raw}: the entries hold data as published (the shared history's), made JSON here; else JSON already. */
+    private static void appendPublications(List<Stream.Entry> entries, StringBuilder b, boolean raw) {
+        boolean first = true;
+        for (Stream.Entry e : entries) {
+            String data = raw ? dataJson(ByteBuffer.wrap(e.data())) : e.dataJson();
+            if (data == null) {
+                continue; // not UTF-8: never stored by this service, but the hub takes what it is given
+            }
+            if (!first) {
                 b.append(',');
             }
-            Stream.Entry e = entries.get(i);
-            pub(e.dataJson(), e.offset(), b);
+            first = false;
+            pub(data, e.offset(), b);
         }
     }
 
@@ -834,7 +966,18 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (!history.allowHistory() || !topics.topicsOf(ws).contains(topic(channel))) {
             return error(ws, id, Codes.PERMISSION_DENIED);
         }
-        Reply r = readHistory(channel, history, req, true);
+        if (!(historyAsk(req, true) instanceof HistoryAsk ask)) {
+            return error(ws, id, Codes.BAD_REQUEST);
+        }
+        if (shared == null) {
+            return historyReply(ws, id, readHistory(channel, history, ask));
+        }
+        String refused = shared.query(channel, ask.query(history),
+                a -> historyReply(ws, id, a.failed() ? Reply.error(Codes.INTERNAL) : historyResult(ask, a.epoch(), a.top(), a.publications(), true)));
+        return refused == null || error(ws, id, Codes.INTERNAL);
+    }
+
+    private static boolean historyReply(WebSocket ws, long id, Reply r) {
         if (r.code() != 0) {
             return error(ws, id, r.code());
         }
@@ -871,15 +1014,43 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (!ns.history().enabled()) {
             return Reply.error(Codes.NOT_AVAILABLE);
         }
-        return readHistory(channel, ns.history(), req, false);
+        if (!(historyAsk(req, false) instanceof HistoryAsk ask)) {
+            return Reply.error(Codes.BAD_REQUEST);
+        }
+        if (shared == null) {
+            return readHistory(channel, ns.history(), ask);
+        }
+        java.util.concurrent.CompletableFuture<HistoryAnswer> answer = new java.util.concurrent.CompletableFuture<>();
+        if (shared.query(channel, ask.query(ns.history()), answer::complete) != null) {
+            return Reply.error(Codes.INTERNAL);
+        }
+        try {
+            // the API's own thread (not an event loop); the answer is a round trip to the hub, or a failure when its link drops
+            HistoryAnswer a = answer.get(API_WAIT_SECONDS, TimeUnit.SECONDS);
+            return a.failed() ? Reply.error(Codes.INTERNAL) : historyResult(ask, a.epoch(), a.top(), a.publications(), true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Reply.error(Codes.INTERNAL);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return Reply.error(Codes.INTERNAL);
+        }
     }
 
+    /** How long the server API waits for the shared history's answer: the bus's link fails long before. */
+    private static final long API_WAIT_SECONDS = 30;
+
     /**
-     * Reads {@code channel}'s history as {@code req} ({@code limit}, {@code since}, {@code reverse})
-     * asks: the result object {@code {"publications":[..],"epoch":..,"offset":..}}. A client's limit
-     * is capped at 300 ({@code capped}); the server API's is not.
+     * A history read as asked ({@code limit}, {@code since}, {@code reverse}): a client's limit is
+     * capped at 300 ({@code capped}); the server API's is not.
      */
-    private Reply readHistory(String channel, HistoryOptions history, Map<?, ?> req, boolean capped) {
+    private record HistoryAsk(long sinceOffset, String sinceEpoch, int limit, boolean reverse) {
+        HistoryQuery query(HistoryOptions history) {
+            return new HistoryQuery(HistoryQuery.Mode.READ, history, sinceOffset, sinceEpoch, limit, reverse);
+        }
+    }
+
+    /** The read {@code req} asks for, or an error {@link Reply} (107: reverse from offset 0). */
+    private static Object historyAsk(Map<?, ?> req, boolean capped) {
         long limit = req.get("limit") instanceof Json.Number n && n.integer(Integer.MIN_VALUE, Integer.MAX_VALUE) != null
                 ? n.integer(Integer.MIN_VALUE, Integer.MAX_VALUE) : 0;
         if (capped && (limit < 0 || limit > HistoryOptions.HISTORY_MAX)) {
@@ -896,6 +1067,30 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 return Reply.error(Codes.BAD_REQUEST);
             }
         }
+        return new HistoryAsk(sinceOffset, sinceEpoch, (int) limit, reverse);
+    }
+
+    /**
+     * The result object {@code {"publications":[..],"epoch":..,"offset":..}}, or 112 when the read
+     * was asked since another epoch. {@code raw}: as {@link #appendPublications}.
+     */
+    private static Reply historyResult(HistoryAsk ask, String epoch, long top, List<Stream.Entry> entries, boolean raw) {
+        if (ask.sinceEpoch() != null && !ask.sinceEpoch().equals(epoch)) {
+            return Reply.error(Codes.UNRECOVERABLE_POSITION);
+        }
+        StringBuilder result = new StringBuilder(48 + entries.size() * 32);
+        result.append('{');
+        if (!entries.isEmpty()) {
+            result.append("\"publications\":[");
+            appendPublications(entries, result, raw);
+            result.append("],");
+        }
+        result.append("\"epoch\":\"").append(epoch).append("\",\"offset\":").append(top).append('}');
+        return new Reply(0, result.toString());
+    }
+
+    /** Reads {@code channel}'s history in this process's own streams. */
+    private Reply readHistory(String channel, HistoryOptions history, HistoryAsk ask) {
         long now = System.currentTimeMillis();
         while (true) {
             Stream stream = streams.of(channel, history, now);
@@ -903,19 +1098,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 if (stream.dead) {
                     continue;
                 }
-                if (sinceEpoch != null && !sinceEpoch.equals(stream.epoch)) {
+                if (ask.sinceEpoch() != null && !ask.sinceEpoch().equals(stream.epoch)) {
                     return Reply.error(Codes.UNRECOVERABLE_POSITION);
                 }
-                List<Stream.Entry> entries = stream.read(sinceOffset, (int) limit, reverse, now);
-                StringBuilder result = new StringBuilder(48 + entries.size() * 32);
-                result.append('{');
-                if (!entries.isEmpty()) {
-                    result.append("\"publications\":[");
-                    appendPublications(entries, result);
-                    result.append("],");
-                }
-                result.append("\"epoch\":\"").append(stream.epoch).append("\",\"offset\":").append(stream.top()).append('}');
-                return new Reply(0, result.toString());
+                return historyResult(ask, stream.epoch, stream.top(), stream.read(ask.sinceOffset(), ask.limit(), ask.reverse(), now),
+                        false);
             }
         }
     }

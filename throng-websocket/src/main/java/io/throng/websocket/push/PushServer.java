@@ -193,8 +193,17 @@ public final class PushServer implements AutoCloseable {
         }
 
         @Override
+        public PublishResult deliverAt(String channel, ByteBuffer payload, long offset, String epoch) {
+            PublishResult r = topics.publish(channel, Utf8.isValid(payload) ? PreparedMessage.text(payload) : PreparedMessage.binary(payload));
+            CentrifugoHandler c = centrifugo.handler;
+            return c == null ? r : r.plus(c.deliverAt(channel, payload, offset, epoch));
+        }
+
+        @Override
         public boolean hasSubscribers(String channel) {
-            return topics.subscribers(channel) > 0 || topics.subscribers(CentrifugoHandler.topic(channel)) > 0;
+            CentrifugoHandler c = centrifugo.handler;
+            return topics.subscribers(channel) > 0 || topics.subscribers(CentrifugoHandler.topic(channel)) > 0
+                    || (c != null && c.subscribing(channel));
         }
 
         @Override

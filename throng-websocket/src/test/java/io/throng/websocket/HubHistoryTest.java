@@ -1,0 +1,197 @@
+package io.throng.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.core.config.ClientConfig;
+import io.throng.websocket.bus.BusConfig;
+import io.throng.websocket.bus.HubBroker;
+import io.throng.websocket.bus.HubServer;
+import io.throng.websocket.bus.RelayBus;
+import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.HistoryOptions;
+import io.throng.websocket.push.PushServer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Centrifugo history under prefork, in one JVM: push servers (the workers) relaying through a real
+ * {@link HubServer}, which keeps every channel's history; Centrifugo clients over real sockets,
+ * their frames written by hand. A client recovers on whichever worker it reaches, from the one
+ * history, with neither a gap nor a duplicate between what it recovers and what comes live.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HubHistoryTest {
+    private static final int MAX = 1 << 20;
+    private static final Pattern OFFSET = Pattern.compile("\"offset\":(\\d+)");
+
+    private Path socket;
+    private HubServer hub;
+    private final List<PushServer> nodes = new ArrayList<>();
+    private WebSocketClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        socket = Files.createTempDirectory("throng-hub-history").resolve("hub.sock");
+        hub = HubServer.start(socket, MAX, 4096);
+        client = WebSocketClient.start(ClientConfig.defaults().withLoops(1), WebSocketConfig.defaults());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (PushServer n : nodes) {
+            n.close();
+        }
+        client.close();
+        hub.close();
+        Files.deleteIfExists(socket.getParent());
+    }
+
+    private PushServer worker(int historySize) throws Exception {
+        BusConfig config = BusConfig.embedded().withHub(socket).withBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
+        PushServer n = PushServer.start(WsVariant.MULTI.config(), WebSocketConfig.defaults(),
+                local -> RelayBus.start(new HubBroker(socket, MAX), local, config),
+                CentrifugoConfig.withSecret(CentrifugoSdkTest.SECRET).withAllowPublish(true)
+                        .withHistory(HistoryOptions.of(historySize, Duration.ofMinutes(5)).withAllowHistory(true)
+                                .withRecoveryMaxPublications(historySize)));
+        nodes.add(n);
+        assertThat(((RelayBus) n.bus()).awaitUp(Duration.ofSeconds(10))).isTrue();
+        return n;
+    }
+
+    private CentrifugoProtocolTest.Conn connected(PushServer n, String user) throws Exception {
+        CentrifugoProtocolTest.Conn c = new CentrifugoProtocolTest.Conn();
+        c.autoPong = true;
+        c.ws = client.connect(WebSocketRequest.to(n.address(), PushServer.CENTRIFUGO_PATH), c).get(10, TimeUnit.SECONDS);
+        c.send(CentrifugoProtocolTest.connect(CentrifugoProtocolTest.token(user, 0)));
+        assertThat(c.nextText()).startsWith("{\"id\":1,\"connect\":");
+        return c;
+    }
+
+    private static void publish(PushServer n, String channel, String json) {
+        assertThat(n.publish(channel, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)))).as("published").isInstanceOf(io.throng.websocket.bus.PublishOutcome.Accepted.class);
+    }
+
+    @Test
+    void aClientRecoversOnAnotherWorkerFromTheHubsHistory() throws Exception {
+        PushServer a = worker(100);
+        PushServer b = worker(100);
+        CentrifugoProtocolTest.Conn ann = connected(a, "ann");
+        ann.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true},\"id\":2}");
+        String first = ann.nextText();
+        String epoch = CentrifugoProtocolTest.epochOf(first);
+        assertThat(first).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":0}}");
+        for (int n = 1; n <= 3; n++) {
+            publish(n % 2 == 0 ? a : b, "news", "{\"n\":" + n + "}");
+            assertThat(ann.nextText()).as("numbered by the hub, whichever worker published")
+                    .isEqualTo("{\"push\":{\"channel\":\"news\",\"pub\":{\"data\":{\"n\":" + n + "},\"offset\":" + n + "}}}");
+        }
+        ann.ws.close(1000, "away");
+        publish(a, "news", "{\"n\":4}");
+        publish(a, "news", "{\"n\":5}"); // one worker's publishes keep their order; two workers' need not
+
+        // back, on the other worker, which has had no subscriber of the channel
+        CentrifugoProtocolTest.Conn again = connected(b, "ann");
+        again.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":3,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(again.nextText()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":3,\"was_recovering\":true,\"recovered\":true,\"publications\":["
+                + "{\"data\":{\"n\":4},\"offset\":4},{\"data\":{\"n\":5},\"offset\":5}]}}");
+        publish(a, "news", "{\"n\":6}");
+        assertThat(again.nextText()).as("live again through the hub, the next offset")
+                .isEqualTo("{\"push\":{\"channel\":\"news\",\"pub\":{\"data\":{\"n\":6},\"offset\":6}}}");
+
+        // another epoch: not recovered, told the hub's top
+        CentrifugoProtocolTest.Conn stranger = connected(a, "bob");
+        stranger.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":3,"
+                + "\"epoch\":\"abcdefgh\"},\"id\":2}");
+        assertThat(stranger.nextText()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":6,\"was_recovering\":true}}");
+        assertThat(b.centrifugo().recoveries()).isEqualTo(1);
+        assertThat(a.centrifugo().failedRecoveries()).isEqualTo(1);
+
+        // the history command, on either worker, reads the one history
+        stranger.send("{\"history\":{\"channel\":\"news\",\"limit\":2,\"reverse\":true},\"id\":3}");
+        assertThat(stranger.nextText()).isEqualTo("{\"id\":3,\"history\":{\"publications\":[{\"data\":{\"n\":6},\"offset\":6},"
+                + "{\"data\":{\"n\":5},\"offset\":5}],\"epoch\":\"" + epoch + "\",\"offset\":6}}");
+        again.send("{\"history\":{\"channel\":\"news\",\"limit\":-1,\"since\":{\"offset\":4,\"epoch\":\"" + epoch + "\"}},\"id\":3}");
+        assertThat(again.nextText()).isEqualTo("{\"id\":3,\"history\":{\"publications\":[{\"data\":{\"n\":5},\"offset\":5},"
+                + "{\"data\":{\"n\":6},\"offset\":6}],\"epoch\":\"" + epoch + "\",\"offset\":6}}");
+        again.send("{\"history\":{\"channel\":\"news\",\"limit\":1,\"since\":{\"offset\":4,\"epoch\":\"abcdefgh\"}},\"id\":4}");
+        assertThat(again.nextText()).isEqualTo("{\"id\":4,\"error\":{\"code\":112,\"message\":\"unrecoverable position\"}}");
+        assertThat(hub.historyChannels()).isEqualTo(1);
+    }
+
+    /**
+     * The race the hub's ordering is for: clients on a worker with no subscriber of the channel
+     * subscribe and recover from the start while another worker publishes without pause. Each
+     * must see every offset from 1 to the last once, in order: some in its subscribe answer, the
+     * rest live, none in both and none in neither.
+     */
+    @Test
+    void recoveringWhilePublishingLosesAndRepeatsNothing() throws Exception {
+        PushServer publisher = worker(1000);
+        PushServer other = worker(1000);
+        CentrifugoProtocolTest.Conn first = connected(publisher, "ann");
+        first.send("{\"subscribe\":{\"channel\":\"live\",\"positioned\":true},\"id\":2}");
+        String epoch = CentrifugoProtocolTest.epochOf(first.nextText());
+        int total = 600;
+        Thread publishing = Thread.ofPlatform().start(() -> {
+            for (int n = 1; n <= total; n++) {
+                publish(publisher, "live", "{\"n\":" + n + "}");
+                if (n % 20 == 0) {
+                    sleep(2);
+                }
+            }
+        });
+        List<CentrifugoProtocolTest.Conn> clients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            CentrifugoProtocolTest.Conn c = connected(other, "u" + i);
+            c.send("{\"subscribe\":{\"channel\":\"live\",\"recoverable\":true,\"recover\":true,\"offset\":0,\"epoch\":\""
+                    + epoch + "\"},\"id\":2}");
+            clients.add(c);
+            sleep(15);
+        }
+        publishing.join();
+        for (CentrifugoProtocolTest.Conn c : clients) {
+            String reply = c.nextText();
+            assertThat(reply).startsWith("{\"id\":2,\"subscribe\":").contains("\"recovered\":true");
+            List<Long> seen = new ArrayList<>();
+            Matcher pubs = OFFSET.matcher(reply.substring(reply.indexOf("\"recovered\"")));
+            while (pubs.find()) {
+                seen.add(Long.parseLong(pubs.group(1)));
+            }
+            while (seen.isEmpty() || seen.getLast() < total) {
+                Matcher m = OFFSET.matcher(c.nextText());
+                assertThat(m.find()).isTrue();
+                seen.add(Long.parseLong(m.group(1)));
+            }
+            List<Long> expected = new ArrayList<>();
+            for (long n = 1; n <= total; n++) {
+                expected.add(n);
+            }
+            assertThat(seen).as("every offset once, in order").isEqualTo(expected);
+        }
+        assertThat(other.centrifugo().recoveries()).isEqualTo(clients.size());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
