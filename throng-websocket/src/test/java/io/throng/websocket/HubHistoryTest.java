@@ -59,8 +59,13 @@ class HubHistoryTest {
     }
 
     private PushServer worker(int historySize) throws Exception {
+        return worker(historySize, 0);
+    }
+
+    /** A worker; on {@code port} if not 0, beside the others there (SO_REUSEPORT, as prefork's workers are). */
+    private PushServer worker(int historySize, int port) throws Exception {
         BusConfig config = BusConfig.embedded().withHub(socket).withBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
-        PushServer n = PushServer.start(WsVariant.MULTI.config(), WebSocketConfig.defaults(),
+        PushServer n = PushServer.start(WsVariant.MULTI.config().withPort(port), WebSocketConfig.defaults(),
                 local -> RelayBus.start(new HubBroker(socket, MAX), local, config),
                 CentrifugoConfig.withSecret(CentrifugoSdkTest.SECRET).withAllowPublish(true)
                         .withHistory(HistoryOptions.of(historySize, Duration.ofMinutes(5)).withAllowHistory(true)
@@ -185,6 +190,45 @@ class HubHistoryTest {
             assertThat(seen).as("every offset once, in order").isEqualTo(expected);
         }
         assertThat(other.centrifugo().recoveries()).isEqualTo(clients.size());
+    }
+
+    /**
+     * Centrifugo's own SDK (Node) on two workers sharing a port: the worker it is connected to dies
+     * (closed, its listener gone), 1,000 publications are made on the other while the SDK waits to
+     * reconnect, and the SDK's own recovery, on the other worker, brings all 1,000 in order, then
+     * live ones.
+     */
+    @Test
+    void theSdkRecoversOnTheOtherWorkerWhenItsOwnDies() throws Exception {
+        PushServer first = worker(2000);
+        PushServer second = worker(2000, first.port());
+        try (Peer ann = Peer.node(java.util.Map.of("RECOVERABLE", "1", "MIN_RECONNECT_MS", "3000", "MAX_RECONNECT_MS", "4000"),
+                "centrifuge-client.mjs", "ws://127.0.0.1:" + first.port() + "/connection/websocket",
+                CentrifugoSdkTest.token(CentrifugoSdkTest.SECRET, "ann", new java.util.Date(System.currentTimeMillis() + 3_600_000), null),
+                "news")) {
+            assertThat(ann.lineStartingWith("subscribed news", 20)).contains("offset=0");
+            PushServer dying = first.centrifugo().connects() == 1 ? first : second;
+            PushServer other = dying == first ? second : first;
+            publish(other, "news", "{\"n\":0}");
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news {\"n\":0}");
+
+            dying.close();
+            nodes.remove(dying);
+            ann.lineStartingWith("connecting", 10); // the SDK's reconnecting state: it comes back on its own
+            for (int n = 1; n <= 1000; n++) {
+                publish(other, "news", "{\"n\":" + n + "}");
+            }
+            assertThat(other.centrifugo().connects()).as("still away when the 1,000th was published").isZero();
+
+            assertThat(ann.lineStartingWith("subscribed news", 30)).contains("was-recovering recovered=true");
+            for (int n = 1; n <= 1000; n++) {
+                assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news {\"n\":" + n + "}");
+            }
+            assertThat(ann.lineStartingWith("recovered news", 10)).isEqualTo("recovered news 1000");
+            assertThat(other.centrifugo().recoveries()).isEqualTo(1);
+            publish(other, "news", "{\"n\":1001}");
+            assertThat(ann.lineStartingWith("pub ", 10)).as("then live, nothing twice").isEqualTo("pub news {\"n\":1001}");
+        }
     }
 
     private static void sleep(long millis) {

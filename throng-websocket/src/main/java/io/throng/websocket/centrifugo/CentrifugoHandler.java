@@ -557,9 +557,9 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             for (String ch : channels) {
                 topics.subscribe(topic(ch), ws);
             }
+            connected.increment(); // before the reply: whoever reads it sees the count
             ws.sendText(reply);
         }
-        connected.increment();
         return true;
     }
 
