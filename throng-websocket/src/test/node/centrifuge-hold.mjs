@@ -3,6 +3,12 @@
 // Usage: node centrifuge-hold.mjs HOST:PORT N CHANNEL sdk KEY_FILE | node centrifuge-hold.mjs HOST:PORT N CHANNEL raw
 // Prints "held N" once all are subscribed, then stays (the SDK answers the server's pings) until
 // stdin closes. The token (HS256, sub "hold-<i>", an hour) is signed here with node:crypto.
+// SDK mode, for the recovery run (scripts/centrifugo-recovery.sh), by environment:
+//   CHANNELS=C BASE=B: subscriber i takes channel CHANNEL-((B+i) % C) instead of CHANNEL;
+//   RECOVERABLE=1: the SDK's recoverable option. Each subscriber counts the publications it gets;
+//   after a lost connection the SDK subscribes again by itself (its own back-off and recovery),
+//   and once all N have: "resubscribed N recovered R failed F at <ms since the epoch>" (failed: told
+//   "not recovered"). A line "count" on stdin prints "pubs total T min M max X" (per subscriber).
 import { Centrifuge } from 'centrifuge';
 import WebSocket from 'ws';
 import { createHmac } from 'node:crypto';
@@ -21,6 +27,10 @@ const token = (sub) => {
 let held = 0;
 const done = () => { if (++held === n) console.log('held ' + n); };
 const clients = [];
+const channels = Number(process.env.CHANNELS || 0);
+const base = Number(process.env.BASE || 0);
+const pubs = new Array(n).fill(0);
+let again = 0, recovered = 0, failed = 0;
 for (let i = 0; i < n; i++) {
   if (mode === 'raw') {
     const ws = new WebSocket(`ws://${hostPort}/sub/${channel}`, { perMessageDeflate: false });
@@ -30,13 +40,25 @@ for (let i = 0; i < n; i++) {
   } else {
     const c = new Centrifuge(`ws://${hostPort}/connection/websocket`, { token: token('hold-' + i), websocket: WebSocket });
     c.on('disconnected', (ctx) => console.log('disconnected ' + ctx.code + ' ' + ctx.reason));
-    const sub = c.newSubscription(channel);
-    sub.on('subscribed', done);
+    const name = channels > 0 ? `${channel}-${(base + i) % channels}` : channel;
+    const sub = c.newSubscription(name, process.env.RECOVERABLE === '1' ? { recoverable: true } : {});
+    let first = true;
+    sub.on('subscribed', (ctx) => {
+      if (first) { first = false; done(); return; }
+      if (ctx.wasRecovering && ctx.recovered) recovered++;
+      else if (ctx.wasRecovering) failed++;
+      if (++again === n) console.log(`resubscribed ${n} recovered ${recovered} failed ${failed} at ${Date.now()}`);
+    });
+    sub.on('publication', () => { pubs[i]++; });
     sub.subscribe();
     c.connect();
     clients.push(c);
   }
   if (i % 200 === 199) await new Promise((r) => setTimeout(r, 50)); // a gentle ramp
 }
-process.stdin.on('data', () => {});
+process.stdin.on('data', (d) => {
+  if (String(d).includes('count')) {
+    console.log(`pubs total ${pubs.reduce((a, b) => a + b, 0)} min ${Math.min(...pubs)} max ${Math.max(...pubs)}`);
+  }
+});
 process.stdin.on('end', () => process.exit(0));

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Issue 21 at scale: CONNS idle, authenticated subscribers of Centrifugo's protocol (the official
+# `centrifuge` SDK in Node) on `throng push --model prefork`, with history on their channels; what
+# they cost in memory; then every worker killed at once (kill -9: the SDKs all lose their
+# connection together) and the time until every subscriber has reconnected, subscribed again and
+# recovered what was published meanwhile, with the SDK's own back-off and recovery.
+#
+#   scripts/centrifugo-recovery.sh                (CONNS=100000 PROCS=8 CHANNELS=1000 HISTORY=10)
+#   CONNS=10000 PROCS=2 scripts/centrifugo-recovery.sh
+#
+# Steps: prefork with PROCS workers (each a fixed, pre-touched heap of HEAP, default 384m, serial
+# GC), history HISTORY publications per channel (an hour), forced recovery; a warm-up round of
+# 2,000 SDK clients; HISTORY broadcasts (the server API) to all CHANNELS, so every history is full;
+# a full GC in every worker, then heap and RSS of the supervisor and the workers; CONNS SDK
+# subscribers (5,000 per Node process), subscriber i on channel room-(i % CHANNELS); the same
+# figures again. Then: every worker SIGKILLed; the supervisor starts new ones (the history lives in
+# the supervisor's hub, so it survives); once one answers, AFTER (default 3) broadcasts to all
+# channels, which the subscribers miss while they are away or get live if already back; the time
+# from the kill until the last subscriber has subscribed again, and how many recovered. Finally
+# every subscriber's count of publications: the HISTORY before and the AFTER after, each once.
+# One process holds at most ~19,900 descriptors here: PROCS >= CONNS / 15,000.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bin/find-jdk.sh"
+. "$root/scripts/lib-procs.sh"
+conns=${CONNS:-100000}
+procs=${PROCS:-8}
+channels=${CHANNELS:-1000}
+history=${HISTORY:-10}
+after=${AFTER:-3}
+heap=${HEAP:-384m}
+node_dir="$root/throng-websocket/src/test/node"
+[ -d "$node_dir/node_modules/centrifuge" ] || { echo "the centrifuge npm package is missing: npm ci --prefix throng-websocket/src/test/node (bin/test-peers.sh)" >&2; exit 2; }
+"$root/throng" --version >/dev/null   # builds if needed
+
+head -c 32 /dev/urandom | base64 > "$work/key"
+head -c 24 /dev/urandom | base64 > "$work/apikey"
+port=$(free_port)
+admin=$(free_port)
+"$root/throng" push --model prefork --procs "$procs" --worker-model multi-reactor --port "$port" --status-interval 0 \
+  --max-handshakes 20000 --admin-port "$admin" \
+  --worker-jvm "-Xms$heap -Xmx$heap -XX:+AlwaysPreTouch -XX:+UseSerialGC -XX:+UseCompactObjectHeaders" \
+  --centrifugo --centrifugo-hmac-secret-file "$work/key" --centrifugo-api-key-file "$work/apikey" \
+  --centrifugo-history-size "$history" --centrifugo-history-ttl 3600s --centrifugo-force-recovery \
+  >"$work/server.log" 2>&1 &
+supervisor=$!
+pids+=($supervisor)
+for _ in $(seq 600); do grep -q "prefork x$procs" "$work/server.log" && break; sleep 0.1; done
+grep -q "prefork x$procs" "$work/server.log" || { echo "the server did not start:"; tail -20 "$work/server.log"; exit 1; }
+workers() { pgrep -P "$supervisor" -f 'throng' || true; }
+apikey=$(cat "$work/apikey")
+# one broadcast of {"n":N} to every channel, through the server API
+broadcast() {
+  local list
+  list=$(python3 -c "import json,sys; print(json.dumps(['room-%d' % i for i in range(int(sys.argv[1]))]))" "$channels")
+  curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $apikey" -d "{\"channels\":$list,\"data\":{\"n\":$1}}" \
+    "http://127.0.0.1:$port/api/broadcast"
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+heap_kb() {
+  "$JAVA_HOME/bin/jcmd" "$1" GC.run >/dev/null 2>&1 || true
+  "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info 2>/dev/null | sed -n 's/.*used \([0-9]*\)K.*/\1/p' | head -n 1
+}
+# sums over the supervisor and the workers: "rss_kb heap_kb" (the supervisor's heap is not fixed: its RSS counts)
+measure() {
+  local rss heap w
+  rss=$(rss_kb "$supervisor"); heap=0
+  for w in $(workers); do
+    heap=$(( heap + $(heap_kb "$w") ))
+  done
+  sleep 1
+  for w in $(workers); do rss=$(( rss + $(rss_kb "$w") )); done
+  echo "$rss $heap"
+}
+
+# hold K N: N SDK subscribers in one Node process (the K-th), kept until its stdin (a fifo) closes
+hold() {
+  local fifo="$work/fifo-$1"
+  mkfifo "$fifo"
+  CHANNELS="$channels" BASE="$3" RECOVERABLE=1 node "$node_dir/centrifuge-hold.mjs" "127.0.0.1:$port" "$2" room sdk "$work/key" \
+    <"$fifo" >"$work/hold-$1.log" 2>&1 &
+  pids+=($!)
+  eval "exec $((10 + $1))>\"$fifo\""
+}
+release() { eval "exec $((10 + $1))>&-"; }
+await_line() { # K PATTERN SECONDS
+  for _ in $(seq $(( $3 * 10 ))); do grep -q "$2" "$work/hold-$1.log" && return 0; sleep 0.1; done
+  echo "holder $1: no '$2' within $3 s:"; tail -5 "$work/hold-$1.log"; exit 1
+}
+
+# warm-up round (the JIT, the tables' growth), then the histories filled
+hold 0 2000 0; await_line 0 "^held" 120; release 0; sleep 3
+for i in $(seq "$history"); do
+  code=$(broadcast "$i"); [ "$code" = 200 ] || { echo "broadcast $i: HTTP $code"; exit 1; }
+done
+sleep 6   # HotSpot frees idle compiler arena chunks every 5 s
+read -r rss0 heap0 < <(measure)
+
+holders=$(( (conns + 4999) / 5000 ))
+left=$conns
+start=$(date +%s.%N)
+for k in $(seq "$holders"); do
+  n=$(( left < 5000 ? left : 5000 ))
+  hold "$k" "$n" $(( conns - left ))
+  left=$(( left - n ))
+done
+for k in $(seq "$holders"); do await_line "$k" "^held" 900; done
+held_s=$(echo "$(date +%s.%N) - $start" | bc)
+sleep 6
+read -r rss1 heap1 < <(measure)
+echo "held $conns subscribers in ${held_s} s over $procs workers"
+
+# every worker killed at once; the supervisor restarts them; the hub keeps the history
+old=$(workers | tr '\n' ' ')
+kill_at=$(date +%s%3N)
+for w in $old; do kill -9 "$w" 2>/dev/null || true; done
+for _ in $(seq 600); do
+  code=$(broadcast $(( history + 1 )) 2>/dev/null || true)
+  [ "$code" = 200 ] && break
+  sleep 0.05
+done
+[ "$code" = 200 ] || { echo "no worker answered the server API within 30 s after the kill"; exit 1; }
+for i in $(seq 2 "$after"); do
+  code=$(broadcast $(( history + i ))); [ "$code" = 200 ] || { echo "broadcast after the kill: HTTP $code"; exit 1; }
+done
+published_at=$(date +%s%3N)
+recovered=0; failed=0; last=0
+for k in $(seq "$holders"); do
+  await_line "$k" "^resubscribed" 900
+  read -r r f at < <(sed -n 's/^resubscribed [0-9]* recovered \([0-9]*\) failed \([0-9]*\) at \([0-9]*\)/\1 \2 \3/p' "$work/hold-$k.log")
+  recovered=$(( recovered + r )); failed=$(( failed + f ))
+  [ "$at" -gt "$last" ] && last=$at
+done
+sleep 2   # publications in flight to the last subscribers back
+total=0; min=999999999
+for k in $(seq "$holders"); do
+  echo count > "$work/fifo-$k" 2>/dev/null || eval "echo count >&$((10 + k))"
+done
+sleep 2
+for k in $(seq "$holders"); do
+  read -r t m < <(sed -n 's/^pubs total \([0-9]*\) min \([0-9]*\) max .*/\1 \2/p' "$work/hold-$k.log" | tail -n 1)
+  total=$(( total + t )); [ "$m" -lt "$min" ] && min=$m
+done
+for k in $(seq "$holders"); do release "$k"; done
+lost=$(grep -h "^disconnected" "$work"/hold-*.log | grep -vc "^disconnected 3001\|^disconnected 3\b" || true)
+
+awk -v n="$conns" -v p="$procs" -v h="$history" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" 'BEGIN {
+  rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n;
+  printf "memory: subscribers %d  workers %d  history %d/channel  heap/conn %.0f B  rss/conn %.0f B (outside the fixed heaps)  total/conn %.0f B\n",
+    n, p, h, hp, rss, hp + rss }'
+echo "recovery: workers killed at $kill_at ms; $after broadcasts to $channels channels done $(( published_at - kill_at )) ms after;" \
+  "all $conns subscribed again $(( last - kill_at )) ms after the kill: recovered $recovered, not recovered $failed"
+echo "publications per subscriber: expected $(( history + after )) (those before the kill that came live, and the $after after), min $min, total $total of $(( conns * (history + after) ))"
