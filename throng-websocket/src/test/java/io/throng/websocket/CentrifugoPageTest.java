@@ -86,6 +86,7 @@ class CentrifugoPageTest {
     @Test
     void thePageConnectsSubscribesRecoversWhatItMissedAndShowsPresence() throws Exception {
         Peer.requireChromium();
+        // Taken under target/ on every run; -Dthrong.updateScreenshot=true also copies it to docs/centrifugo-page.png
         Path screenshot = Path.of("target", "centrifugo-page.png").toAbsolutePath();
         Files.createDirectories(screenshot.getParent());
         CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withAllowPublish(true).withAllowedOrigins(List.of("*"))
@@ -158,6 +159,11 @@ class CentrifugoPageTest {
             assertThat(ask(page, "presence", "presence ")).contains(reconnected.substring("connected as client ".length()));
 
             ask(page, "screenshot " + screenshot, "screenshot ");
+            assertThat(Files.size(screenshot)).as("screenshot written").isGreaterThan(10_000);
+            if (Boolean.getBoolean("throng.updateScreenshot")) {
+                Files.copy(screenshot, Path.of("..", "docs", "centrifugo-page.png").toAbsolutePath().normalize(),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
             String requests = ask(page, "requests", "requests ");
             assertThat(requests).contains("/centrifugo/centrifuge.js").contains("ws://127.0.0.1:" + push.port() + "/connection/websocket")
                     .doesNotContain(token.substring(token.lastIndexOf('.') + 1)).doesNotContain("cdn.jsdelivr");

@@ -493,7 +493,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         CentrifugoConfig centrifugoConfig = centrifugoConfig();
         CentrifugoPage centrifugoPage = centrifugoPage(centrifugoConfig);
         String describe = config.describe() + ws.describe() + busConfig.describe()
-                + (centrifugoConfig == null ? "" : centrifugoConfig.describe() + "  page: " + CentrifugoPage.PATH + ", SDK from "
+                + (centrifugoConfig == null ? "" : centrifugoConfig.describe() + "  sdk-page: " + CentrifugoPage.PATH + ", SDK from "
                         + centrifugoPage.describe() + "\n")
                 + (centrifugoFileResult == null ? "" : "  from: " + centrifugoFile + " (Centrifugo's configuration)"
                         + (centrifugoFileResult.ignored().isEmpty() ? "" : "; left aside, as they change nothing for clients: "

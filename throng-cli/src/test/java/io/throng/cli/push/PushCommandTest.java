@@ -151,7 +151,7 @@ class PushCommandTest {
         assertThat(printed.toString()).contains("token: HS256/384/512 (secret of 40 bytes)").contains("/connection/websocket")
                 .doesNotContain(secret).doesNotContain("zzzz");
         assertThat(printed.toString()).contains("need the API key (a key of 25 bytes)").doesNotContain(apiKey).doesNotContain("qqqq");
-        assertThat(printed.toString()).contains("page: /centrifugo, SDK from cdn https://cdn.jsdelivr.net/npm/centrifuge@")
+        assertThat(printed.toString()).contains("sdk-page: /centrifugo, SDK from cdn https://cdn.jsdelivr.net/npm/centrifuge@")
                 .contains("sdk page:   http://127.0.0.1:" + port + "/centrifugo");
 
         com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
