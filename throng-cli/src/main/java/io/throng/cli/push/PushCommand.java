@@ -19,6 +19,7 @@ import io.throng.websocket.bus.RelayBus;
 import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
 import io.throng.websocket.centrifugo.TokenKeys;
+import io.throng.websocket.push.CentrifugoPage;
 import io.throng.websocket.push.PushServer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,6 +48,7 @@ import picocli.CommandLine.Spec;
                 "  first byte 0x00            the binary publish protocol (see PublishProtocol), for high rates",
                 "  ws://HOST:PORT/connection/websocket  with --centrifugo: Centrifugo's client protocol (JSON),",
                 "                             for Centrifugo's SDKs (docs/centrifugo.md)",
+                "  GET /centrifugo            with --centrifugo: a page running Centrifugo's JavaScript SDK",
                 "Processes and machines share channels through a bus (--bus): prefork",
                 "workers by default (the supervisor relays), several nodes through Redis",
                 "or NATS (docs/push-bus.md).",
@@ -240,6 +242,11 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--centrifugo-force-push-join-leave", description = "join and leave go to every subscriber")
     boolean centrifugoForcePushJoinLeave;
 
+    @Option(names = "--centrifugo-sdk-file", paramLabel = "<file>", description = "the page at /centrifugo loads Centrifugo's"
+            + " JavaScript SDK from this server, which serves this file (dist/centrifuge.js of the npm package centrifuge);"
+            + " without it the page loads centrifuge " + CentrifugoPage.SDK_VERSION + " from cdn.jsdelivr.net, pinned by its hash")
+    Path centrifugoSdkFile;
+
     @Option(names = "--shutdown-timeout", paramLabel = "<duration>", description = "how long a graceful stop may take (default: 10s)")
     String shutdownTimeout = "10s";
 
@@ -317,7 +324,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             List<String> also = new ArrayList<>();
             var given = spec.commandLine().getParseResult();
             for (picocli.CommandLine.Model.OptionSpec o : spec.options()) {
+                // the SDK file is throng's page's, not a Centrifugo setting: it goes with either
                 if (o.longestName().startsWith("--centrifugo-") && !o.longestName().equals("--centrifugo-config")
+                        && !o.longestName().equals("--centrifugo-sdk-file")
                         && given != null && given.hasMatchedOption(o)) {
                     also.add(o.longestName());
                 }
@@ -336,6 +345,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             if (centrifugoApiKeyFile != null || centrifugoApiKeyEnv != null) {
                 throw new IllegalArgumentException("a Centrifugo API key is given but --centrifugo is off");
+            }
+            if (centrifugoSdkFile != null) {
+                throw new IllegalArgumentException("--centrifugo-sdk-file is given but --centrifugo is off (the page is"
+                        + " served with the protocol)");
             }
             return null;
         }
@@ -382,6 +395,24 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(centrifugoPresence, centrifugoAllowPresence,
                         centrifugoJoinLeave, centrifugoForcePushJoinLeave))
                 .withApiKey(apiKey);
+    }
+
+    /** The page at /centrifugo, with the SDK from {@link #centrifugoSdkFile} or the CDN; null when the protocol is off. */
+    CentrifugoPage centrifugoPage(CentrifugoConfig centrifugoConfig) throws IOException {
+        if (centrifugoConfig == null) {
+            return null;
+        }
+        if (centrifugoSdkFile == null) {
+            return CentrifugoPage.fromCdn();
+        }
+        if (!Files.isRegularFile(centrifugoSdkFile)) {
+            throw new IllegalArgumentException("--centrifugo-sdk-file " + centrifugoSdkFile + ": no such file");
+        }
+        try {
+            return CentrifugoPage.withSdkFile(centrifugoSdkFile);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--centrifugo-sdk-file: " + e.getMessage());
+        }
     }
 
     /**
@@ -460,14 +491,17 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         Duration interval = Durations.parse(statusInterval);
         admin.check();
         CentrifugoConfig centrifugoConfig = centrifugoConfig();
+        CentrifugoPage centrifugoPage = centrifugoPage(centrifugoConfig);
         String describe = config.describe() + ws.describe() + busConfig.describe()
-                + (centrifugoConfig == null ? "" : centrifugoConfig.describe())
+                + (centrifugoConfig == null ? "" : centrifugoConfig.describe() + "  sdk-page: " + CentrifugoPage.PATH + ", SDK from "
+                        + centrifugoPage.describe() + "\n")
                 + (centrifugoFileResult == null ? "" : "  from: " + centrifugoFile + " (Centrifugo's configuration)"
                         + (centrifugoFileResult.ignored().isEmpty() ? "" : "; left aside, as they change nothing for clients: "
                         + String.join(", ", centrifugoFileResult.ignored())) + "\n");
         out.print(describe);
         out.flush();
-        PushServer push = PushServer.start(config, ws, local -> Buses.open(busConfig, local, maxMessage), centrifugoConfig);
+        PushServer push = PushServer.start(config, ws, local -> Buses.open(busConfig, local, maxMessage), centrifugoConfig,
+                centrifugoPage);
         Bus b = push.bus();
         if (b instanceof RelayBus relay) {
             if (relay.awaitUp(busConfig.timeout())) {
@@ -486,6 +520,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         out.println("  publish:    curl -d 'hello' " + http + "://" + at + "/pub/<channel>");
         if (centrifugoConfig != null) {
             out.println("  centrifugo: " + tls.scheme("ws") + "://" + at + PushServer.CENTRIFUGO_PATH + " (Centrifugo's SDKs)");
+            out.println("  sdk page:   " + http + "://" + at + CentrifugoPage.PATH + " (its origin must be in the allowed origins)");
         }
         io.throng.cli.admin.AdminOptions.Running adminPort;
         try {
@@ -564,7 +599,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         BusConfig busConfig = busConfig(); // fail here too
         WebSocketConfig ws = webSocketConfig();
-        centrifugoConfig(); // and here: a missing key file or variable
+        centrifugoPage(centrifugoConfig()); // and here: a missing key file or variable, or SDK file
         if (busConfig.kind() == BusConfig.Kind.EMBEDDED) {
             hubDirectory = Files.createTempDirectory("throng-push-");
             hub = HubServer.start(hubDirectory.resolve("hub.sock"), ws.maxMessageBytes(), busQueue);
@@ -757,6 +792,9 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                     a.add(flag.getKey());
                 }
             }
+        }
+        if (centrifugo && centrifugoSdkFile != null) {
+            a.addAll(List.of("--centrifugo-sdk-file", centrifugoSdkFile.toAbsolutePath().toString()));
         }
         a.addAll(tls.workerArguments());
         return a;

@@ -43,6 +43,7 @@ import picocli.CommandLine.ParseResult;
  *   history-size: 1000          # publications kept per channel, for recovery; with history-ttl
  *   history-ttl: 300s
  *   allowed-origins: [https://app.example.com]     # a list, or one comma-separated string
+ *   sdk-file: /srv/centrifuge.js # the page /centrifugo loads the SDK from here (else from the CDN)
  * </pre>
  * A {@code centrifugo} mapping turns the protocol on unless it says {@code enabled: false}.
  * An option given on the command line wins over the file. An unknown key, or a value of the wrong
@@ -68,7 +69,8 @@ final class PushYaml {
             Map.entry("force-recovery", "--centrifugo-force-recovery"), Map.entry("allow-history", "--centrifugo-allow-history"),
             Map.entry("recovery-max-publications", "--centrifugo-recovery-max-publications"),
             Map.entry("presence", "--centrifugo-presence"), Map.entry("allow-presence", "--centrifugo-allow-presence"),
-            Map.entry("join-leave", "--centrifugo-join-leave"), Map.entry("force-push-join-leave", "--centrifugo-force-push-join-leave"));
+            Map.entry("join-leave", "--centrifugo-join-leave"), Map.entry("force-push-join-leave", "--centrifugo-force-push-join-leave"),
+            Map.entry("sdk-file", "--centrifugo-sdk-file"));
 
     private PushYaml() {
     }

@@ -107,6 +107,13 @@ class CentrifugoFileTest {
         PushCommand both = new PushCommand();
         new CommandLine(both).parseArgs("--centrifugo-config", f.toString(), "--centrifugo-allow-publish", "--centrifugo");
         assertThatThrownBy(both::centrifugoConfig).hasMessageContaining("not also with --centrifugo-allow-publish");
+
+        // the page's SDK file is throng's, not a Centrifugo setting: it goes with the file
+        Path sdk = write("centrifuge.js", "globalThis.Centrifuge = class {};\n");
+        PushCommand withSdk = new PushCommand();
+        new CommandLine(withSdk).parseArgs("--centrifugo-config", f.toString(), "--centrifugo", "--centrifugo-sdk-file", sdk.toString());
+        assertThat(withSdk.centrifugoPage(withSdk.centrifugoConfig()).describe()).startsWith("file " + sdk);
+        assertThat(withSdk.workerArguments(1234, "1s")).containsSequence("--centrifugo-sdk-file", sdk.toAbsolutePath().toString());
     }
 
     @Test

@@ -142,7 +142,7 @@ class PushCommandTest {
             if (m.find()) {
                 port = Integer.parseInt(m.group(1));
             }
-            if (line.contains("centrifugo: ws://")) {
+            if (line.contains("sdk page: ")) {
                 break;
             }
         }
@@ -151,6 +151,8 @@ class PushCommandTest {
         assertThat(printed.toString()).contains("token: HS256/384/512 (secret of 40 bytes)").contains("/connection/websocket")
                 .doesNotContain(secret).doesNotContain("zzzz");
         assertThat(printed.toString()).contains("need the API key (a key of 25 bytes)").doesNotContain(apiKey).doesNotContain("qqqq");
+        assertThat(printed.toString()).contains("sdk-page: /centrifugo, SDK from cdn https://cdn.jsdelivr.net/npm/centrifuge@")
+                .contains("sdk page:   http://127.0.0.1:" + port + "/centrifugo");
 
         com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
                 new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("ops").build());
@@ -181,6 +183,8 @@ class PushCommandTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.body()).isEqualTo("{\"result\":{}}\n");
         assertThat(in.poll(10, TimeUnit.SECONDS)).isEqualTo("{\"push\":{\"channel\":\"alerts\",\"pub\":{\"data\":{\"cpu\":99}}}}");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/centrifugo")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("cdn.jsdelivr.net/npm/centrifuge@");
         ws.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
     }
 }

@@ -164,6 +164,22 @@ class PushYamlTest {
     }
 
     @Test
+    void theSdkFileOfTheCentrifugoPage() throws Exception {
+        Path sdk = dir.resolve("centrifuge.js");
+        Files.writeString(sdk, "globalThis.Centrifuge = class {};\n");
+        PushCommand c = parse("centrifugo: {allow-anonymous: true, sdk-file: " + sdk + "}");
+        assertThat(c.centrifugoPage(c.centrifugoConfig()).describe()).isEqualTo("file " + sdk + " (34 bytes)");
+        assertThat(c.workerArguments(1234, "1s")).containsSequence("--centrifugo-sdk-file", sdk.toAbsolutePath().toString());
+        PushCommand cdn = parse("centrifugo: {allow-anonymous: true}");
+        assertThat(cdn.centrifugoPage(cdn.centrifugoConfig()).describe()).startsWith("cdn https://cdn.jsdelivr.net/npm/centrifuge@");
+        assertThat(cdn.workerArguments(1234, "1s")).doesNotContain("--centrifugo-sdk-file");
+        PushCommand off = parse("port: 1", "--centrifugo-sdk-file", sdk.toString());
+        assertThatThrownBy(off::centrifugoConfig).hasMessageContaining("--centrifugo-sdk-file is given but --centrifugo is off");
+        PushCommand missing = parse("centrifugo: {allow-anonymous: true, sdk-file: " + dir.resolve("nothing.js") + "}");
+        assertThatThrownBy(() -> missing.centrifugoPage(missing.centrifugoConfig())).hasMessageContaining("nothing.js: no such file");
+    }
+
+    @Test
     void centrifugoMistakesAreNamed() throws Exception {
         assertThatThrownBy(() -> parse("centrifugo: {hmac-secret: s3cr3t}"))
                 .hasMessageContaining("centrifugo.hmac-secret: the key does not go in the configuration").hasMessageNotContaining("s3cr3t");

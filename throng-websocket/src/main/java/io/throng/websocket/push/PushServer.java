@@ -52,7 +52,9 @@ import java.util.function.Supplier;
  *   <li>WebSocket {@code /connection/websocket}, when started with a {@link CentrifugoConfig}:
  *       Centrifugo's client protocol ({@link CentrifugoHandler}), for its official SDKs. Its
  *       subscribers get every publish of a channel, from any of the paths above or from a client,
- *       as the raw subscribers do, in Centrifugo's envelope.</li>
+ *       as the raw subscribers do, in Centrifugo's envelope;</li>
+ *   <li>{@code GET /centrifugo}, with the same: a page that runs Centrifugo's JavaScript SDK against
+ *       it ({@link CentrifugoPage}).</li>
  * </ul>
  */
 public final class PushServer implements AutoCloseable {
@@ -95,6 +97,15 @@ public final class PushServer implements AutoCloseable {
      */
     public static PushServer start(ServerConfig config, WebSocketConfig wsConfig, Function<LocalSubscribers, Bus> busFactory,
                                    CentrifugoConfig centrifugoConfig) throws IOException {
+        return start(config, wsConfig, busFactory, centrifugoConfig, centrifugoConfig == null ? null : CentrifugoPage.fromCdn());
+    }
+
+    /**
+     * As {@link #start(ServerConfig, WebSocketConfig, Function, CentrifugoConfig)}, with the SDK page
+     * {@code centrifugoPage} at {@code /centrifugo} (null: not served; it is served only with the protocol).
+     */
+    public static PushServer start(ServerConfig config, WebSocketConfig wsConfig, Function<LocalSubscribers, Bus> busFactory,
+                                   CentrifugoConfig centrifugoConfig, CentrifugoPage centrifugoPage) throws IOException {
         BusHolder busHolder = new BusHolder();
         TopicRegistry topics = new TopicRegistry(busHolder);
         CentrifugoHolder centrifugoHolder = new CentrifugoHolder();
@@ -110,7 +121,8 @@ public final class PushServer implements AutoCloseable {
                 centrifugo = new CentrifugoHandler(centrifugoConfig, topics, bus, channel -> problem(channel, bus));
                 centrifugoHolder.handler = centrifugo;
             }
-            WebSocketProtocol protocol = protocol(wsConfig, topics, bus, publish, publishing, () -> holder.server, centrifugo);
+            WebSocketProtocol protocol = protocol(wsConfig, topics, bus, publish, publishing, () -> holder.server, centrifugo,
+                    centrifugo == null ? null : centrifugoPage);
             PushServer push = new PushServer(WebSocketServer.start(config, protocol), topics, bus, publish, publishing, centrifugo);
             holder.server = push;
             return push;
@@ -130,18 +142,19 @@ public final class PushServer implements AutoCloseable {
      */
     static WebSocketProtocol protocol(WebSocketConfig wsConfig, TopicRegistry topics, Bus bus, PublishProtocol publish,
                                       ExecutorService publishing, Supplier<PushServer> self) {
-        return protocol(wsConfig, topics, bus, publish, publishing, self, null);
+        return protocol(wsConfig, topics, bus, publish, publishing, self, null, null);
     }
 
     static WebSocketProtocol protocol(WebSocketConfig wsConfig, TopicRegistry topics, Bus bus, PublishProtocol publish,
-                                      ExecutorService publishing, Supplier<PushServer> self, CentrifugoHandler centrifugo) {
+                                      ExecutorService publishing, Supplier<PushServer> self, CentrifugoHandler centrifugo,
+                                      CentrifugoPage centrifugoPage) {
         byte[] page = page();
         CentrifugoApi api = centrifugo == null ? null : new CentrifugoApi(centrifugo, bus, wsConfig.maxMessageBytes(), publishing);
         return WebSocketProtocol.server(new PushHandler(topics, bus))
                 .config(wsConfig)
                 .topics(topics)
                 .rawProtocol(publish)
-                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, self, publishing, centrifugo, api))
+                .hook(request -> route(request, bus, wsConfig.maxMessageBytes(), page, self, publishing, centrifugo, api, centrifugoPage))
                 .build();
     }
 
@@ -230,7 +243,8 @@ public final class PushServer implements AutoCloseable {
     }
 
     private static RequestDecision route(HttpRequest request, Bus bus, int maxBody, byte[] page, Supplier<PushServer> self,
-                                         ExecutorService publishing, CentrifugoHandler centrifugo, CentrifugoApi api) {
+                                         ExecutorService publishing, CentrifugoHandler centrifugo, CentrifugoApi api,
+                                         CentrifugoPage centrifugoPage) {
         String path = request.path();
         if (request.isUpgrade() && path.equals(CENTRIFUGO_PATH)) {
             return centrifugoUpgrade(request, centrifugo);
@@ -276,6 +290,10 @@ public final class PushServer implements AutoCloseable {
         if (!method.equals("GET")) {
             return RequestDecision.respond(HttpResponse.refuse(405, "method " + method + " not allowed here")
                     .withHeader("Allow", "GET"));
+        }
+        if (CentrifugoPage.owns(path)) {
+            return RequestDecision.respond(centrifugoPage != null ? centrifugoPage.respond(path)
+                    : HttpResponse.text(404, "the Centrifugo page is served with the Centrifugo protocol (throng push --centrifugo)"));
         }
         return switch (path) {
             case "/", "/index.html" -> RequestDecision.respond(HttpResponse.of(200, "text/html; charset=utf-8", page)
