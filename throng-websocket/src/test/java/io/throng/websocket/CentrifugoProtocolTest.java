@@ -331,13 +331,16 @@ class CentrifugoProtocolTest {
         try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withNamespaces(List.of(chat, feed)))) {
             Conn c = open(push);
             c.send(connect(token("ann", 0)));
-            c.reply();
+            String connected = c.reply();
+            String client = connected.substring(connected.indexOf("\"client\":\"") + 10, connected.indexOf("\"client\":\"") + 46);
             c.send("{\"subscribe\":{\"channel\":\"chat:lobby\",\"recoverable\":true},\"id\":2}");
             assertThat(c.reply()).contains("\"recoverable\":true");
             c.send("{\"presence_stats\":{\"channel\":\"chat:lobby\"},\"id\":3}");
             assertThat(c.reply()).isEqualTo("{\"id\":3,\"presence_stats\":{\"num_clients\":1,\"num_users\":1}}");
             c.send("{\"publish\":{\"channel\":\"chat:lobby\",\"data\":{\"hi\":1}},\"id\":4}");
-            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"chat:lobby\",\"pub\":{\"data\":{\"hi\":1},\"offset\":1}}}");
+            // with the publisher's ClientInfo, as Centrifugo (between data and offset: the protocol's field order)
+            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"chat:lobby\",\"pub\":{\"data\":{\"hi\":1},\"info\":{\"user\":"
+                    + "\"ann\",\"client\":\"" + client + "\"},\"offset\":1}}}");
             assertThat(c.reply()).isEqualTo("{\"id\":4,\"publish\":{}}");
             c.send("{\"subscribe\":{\"channel\":\"feed:x\"},\"id\":5}");
             assertThat(c.reply()).as("feed: no subscribing without a token").isEqualTo("{\"id\":5,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");

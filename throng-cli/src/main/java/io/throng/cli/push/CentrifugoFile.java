@@ -2,6 +2,7 @@ package io.throng.cli.push;
 
 import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.ClaimChecks;
 import io.throng.websocket.centrifugo.HistoryOptions;
 import io.throng.websocket.centrifugo.Namespace;
 import io.throng.websocket.centrifugo.PresenceOptions;
@@ -30,8 +31,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *
  * <p>Every key in the file is either read, or known to be safe to leave aside (logging, metrics,
  * the admin UI: {@link #IGNORED}; reported at start), or refused: the start fails with the list of
- * them, because an option that is silently dropped may be one that closes something (an
- * {@code audience}, a JWKS endpoint, {@code allow_user_limited_channels}). Centrifugo's defaults
+ * them, because an option that is silently dropped may be one that closes something (a JWKS
+ * endpoint, {@code allow_user_limited_channels}, a separate {@code client.subscription_token}). Centrifugo's defaults
  * apply to what the file leaves out, which are closed ones (no subscribing or publishing by
  * clients unless allowed), not throng's command-line defaults. The secrets in the file (the HMAC
  * key, the API key) are read from it, as Centrifugo does, and never printed.
@@ -131,6 +132,17 @@ final class CentrifugoFile {
         token.remove("ecdsa_public_key");
         if (ecdsa != null && !ecdsa.isBlank()) {
             keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(ecdsa));
+        }
+        String[] claims = new String[4];
+        List<String> claimNames = List.of("audience", "audience_regex", "issuer", "issuer_regex");
+        for (int i = 0; i < claims.length; i++) {
+            claims[i] = string(token, claimNames.get(i), "client.token.");
+            token.remove(claimNames.get(i));
+        }
+        try {
+            keys = keys.withChecks(new ClaimChecks(claims[0], claims[1], claims[2], claims[3]));
+        } catch (IllegalArgumentException e) {
+            refused.add("client.token: " + e.getMessage());
         }
         rest("client.token.", token);
 

@@ -18,6 +18,7 @@ import io.throng.websocket.bus.HubServer;
 import io.throng.websocket.bus.RelayBus;
 import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.ClaimChecks;
 import io.throng.websocket.centrifugo.TokenKeys;
 import io.throng.websocket.push.PushServer;
 import java.io.IOException;
@@ -181,6 +182,22 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--centrifugo-jwks-file", paramLabel = "<file>", description = "a JWKS (RFC 7517) of RSA and EC public"
             + " keys that RS/ES tokens name by kid; replaces the RSA and ECDSA key files")
     Path centrifugoJwksFile;
+
+    @Option(names = "--centrifugo-token-audience", paramLabel = "<aud>", description = "connection and subscription tokens"
+            + " must name this audience in aud (Centrifugo's client.token.audience); else invalid (3500, or 103 on subscribe)")
+    String centrifugoAudience;
+
+    @Option(names = "--centrifugo-token-audience-regex", paramLabel = "<regex>", description = "one of the tokens' aud values"
+            + " must contain a match (client.token.audience_regex; anchor with ^...$ for the whole)")
+    String centrifugoAudienceRegex;
+
+    @Option(names = "--centrifugo-token-issuer", paramLabel = "<iss>", description = "tokens must have this iss"
+            + " (client.token.issuer)")
+    String centrifugoIssuer;
+
+    @Option(names = "--centrifugo-token-issuer-regex", paramLabel = "<regex>", description = "the tokens' iss must contain a"
+            + " match (client.token.issuer_regex)")
+    String centrifugoIssuerRegex;
 
     @Option(names = "--centrifugo-allow-anonymous", description = "accept connections without a token (user \"\")")
     boolean centrifugoAnonymous;
@@ -363,6 +380,11 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 throw new IllegalArgumentException("--centrifugo-jwks-file " + centrifugoJwksFile + ": " + e.getMessage());
             }
         }
+        ClaimChecks checks = new ClaimChecks(centrifugoAudience, centrifugoAudienceRegex, centrifugoIssuer, centrifugoIssuerRegex);
+        if (!checks.isEmpty() && keys.isEmpty()) {
+            throw new IllegalArgumentException("--centrifugo-token-audience/-issuer check tokens, but no token key is given");
+        }
+        keys = keys.withChecks(checks);
         if (keys.isEmpty() && !centrifugoAnonymous) {
             throw new IllegalArgumentException("--centrifugo needs a token key (--centrifugo-hmac-secret-file or -env,"
                     + " --centrifugo-rsa-public-key-file, --centrifugo-ecdsa-public-key-file, --centrifugo-jwks-file), or"
@@ -735,6 +757,14 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             if (centrifugoJwksFile != null) {
                 a.addAll(List.of("--centrifugo-jwks-file", centrifugoJwksFile.toAbsolutePath().toString()));
+            }
+            String[][] claims = {{"--centrifugo-token-audience", centrifugoAudience},
+                    {"--centrifugo-token-audience-regex", centrifugoAudienceRegex},
+                    {"--centrifugo-token-issuer", centrifugoIssuer}, {"--centrifugo-token-issuer-regex", centrifugoIssuerRegex}};
+            for (String[] claim : claims) {
+                if (claim[1] != null) {
+                    a.addAll(List.of(claim[0], claim[1]));
+                }
             }
             if (centrifugoAnonymous) {
                 a.add("--centrifugo-allow-anonymous");

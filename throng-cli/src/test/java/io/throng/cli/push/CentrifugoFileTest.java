@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.ClaimChecks;
 import io.throng.websocket.centrifugo.HistoryOptions;
 import io.throng.websocket.centrifugo.Namespace;
 import io.throng.websocket.centrifugo.PresenceOptions;
@@ -79,13 +80,13 @@ class CentrifugoFileTest {
     @Test
     void whatThrongCannotDoStopsTheStartAndIsListed() throws Exception {
         Path f = write("config.json", """
-                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","audience":"app",
-                 "jwks_public_endpoint":"https://x/jwks"},"insecure":true},
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!",
+                 "jwks_public_endpoint":"https://x/jwks"},"insecure":true,"subscription_token":{"enabled":true}},
                  "engine":{"type":"redis"},
                  "channel":{"namespaces":[{"name":"chat","allow_user_limited_channels":true,"channel_regex":"^a"}]}}
                 """);
         assertThatThrownBy(() -> CentrifugoFile.read(f))
-                .hasMessageContaining("client.token.audience").hasMessageContaining("client.token.jwks_public_endpoint")
+                .hasMessageContaining("client.subscription_token").hasMessageContaining("client.token.jwks_public_endpoint")
                 .hasMessageContaining("client.insecure: true").hasMessageContaining("engine.type: redis")
                 .hasMessageContaining("channel.namespaces[chat].allow_user_limited_channels: true")
                 .hasMessageContaining("channel.namespaces[chat].channel_regex")
@@ -138,5 +139,66 @@ class CentrifugoFileTest {
         PushCommand refused = new PushCommand();
         new CommandLine(refused).parseArgs("--centrifugo", "--centrifugo-jwks-file", bad.toString());
         assertThatThrownBy(refused::centrifugoConfig).hasMessageContaining("--centrifugo-jwks-file").hasMessageContaining("no keys");
+    }
+
+    /** client.token.audience/issuer and their regex variants: read from Centrifugo's file; a value with its regex refused. */
+    @Test
+    void theTokenAudienceAndIssuerFromCentrifugosFile() throws Exception {
+        CentrifugoConfig c = CentrifugoFile.read(write("config.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","audience":"app",
+                 "issuer_regex":"^https://auth\\\\.example/$"}}}
+                """)).config();
+        assertThat(c.keys().checks()).isEqualTo(new ClaimChecks("app", null, null, "^https://auth\\.example/$"));
+        assertThat(c.describe()).contains("claims aud = app, iss ~ /^https://auth\\.example/$/");
+        CentrifugoConfig yaml = CentrifugoFile.read(write("config.yaml", """
+                client:
+                  token:
+                    hmac_secret_key: an-hmac-secret-of-at-least-32-bytes!
+                    audience_regex: "^app-(?P<env>prod|dev)$"
+                    issuer: auth
+                """)).config();
+        assertThat(yaml.keys().checks()).isEqualTo(new ClaimChecks(null, "^app-(?P<env>prod|dev)$", "auth", null));
+
+        Path both = write("both.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","audience":"app",
+                 "audience_regex":"^app$","issuer_regex":"(("}}}
+                """);
+        assertThatThrownBy(() -> CentrifugoFile.read(both)).hasMessageContaining("client.token: both a token audience and an"
+                + " audience regex").hasMessageNotContaining("an-hmac-secret");
+        Path badRegex = write("bad.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","issuer_regex":"(("}}}
+                """);
+        assertThatThrownBy(() -> CentrifugoFile.read(badRegex)).hasMessageContaining("issuer regex is not a regular expression");
+    }
+
+    /** The same checks on throng's command line and in its push YAML, passed on to prefork workers. */
+    @Test
+    void theTokenAudienceAndIssuerOnTheCommandLineInYamlAndForTheWorkers() throws Exception {
+        Path key = write("key", "an-hmac-secret-of-at-least-32-bytes!");
+        PushCommand command = new PushCommand();
+        new CommandLine(command).parseArgs("--centrifugo", "--centrifugo-hmac-secret-file", key.toString(),
+                "--centrifugo-token-audience", "app", "--centrifugo-token-issuer-regex", "^auth$");
+        CentrifugoConfig c = command.centrifugoConfig();
+        assertThat(c.keys().checks()).isEqualTo(new ClaimChecks("app", null, null, "^auth$"));
+        List<String> args = command.workerArguments(1234, "1s");
+        assertThat(args).containsSequence("--centrifugo-token-audience", "app").containsSequence("--centrifugo-token-issuer-regex", "^auth$")
+                .doesNotContain("--centrifugo-token-issuer", "--centrifugo-token-audience-regex");
+        PushCommand worker = new PushCommand();
+        new CommandLine(worker).parseArgs(args.subList(args.indexOf("--centrifugo"), args.size()).toArray(String[]::new));
+        assertThat(worker.centrifugoConfig()).isEqualTo(c);
+
+        Path yaml = write("push.yaml", "centrifugo:\n  hmac-secret-file: " + key + "\n  token-audience-regex: ^app-\n  token-issuer: auth\n");
+        PushCommand fromYaml = new PushCommand();
+        new CommandLine(fromYaml).parseArgs("--config", yaml.toString());
+        PushYaml.apply(yaml, fromYaml.spec);
+        assertThat(fromYaml.centrifugoConfig().keys().checks()).isEqualTo(new ClaimChecks(null, "^app-", "auth", null));
+
+        PushCommand both = new PushCommand();
+        new CommandLine(both).parseArgs("--centrifugo", "--centrifugo-hmac-secret-file", key.toString(),
+                "--centrifugo-token-audience", "app", "--centrifugo-token-audience-regex", "^app$");
+        assertThatThrownBy(both::centrifugoConfig).hasMessageContaining("configure one of them");
+        PushCommand noKey = new PushCommand();
+        new CommandLine(noKey).parseArgs("--centrifugo", "--centrifugo-allow-anonymous", "--centrifugo-token-issuer", "auth");
+        assertThatThrownBy(noKey::centrifugoConfig).hasMessageContaining("no token key");
     }
 }

@@ -175,18 +175,31 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
 
     /** The publication push of {@code dataJson} to {@code channel} (offset 0: none, no history), framed once for all. */
     static PreparedMessage publication(String channel, String dataJson, long offset) {
-        StringBuilder b = new StringBuilder(dataJson.length() + channel.length() + 60);
+        return publication(channel, dataJson, offset, null);
+    }
+
+    /** The same with the publisher's ClientInfo JSON ({@code infoJson}; null for a publication from the server). */
+    static PreparedMessage publication(String channel, String dataJson, long offset, String infoJson) {
+        StringBuilder b = new StringBuilder(dataJson.length() + channel.length() + 60 + (infoJson == null ? 0 : infoJson.length()));
         b.append("{\"push\":{\"channel\":");
         Json.quote(channel, b);
         b.append(",\"pub\":");
-        pub(dataJson, offset, b);
+        pub(dataJson, infoJson, offset, b);
         b.append("}}");
         return PreparedMessage.text(b.toString());
     }
 
     /** A Publication object: {@code {"data":..,"offset":N}}, the offset left out when 0 (as Centrifugo does). */
     private static void pub(String dataJson, long offset, StringBuilder b) {
+        pub(dataJson, null, offset, b);
+    }
+
+    /** A Publication object with its {@code info} (the publisher's ClientInfo) when not null, in the protocol's field order. */
+    private static void pub(String dataJson, String infoJson, long offset, StringBuilder b) {
         b.append("{\"data\":").append(dataJson);
+        if (infoJson != null) {
+            b.append(",\"info\":").append(infoJson);
+        }
         if (offset != 0) {
             b.append(",\"offset\":").append(offset);
         }
@@ -211,8 +224,9 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (data == null) {
             return PublishResult.NO_SUBSCRIBERS; // not UTF-8: neither sent nor stored
         }
+        String info = PUBLISHER.get(); // a client's publish on the in-process bus: its ClientInfo
         if (!history) {
-            return topics.deliver(topic, publication(channel, data, 0));
+            return topics.deliver(topic, publication(channel, data, 0, info));
         }
         byte[] stored = data.getBytes(StandardCharsets.UTF_8);
         long now = System.currentTimeMillis();
@@ -229,7 +243,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     wanted.epoch = s.epoch;
                 }
                 return topics.subscribers(topic) == 0 ? PublishResult.NO_SUBSCRIBERS
-                        : topics.deliver(topic, publication(channel, data, offset));
+                        : topics.deliver(topic, publication(channel, data, offset, info));
             }
         }
     }
@@ -241,6 +255,14 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
      * One get per delivery with history, no allocation.
      */
     private static final ThreadLocal<Position> POSITION = new ThreadLocal<>();
+
+    /**
+     * The ClientInfo JSON of the client whose publish is being delivered, set on its thread around
+     * the bus's publish as {@link #POSITION} is: Centrifugo puts the publisher's info into the
+     * publication. Only the in-process bus delivers on that thread; through a broker (the prefork
+     * hub, Redis, NATS) the payload travels alone and the publication arrives without info.
+     */
+    private static final ThreadLocal<String> PUBLISHER = new ThreadLocal<>();
 
     /** A publication's place in its channel's stream (offset 0: not stored, or not known). */
     static final class Position {
@@ -440,6 +462,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         String user;
         long expiresAt = 0;
         List<String> channels = List.of();
+        String info = null;
         long now = System.currentTimeMillis();
         if (token.isEmpty()) {
             if (!config.allowAnonymous()) {
@@ -471,6 +494,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     user = v.user();
                     expiresAt = v.expiresAt();
                     channels = v.channels();
+                    info = v.infoJson();
                 }
             }
         }
@@ -507,6 +531,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         }
         reply.append("}}");
         s.user = user;
+        s.connInfo(info);
         s.deadline = expiresAt == 0 ? Long.MAX_VALUE : expiresAt * 1000 + config.expiredCloseDelay().toMillis();
         synchronized (ws) {
             // connected, subscribed and answered at once for the sweeper's pings and the fan-out's publications
@@ -530,6 +555,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         String token = req.get("token") instanceof String t ? t : "";
         long expiresAt = 0;
         String tokenData = null;
+        String chanInfo = null;
         if (!token.isEmpty()) {
             // Centrifugo's order: a valid subscription token allows any channel, private or not
             ConnectionTokens.SubscriptionValid v = subscriptionToken(ws, s, channel, token, id);
@@ -538,6 +564,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             }
             expiresAt = v.expiresAt();
             tokenData = v.dataJson();
+            chanInfo = v.infoJson();
         } else if (channel.charAt(0) == '$' || !ns.allowSubscribe() || (s.user.isEmpty() && !config.allowAnonymous())) {
             return error(ws, id, Codes.PERMISSION_DENIED); // a private channel needs a subscription token
         }
@@ -553,6 +580,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 }
                 ws.sendText("{\"id\":" + id + ",\"subscribe\":{" + tokenFields(expiresAt, tokenData) + "}}");
                 expiresAfter(s, channel, expiresAt);
+                s.chanInfo(channel, chanInfo);
             }
             joinLeave(ws, s, channel, req, true);
             return true;
@@ -603,6 +631,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     }
                     ws.sendText(reply);
                     expiresAfter(s, channel, expiresAt);
+                    s.chanInfo(channel, chanInfo);
                 }
                 if (r != null) {
                     (r.recovered() ? recovered : notRecovered).increment();
@@ -688,6 +717,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         }
         s.subscriptionDeadline(channel, v.expiresAt() == 0 ? Long.MAX_VALUE
                 : v.expiresAt() * 1000 + config.expiredCloseDelay().toMillis());
+        s.chanInfo(channel, v.infoJson()); // Centrifuge sets the refreshed token's info, none included
         ws.sendText("{\"id\":" + id + ",\"sub_refresh\":{" + tokenFields(v.expiresAt(), null) + "}}");
         return true;
     }
@@ -715,6 +745,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (s.left(channel)) {
             announce(ws, s, channel, "leave");
         }
+        s.chanInfo(channel, null); // after the leave, which carries it
     }
 
     /** Pushes {@code kind} (join or leave) of {@code ws} to the channel's join/leave audience in this process. */
@@ -722,18 +753,24 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         StringBuilder b = new StringBuilder(128).append("{\"push\":{\"channel\":");
         Json.quote(channel, b);
         b.append(",\"").append(kind).append("\":{\"info\":");
-        clientInfo(ws, s, b);
+        clientInfo(ws, s, channel, b);
         b.append("}}}");
         Namespace ns = config.namespaceOf(channel);
         topics.deliver(ns != null && ns.presence().forcePushJoinLeave() ? topic(channel) : JOIN_LEAVE_PREFIX + channel,
                 PreparedMessage.text(b.toString()));
     }
 
-    /** ClientInfo: {@code {"user":"..","client":".."}}. */
-    private void clientInfo(WebSocket ws, ClientSession s, StringBuilder b) {
+    /**
+     * ClientInfo in {@code channel}: {@code {"user":"..","client":".."}}, with {@code conn_info}
+     * (the connection token's info) and {@code chan_info} (the channel's subscription token's info)
+     * when it has them.
+     */
+    private void clientInfo(WebSocket ws, ClientSession s, String channel, StringBuilder b) {
         b.append("{\"user\":");
         Json.quote(s.user == null ? "" : s.user, b);
-        b.append(",\"client\":\"").append(clientId(ws)).append("\"}");
+        b.append(",\"client\":\"").append(clientId(ws)).append('"');
+        s.appendInfo(channel, b);
+        b.append('}');
     }
 
     /**
@@ -797,7 +834,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 }
                 first[0] = false;
                 b.append('"').append(clientId(sub)).append("\":");
-                clientInfo(sub, cs, b);
+                clientInfo(sub, cs, channel, b);
             }
         });
         return b.append("}}").toString();
@@ -944,7 +981,15 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             return error(ws, id, Codes.BAD_REQUEST);
         }
         // Fanned out here, on the connection's thread, when the bus is this process (docs/centrifugo.md: not yet moved off the loop).
-        PublishOutcome outcome = bus.publish(channel, ByteBuffer.wrap(Json.write(data).getBytes(StandardCharsets.UTF_8)));
+        StringBuilder info = new StringBuilder(96);
+        clientInfo(ws, s, channel, info);
+        PublishOutcome outcome;
+        PUBLISHER.set(info.toString());
+        try {
+            outcome = bus.publish(channel, ByteBuffer.wrap(Json.write(data).getBytes(StandardCharsets.UTF_8)));
+        } finally {
+            PUBLISHER.remove();
+        }
         if (outcome instanceof PublishOutcome.Refused) {
             ws.sendText("{\"id\":" + id + ",\"error\":{\"code\":" + Codes.INTERNAL + ",\"message\":\""
                     + Codes.message(Codes.INTERNAL) + "\",\"temporary\":true}}");
@@ -968,6 +1013,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 return false;
             }
             case ConnectionTokens.Invalid invalid -> {
+                refusedTokens.increment();
                 LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refresh refused: invalid token (" + invalid.why() + ")");
                 ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
                 return false;
@@ -978,6 +1024,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
                     return false;
                 }
+                s.connInfo(v.infoJson()); // a new info replaces the old; none keeps it (Centrifuge's refresh)
                 if (v.expiresAt() == 0) {
                     s.deadline = Long.MAX_VALUE;
                     ws.sendText("{\"id\":" + id + ",\"refresh\":{}}");

@@ -11,7 +11,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The keys connection tokens may be signed with, as Centrifugo's {@code client.token} has them: an
+ * The keys connection tokens may be signed with, and the claims they must carry ({@link ClaimChecks}),
+ * as Centrifugo's {@code client.token} has them: an
  * HMAC secret (HS256/384/512), an RSA public key (RS256/384/512), an ECDSA public key
  * (ES256/384/512). A token is checked only with the key of its algorithm's family, so a token
  * "signed" with HMAC over the RSA public key (the old algorithm-confusion attack) finds no HMAC key
@@ -26,8 +27,11 @@ import java.util.List;
  * @param rsa        or null; at least 2048 bits (RFC 7518 section 3.3)
  * @param ecdsa      or null
  * @param jwks       RSA and EC public keys by key id; empty: none (then not with rsa or ecdsa)
+ * @param checks     the {@code aud}/{@code iss} checks every token must pass ({@link ClaimChecks#NONE}: none);
+ *                   kept here because Centrifugo's {@code client.token} holds them beside the keys
  */
-public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, java.util.Map<String, PublicKey> jwks) {
+public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, java.util.Map<String, PublicKey> jwks,
+                        ClaimChecks checks) {
     public static final int MIN_SECRET_BYTES = 32;
     public static final int MIN_RSA_BITS = 2048;
     public static final TokenKeys NONE = new TokenKeys(null, null, null);
@@ -36,8 +40,13 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
         this(hmacSecret, rsa, ecdsa, java.util.Map.of());
     }
 
+    public TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, java.util.Map<String, PublicKey> jwks) {
+        this(hmacSecret, rsa, ecdsa, jwks, ClaimChecks.NONE);
+    }
+
     public TokenKeys {
         jwks = java.util.Map.copyOf(jwks);
+        java.util.Objects.requireNonNull(checks, "checks");
         if (!jwks.isEmpty() && (rsa != null || ecdsa != null)) {
             throw new IllegalArgumentException("a JWKS replaces the RSA and ECDSA public keys (as in Centrifugo): give one or the other");
         }
@@ -109,7 +118,11 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
     }
 
     public TokenKeys withJwks(java.util.Map<String, PublicKey> v) {
-        return new TokenKeys(hmacSecret, rsa, ecdsa, v);
+        return new TokenKeys(hmacSecret, rsa, ecdsa, v, checks);
+    }
+
+    public TokenKeys withChecks(ClaimChecks v) {
+        return new TokenKeys(hmacSecret, rsa, ecdsa, jwks, v);
     }
 
     @Override
@@ -122,11 +135,11 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
     }
 
     public TokenKeys withRsa(RSAPublicKey v) {
-        return new TokenKeys(hmacSecret, v, ecdsa, jwks);
+        return new TokenKeys(hmacSecret, v, ecdsa, jwks, checks);
     }
 
     public TokenKeys withEcdsa(ECPublicKey v) {
-        return new TokenKeys(hmacSecret, rsa, v, jwks);
+        return new TokenKeys(hmacSecret, rsa, v, jwks, checks);
     }
 
     /** What the start lines say: the algorithms and the keys' sizes, never the secret. */
@@ -144,7 +157,8 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
         if (!jwks.isEmpty()) {
             parts.add("RS/ES by kid from a JWKS of " + jwks.size() + " key(s): " + String.join(", ", new java.util.TreeSet<>(jwks.keySet())));
         }
-        return parts.isEmpty() ? "none" : String.join(", ", parts);
+        String keys = parts.isEmpty() ? "none" : String.join(", ", parts);
+        return checks.isEmpty() ? keys : keys + "; claims " + checks.describe();
     }
 
     /** An RSA public key from PEM ({@code -----BEGIN PUBLIC KEY-----}, X.509 SubjectPublicKeyInfo). */
@@ -176,12 +190,12 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
     @Override
     public boolean equals(Object o) {
         return o instanceof TokenKeys k && java.util.Arrays.equals(hmacSecret, k.hmacSecret)
-                && java.util.Objects.equals(rsa, k.rsa) && java.util.Objects.equals(ecdsa, k.ecdsa) && jwks.equals(k.jwks);
+                && java.util.Objects.equals(rsa, k.rsa) && java.util.Objects.equals(ecdsa, k.ecdsa) && jwks.equals(k.jwks) && checks.equals(k.checks);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(java.util.Arrays.hashCode(hmacSecret), rsa, ecdsa, jwks);
+        return java.util.Objects.hash(java.util.Arrays.hashCode(hmacSecret), rsa, ecdsa, jwks, checks);
     }
 
     @Override
