@@ -249,11 +249,41 @@ class CentrifugoSdkTest {
 
     /** A token signed with {@link #SECRET} for {@code user}, valid for an hour, with {@code extra} claims (aud, iss, info, channel...). */
     static String tokenWith(String user, java.util.Map<String, Object> extra) throws Exception {
+        return tokenWith(SECRET, user, extra);
+    }
+
+    static String tokenWith(byte[] secret, String user, java.util.Map<String, Object> extra) throws Exception {
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user).expirationTime(inAnHour());
         extra.forEach(claims::claim);
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims.build());
-        jwt.sign(new MACSigner(SECRET));
+        jwt.sign(new MACSigner(secret));
         return jwt.serialize();
+    }
+
+    /**
+     * Centrifugo's client.subscription_token: subscription tokens checked with their own key and
+     * audience only; one signed with the connection tokens' key gets 103 (an invalid token), as does
+     * one for the connection tokens' audience.
+     */
+    @Test
+    void subscriptionTokensMayHaveTheirOwnKeyAndAudience() throws Exception {
+        byte[] subSecret = "the subscription tokens' own secret, 32+ bytes".getBytes(StandardCharsets.UTF_8);
+        TokenKeys keys = TokenKeys.hmac(SECRET).withChecks(new io.throng.websocket.centrifugo.ClaimChecks("app", null, null, null))
+                .withSubscription(TokenKeys.hmac(subSecret).withChecks(new io.throng.websocket.centrifugo.ClaimChecks("subs", null,
+                        null, null)));
+        String connection = tokenWith("ann", java.util.Map.of("aud", "app"));
+        try (PushServer push = start(CentrifugoConfig.of(keys, false));
+             Peer own = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith(subSecret, "ann", java.util.Map.of("channel", "$orders.ann",
+                     "aud", "subs"))), "centrifuge-client.mjs", url(push), connection, "$orders.ann");
+             Peer connectionKey = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith(SECRET, "ann", java.util.Map.of("channel",
+                     "$orders.ann", "aud", "subs"))), "centrifuge-client.mjs", url(push), connection, "$orders.ann");
+             Peer connectionAudience = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith(subSecret, "ann", java.util.Map.of("channel",
+                     "$orders.ann", "aud", "app"))), "centrifuge-client.mjs", url(push), connection, "$orders.ann")) {
+            assertThat(own.lineStartingWith("subscribed ", 20)).startsWith("subscribed $orders.ann");
+            assertThat(connectionKey.lineStartingWith("unsubscribed ", 20)).isEqualTo("unsubscribed $orders.ann 103");
+            assertThat(connectionAudience.lineStartingWith("unsubscribed ", 20)).isEqualTo("unsubscribed $orders.ann 103");
+            assertThat(push.centrifugo().connects()).isEqualTo(3);
+        }
     }
 
     /**

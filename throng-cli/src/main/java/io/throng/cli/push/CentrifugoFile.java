@@ -119,32 +119,20 @@ final class CentrifugoFile {
             }
         }
 
-        byte[] secret = string(token, "hmac_secret_key", "client.token.") == null ? null
-                : string(token, "hmac_secret_key", "client.token.").getBytes(StandardCharsets.UTF_8);
-        token.remove("hmac_secret_key");
-        TokenKeys keys = new TokenKeys(secret, null, null);
-        String rsa = string(token, "rsa_public_key", "client.token.");
-        token.remove("rsa_public_key");
-        if (rsa != null && !rsa.isBlank()) {
-            keys = keys.withRsa(TokenKeys.rsaFromPem(rsa));
+        TokenKeys keys = keys(token, "client.token.");
+        Map<String, Object> subToken = section(client, "subscription_token", "client.");
+        if (!subToken.isEmpty()) {
+            // Centrifugo's separate key set for subscription tokens: used (alone) when enabled
+            boolean enabled = bool(subToken, "enabled", false, "client.subscription_token.");
+            if (enabled) {
+                keys = keys.withSubscription(keys(subToken, "client.subscription_token."));
+            } else {
+                for (String k : new TreeSet<>(subToken.keySet())) {
+                    refused.add("client.subscription_token." + k + " without enabled: true (Centrifugo does not use it either:"
+                            + " remove it or enable the section)");
+                }
+            }
         }
-        String ecdsa = string(token, "ecdsa_public_key", "client.token.");
-        token.remove("ecdsa_public_key");
-        if (ecdsa != null && !ecdsa.isBlank()) {
-            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(ecdsa));
-        }
-        String[] claims = new String[4];
-        List<String> claimNames = List.of("audience", "audience_regex", "issuer", "issuer_regex");
-        for (int i = 0; i < claims.length; i++) {
-            claims[i] = string(token, claimNames.get(i), "client.token.");
-            token.remove(claimNames.get(i));
-        }
-        try {
-            keys = keys.withChecks(new ClaimChecks(claims[0], claims[1], claims[2], claims[3]));
-        } catch (IllegalArgumentException e) {
-            refused.add("client.token: " + e.getMessage());
-        }
-        rest("client.token.", token);
 
         boolean anonymous = bool(client, "allow_anonymous_connect_without_token", false, "client.");
         if (bool(client, "insecure", false, "client.")) {
@@ -238,6 +226,39 @@ final class CentrifugoFile {
         }
         java.util.Arrays.fill(apiKey == null ? new byte[0] : apiKey, (byte) 0); // ApiKey keeps a digest only
         return new Result(config, port, address == null || address.isEmpty() ? null : address, List.copyOf(ignored));
+    }
+
+    /**
+     * The keys and claim checks of a {@code client.token} (or {@code client.subscription_token})
+     * section, each read key removed and the rest refused ({@code at} names the section).
+     */
+    private TokenKeys keys(Map<String, Object> token, String at) {
+        String hmac = string(token, "hmac_secret_key", at);
+        token.remove("hmac_secret_key");
+        TokenKeys keys = new TokenKeys(hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), null, null);
+        String rsa = string(token, "rsa_public_key", at);
+        token.remove("rsa_public_key");
+        if (rsa != null && !rsa.isBlank()) {
+            keys = keys.withRsa(TokenKeys.rsaFromPem(rsa));
+        }
+        String ecdsa = string(token, "ecdsa_public_key", at);
+        token.remove("ecdsa_public_key");
+        if (ecdsa != null && !ecdsa.isBlank()) {
+            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(ecdsa));
+        }
+        String[] claims = new String[4];
+        List<String> claimNames = List.of("audience", "audience_regex", "issuer", "issuer_regex");
+        for (int i = 0; i < claims.length; i++) {
+            claims[i] = string(token, claimNames.get(i), at);
+            token.remove(claimNames.get(i));
+        }
+        try {
+            keys = keys.withChecks(new ClaimChecks(claims[0], claims[1], claims[2], claims[3]));
+        } catch (IllegalArgumentException e) {
+            refused.add(at.substring(0, at.length() - 1) + ": " + e.getMessage());
+        }
+        rest(at, token);
+        return keys;
     }
 
     /** A namespace's options (Centrifugo's names), at Centrifugo's defaults where the file is silent. */

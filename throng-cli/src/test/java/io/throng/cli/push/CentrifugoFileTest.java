@@ -81,12 +81,12 @@ class CentrifugoFileTest {
     void whatThrongCannotDoStopsTheStartAndIsListed() throws Exception {
         Path f = write("config.json", """
                 {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!",
-                 "jwks_public_endpoint":"https://x/jwks"},"insecure":true,"subscription_token":{"enabled":true}},
+                 "jwks_public_endpoint":"https://x/jwks","user_id_claim":"uid"},"insecure":true},
                  "engine":{"type":"redis"},
                  "channel":{"namespaces":[{"name":"chat","allow_user_limited_channels":true,"channel_regex":"^a"}]}}
                 """);
         assertThatThrownBy(() -> CentrifugoFile.read(f))
-                .hasMessageContaining("client.subscription_token").hasMessageContaining("client.token.jwks_public_endpoint")
+                .hasMessageContaining("client.token.user_id_claim").hasMessageContaining("client.token.jwks_public_endpoint")
                 .hasMessageContaining("client.insecure: true").hasMessageContaining("engine.type: redis")
                 .hasMessageContaining("channel.namespaces[chat].allow_user_limited_channels: true")
                 .hasMessageContaining("channel.namespaces[chat].channel_regex")
@@ -169,6 +169,39 @@ class CentrifugoFileTest {
                 {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","issuer_regex":"(("}}}
                 """);
         assertThatThrownBy(() -> CentrifugoFile.read(badRegex)).hasMessageContaining("issuer regex is not a regular expression");
+    }
+
+    /**
+     * client.subscription_token with enabled: true, Centrifugo's separate key set (and audience and
+     * issuer) for subscription tokens; without enabled, its keys would be unused, and stop the start.
+     */
+    @Test
+    void aSeparateKeySetForSubscriptionTokens() throws Exception {
+        CentrifugoConfig c = CentrifugoFile.read(write("config.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","audience":"app"},
+                           "subscription_token":{"enabled":true,"hmac_secret_key":"another secret, for subscriptions!!",
+                                                 "issuer":"subs"}}}
+                """)).config();
+        assertThat(c.keys().checks()).isEqualTo(new ClaimChecks("app", null, null, null));
+        assertThat(c.keys().subscription()).isEqualTo(io.throng.websocket.centrifugo.TokenKeys.hmac(
+                "another secret, for subscriptions!!".getBytes()).withChecks(new ClaimChecks(null, null, "subs", null)));
+        assertThat(c.describe()).contains("; subscription tokens: HS256/384/512 (secret of 35 bytes); claims iss = subs")
+                .doesNotContain("another secret");
+        assertThat(CentrifugoFile.read(write("off.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!"},"subscription_token":{"enabled":false}}}
+                """)).config().keys().subscription()).as("off: the connection tokens' keys").isNull();
+        Path unused = write("unused.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!"},
+                           "subscription_token":{"hmac_secret_key":"another secret, for subscriptions!!","audience":"x"}}}
+                """);
+        assertThatThrownBy(() -> CentrifugoFile.read(unused)).hasMessageContaining("client.subscription_token.audience without"
+                + " enabled: true").hasMessageContaining("client.subscription_token.hmac_secret_key without enabled")
+                .hasMessageNotContaining("another secret");
+        Path jwks = write("jwks.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!"},
+                           "subscription_token":{"enabled":true,"jwks_public_endpoint":"https://x/jwks"}}}
+                """);
+        assertThatThrownBy(() -> CentrifugoFile.read(jwks)).hasMessageContaining("client.subscription_token.jwks_public_endpoint");
     }
 
     /** The same checks on throng's command line and in its push YAML, passed on to prefork workers. */

@@ -67,6 +67,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private final Bus bus;
     private final Function<String, String> channelProblem;
     private final ConnectionTokens tokens;
+    /** The check of subscription tokens: {@link #tokens}, or its own (Centrifugo's client.subscription_token); null for none. */
+    private final ConnectionTokens subscriptionTokens;
     /** Every channel's history, or null when history is off. */
     private final Streams streams;
     /** The high half of every client id: this process's, so ids differ between workers and restarts. */
@@ -90,6 +92,9 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.bus = bus;
         this.channelProblem = channelProblem;
         this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
+        TokenKeys subKeys = config.keys().forSubscriptions();
+        this.subscriptionTokens = subKeys == config.keys() ? tokens
+                : subKeys.isEmpty() ? null : new ConnectionTokens(subKeys, config.maxTokenBytes());
         this.streams = config.anyHistory() ? new Streams() : null;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
                 .name("throng-centrifugo-sweeper").factory());
@@ -649,12 +654,12 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
      */
     private ConnectionTokens.SubscriptionValid subscriptionToken(WebSocket ws, ClientSession s, String channel, String token,
                                                                  long id) {
-        if (tokens == null) {
+        if (subscriptionTokens == null) {
             LOG.log(Level.INFO, () -> "centrifugo: " + ws + " subscribe to " + channel + " refused: a token, and no token key");
             error(ws, id, Codes.PERMISSION_DENIED);
             return null;
         }
-        switch (tokens.verifySubscription(token, System.currentTimeMillis())) {
+        switch (subscriptionTokens.verifySubscription(token, System.currentTimeMillis())) {
             case ConnectionTokens.Expired e -> {
                 refusedTokens.increment();
                 error(ws, id, Codes.TOKEN_EXPIRED);
