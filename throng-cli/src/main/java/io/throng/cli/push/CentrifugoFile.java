@@ -125,7 +125,11 @@ final class CentrifugoFile {
             // Centrifugo's separate key set for subscription tokens: used (alone) when enabled
             boolean enabled = bool(subToken, "enabled", false, "client.subscription_token.");
             if (enabled) {
-                keys = keys.withSubscription(keys(subToken, "client.subscription_token."));
+                TokenKeys sub = keys(subToken, "client.subscription_token.");
+                if (sub.isEmpty()) {
+                    refused.add("client.subscription_token: enabled without a key (no subscription token could pass)");
+                }
+                keys = keys.withSubscription(sub);
             } else {
                 for (String k : new TreeSet<>(subToken.keySet())) {
                     refused.add("client.subscription_token." + k + " without enabled: true (Centrifugo does not use it either:"
@@ -253,7 +257,11 @@ final class CentrifugoFile {
             token.remove(claimNames.get(i));
         }
         try {
-            keys = keys.withChecks(new ClaimChecks(claims[0], claims[1], claims[2], claims[3]));
+            ClaimChecks checks = new ClaimChecks(claims[0], claims[1], claims[2], claims[3]);
+            if (!checks.isEmpty() && keys.isEmpty()) {
+                refused.add(at.substring(0, at.length() - 1) + ": an audience or issuer, and no key (no token could pass)");
+            }
+            keys = keys.withChecks(checks);
         } catch (IllegalArgumentException e) {
             refused.add(at.substring(0, at.length() - 1) + ": " + e.getMessage());
         }

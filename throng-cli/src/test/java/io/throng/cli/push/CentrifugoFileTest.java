@@ -201,7 +201,12 @@ class CentrifugoFileTest {
                 {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!"},
                            "subscription_token":{"enabled":true,"jwks_public_endpoint":"https://x/jwks"}}}
                 """);
-        assertThatThrownBy(() -> CentrifugoFile.read(jwks)).hasMessageContaining("client.subscription_token.jwks_public_endpoint");
+        assertThatThrownBy(() -> CentrifugoFile.read(jwks)).hasMessageContaining("client.subscription_token.jwks_public_endpoint")
+                .hasMessageContaining("client.subscription_token: enabled without a key");
+        Path claimsOnly = write("claims.json", """
+                {"client":{"allow_anonymous_connect_without_token":true,"token":{"audience":"app"}}}
+                """);
+        assertThatThrownBy(() -> CentrifugoFile.read(claimsOnly)).hasMessageContaining("client.token: an audience or issuer, and no key");
     }
 
     /** The same checks on throng's command line and in its push YAML, passed on to prefork workers. */
@@ -233,5 +238,47 @@ class CentrifugoFileTest {
         PushCommand noKey = new PushCommand();
         new CommandLine(noKey).parseArgs("--centrifugo", "--centrifugo-allow-anonymous", "--centrifugo-token-issuer", "auth");
         assertThatThrownBy(noKey::centrifugoConfig).hasMessageContaining("no token key");
+    }
+
+    /** Subscription tokens' own key set and claims on the command line and in the YAML (the file's client.subscription_token). */
+    @Test
+    void subscriptionTokensOwnKeysOnTheCommandLineInYamlAndForTheWorkers() throws Exception {
+        Path key = write("key", "an-hmac-secret-of-at-least-32-bytes!");
+        Path subKey = write("sub.key", "another secret, for subscriptions!!\n");
+        PushCommand command = new PushCommand();
+        new CommandLine(command).parseArgs("--centrifugo", "--centrifugo-hmac-secret-file", key.toString(),
+                "--centrifugo-subscription-hmac-secret-file", subKey.toString(), "--centrifugo-subscription-token-issuer", "subs");
+        CentrifugoConfig c = command.centrifugoConfig();
+        assertThat(c.keys().checks()).isEqualTo(ClaimChecks.NONE);
+        assertThat(c.keys().subscription()).isEqualTo(io.throng.websocket.centrifugo.TokenKeys.hmac(
+                "another secret, for subscriptions!!".getBytes()).withChecks(new ClaimChecks(null, null, "subs", null)));
+        List<String> args = command.workerArguments(1234, "1s");
+        assertThat(args).containsSequence("--centrifugo-subscription-hmac-secret-file", subKey.toAbsolutePath().toString())
+                .containsSequence("--centrifugo-subscription-token-issuer", "subs");
+        assertThat(String.join(" ", args)).doesNotContain("another secret");
+        PushCommand worker = new PushCommand();
+        new CommandLine(worker).parseArgs(args.subList(args.indexOf("--centrifugo"), args.size()).toArray(String[]::new));
+        assertThat(worker.centrifugoConfig()).isEqualTo(c);
+
+        Path yaml = write("push.yaml", "centrifugo:\n  hmac-secret-file: " + key + "\n  subscription-hmac-secret-file: " + subKey
+                + "\n  subscription-token-audience: subs\n");
+        PushCommand fromYaml = new PushCommand();
+        new CommandLine(fromYaml).parseArgs("--config", yaml.toString());
+        PushYaml.apply(yaml, fromYaml.spec);
+        assertThat(fromYaml.centrifugoConfig().keys().subscription().checks()).isEqualTo(new ClaimChecks("subs", null, null, null));
+
+        PushCommand checksOnly = new PushCommand();
+        new CommandLine(checksOnly).parseArgs("--centrifugo", "--centrifugo-hmac-secret-file", key.toString(),
+                "--centrifugo-subscription-token-audience", "subs");
+        assertThatThrownBy(checksOnly::centrifugoConfig).hasMessageContaining("--centrifugo-subscription-token-audience/-issuer"
+                + " check tokens, but no token key is given");
+        PushCommand off = new PushCommand();
+        new CommandLine(off).parseArgs("--centrifugo-subscription-hmac-secret-file", subKey.toString());
+        assertThatThrownBy(off::centrifugoConfig).hasMessageContaining("--centrifugo is off");
+        Path inYaml = write("bad.yaml", "centrifugo:\n  hmac-secret-file: " + key + "\n  subscription-hmac-secret: oops-a-key\n");
+        PushCommand bad = new PushCommand();
+        new CommandLine(bad).parseArgs("--config", inYaml.toString());
+        assertThatThrownBy(() -> PushYaml.apply(inYaml, bad.spec)).hasMessageContaining("does not go in the configuration")
+                .hasMessageNotContaining("oops-a-key");
     }
 }
