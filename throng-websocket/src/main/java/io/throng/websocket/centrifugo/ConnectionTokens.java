@@ -17,7 +17,9 @@ import java.util.List;
  * ES256/384/512, each family with its own key from {@link TokenKeys} (nimbus-jose-jwt decodes and
  * verifies; the MAC comparison is constant-time). Claims read: {@code sub} (the user; absent means ""), {@code exp}
  * and {@code nbf} (each only if present, as Centrifugo does), {@code expire_at} (the connection's
- * expiry, overriding {@code exp}; 0 for never), {@code channels} (server-side subscriptions).
+ * expiry, overriding {@code exp}; 0 for never), {@code channels} (server-side subscriptions),
+ * {@code info}/{@code b64info} (the client info), and {@code aud}/{@code iss} when the keys carry
+ * {@link ClaimChecks} (checked before the expiry, as in Centrifugo).
  * A token with a {@code channel} claim is a subscription token and refused here, as Centrifugo does.
  *
  * <p>A token naming another algorithm ({@code none}, PS256, EdDSA...), or one whose family has no
