@@ -9,7 +9,11 @@
 //   published <channel> | publish-error <code> <message> | error <type> <message>
 //   recovered <channel> <n> (after a subscribe that recovered: the n publications it brought, printed
 //   as pub lines just before) | dropped
+//   pub-info <channel> <ClientInfo as the SDK gives it, JSON> (after a pub line, when the publication
+//   carries its publisher's info) | join-info / leave-info <channel> <the same> (after join / leave)
 // Reads commands on stdin: "publish <channel> <JSON data>", "history <channel> <limit>", "presence <channel>",
+// "presence-info <channel>" (prints "presence-info <channel> <JSON list of the clients as the SDK gives
+// them: {user, client, connInfo?, chanInfo?}, sorted by user then client>"),
 // "presence-stats <channel>", "unsubscribe", "drop" (cuts the
 // TCP connection under the SDK, which then reconnects and recovers on its own), "quit".
 // Environment: RECOVERABLE=1 makes the subscription recoverable (the SDK's own option);
@@ -38,6 +42,8 @@ if (tokenArg && tokenArg !== '-') options.token = tokenArg;
 if (pingDelayArg && pingDelayArg !== '-') options.maxServerPingDelay = Number(pingDelayArg);
 if (nextTokenArg) options.getToken = async () => { say('get-token'); return nextTokenArg === 'null' ? null : nextTokenArg; };
 const client = new Centrifuge(url, options);
+// A ClientInfo as the SDK hands it to the application (user, client, connInfo, chanInfo), in a fixed key order.
+const info = (i) => JSON.stringify({ user: i.user, client: i.client, connInfo: i.connInfo, chanInfo: i.chanInfo });
 client.on('connecting', (ctx) => say('connecting', ctx.code, ctx.reason));
 client.on('connected', (ctx) => say('connected', ctx.client));
 client.on('disconnected', (ctx) => say('disconnected', ctx.code, ctx.reason));
@@ -66,12 +72,13 @@ if (channelArg && channelArg !== '-') {
     }
   });
   sub.on('unsubscribed', (ctx) => say('unsubscribed', ctx.channel, ctx.code));
-  sub.on('join', (ctx) => say('join', ctx.channel, ctx.info.user));
-  sub.on('leave', (ctx) => say('leave', ctx.channel, ctx.info.user));
+  sub.on('join', (ctx) => { say('join', ctx.channel, ctx.info.user); say('join-info', ctx.channel, info(ctx.info)); });
+  sub.on('leave', (ctx) => { say('leave', ctx.channel, ctx.info.user); say('leave-info', ctx.channel, info(ctx.info)); });
   sub.on('error', (ctx) => say('sub-error', ctx.channel, ctx.error && ctx.error.code));
   sub.on('publication', (ctx) => {
     if (counting !== null) counting++;
     say('pub', ctx.channel, JSON.stringify(ctx.data));
+    if (ctx.info) say('pub-info', ctx.channel, info(ctx.info));
   });
   sub.subscribe();
 }
@@ -98,6 +105,15 @@ rl.on('line', async (line) => {
     try {
       const p = await sub.presence();
       say('presence', channel, Object.values(p.clients).map((c) => c.user).sort().join(','));
+    } catch (e) {
+      say('presence-error', e.code, e.message);
+    }
+  } else if (cmd === 'presence-info') {
+    try {
+      const p = await sub.presence();
+      const clients = Object.values(p.clients).map((c) => JSON.parse(info(c)));
+      clients.sort((a, b) => (a.user + ' ' + a.client).localeCompare(b.user + ' ' + b.client));
+      say('presence-info', channel, JSON.stringify(clients));
     } catch (e) {
       say('presence-error', e.code, e.message);
     }

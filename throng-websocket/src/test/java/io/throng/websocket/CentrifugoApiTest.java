@@ -285,6 +285,24 @@ class CentrifugoApiTest {
                         .isEqualTo("{\"result\":{\"num_clients\":1,\"num_users\":1}}");
                 assertThat(call(push, "presence", "{\"channel\":\"room\"}")).matches(
                         "\\{\"result\":\\{\"presence\":\\{\"[0-9a-f-]{36}\":\\{\"user\":\"ann\",\"client\":\"[0-9a-f-]{36}\"}}}}");
+                ann.ws.close(1000, "");
+                // a connection token's info and a subscription token's info: conn_info and chan_info, raw JSON, as Centrifugo
+                CentrifugoProtocolTest.Conn bob = new CentrifugoProtocolTest.Conn();
+                bob.ws = client.connect(WebSocketRequest.to(push.address(), PushServer.CENTRIFUGO_PATH), bob)
+                        .get(10, java.util.concurrent.TimeUnit.SECONDS);
+                bob.send(CentrifugoProtocolTest.connect(CentrifugoSdkTest.tokenWith("bob", java.util.Map.of("info",
+                        java.util.Map.of("name", "Bob")))) + "\n{\"subscribe\":{\"channel\":\"room\",\"token\":\""
+                        + CentrifugoSdkTest.tokenWith("bob", java.util.Map.of("channel", "room", "info", List.of("mod"))) + "\"},\"id\":2}");
+                String connected = bob.reply();
+                String bobId = connected.substring(connected.indexOf("\"client\":\"") + 10, connected.indexOf("\"client\":\"") + 46);
+                assertThat(bob.reply()).matches("\\{\"id\":2,\"subscribe\":\\{\"expires\":true,\"ttl\":\\d+}}");
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (!call(push, "presence_stats", "{\"channel\":\"room\"}").contains("\"num_clients\":1,")
+                        && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20); // ann's close reaches the server
+                }
+                assertThat(call(push, "presence", "{\"channel\":\"room\"}")).isEqualTo("{\"result\":{\"presence\":{\"" + bobId
+                        + "\":{\"user\":\"bob\",\"client\":\"" + bobId + "\",\"conn_info\":{\"name\":\"Bob\"},\"chan_info\":[\"mod\"]}}}}");
             } finally {
                 client.close();
             }

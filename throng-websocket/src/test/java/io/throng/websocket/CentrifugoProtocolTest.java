@@ -285,6 +285,46 @@ class CentrifugoProtocolTest {
      * publish (103); a subscription token's expiry is in the reply, a subscription not refreshed in
      * time is ended with the unsubscribe push 2501, and sub_refresh moves the deadline.
      */
+    /**
+     * Centrifuge's rules for info on refresh: a connection refresh whose token has info replaces
+     * conn_info, one without keeps it; a sub_refresh sets chan_info to its token's, none included.
+     */
+    @Test
+    void refreshesUpdateTheInfoAsCentrifugeDoes() throws Exception {
+        try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET)
+                .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(true, true, false, false)))) {
+            Conn c = open(push);
+            c.send(connect(CentrifugoSdkTest.tokenWith("ann", java.util.Map.of("info", java.util.Map.of("v", 1))))
+                    + "\n{\"subscribe\":{\"channel\":\"room\",\"token\":\"" + CentrifugoSdkTest.tokenWith("ann",
+                    java.util.Map.of("channel", "room", "info", "seat 1")) + "\"},\"id\":2}");
+            String connected = c.reply();
+            String client = connected.substring(connected.indexOf("\"client\":\"") + 10, connected.indexOf("\"client\":\"") + 46);
+            c.reply();
+            String entry = "{\"id\":%d,\"presence\":{\"presence\":{\"" + client + "\":{\"user\":\"ann\",\"client\":\"" + client + "\"%s}}}}";
+            c.send("{\"presence\":{\"channel\":\"room\"},\"id\":3}");
+            assertThat(c.reply()).isEqualTo(entry.formatted(3, ",\"conn_info\":{\"v\":1},\"chan_info\":\"seat 1\""));
+            c.send("{\"refresh\":{\"token\":\"" + CentrifugoSdkTest.tokenWith("ann", java.util.Map.of("info", List.of(2))) + "\"},\"id\":4}");
+            assertThat(c.reply()).startsWith("{\"id\":4,\"refresh\":{");
+            c.send("{\"refresh\":{\"token\":\"" + CentrifugoSdkTest.tokenWith("ann", java.util.Map.of()) + "\"},\"id\":5}");
+            assertThat(c.reply()).startsWith("{\"id\":5,\"refresh\":{");
+            c.send("{\"presence\":{\"channel\":\"room\"},\"id\":6}");
+            assertThat(c.reply()).as("the second refresh had no info: the first one's stays")
+                    .isEqualTo(entry.formatted(6, ",\"conn_info\":[2],\"chan_info\":\"seat 1\""));
+            c.send("{\"sub_refresh\":{\"channel\":\"room\",\"token\":\"" + CentrifugoSdkTest.tokenWith("ann",
+                    java.util.Map.of("channel", "room")) + "\"},\"id\":7}");
+            assertThat(c.reply()).startsWith("{\"id\":7,\"sub_refresh\":{");
+            c.send("{\"presence\":{\"channel\":\"room\"},\"id\":8}");
+            assertThat(c.reply()).as("a sub_refresh token without info clears chan_info")
+                    .isEqualTo(entry.formatted(8, ",\"conn_info\":[2]"));
+            c.send("{\"unsubscribe\":{\"channel\":\"room\"},\"id\":9}\n{\"subscribe\":{\"channel\":\"room\",\"token\":\""
+                    + CentrifugoSdkTest.tokenWith("ann", java.util.Map.of("channel", "room", "info", "seat 2")) + "\"},\"id\":10}\n"
+                    + "{\"presence\":{\"channel\":\"room\"},\"id\":11}");
+            c.reply();
+            c.reply();
+            assertThat(c.reply()).isEqualTo(entry.formatted(11, ",\"conn_info\":[2],\"chan_info\":\"seat 2\""));
+        }
+    }
+
     @Test
     void privateChannelsAndSubscriptionExpiry() throws Exception {
         try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withAllowPublish(true)
@@ -331,13 +371,16 @@ class CentrifugoProtocolTest {
         try (PushServer push = CentrifugoSdkTest.start(CentrifugoConfig.withSecret(SECRET).withNamespaces(List.of(chat, feed)))) {
             Conn c = open(push);
             c.send(connect(token("ann", 0)));
-            c.reply();
+            String connected = c.reply();
+            String client = connected.substring(connected.indexOf("\"client\":\"") + 10, connected.indexOf("\"client\":\"") + 46);
             c.send("{\"subscribe\":{\"channel\":\"chat:lobby\",\"recoverable\":true},\"id\":2}");
             assertThat(c.reply()).contains("\"recoverable\":true");
             c.send("{\"presence_stats\":{\"channel\":\"chat:lobby\"},\"id\":3}");
             assertThat(c.reply()).isEqualTo("{\"id\":3,\"presence_stats\":{\"num_clients\":1,\"num_users\":1}}");
             c.send("{\"publish\":{\"channel\":\"chat:lobby\",\"data\":{\"hi\":1}},\"id\":4}");
-            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"chat:lobby\",\"pub\":{\"data\":{\"hi\":1},\"offset\":1}}}");
+            // with the publisher's ClientInfo, as Centrifugo (between data and offset: the protocol's field order)
+            assertThat(c.reply()).isEqualTo("{\"push\":{\"channel\":\"chat:lobby\",\"pub\":{\"data\":{\"hi\":1},\"info\":{\"user\":"
+                    + "\"ann\",\"client\":\"" + client + "\"},\"offset\":1}}}");
             assertThat(c.reply()).isEqualTo("{\"id\":4,\"publish\":{}}");
             c.send("{\"subscribe\":{\"channel\":\"feed:x\"},\"id\":5}");
             assertThat(c.reply()).as("feed: no subscribing without a token").isEqualTo("{\"id\":5,\"error\":{\"code\":103,\"message\":\"permission denied\"}}");

@@ -247,6 +247,137 @@ class CentrifugoSdkTest {
         }
     }
 
+    /** A token signed with {@link #SECRET} for {@code user}, valid for an hour, with {@code extra} claims (aud, iss, info, channel...). */
+    static String tokenWith(String user, java.util.Map<String, Object> extra) throws Exception {
+        return tokenWith(SECRET, user, extra);
+    }
+
+    static String tokenWith(byte[] secret, String user, java.util.Map<String, Object> extra) throws Exception {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user).expirationTime(inAnHour());
+        extra.forEach(claims::claim);
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims.build());
+        jwt.sign(new MACSigner(secret));
+        return jwt.serialize();
+    }
+
+    /**
+     * Centrifugo's client.subscription_token: subscription tokens checked with their own key and
+     * audience only; one signed with the connection tokens' key gets 103 (an invalid token), as does
+     * one for the connection tokens' audience.
+     */
+    @Test
+    void subscriptionTokensMayHaveTheirOwnKeyAndAudience() throws Exception {
+        byte[] subSecret = "the subscription tokens' own secret, 32+ bytes".getBytes(StandardCharsets.UTF_8);
+        TokenKeys keys = TokenKeys.hmac(SECRET).withChecks(new io.throng.websocket.centrifugo.ClaimChecks("app", null, null, null))
+                .withSubscription(TokenKeys.hmac(subSecret).withChecks(new io.throng.websocket.centrifugo.ClaimChecks("subs", null,
+                        null, null)));
+        String connection = tokenWith("ann", java.util.Map.of("aud", "app"));
+        try (PushServer push = start(CentrifugoConfig.of(keys, false));
+             Peer own = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith(subSecret, "ann", java.util.Map.of("channel", "$orders.ann",
+                     "aud", "subs"))), "centrifuge-client.mjs", url(push), connection, "$orders.ann");
+             Peer connectionKey = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith(SECRET, "ann", java.util.Map.of("channel",
+                     "$orders.ann", "aud", "subs"))), "centrifuge-client.mjs", url(push), connection, "$orders.ann");
+             Peer connectionAudience = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith(subSecret, "ann", java.util.Map.of("channel",
+                     "$orders.ann", "aud", "app"))), "centrifuge-client.mjs", url(push), connection, "$orders.ann")) {
+            assertThat(own.lineStartingWith("subscribed ", 20)).startsWith("subscribed $orders.ann");
+            assertThat(connectionKey.lineStartingWith("unsubscribed ", 20)).isEqualTo("unsubscribed $orders.ann 103");
+            assertThat(connectionAudience.lineStartingWith("unsubscribed ", 20)).isEqualTo("unsubscribed $orders.ann 103");
+            assertThat(push.centrifugo().connects()).isEqualTo(3);
+        }
+    }
+
+    /**
+     * Centrifugo's client.token.audience and issuer: the SDK with a token for another audience (or
+     * none, or another issuer) is closed with 3500 "invalid token", final for the SDK; with the
+     * right ones it connects; a subscription token for another audience gets 103.
+     */
+    @Test
+    void aTokenForAnotherAudienceIsRefusedWith3500AndTheRightOneConnects() throws Exception {
+        TokenKeys keys = TokenKeys.hmac(SECRET).withChecks(new io.throng.websocket.centrifugo.ClaimChecks("app", null,
+                "https://auth.example", null));
+        java.util.Map<String, Object> right = java.util.Map.of("aud", "app", "iss", "https://auth.example");
+        try (PushServer push = start(CentrifugoConfig.of(keys, false));
+             Peer wrongAud = Peer.node("centrifuge-client.mjs", url(push),
+                     tokenWith("ann", java.util.Map.of("aud", "other-app", "iss", "https://auth.example")), "chat");
+             Peer noAud = Peer.node("centrifuge-client.mjs", url(push), tokenWith("ann", java.util.Map.of("iss", "https://auth.example")), "chat");
+             Peer wrongIss = Peer.node("centrifuge-client.mjs", url(push),
+                     tokenWith("ann", java.util.Map.of("aud", "app", "iss", "https://evil.example")), "chat");
+             Peer good = Peer.node("centrifuge-client.mjs", url(push), tokenWith("ann", right), "chat");
+             Peer subWrongAud = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith("ann", java.util.Map.of("channel", "$orders.ann",
+                             "aud", "other-app", "iss", "https://auth.example"))), "centrifuge-client.mjs", url(push),
+                     tokenWith("ann", right), "$orders.ann");
+             Peer subRight = Peer.node(java.util.Map.of("SUB_TOKEN", tokenWith("ann", java.util.Map.of("channel", "$orders.ann",
+                             "aud", "app", "iss", "https://auth.example"))), "centrifuge-client.mjs", url(push),
+                     tokenWith("ann", right), "$orders.ann")) {
+            assertThat(wrongAud.lineStartingWith("disconnected ", 20)).isEqualTo("disconnected 3500 invalid token");
+            assertThat(noAud.lineStartingWith("disconnected ", 20)).isEqualTo("disconnected 3500 invalid token");
+            assertThat(wrongIss.lineStartingWith("disconnected ", 20)).isEqualTo("disconnected 3500 invalid token");
+            good.lineStartingWith("connected ", 20);
+            assertThat(good.lineStartingWith("subscribed ", 10)).startsWith("subscribed chat");
+            subWrongAud.lineStartingWith("connected ", 20);
+            assertThat(subWrongAud.lineStartingWith("unsubscribed ", 20)).as("103 is terminal for the SDK")
+                    .isEqualTo("unsubscribed $orders.ann 103");
+            assertThat(subRight.lineStartingWith("subscribed ", 20)).startsWith("subscribed $orders.ann");
+            assertThat(push.centrifugo().refusedTokens()).isEqualTo(4);
+            assertThat(push.centrifugo().connects()).isEqualTo(3);
+        }
+    }
+
+    /**
+     * A connection token's info (and b64info) and a subscription token's info reach the SDK where
+     * Centrifugo puts them: as connInfo/chanInfo in presence, in join and leave, and in the info
+     * of a publication a client publishes (the publisher's ClientInfo, with its client id).
+     */
+    @Test
+    void tokenInfoReachesPresenceJoinLeaveAndClientPublications() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withAllowPublish(true)
+                .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(true, true, true, false));
+        String bobInfo = java.util.Base64.getEncoder().encodeToString("{\"name\":\"Bob\"}".getBytes(StandardCharsets.UTF_8));
+        try (PushServer push = start(config);
+             Peer ann = Peer.node(java.util.Map.of("JOIN_LEAVE", "1", "SUB_TOKEN", tokenWith("ann", java.util.Map.of("channel", "chat",
+                             "info", java.util.Map.of("seat", 1)))), "centrifuge-client.mjs", url(push),
+                     tokenWith("ann", java.util.Map.of("info", java.util.Map.of("name", "Ann"))), "chat")) {
+            String annId = ann.lineStartingWith("connected ", 20).substring("connected ".length());
+            ann.lineStartingWith("subscribed chat", 20);
+            String annInfo = "{\"user\":\"ann\",\"client\":\"" + annId + "\",\"connInfo\":{\"name\":\"Ann\"},\"chanInfo\":{\"seat\":1}}";
+            assertThat(ann.lineStartingWith("join-info ", 10)).as("its own join").isEqualTo("join-info chat " + annInfo);
+            try (Peer bob = Peer.node("centrifuge-client.mjs", url(push), tokenWith("bob", java.util.Map.of("b64info", bobInfo)), "chat")) {
+                String bobId = bob.lineStartingWith("connected ", 20).substring("connected ".length());
+                bob.lineStartingWith("subscribed chat", 20);
+                String bobClient = "{\"user\":\"bob\",\"client\":\"" + bobId + "\",\"connInfo\":{\"name\":\"Bob\"}}";
+                assertThat(ann.lineStartingWith("join-info ", 10)).isEqualTo("join-info chat " + bobClient);
+
+                ann.send("presence-info chat");
+                assertThat(ann.lineStartingWith("presence-info ", 10)).isEqualTo("presence-info chat [" + annInfo + "," + bobClient + "]");
+
+                bob.send("publish chat {\"text\":\"hi\"}");
+                assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"text\":\"hi\"}");
+                assertThat(ann.lineStartingWith("pub-info ", 10)).as("the publisher's ClientInfo").isEqualTo("pub-info chat " + bobClient);
+                assertThat(bob.lineStartingWith("pub-info ", 10)).as("its own, as it is subscribed").isEqualTo("pub-info chat " + bobClient);
+                ann.send("publish chat {\"text\":\"hello\"}");
+                assertThat(bob.lineStartingWith("pub ", 10)).isEqualTo("pub chat {\"text\":\"hello\"}");
+                assertThat(bob.lineStartingWith("pub-info ", 10)).as("with the chan_info of its subscription")
+                        .isEqualTo("pub-info chat " + annInfo);
+                HttpResponseCheck.post(push, "/pub/chat", "{\"text\":\"from the server\"}");
+                bob.lineStartingWith("pub chat {\"text\":\"from the server\"}", 10);
+                bob.send("unsubscribe");
+                // ann's lines up to bob's leave: the server's publication among them, with no info after it
+                List<String> lines = new java.util.ArrayList<>();
+                String line;
+                while (!(line = ann.lineStartingWith("", 10)).startsWith("leave-info ")) {
+                    lines.add(line);
+                }
+                assertThat(line).isEqualTo("leave-info chat " + bobClient);
+                int server = lines.indexOf("pub chat {\"text\":\"from the server\"}");
+                assertThat(server).as("ann's lines: " + lines).isNotNegative();
+                assertThat(lines.subList(server + 1, lines.size())).as("a publication from the server carries no info")
+                        .noneMatch(l -> l.startsWith("pub-info"));
+            }
+            ann.send("presence-info chat");
+            assertThat(ann.lineStartingWith("presence-info ", 10)).isEqualTo("presence-info chat [" + annInfo + "]");
+        }
+    }
+
     @Test
     void rs256AndEs256TokensConnectTheSdkToo() throws Exception {
         java.security.KeyPairGenerator rsaGen = java.security.KeyPairGenerator.getInstance("RSA");

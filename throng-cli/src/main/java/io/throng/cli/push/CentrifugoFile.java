@@ -2,6 +2,7 @@ package io.throng.cli.push;
 
 import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.ClaimChecks;
 import io.throng.websocket.centrifugo.HistoryOptions;
 import io.throng.websocket.centrifugo.Namespace;
 import io.throng.websocket.centrifugo.PresenceOptions;
@@ -30,8 +31,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *
  * <p>Every key in the file is either read, or known to be safe to leave aside (logging, metrics,
  * the admin UI: {@link #IGNORED}; reported at start), or refused: the start fails with the list of
- * them, because an option that is silently dropped may be one that closes something (an
- * {@code audience}, a JWKS endpoint, {@code allow_user_limited_channels}). Centrifugo's defaults
+ * them, because an option that is silently dropped may be one that closes something (a JWKS
+ * endpoint, {@code allow_user_limited_channels}, a separate {@code client.subscription_token}). Centrifugo's defaults
  * apply to what the file leaves out, which are closed ones (no subscribing or publishing by
  * clients unless allowed), not throng's command-line defaults. The secrets in the file (the HMAC
  * key, the API key) are read from it, as Centrifugo does, and never printed.
@@ -118,21 +119,24 @@ final class CentrifugoFile {
             }
         }
 
-        byte[] secret = string(token, "hmac_secret_key", "client.token.") == null ? null
-                : string(token, "hmac_secret_key", "client.token.").getBytes(StandardCharsets.UTF_8);
-        token.remove("hmac_secret_key");
-        TokenKeys keys = new TokenKeys(secret, null, null);
-        String rsa = string(token, "rsa_public_key", "client.token.");
-        token.remove("rsa_public_key");
-        if (rsa != null && !rsa.isBlank()) {
-            keys = keys.withRsa(TokenKeys.rsaFromPem(rsa));
+        TokenKeys keys = keys(token, "client.token.");
+        Map<String, Object> subToken = section(client, "subscription_token", "client.");
+        if (!subToken.isEmpty()) {
+            // Centrifugo's separate key set for subscription tokens: used (alone) when enabled
+            boolean enabled = bool(subToken, "enabled", false, "client.subscription_token.");
+            if (enabled) {
+                TokenKeys sub = keys(subToken, "client.subscription_token.");
+                if (sub.isEmpty()) {
+                    refused.add("client.subscription_token: enabled without a key (no subscription token could pass)");
+                }
+                keys = keys.withSubscription(sub);
+            } else {
+                for (String k : new TreeSet<>(subToken.keySet())) {
+                    refused.add("client.subscription_token." + k + " without enabled: true (Centrifugo does not use it either:"
+                            + " remove it or enable the section)");
+                }
+            }
         }
-        String ecdsa = string(token, "ecdsa_public_key", "client.token.");
-        token.remove("ecdsa_public_key");
-        if (ecdsa != null && !ecdsa.isBlank()) {
-            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(ecdsa));
-        }
-        rest("client.token.", token);
 
         boolean anonymous = bool(client, "allow_anonymous_connect_without_token", false, "client.");
         if (bool(client, "insecure", false, "client.")) {
@@ -226,6 +230,43 @@ final class CentrifugoFile {
         }
         java.util.Arrays.fill(apiKey == null ? new byte[0] : apiKey, (byte) 0); // ApiKey keeps a digest only
         return new Result(config, port, address == null || address.isEmpty() ? null : address, List.copyOf(ignored));
+    }
+
+    /**
+     * The keys and claim checks of a {@code client.token} (or {@code client.subscription_token})
+     * section, each read key removed and the rest refused ({@code at} names the section).
+     */
+    private TokenKeys keys(Map<String, Object> token, String at) {
+        String hmac = string(token, "hmac_secret_key", at);
+        token.remove("hmac_secret_key");
+        TokenKeys keys = new TokenKeys(hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), null, null);
+        String rsa = string(token, "rsa_public_key", at);
+        token.remove("rsa_public_key");
+        if (rsa != null && !rsa.isBlank()) {
+            keys = keys.withRsa(TokenKeys.rsaFromPem(rsa));
+        }
+        String ecdsa = string(token, "ecdsa_public_key", at);
+        token.remove("ecdsa_public_key");
+        if (ecdsa != null && !ecdsa.isBlank()) {
+            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(ecdsa));
+        }
+        String[] claims = new String[4];
+        List<String> claimNames = List.of("audience", "audience_regex", "issuer", "issuer_regex");
+        for (int i = 0; i < claims.length; i++) {
+            claims[i] = string(token, claimNames.get(i), at);
+            token.remove(claimNames.get(i));
+        }
+        try {
+            ClaimChecks checks = new ClaimChecks(claims[0], claims[1], claims[2], claims[3]);
+            if (!checks.isEmpty() && keys.isEmpty()) {
+                refused.add(at.substring(0, at.length() - 1) + ": an audience or issuer, and no key (no token could pass)");
+            }
+            keys = keys.withChecks(checks);
+        } catch (IllegalArgumentException e) {
+            refused.add(at.substring(0, at.length() - 1) + ": " + e.getMessage());
+        }
+        rest(at, token);
+        return keys;
     }
 
     /** A namespace's options (Centrifugo's names), at Centrifugo's defaults where the file is silent. */

@@ -18,6 +18,7 @@ import io.throng.websocket.bus.HubServer;
 import io.throng.websocket.bus.RelayBus;
 import io.throng.websocket.centrifugo.ApiKey;
 import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.ClaimChecks;
 import io.throng.websocket.centrifugo.TokenKeys;
 import io.throng.websocket.push.CentrifugoPage;
 import io.throng.websocket.push.PushServer;
@@ -184,6 +185,56 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " keys that RS/ES tokens name by kid; replaces the RSA and ECDSA key files")
     Path centrifugoJwksFile;
 
+    @Option(names = "--centrifugo-token-audience", paramLabel = "<aud>", description = "connection and subscription tokens"
+            + " must name this audience in aud (Centrifugo's client.token.audience); else invalid (3500, or 103 on subscribe)")
+    String centrifugoAudience;
+
+    @Option(names = "--centrifugo-token-audience-regex", paramLabel = "<regex>", description = "one of the tokens' aud values"
+            + " must contain a match (client.token.audience_regex; anchor with ^...$ for the whole)")
+    String centrifugoAudienceRegex;
+
+    @Option(names = "--centrifugo-token-issuer", paramLabel = "<iss>", description = "tokens must have this iss"
+            + " (client.token.issuer)")
+    String centrifugoIssuer;
+
+    @Option(names = "--centrifugo-token-issuer-regex", paramLabel = "<regex>", description = "the tokens' iss must contain a"
+            + " match (client.token.issuer_regex)")
+    String centrifugoIssuerRegex;
+
+    @Option(names = "--centrifugo-subscription-hmac-secret-file", paramLabel = "<file>", description = "subscription tokens"
+            + " get their own key set (Centrifugo's client.subscription_token), checked instead of the connection tokens' keys"
+            + " and audience/issuer: their HS256 key, this file's content")
+    Path centrifugoSubSecretFile;
+
+    @Option(names = "--centrifugo-subscription-hmac-secret-env", paramLabel = "<variable>", description = "the same key from"
+            + " this environment variable")
+    String centrifugoSubSecretEnv;
+
+    @Option(names = "--centrifugo-subscription-rsa-public-key-file", paramLabel = "<file>", description = "subscription"
+            + " tokens' own RS256/384/512 key (PEM)")
+    Path centrifugoSubRsaKeyFile;
+
+    @Option(names = "--centrifugo-subscription-ecdsa-public-key-file", paramLabel = "<file>", description = "subscription"
+            + " tokens' own ES256/384/512 key (PEM)")
+    Path centrifugoSubEcdsaKeyFile;
+
+    @Option(names = "--centrifugo-subscription-jwks-file", paramLabel = "<file>", description = "subscription tokens' own JWKS")
+    Path centrifugoSubJwksFile;
+
+    @Option(names = "--centrifugo-subscription-token-audience", paramLabel = "<aud>", description = "the audience"
+            + " subscription tokens must name, with their own key set")
+    String centrifugoSubAudience;
+
+    @Option(names = "--centrifugo-subscription-token-audience-regex", paramLabel = "<regex>", description = "the same as a regex")
+    String centrifugoSubAudienceRegex;
+
+    @Option(names = "--centrifugo-subscription-token-issuer", paramLabel = "<iss>", description = "the issuer subscription"
+            + " tokens must have, with their own key set")
+    String centrifugoSubIssuer;
+
+    @Option(names = "--centrifugo-subscription-token-issuer-regex", paramLabel = "<regex>", description = "the same as a regex")
+    String centrifugoSubIssuerRegex;
+
     @Option(names = "--centrifugo-allow-anonymous", description = "accept connections without a token (user \"\")")
     boolean centrifugoAnonymous;
 
@@ -340,7 +391,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         if (!centrifugo) {
             if (centrifugoSecretFile != null || centrifugoSecretEnv != null || centrifugoRsaKeyFile != null
-                    || centrifugoEcdsaKeyFile != null || centrifugoJwksFile != null) {
+                    || centrifugoEcdsaKeyFile != null || centrifugoJwksFile != null || subscriptionKeysGiven()) {
                 throw new IllegalArgumentException("a Centrifugo token key is given but --centrifugo is off");
             }
             if (centrifugoApiKeyFile != null || centrifugoApiKeyEnv != null) {
@@ -362,19 +413,20 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 java.util.Arrays.fill(apiKeyBytes, (byte) 0); // ApiKey keeps only its digest
             }
         }
-        TokenKeys keys = new TokenKeys(secret, null, null);
-        if (centrifugoRsaKeyFile != null) {
-            keys = keys.withRsa(TokenKeys.rsaFromPem(readKeyFile("--centrifugo-rsa-public-key-file", centrifugoRsaKeyFile)));
-        }
-        if (centrifugoEcdsaKeyFile != null) {
-            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(readKeyFile("--centrifugo-ecdsa-public-key-file", centrifugoEcdsaKeyFile)));
-        }
-        if (centrifugoJwksFile != null) {
-            try {
-                keys = keys.withJwks(TokenKeys.jwksFrom(readKeyFile("--centrifugo-jwks-file", centrifugoJwksFile)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--centrifugo-jwks-file " + centrifugoJwksFile + ": " + e.getMessage());
+        TokenKeys keys = tokenKeys("--centrifugo-", secret, centrifugoRsaKeyFile, centrifugoEcdsaKeyFile, centrifugoJwksFile,
+                new ClaimChecks(centrifugoAudience, centrifugoAudienceRegex, centrifugoIssuer, centrifugoIssuerRegex));
+        if (subscriptionKeysGiven()) {
+            // Centrifugo's client.subscription_token: subscription tokens checked with these, and these only
+            TokenKeys sub = tokenKeys("--centrifugo-subscription-", secret("--centrifugo-subscription-hmac-secret",
+                            centrifugoSubSecretFile, centrifugoSubSecretEnv), centrifugoSubRsaKeyFile, centrifugoSubEcdsaKeyFile,
+                    centrifugoSubJwksFile, new ClaimChecks(centrifugoSubAudience, centrifugoSubAudienceRegex, centrifugoSubIssuer,
+                            centrifugoSubIssuerRegex));
+            if (sub.isEmpty()) {
+                throw new IllegalArgumentException("--centrifugo-subscription-... options give subscription tokens their own"
+                        + " checks, but no key of their own (--centrifugo-subscription-hmac-secret-file or -env,"
+                        + " --centrifugo-subscription-rsa-public-key-file, -ecdsa-public-key-file, -jwks-file)");
             }
+            keys = keys.withSubscription(sub);
         }
         if (keys.isEmpty() && !centrifugoAnonymous) {
             throw new IllegalArgumentException("--centrifugo needs a token key (--centrifugo-hmac-secret-file or -env,"
@@ -451,6 +503,44 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         return new io.throng.websocket.centrifugo.HistoryOptions(centrifugoHistorySize, ttl,
                 Durations.parse(centrifugoHistoryMetaTtl), centrifugoForceRecovery, centrifugoAllowHistory, centrifugoRecoveryMax);
+    }
+
+    /**
+     * The keys and claim checks of one kind of token from its options ({@code prefix}:
+     * "--centrifugo-" for connection tokens, whose keys check subscription tokens too unless
+     * "--centrifugo-subscription-" ones are given).
+     */
+    private static TokenKeys tokenKeys(String prefix, byte[] secret, Path rsa, Path ecdsa, Path jwks, ClaimChecks checks)
+            throws IOException {
+        TokenKeys keys = new TokenKeys(secret, null, null);
+        if (rsa != null) {
+            keys = keys.withRsa(TokenKeys.rsaFromPem(readKeyFile(prefix + "rsa-public-key-file", rsa)));
+        }
+        if (ecdsa != null) {
+            keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(readKeyFile(prefix + "ecdsa-public-key-file", ecdsa)));
+        }
+        if (jwks != null) {
+            try {
+                keys = keys.withJwks(TokenKeys.jwksFrom(readKeyFile(prefix + "jwks-file", jwks)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(prefix + "jwks-file " + jwks + ": " + e.getMessage());
+            }
+        }
+        if (!checks.isEmpty() && keys.isEmpty()) {
+            throw new IllegalArgumentException(prefix + "token-audience/-issuer check tokens, but no token key is given");
+        }
+        return keys.withChecks(checks);
+    }
+
+    /** Whether any option of subscription tokens' own key set is given. */
+    private boolean subscriptionKeysGiven() {
+        return centrifugoSubSecretFile != null || centrifugoSubSecretEnv != null || centrifugoSubRsaKeyFile != null
+                || centrifugoSubEcdsaKeyFile != null || centrifugoSubJwksFile != null || centrifugoSubAudience != null
+                || centrifugoSubAudienceRegex != null || centrifugoSubIssuer != null || centrifugoSubIssuerRegex != null;
+    }
+
+    private static String absolute(Path file) {
+        return file == null ? null : file.toAbsolutePath().toString();
     }
 
     private static String readKeyFile(String option, Path file) throws IOException {
@@ -770,6 +860,24 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
             if (centrifugoJwksFile != null) {
                 a.addAll(List.of("--centrifugo-jwks-file", centrifugoJwksFile.toAbsolutePath().toString()));
+            }
+            // the claims' values (not secret) and the subscription tokens' key files and variable names
+            String[][] given = {{"--centrifugo-token-audience", centrifugoAudience},
+                    {"--centrifugo-token-audience-regex", centrifugoAudienceRegex},
+                    {"--centrifugo-token-issuer", centrifugoIssuer}, {"--centrifugo-token-issuer-regex", centrifugoIssuerRegex},
+                    {"--centrifugo-subscription-hmac-secret-file", absolute(centrifugoSubSecretFile)},
+                    {"--centrifugo-subscription-hmac-secret-env", centrifugoSubSecretEnv},
+                    {"--centrifugo-subscription-rsa-public-key-file", absolute(centrifugoSubRsaKeyFile)},
+                    {"--centrifugo-subscription-ecdsa-public-key-file", absolute(centrifugoSubEcdsaKeyFile)},
+                    {"--centrifugo-subscription-jwks-file", absolute(centrifugoSubJwksFile)},
+                    {"--centrifugo-subscription-token-audience", centrifugoSubAudience},
+                    {"--centrifugo-subscription-token-audience-regex", centrifugoSubAudienceRegex},
+                    {"--centrifugo-subscription-token-issuer", centrifugoSubIssuer},
+                    {"--centrifugo-subscription-token-issuer-regex", centrifugoSubIssuerRegex}};
+            for (String[] option : given) {
+                if (option[1] != null) {
+                    a.addAll(List.of(option[0], option[1]));
+                }
             }
             if (centrifugoAnonymous) {
                 a.add("--centrifugo-allow-anonymous");

@@ -61,6 +61,18 @@ final class PushYaml {
             Map.entry("api-key-file", "--centrifugo-api-key-file"), Map.entry("api-key-env", "--centrifugo-api-key-env"),
             Map.entry("rsa-public-key-file", "--centrifugo-rsa-public-key-file"),
             Map.entry("ecdsa-public-key-file", "--centrifugo-ecdsa-public-key-file"), Map.entry("jwks-file", "--centrifugo-jwks-file"),
+            Map.entry("token-audience", "--centrifugo-token-audience"),
+            Map.entry("token-audience-regex", "--centrifugo-token-audience-regex"),
+            Map.entry("token-issuer", "--centrifugo-token-issuer"), Map.entry("token-issuer-regex", "--centrifugo-token-issuer-regex"),
+            Map.entry("subscription-hmac-secret-file", "--centrifugo-subscription-hmac-secret-file"),
+            Map.entry("subscription-hmac-secret-env", "--centrifugo-subscription-hmac-secret-env"),
+            Map.entry("subscription-rsa-public-key-file", "--centrifugo-subscription-rsa-public-key-file"),
+            Map.entry("subscription-ecdsa-public-key-file", "--centrifugo-subscription-ecdsa-public-key-file"),
+            Map.entry("subscription-jwks-file", "--centrifugo-subscription-jwks-file"),
+            Map.entry("subscription-token-audience", "--centrifugo-subscription-token-audience"),
+            Map.entry("subscription-token-audience-regex", "--centrifugo-subscription-token-audience-regex"),
+            Map.entry("subscription-token-issuer", "--centrifugo-subscription-token-issuer"),
+            Map.entry("subscription-token-issuer-regex", "--centrifugo-subscription-token-issuer-regex"),
             Map.entry("allow-anonymous", "--centrifugo-allow-anonymous"), Map.entry("allow-subscribe", "--centrifugo-allow-subscribe"),
             Map.entry("allow-publish", "--centrifugo-allow-publish"), Map.entry("ping-interval", "--centrifugo-ping-interval"),
             Map.entry("pong-timeout", "--centrifugo-pong-timeout"), Map.entry("allowed-origins", "--centrifugo-allowed-origins"),
@@ -151,6 +163,10 @@ final class PushYaml {
             if (key.equals("hmac-secret") || key.equals("hmac-secret-key") || key.equals("hmac_secret_key")) {
                 throw new IllegalArgumentException(file + ": centrifugo." + key + ": the key does not go in the configuration;"
                         + " put it in a file (hmac-secret-file) or an environment variable (hmac-secret-env)");
+            }
+            if (key.equals("subscription-hmac-secret") || key.equals("subscription-hmac-secret-key")) {
+                throw new IllegalArgumentException(file + ": centrifugo." + key + ": the key does not go in the configuration;"
+                        + " put it in a file (subscription-hmac-secret-file) or an environment variable (subscription-hmac-secret-env)");
             }
             if (key.equals("api-key") || key.equals("api_key") || key.equals("key") || key.equals("http-api-key")) {
                 throw new IllegalArgumentException(file + ": centrifugo." + key + ": the API key does not go in the configuration;"

@@ -12,7 +12,8 @@ import java.util.Objects;
  * Origin header).
  *
  * @param keys               the keys of connection tokens ({@link TokenKeys#NONE}: only anonymous
- *                           connections, which must then be allowed). Never printed.
+ *                           connections, which must then be allowed), with their aud/iss checks and,
+ *                           if subscription tokens have their own, those. The secrets are never printed.
  * @param allowAnonymous     a connect without a token is accepted, as user "" (Centrifugo's
  *                           {@code allow_anonymous_connect_without_token}); off by default
  * @param allowSubscribe     connected clients may subscribe to any channel the push service takes

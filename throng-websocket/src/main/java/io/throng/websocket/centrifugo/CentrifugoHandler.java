@@ -73,6 +73,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private final Bus bus;
     private final Function<String, String> channelProblem;
     private final ConnectionTokens tokens;
+    /** The check of subscription tokens: {@link #tokens}, or its own (Centrifugo's client.subscription_token); null for none. */
+    private final ConnectionTokens subscriptionTokens;
     /** Every channel's history in this process, or null when history is off or kept by the bus ({@link #shared}). */
     private final Streams streams;
     /**
@@ -106,6 +108,9 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.bus = bus;
         this.channelProblem = channelProblem;
         this.tokens = config.keys().isEmpty() ? null : new ConnectionTokens(config.keys(), config.maxTokenBytes());
+        TokenKeys subKeys = config.keys().forSubscriptions();
+        this.subscriptionTokens = subKeys == config.keys() ? tokens
+                : subKeys.isEmpty() ? null : new ConnectionTokens(subKeys, config.maxTokenBytes());
         this.shared = config.anyHistory() ? bus.sharedHistory() : null;
         this.streams = config.anyHistory() && shared == null ? new Streams() : null;
         if (shared != null) {
@@ -199,18 +204,31 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
 
     /** The publication push of {@code dataJson} to {@code channel} (offset 0: none, no history), framed once for all. */
     static PreparedMessage publication(String channel, String dataJson, long offset) {
-        StringBuilder b = new StringBuilder(dataJson.length() + channel.length() + 60);
+        return publication(channel, dataJson, offset, null);
+    }
+
+    /** The same with the publisher's ClientInfo JSON ({@code infoJson}; null for a publication from the server). */
+    static PreparedMessage publication(String channel, String dataJson, long offset, String infoJson) {
+        StringBuilder b = new StringBuilder(dataJson.length() + channel.length() + 60 + (infoJson == null ? 0 : infoJson.length()));
         b.append("{\"push\":{\"channel\":");
         Json.quote(channel, b);
         b.append(",\"pub\":");
-        pub(dataJson, offset, b);
+        pub(dataJson, infoJson, offset, b);
         b.append("}}");
         return PreparedMessage.text(b.toString());
     }
 
     /** A Publication object: {@code {"data":..,"offset":N}}, the offset left out when 0 (as Centrifugo does). */
     private static void pub(String dataJson, long offset, StringBuilder b) {
+        pub(dataJson, null, offset, b);
+    }
+
+    /** A Publication object with its {@code info} (the publisher's ClientInfo) when not null, in the protocol's field order. */
+    private static void pub(String dataJson, String infoJson, long offset, StringBuilder b) {
         b.append("{\"data\":").append(dataJson);
+        if (infoJson != null) {
+            b.append(",\"info\":").append(infoJson);
+        }
         if (offset != 0) {
             b.append(",\"offset\":").append(offset);
         }
@@ -235,8 +253,9 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (data == null) {
             return PublishResult.NO_SUBSCRIBERS; // not UTF-8: neither sent nor stored
         }
+        String info = PUBLISHER.get(); // a client's publish on the in-process bus: its ClientInfo
         if (!history || shared != null) {
-            return topics.deliver(topic, publication(channel, data, 0));
+            return topics.deliver(topic, publication(channel, data, 0, info));
         }
         byte[] stored = data.getBytes(StandardCharsets.UTF_8);
         long now = System.currentTimeMillis();
@@ -253,7 +272,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     wanted.epoch = s.epoch;
                 }
                 return topics.subscribers(topic) == 0 ? PublishResult.NO_SUBSCRIBERS
-                        : topics.deliver(topic, publication(channel, data, offset));
+                        : topics.deliver(topic, publication(channel, data, offset, info));
             }
         }
     }
@@ -284,6 +303,14 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
      * One get per delivery with history, no allocation.
      */
     private static final ThreadLocal<Position> POSITION = new ThreadLocal<>();
+
+    /**
+     * The ClientInfo JSON of the client whose publish is being delivered, set on its thread around
+     * the bus's publish as {@link #POSITION} is: Centrifugo puts the publisher's info into the
+     * publication. Only the in-process bus delivers on that thread; through a broker (the prefork
+     * hub, Redis, NATS) the payload travels alone and the publication arrives without info.
+     */
+    private static final ThreadLocal<String> PUBLISHER = new ThreadLocal<>();
 
     /** A publication's place in its channel's stream (offset 0: not stored, or not known). */
     static final class Position {
@@ -483,6 +510,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         String user;
         long expiresAt = 0;
         List<String> channels = List.of();
+        String info = null;
         long now = System.currentTimeMillis();
         if (token.isEmpty()) {
             if (!config.allowAnonymous()) {
@@ -514,6 +542,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     user = v.user();
                     expiresAt = v.expiresAt();
                     channels = v.channels();
+                    info = v.infoJson();
                 }
             }
         }
@@ -550,6 +579,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         }
         reply.append("}}");
         s.user = user;
+        s.connInfo(info);
         s.deadline = expiresAt == 0 ? Long.MAX_VALUE : expiresAt * 1000 + config.expiredCloseDelay().toMillis();
         synchronized (ws) {
             // connected, subscribed and answered at once for the sweeper's pings and the fan-out's publications
@@ -573,6 +603,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         String token = req.get("token") instanceof String t ? t : "";
         long expiresAt = 0;
         String tokenData = null;
+        String chanInfo = null;
         if (!token.isEmpty()) {
             // Centrifugo's order: a valid subscription token allows any channel, private or not
             ConnectionTokens.SubscriptionValid v = subscriptionToken(ws, s, channel, token, id);
@@ -581,6 +612,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             }
             expiresAt = v.expiresAt();
             tokenData = v.dataJson();
+            chanInfo = v.infoJson();
         } else if (channel.charAt(0) == '$' || !ns.allowSubscribe() || (s.user.isEmpty() && !config.allowAnonymous())) {
             return error(ws, id, Codes.PERMISSION_DENIED); // a private channel needs a subscription token
         }
@@ -596,6 +628,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 }
                 ws.sendText("{\"id\":" + id + ",\"subscribe\":{" + tokenFields(expiresAt, tokenData) + "}}");
                 expiresAfter(s, channel, expiresAt);
+                s.chanInfo(channel, chanInfo);
             }
             joinLeave(ws, s, channel, req, true);
             return true;
@@ -631,6 +664,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     }
                     ws.sendText(reply);
                     expiresAfter(s, channel, expiresAt);
+                    s.chanInfo(channel, chanInfo);
                 }
                 joinLeave(ws, s, channel, req, true);
                 return true;
@@ -748,12 +782,12 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
      */
     private ConnectionTokens.SubscriptionValid subscriptionToken(WebSocket ws, ClientSession s, String channel, String token,
                                                                  long id) {
-        if (tokens == null) {
+        if (subscriptionTokens == null) {
             LOG.log(Level.INFO, () -> "centrifugo: " + ws + " subscribe to " + channel + " refused: a token, and no token key");
             error(ws, id, Codes.PERMISSION_DENIED);
             return null;
         }
-        switch (tokens.verifySubscription(token, System.currentTimeMillis())) {
+        switch (subscriptionTokens.verifySubscription(token, System.currentTimeMillis())) {
             case ConnectionTokens.Expired e -> {
                 refusedTokens.increment();
                 error(ws, id, Codes.TOKEN_EXPIRED);
@@ -816,6 +850,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         }
         s.subscriptionDeadline(channel, v.expiresAt() == 0 ? Long.MAX_VALUE
                 : v.expiresAt() * 1000 + config.expiredCloseDelay().toMillis());
+        s.chanInfo(channel, v.infoJson()); // Centrifuge sets the refreshed token's info, none included
         ws.sendText("{\"id\":" + id + ",\"sub_refresh\":{" + tokenFields(v.expiresAt(), null) + "}}");
         return true;
     }
@@ -843,6 +878,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         if (s.left(channel)) {
             announce(ws, s, channel, "leave");
         }
+        s.chanInfo(channel, null); // after the leave, which carries it
     }
 
     /** Pushes {@code kind} (join or leave) of {@code ws} to the channel's join/leave audience in this process. */
@@ -850,18 +886,24 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         StringBuilder b = new StringBuilder(128).append("{\"push\":{\"channel\":");
         Json.quote(channel, b);
         b.append(",\"").append(kind).append("\":{\"info\":");
-        clientInfo(ws, s, b);
+        clientInfo(ws, s, channel, b);
         b.append("}}}");
         Namespace ns = config.namespaceOf(channel);
         topics.deliver(ns != null && ns.presence().forcePushJoinLeave() ? topic(channel) : JOIN_LEAVE_PREFIX + channel,
                 PreparedMessage.text(b.toString()));
     }
 
-    /** ClientInfo: {@code {"user":"..","client":".."}}. */
-    private void clientInfo(WebSocket ws, ClientSession s, StringBuilder b) {
+    /**
+     * ClientInfo in {@code channel}: {@code {"user":"..","client":".."}}, with {@code conn_info}
+     * (the connection token's info) and {@code chan_info} (the channel's subscription token's info)
+     * when it has them.
+     */
+    private void clientInfo(WebSocket ws, ClientSession s, String channel, StringBuilder b) {
         b.append("{\"user\":");
         Json.quote(s.user == null ? "" : s.user, b);
-        b.append(",\"client\":\"").append(clientId(ws)).append("\"}");
+        b.append(",\"client\":\"").append(clientId(ws)).append('"');
+        s.appendInfo(channel, b);
+        b.append('}');
     }
 
     /**
@@ -925,7 +967,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 }
                 first[0] = false;
                 b.append('"').append(clientId(sub)).append("\":");
-                clientInfo(sub, cs, b);
+                clientInfo(sub, cs, channel, b);
             }
         });
         return b.append("}}").toString();
@@ -1133,7 +1175,15 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
             return error(ws, id, Codes.BAD_REQUEST);
         }
         // Fanned out here, on the connection's thread, when the bus is this process (docs/centrifugo.md: not yet moved off the loop).
-        PublishOutcome outcome = bus.publish(channel, ByteBuffer.wrap(Json.write(data).getBytes(StandardCharsets.UTF_8)));
+        StringBuilder info = new StringBuilder(96);
+        clientInfo(ws, s, channel, info);
+        PublishOutcome outcome;
+        PUBLISHER.set(info.toString());
+        try {
+            outcome = bus.publish(channel, ByteBuffer.wrap(Json.write(data).getBytes(StandardCharsets.UTF_8)));
+        } finally {
+            PUBLISHER.remove();
+        }
         if (outcome instanceof PublishOutcome.Refused) {
             ws.sendText("{\"id\":" + id + ",\"error\":{\"code\":" + Codes.INTERNAL + ",\"message\":\""
                     + Codes.message(Codes.INTERNAL) + "\",\"temporary\":true}}");
@@ -1157,6 +1207,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 return false;
             }
             case ConnectionTokens.Invalid invalid -> {
+                refusedTokens.increment();
                 LOG.log(Level.INFO, () -> "centrifugo: " + ws + " refresh refused: invalid token (" + invalid.why() + ")");
                 ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
                 return false;
@@ -1167,6 +1218,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                     ws.close(Codes.CLOSE_INVALID_TOKEN, "invalid token");
                     return false;
                 }
+                s.connInfo(v.infoJson()); // a new info replaces the old; none keeps it (Centrifuge's refresh)
                 if (v.expiresAt() == 0) {
                     s.deadline = Long.MAX_VALUE;
                     ws.sendText("{\"id\":" + id + ",\"refresh\":{}}");

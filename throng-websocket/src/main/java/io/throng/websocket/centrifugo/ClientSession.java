@@ -15,9 +15,15 @@ import java.lang.invoke.VarHandle;
  * PONG_DUE   set by the sweeper just before its ping; cleared by the client's pong
  * deadline   CONNECTING: the stale deadline (3502); CONNECTED: the token's expiry plus the grace
  *            (3005), or Long.MAX_VALUE; in epoch milliseconds
- * expiring   the subscriptions made with an expiring subscription token: channel -> its expiry plus
- *            the grace (epoch ms), until a sub_refresh moves it; null for a connection with none
- *            (most: no map on an idle connection)
+ * extras     what only some connections have, in one object made on first need, so that an idle
+ *            connection without any of it pays one null reference (the session stays at 32 bytes
+ *            with compact object headers):
+ *   expiring   the subscriptions made with an expiring subscription token: channel -> its expiry
+ *              plus the grace (epoch ms), until a sub_refresh moves it
+ *   joined     the channels whose join was announced, for their leaves
+ *   connInfo   the connection token's info (Centrifugo's conn_info) as compact JSON in UTF-8 bytes
+ *   chanInfo   channel -> its subscription token's info (chan_info), for the subscriptions whose
+ *              token had one
  * </pre>
  * The connection's own callbacks change the phase and the user (under the WebSocket's serial
  * context); the sweeper thread reads them and sets PONG_DUE, so the int changes by compare-and-set.
@@ -41,10 +47,23 @@ final class ClientSession {
     private volatile int state;
     volatile String user;
     volatile long deadline;
-    /** Guarded by this; see the table above. */
-    private java.util.Map<String, Long> expiring;
-    /** Channels whose join was announced (join/leave on), for the leaves at the end; null if none. Guarded by this. */
-    private java.util.List<String> joined;
+    /** Guarded by this; see the table above. Null on most connections. */
+    private Extras extras;
+
+    private static final class Extras {
+        java.util.Map<String, Long> expiring;
+        /** Channels whose join was announced (join/leave on), for the leaves at the end. */
+        java.util.List<String> joined;
+        byte[] connInfo;
+        java.util.Map<String, byte[]> chanInfo;
+    }
+
+    private Extras extras() {
+        if (extras == null) {
+            extras = new Extras();
+        }
+        return extras;
+    }
 
     ClientSession(long staleDeadline) {
         this.deadline = staleDeadline;
@@ -53,24 +72,25 @@ final class ClientSession {
     /** A subscription that expires at {@code deadlineMillis} unless refreshed (Long.MAX_VALUE: no longer expires). */
     synchronized void subscriptionDeadline(String channel, long deadlineMillis) {
         if (deadlineMillis == Long.MAX_VALUE) {
-            if (expiring != null) {
-                expiring.remove(channel);
+            if (extras != null && extras.expiring != null) {
+                extras.expiring.remove(channel);
             }
             return;
         }
-        if (expiring == null) {
-            expiring = new java.util.HashMap<>(4);
+        Extras x = extras();
+        if (x.expiring == null) {
+            x.expiring = new java.util.HashMap<>(4);
         }
-        expiring.put(channel, deadlineMillis);
+        x.expiring.put(channel, deadlineMillis);
     }
 
     /** Removes and returns the subscriptions past their deadline at {@code nowMillis} (the sweeper). */
     synchronized java.util.List<String> takeExpired(long nowMillis) {
-        if (expiring == null || expiring.isEmpty()) {
+        if (extras == null || extras.expiring == null || extras.expiring.isEmpty()) {
             return java.util.List.of();
         }
         java.util.List<String> out = new java.util.ArrayList<>();
-        for (var it = expiring.entrySet().iterator(); it.hasNext(); ) {
+        for (var it = extras.expiring.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (nowMillis > e.getValue()) {
                 out.add(e.getKey());
@@ -81,22 +101,74 @@ final class ClientSession {
     }
 
     synchronized void joined(String channel) {
-        if (joined == null) {
-            joined = new java.util.ArrayList<>(2);
+        Extras x = extras();
+        if (x.joined == null) {
+            x.joined = new java.util.ArrayList<>(2);
         }
-        joined.add(channel);
+        x.joined.add(channel);
     }
 
     /** True if {@code channel}'s join was announced (and forgets it): its leave is due. */
     synchronized boolean left(String channel) {
-        return joined != null && joined.remove(channel);
+        return extras != null && extras.joined != null && extras.joined.remove(channel);
     }
 
     /** The channels whose leave is due when the connection ends (and forgets them). */
     synchronized java.util.List<String> leaveAll() {
-        java.util.List<String> out = joined == null ? java.util.List.of() : joined;
-        joined = null;
+        if (extras == null || extras.joined == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = extras.joined;
+        extras.joined = null;
         return out;
+    }
+
+    /**
+     * The connection token's info (compact JSON), kept as UTF-8 bytes; null keeps nothing (and, as
+     * Centrifugo's refresh does, leaves an earlier info in place: a token without info does not
+     * erase it).
+     */
+    synchronized void connInfo(String json) {
+        if (json != null) {
+            extras().connInfo = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * {@code channel}'s subscription token info (compact JSON), or null for none: set at every
+     * subscribe and sub_refresh of the channel (a refresh's token without info clears it, as in
+     * Centrifuge), dropped at its unsubscribe.
+     */
+    synchronized void chanInfo(String channel, String json) {
+        if (json == null) {
+            if (extras != null && extras.chanInfo != null) {
+                extras.chanInfo.remove(channel);
+            }
+            return;
+        }
+        Extras x = extras();
+        if (x.chanInfo == null) {
+            x.chanInfo = new java.util.HashMap<>(4);
+        }
+        x.chanInfo.put(channel, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Appends the infos of this connection in {@code channel} to a ClientInfo being written:
+     * {@code ,"conn_info":..} and {@code ,"chan_info":..}, each only when there is one (Centrifugo
+     * leaves empty bytes fields out). {@code channel} null: the connection's only.
+     */
+    synchronized void appendInfo(String channel, StringBuilder b) {
+        if (extras == null) {
+            return;
+        }
+        if (extras.connInfo != null) {
+            b.append(",\"conn_info\":").append(new String(extras.connInfo, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        byte[] chan = channel == null || extras.chanInfo == null ? null : extras.chanInfo.get(channel);
+        if (chan != null) {
+            b.append(",\"chan_info\":").append(new String(chan, java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     boolean connected() {

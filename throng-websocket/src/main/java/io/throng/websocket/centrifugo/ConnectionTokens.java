@@ -17,7 +17,9 @@ import java.util.List;
  * ES256/384/512, each family with its own key from {@link TokenKeys} (nimbus-jose-jwt decodes and
  * verifies; the MAC comparison is constant-time). Claims read: {@code sub} (the user; absent means ""), {@code exp}
  * and {@code nbf} (each only if present, as Centrifugo does), {@code expire_at} (the connection's
- * expiry, overriding {@code exp}; 0 for never), {@code channels} (server-side subscriptions).
+ * expiry, overriding {@code exp}; 0 for never), {@code channels} (server-side subscriptions),
+ * {@code info}/{@code b64info} (the client info), and {@code aud}/{@code iss} when the keys carry
+ * {@link ClaimChecks} (checked before the expiry, as in Centrifugo).
  * A token with a {@code channel} claim is a subscription token and refused here, as Centrifugo does.
  *
  * <p>A token naming another algorithm ({@code none}, PS256, EdDSA...), or one whose family has no
@@ -35,9 +37,13 @@ public final class ConnectionTokens {
 
     /**
      * A good token. {@code expiresAt}: when the connection must have refreshed it, in Unix seconds,
-     * 0 for never.
+     * 0 for never. {@code infoJson}: its {@code info} (or {@code b64info} decoded) as compact JSON
+     * text, Centrifugo's {@code conn_info}; null when it has none.
      */
-    public record Valid(String user, long expiresAt, List<String> channels) implements Verdict {
+    public record Valid(String user, long expiresAt, List<String> channels, String infoJson) implements Verdict {
+        public Valid(String user, long expiresAt, List<String> channels) {
+            this(user, expiresAt, channels, null);
+        }
     }
 
     /** Signed correctly but past its {@code exp}: error 109, the SDK fetches a new one. */
@@ -54,6 +60,11 @@ public final class ConnectionTokens {
     /** A JWKS's verifiers by kid (RSA keys' and EC keys'); empty without one. */
     private final java.util.Map<String, JWSVerifier> byKid;
     private final int maxTokenBytes;
+    /** The aud/iss checks (null: that check is off). */
+    private final String audience;
+    private final java.util.regex.Pattern audienceRegex;
+    private final String issuer;
+    private final java.util.regex.Pattern issuerRegex;
 
     public ConnectionTokens(byte[] hmacSecret, int maxTokenBytes) {
         this(TokenKeys.hmac(hmacSecret), maxTokenBytes);
@@ -75,6 +86,11 @@ public final class ConnectionTokens {
             throw new IllegalArgumentException("a token key cannot verify: " + e.getMessage());
         }
         this.maxTokenBytes = maxTokenBytes;
+        ClaimChecks checks = keys.checks();
+        this.audience = checks.audience();
+        this.audienceRegex = ClaimChecks.compile("audience regex", checks.audienceRegex());
+        this.issuer = checks.issuer();
+        this.issuerRegex = ClaimChecks.compile("issuer regex", checks.issuerRegex());
     }
 
     /**
@@ -102,10 +118,14 @@ public final class ConnectionTokens {
      * A good subscription token (Centrifugo's claims): {@code sub} (the user it was made for; absent
      * means ""), {@code channel} (required), the expiry as for connection tokens ({@code exp},
      * {@code expire_at}; 0 for never), {@code client} (deprecated; null when absent) and {@code
-     * data} as JSON text for the subscribe result (null when absent).
+     * data} as JSON text for the subscribe result (null when absent); {@code infoJson}: its {@code
+     * info} or {@code b64info} as compact JSON text, Centrifugo's {@code chan_info} (null when absent).
      */
-    public record SubscriptionValid(String user, String channel, long expiresAt, String client, String dataJson)
-            implements SubscriptionVerdict {
+    public record SubscriptionValid(String user, String channel, long expiresAt, String client, String dataJson,
+                                    String infoJson) implements SubscriptionVerdict {
+        public SubscriptionValid(String user, String channel, long expiresAt, String client, String dataJson) {
+            this(user, channel, expiresAt, client, dataJson, null);
+        }
     }
 
     /** Judges {@code token} at {@code nowMillis} as a connection token. */
@@ -128,9 +148,13 @@ public final class ConnectionTokens {
             if (expiresAt < 0) {
                 return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
             }
+            Object info = info(jwt);
+            if (info instanceof Invalid i) {
+                return i;
+            }
             String sub = claims.getStringClaim("sub");
             List<String> channels = claims.getStringListClaim("channels");
-            return new Valid(sub == null ? "" : sub, expiresAt, channels == null ? List.of() : List.copyOf(channels));
+            return new Valid(sub == null ? "" : sub, expiresAt, channels == null ? List.of() : List.copyOf(channels), (String) info);
         } catch (ParseException | RuntimeException e) {
             return new Invalid("malformed claims");
         }
@@ -171,8 +195,12 @@ public final class ConnectionTokens {
             if (data != null && dataJson == null) {
                 return new Invalid("a data claim that is not a JSON object");
             }
+            Object info = info(jwt);
+            if (info instanceof Invalid i) {
+                return i;
+            }
             String sub = claims.getStringClaim("sub");
-            return new SubscriptionValid(sub == null ? "" : sub, ch, expiresAt, (String) client, dataJson);
+            return new SubscriptionValid(sub == null ? "" : sub, ch, expiresAt, (String) client, dataJson, (String) info);
         } catch (ParseException | RuntimeException e) {
             return new Invalid("malformed claims");
         }
@@ -204,10 +232,84 @@ public final class ConnectionTokens {
         return expiresAt;
     }
 
+    /**
+     * The token's client info as compact JSON text: {@code b64info} decoded when it is a non-empty
+     * string (it wins over {@code info}, as in Centrifugo), else {@code info} (any JSON value but
+     * null), else null. The JSON protocol embeds the info as raw JSON, so a {@code b64info} whose
+     * bytes are not JSON cannot be carried and makes the token invalid (Centrifugo would write the
+     * bytes into the frame as they are, which the SDK cannot parse). Returns a String, null or an
+     * {@link Invalid}.
+     */
+    private static Object info(SignedJWT jwt) {
+        java.util.Map<String, Object> claims = jwt.getPayload().toJSONObject();
+        Object b64 = claims.get("b64info");
+        if (b64 != null && !(b64 instanceof String)) {
+            return new Invalid("a b64info that is not a string");
+        }
+        String infoText;
+        if (b64 instanceof String text && !text.isEmpty()) {
+            try {
+                infoText = new String(java.util.Base64.getDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return new Invalid("a b64info that is not base64");
+            }
+        } else if (claims.get("info") != null) {
+            infoText = null; // read from the payload below
+        } else {
+            return null;
+        }
+        try {
+            // read with the protocol's own parser: it keeps numbers as written, and writes compactly
+            Object info;
+            if (infoText != null) {
+                info = Json.parse(infoText);
+            } else {
+                Object payload = Json.parse(jwt.getPayload().toString());
+                info = payload instanceof java.util.Map<?, ?> m ? m.get("info") : null;
+            }
+            return info == null || info == Json.NULL ? null : Json.write(info);
+        } catch (Json.JsonException e) {
+            return new Invalid(infoText != null ? "a b64info that is not JSON (the JSON protocol carries info as JSON)"
+                    : "malformed claims");
+        }
+    }
+
     /** nimbus reads a numeric sub as its digits; Centrifugo's claims take a string only. */
     private static Invalid subjectProblem(SignedJWT jwt) {
         Object rawSub = jwt.getPayload().toJSONObject().get("sub");
         return rawSub != null && !(rawSub instanceof String) ? new Invalid("a sub that is not a string") : null;
+    }
+
+    /**
+     * The configured {@code aud}/{@code iss} checks (Centrifugo's {@code validateClaims} and its
+     * regex matching): null if the token passes them. The reasons name the claim, never its value
+     * (the log carries no part of a token).
+     */
+    private Invalid claimProblem(JWTClaimsSet claims) throws ParseException {
+        if (audience != null || audienceRegex != null) {
+            List<String> aud = claims.getAudience(); // a string or a list of strings; empty when absent
+            boolean ok = false;
+            for (String a : aud) {
+                if (a != null && (audience != null ? audience.equals(a) : audienceRegex.matcher(a).find())) {
+                    ok = true;
+                    break;
+                }
+            }
+            if (!ok) {
+                return new Invalid(aud.isEmpty() ? "no aud claim, and an audience is required" : "aud is not the expected audience");
+            }
+        }
+        if (issuer != null || issuerRegex != null) {
+            Object iss = claims.getClaim("iss");
+            if (iss != null && !(iss instanceof String)) {
+                return new Invalid("an iss that is not a string");
+            }
+            String given = iss == null ? "" : (String) iss;
+            if (issuer != null ? !issuer.equals(given) : !issuerRegex.matcher(given).find()) {
+                return new Invalid(iss == null ? "no iss claim, and an issuer is required" : "iss is not the expected issuer");
+            }
+        }
+        return null;
     }
 
     /**
@@ -242,6 +344,11 @@ public final class ConnectionTokens {
         }
         try {
             JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            // before the expiry, as Centrifugo: an expired token for another audience is invalid, not expired
+            Invalid wrong = claimProblem(claims);
+            if (wrong != null) {
+                return wrong;
+            }
             long nowSeconds = nowMillis / 1000;
             Date nbf = claims.getNotBeforeTime();
             if (nbf != null && nbf.getTime() / 1000 > nowSeconds) {

@@ -11,7 +11,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The keys connection tokens may be signed with, as Centrifugo's {@code client.token} has them: an
+ * The keys connection tokens may be signed with, and the claims they must carry ({@link ClaimChecks}),
+ * as Centrifugo's {@code client.token} has them: an
  * HMAC secret (HS256/384/512), an RSA public key (RS256/384/512), an ECDSA public key
  * (ES256/384/512). A token is checked only with the key of its algorithm's family, so a token
  * "signed" with HMAC over the RSA public key (the old algorithm-confusion attack) finds no HMAC key
@@ -26,8 +27,15 @@ import java.util.List;
  * @param rsa        or null; at least 2048 bits (RFC 7518 section 3.3)
  * @param ecdsa      or null
  * @param jwks       RSA and EC public keys by key id; empty: none (then not with rsa or ecdsa)
+ * @param checks     the {@code aud}/{@code iss} checks every token must pass ({@link ClaimChecks#NONE}: none);
+ *                   kept here because Centrifugo's {@code client.token} holds them beside the keys
+ * @param subscription the keys and checks of subscription tokens when they have their own
+ *                   (Centrifugo's {@code client.subscription_token} with {@code enabled: true}: then
+ *                   these, and only these, check subscription tokens); null: subscription tokens are
+ *                   checked as connection tokens are, with this record's keys and checks
  */
-public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, java.util.Map<String, PublicKey> jwks) {
+public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, java.util.Map<String, PublicKey> jwks,
+                        ClaimChecks checks, TokenKeys subscription) {
     public static final int MIN_SECRET_BYTES = 32;
     public static final int MIN_RSA_BITS = 2048;
     public static final TokenKeys NONE = new TokenKeys(null, null, null);
@@ -36,8 +44,16 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
         this(hmacSecret, rsa, ecdsa, java.util.Map.of());
     }
 
+    public TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, java.util.Map<String, PublicKey> jwks) {
+        this(hmacSecret, rsa, ecdsa, jwks, ClaimChecks.NONE, null);
+    }
+
     public TokenKeys {
         jwks = java.util.Map.copyOf(jwks);
+        java.util.Objects.requireNonNull(checks, "checks");
+        if (subscription != null && subscription.subscription != null) {
+            throw new IllegalArgumentException("the keys of subscription tokens have no keys of subscription tokens of their own");
+        }
         if (!jwks.isEmpty() && (rsa != null || ecdsa != null)) {
             throw new IllegalArgumentException("a JWKS replaces the RSA and ECDSA public keys (as in Centrifugo): give one or the other");
         }
@@ -109,7 +125,21 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
     }
 
     public TokenKeys withJwks(java.util.Map<String, PublicKey> v) {
-        return new TokenKeys(hmacSecret, rsa, ecdsa, v);
+        return new TokenKeys(hmacSecret, rsa, ecdsa, v, checks, subscription);
+    }
+
+    public TokenKeys withChecks(ClaimChecks v) {
+        return new TokenKeys(hmacSecret, rsa, ecdsa, jwks, v, subscription);
+    }
+
+    /** With a key set of their own for subscription tokens (null: the same as connection tokens). */
+    public TokenKeys withSubscription(TokenKeys v) {
+        return new TokenKeys(hmacSecret, rsa, ecdsa, jwks, checks, v);
+    }
+
+    /** The keys and checks subscription tokens are judged by: their own, or these. */
+    public TokenKeys forSubscriptions() {
+        return subscription == null ? this : subscription;
     }
 
     @Override
@@ -122,11 +152,11 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
     }
 
     public TokenKeys withRsa(RSAPublicKey v) {
-        return new TokenKeys(hmacSecret, v, ecdsa, jwks);
+        return new TokenKeys(hmacSecret, v, ecdsa, jwks, checks, subscription);
     }
 
     public TokenKeys withEcdsa(ECPublicKey v) {
-        return new TokenKeys(hmacSecret, rsa, v, jwks);
+        return new TokenKeys(hmacSecret, rsa, v, jwks, checks, subscription);
     }
 
     /** What the start lines say: the algorithms and the keys' sizes, never the secret. */
@@ -144,7 +174,9 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
         if (!jwks.isEmpty()) {
             parts.add("RS/ES by kid from a JWKS of " + jwks.size() + " key(s): " + String.join(", ", new java.util.TreeSet<>(jwks.keySet())));
         }
-        return parts.isEmpty() ? "none" : String.join(", ", parts);
+        String keys = parts.isEmpty() ? "none" : String.join(", ", parts);
+        keys = checks.isEmpty() ? keys : keys + "; claims " + checks.describe();
+        return subscription == null ? keys : keys + "; subscription tokens: " + subscription.describe();
     }
 
     /** An RSA public key from PEM ({@code -----BEGIN PUBLIC KEY-----}, X.509 SubjectPublicKeyInfo). */
@@ -176,12 +208,13 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
     @Override
     public boolean equals(Object o) {
         return o instanceof TokenKeys k && java.util.Arrays.equals(hmacSecret, k.hmacSecret)
-                && java.util.Objects.equals(rsa, k.rsa) && java.util.Objects.equals(ecdsa, k.ecdsa) && jwks.equals(k.jwks);
+                && java.util.Objects.equals(rsa, k.rsa) && java.util.Objects.equals(ecdsa, k.ecdsa) && jwks.equals(k.jwks) && checks.equals(k.checks)
+                && java.util.Objects.equals(subscription, k.subscription);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(java.util.Arrays.hashCode(hmacSecret), rsa, ecdsa, jwks);
+        return java.util.Objects.hash(java.util.Arrays.hashCode(hmacSecret), rsa, ecdsa, jwks, checks, subscription);
     }
 
     @Override

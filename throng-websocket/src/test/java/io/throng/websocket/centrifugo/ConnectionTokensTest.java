@@ -46,7 +46,7 @@ class ConnectionTokensTest {
     void claimsAreRead() throws Exception {
         long now = NOW / 1000;
         assertThat(verify("{\"sub\":\"42\",\"exp\":" + (now + 60) + ",\"channels\":[\"news\",\"chat:a\"],\"info\":{\"n\":1}}"))
-                .isEqualTo(new ConnectionTokens.Valid("42", now + 60, List.of("news", "chat:a")));
+                .isEqualTo(new ConnectionTokens.Valid("42", now + 60, List.of("news", "chat:a"), "{\"n\":1}"));
         assertThat(verify("{}")).isEqualTo(new ConnectionTokens.Valid("", 0, List.of())); // no exp: never expires, as Centrifugo
         assertThat(verify("{\"sub\":\"42\",\"exp\":" + (now + 60) + ",\"expire_at\":0}"))
                 .isEqualTo(new ConnectionTokens.Valid("42", 0, List.of())); // expire_at 0 overrides exp: the connection never expires
@@ -73,6 +73,93 @@ class ConnectionTokensTest {
         assertThat(new ConnectionTokens("another key that is also long enough!".getBytes(StandardCharsets.UTF_8), 4096).verify(good, NOW))
                 .isEqualTo(new ConnectionTokens.Invalid("bad signature"));
         assertThat(new ConnectionTokens(SECRET, 64).verify(good + "x".repeat(64), NOW).toString()).contains("over the limit of 64");
+    }
+
+    static final String HS256 = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+
+    static ConnectionTokens withChecks(ClaimChecks checks) {
+        return new ConnectionTokens(TokenKeys.hmac(SECRET).withChecks(checks), 4096);
+    }
+
+    /** Centrifugo's client.token.audience and issuer: required of connection and subscription tokens alike when set. */
+    @Test
+    void audienceAndIssuerAreCheckedWhenConfigured() throws Exception {
+        long now = NOW / 1000;
+        ConnectionTokens tokens = withChecks(new ClaimChecks("app", null, "https://auth.example", null));
+        String iss = "\"iss\":\"https://auth.example\"";
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"app\"," + iss + "}"), NOW))
+                .isEqualTo(new ConnectionTokens.Valid("42", 0, List.of()));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":[\"other\",\"app\"]," + iss + "}"), NOW)).as("a list naming it")
+                .isEqualTo(new ConnectionTokens.Valid("42", 0, List.of()));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"other\"," + iss + "}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("aud is not the expected audience"));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"App\"," + iss + "}"), NOW)).as("exact, case and all")
+                .isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\"," + iss + "}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("no aud claim, and an audience is required"));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"app\",\"iss\":\"https://evil.example\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("iss is not the expected issuer"));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"app\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("no iss claim, and an issuer is required"));
+        // checked before the expiry, as in Centrifugo: an expired token for another audience is invalid (3500), not expired (109)
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"other\"," + iss + ",\"exp\":" + (now - 5) + "}"), NOW))
+                .isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"app\"," + iss + ",\"exp\":" + (now - 5) + "}"), NOW))
+                .isInstanceOf(ConnectionTokens.Expired.class);
+        // subscription tokens: the same checks
+        assertThat(tokens.verifySubscription(sign(HS256, "{\"sub\":\"42\",\"channel\":\"$a\",\"aud\":\"app\"," + iss + "}"), NOW))
+                .isEqualTo(new ConnectionTokens.SubscriptionValid("42", "$a", 0, null, null));
+        assertThat(tokens.verifySubscription(sign(HS256, "{\"sub\":\"42\",\"channel\":\"$a\",\"aud\":\"web\"," + iss + "}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("aud is not the expected audience"));
+        assertThat(tokens.verifySubscription(sign(HS256, "{\"sub\":\"42\",\"channel\":\"$a\",\"aud\":\"app\"}"), NOW))
+                .isInstanceOf(ConnectionTokens.Invalid.class);
+        // without checks configured, aud and iss are not looked at
+        assertThat(TOKENS.verify(sign(HS256, "{\"sub\":\"42\",\"aud\":\"anything\",\"iss\":\"anyone\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Valid("42", 0, List.of()));
+    }
+
+    /** The regex variants: a match anywhere in one audience (Go's FindStringSubmatch), in the issuer; Go's (?P<name>) read. */
+    @Test
+    void audienceAndIssuerRegexes() throws Exception {
+        ConnectionTokens tokens = withChecks(new ClaimChecks(null, "^app-(?P<env>prod|staging)$", null, "auth\\.example"));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"1\",\"aud\":[\"x\",\"app-prod\"],\"iss\":\"https://auth.example/\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Valid("1", 0, List.of()));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"1\",\"aud\":\"app-dev\",\"iss\":\"https://auth.example/\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("aud is not the expected audience"));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"1\",\"aud\":\"app-staging\",\"iss\":\"https://authXexample/\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("iss is not the expected issuer"));
+        // an issuer regex that matches "" accepts a token without iss, as Centrifugo's (it matches the empty issuer)
+        assertThat(withChecks(new ClaimChecks(null, null, null, "^$")).verify(sign(HS256, "{\"sub\":\"1\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Valid("1", 0, List.of()));
+
+        assertThatThrownBy(() -> new ClaimChecks("app", "^app$", null, null)).hasMessageContaining("configure one of them");
+        assertThatThrownBy(() -> new ClaimChecks(null, null, "a", "b")).hasMessageContaining("configure one of them");
+        assertThatThrownBy(() -> new ClaimChecks(null, "([", null, null)).hasMessageContaining("not a regular expression");
+        assertThat(new ClaimChecks("", "", "", "")).isEqualTo(ClaimChecks.NONE);
+        assertThat(TokenKeys.hmac(SECRET).withChecks(new ClaimChecks("app", null, null, "^i$")).describe())
+                .isEqualTo("HS256/384/512 (secret of 44 bytes); claims aud = app, iss ~ /^i$/");
+    }
+
+    /** info and b64info: Centrifugo's conn_info (connection tokens) and chan_info (subscription tokens), as compact JSON. */
+    @Test
+    void infoAndB64infoAreKeptAsJson() throws Exception {
+        String b64 = Base64.getEncoder().encodeToString("{\"from\": \"b64\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(verify("{\"sub\":\"1\",\"info\":{ \"name\" : \"Ann\", \"big\": 12345678901234567890 }}"))
+                .isEqualTo(new ConnectionTokens.Valid("1", 0, List.of(), "{\"name\":\"Ann\",\"big\":12345678901234567890}"));
+        assertThat(verify("{\"sub\":\"1\",\"info\":\"just text\"}")).isEqualTo(new ConnectionTokens.Valid("1", 0, List.of(), "\"just text\""));
+        assertThat(verify("{\"sub\":\"1\",\"info\":null}")).isEqualTo(new ConnectionTokens.Valid("1", 0, List.of()));
+        assertThat(verify("{\"sub\":\"1\",\"info\":{\"a\":1},\"b64info\":\"" + b64 + "\"}")).as("b64info wins, as in Centrifugo")
+                .isEqualTo(new ConnectionTokens.Valid("1", 0, List.of(), "{\"from\":\"b64\"}"));
+        assertThat(verify("{\"sub\":\"1\",\"info\":{\"a\":1},\"b64info\":\"\"}")).as("an empty b64info is none")
+                .isEqualTo(new ConnectionTokens.Valid("1", 0, List.of(), "{\"a\":1}"));
+        assertThat(verify("{\"sub\":\"1\",\"b64info\":\"%%%\"}")).isEqualTo(new ConnectionTokens.Invalid("a b64info that is not base64"));
+        assertThat(verify("{\"sub\":\"1\",\"b64info\":\"" + Base64.getEncoder().encodeToString(new byte[] {1, 2, (byte) 0xff}) + "\"}"))
+                .as("bytes the JSON protocol cannot carry").isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(verify("{\"sub\":\"1\",\"b64info\":5}")).isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(TOKENS.verifySubscription(sign(HS256, "{\"sub\":\"1\",\"channel\":\"$c\",\"info\":{\"role\":\"mod\"}}"), NOW))
+                .isEqualTo(new ConnectionTokens.SubscriptionValid("1", "$c", 0, null, null, "{\"role\":\"mod\"}"));
+        assertThat(TOKENS.verifySubscription(sign(HS256, "{\"sub\":\"1\",\"channel\":\"$c\",\"b64info\":\"" + b64 + "\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.SubscriptionValid("1", "$c", 0, null, null, "{\"from\":\"b64\"}"));
     }
 
     @Test
