@@ -31,10 +31,14 @@ import java.util.function.Function;
 /**
  * Centrifugo's client protocol v2, JSON over WebSocket (docs/centrifugo.md): what lets its official
  * SDKs talk to the push service unchanged. Commands: connect (with a token signed HS, RS or ES
- * 256/384/512, or anonymous where allowed), subscribe, unsubscribe, publish, refresh, history, and the pong;
- * presence, presence_stats and sub_refresh answer 108 (not available), rpc 104, send closes with
- * 3508. Centrifugo's server HTTP API ({@link CentrifugoApi}) reads history and disconnects users here. Pushes: a publication to a channel's subscribers whenever anything publishes to it (HTTP,
- * the binary protocol, a client), through the same bus and fan-out as the raw endpoint.
+ * 256/384/512, or anonymous where allowed), subscribe, unsubscribe, publish, refresh, sub_refresh,
+ * history, presence, presence_stats, and the pong; history and presence where their namespace has
+ * them (else 108), rpc 104, send closes with 3508. Centrifugo's server HTTP API ({@link
+ * CentrifugoApi}) reads history and presence and disconnects users here. Pushes: a publication to a
+ * channel's subscribers whenever anything publishes to it (HTTP, the binary protocol, the API, a
+ * client), through the same bus and fan-out as the raw endpoint; join and leave where enabled.
+ * History lives here in one process ({@link Streams}), or in the bus's broker when it keeps it for
+ * every process on it ({@link SharedHistory}: the prefork hub).
  *
  * <p>A channel's Centrifugo subscribers are the registry topic {@code #<channel>} (no push channel
  * has a '#'), so that one publish reaches them in one shared frame of their own envelope, and the
