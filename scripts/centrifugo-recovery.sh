@@ -65,8 +65,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # the used heap after a full GC: the serial collector's young and old generations together
 heap_kb() {
   "$JAVA_HOME/bin/jcmd" "$1" GC.run >/dev/null 2>&1 || true
-  "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info 2>/dev/null | grep generation | sed -n 's/.*used \([0-9]*\)K.*/\1/p' \
-    | awk '{s += $1} END {print s + 0}'
+  "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info 2>/dev/null | awk '/^(DefNew|Tenured) / {sub(/K,?$/, "", $5); s += $5} END {print s + 0}'
 }
 # sums over the supervisor and the workers: "rss_kb heap_kb" (the supervisor's heap is not fixed: its RSS counts)
 measure() {
