@@ -67,16 +67,23 @@ heap_kb() {
   "$JAVA_HOME/bin/jcmd" "$1" GC.run >/dev/null 2>&1 || true
   "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info 2>/dev/null | awk '/^(DefNew|Tenured) / {sub(/K,?$/, "", $5); s += $5} END {print s + 0}'
 }
-# sums over the supervisor and the workers: "rss_kb heap_kb" (the supervisor's heap is not fixed: its RSS counts)
+# sums over the supervisor and the workers: "rss_kb heap_kb trimmed_rss_kb" (the supervisor's heap is
+# not fixed: its RSS counts). trimmed: RSS again after each JVM has handed the C heap's free memory
+# back to the kernel (jcmd System.trim_native_heap; what -XX:TrimNativeHeapInterval does on a timer):
+# glibc keeps memory freed by the JIT's arenas and other transient native allocations.
 measure() {
-  local rss heap w
+  local rss heap trimmed w
   rss=$(rss_kb "$supervisor"); heap=0
   for w in $(workers); do
     heap=$(( heap + $(heap_kb "$w") ))
   done
   sleep 1
   for w in $(workers); do rss=$(( rss + $(rss_kb "$w") )); done
-  echo "$rss $heap"
+  for w in $supervisor $(workers); do "$JAVA_HOME/bin/jcmd" "$w" System.trim_native_heap >/dev/null 2>&1 || true; done
+  sleep 1
+  trimmed=$(rss_kb "$supervisor")
+  for w in $(workers); do trimmed=$(( trimmed + $(rss_kb "$w") )); done
+  echo "$rss $heap $trimmed"
 }
 
 # hold K N: N SDK subscribers in one Node process (the K-th), kept until its stdin (a fifo) closes
@@ -100,7 +107,7 @@ for i in $(seq "$history"); do
   r=$(broadcast "$i"); [ "$r" = ok ] || { echo "broadcast $i: $r"; exit 1; }
 done
 sleep 6   # HotSpot frees idle compiler arena chunks every 5 s
-read -r rss0 heap0 < <(measure)
+read -r rss0 heap0 trim0 < <(measure)
 
 holders=$(( (conns + 4999) / 5000 ))
 left=$conns
@@ -113,7 +120,7 @@ done
 for k in $(seq "$holders"); do await_line "$k" "^held" 900; done
 held_s=$(echo "$(date +%s.%N) - $start" | bc)
 sleep 6
-read -r rss1 heap1 < <(measure)
+read -r rss1 heap1 trim1 < <(measure)
 echo "held $conns subscribers in ${held_s} s over $procs workers"
 
 # every worker killed at once; the supervisor restarts them; the hub keeps the history
@@ -152,10 +159,10 @@ done
 for k in $(seq "$holders"); do release "$k"; done
 lost=$(grep -h "^disconnected" "$work"/hold-*.log | grep -vc "^disconnected 3001\|^disconnected 3\b" || true)
 
-awk -v n="$conns" -v p="$procs" -v h="$history" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" 'BEGIN {
-  rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n;
-  printf "memory: subscribers %d  workers %d  history %d/channel  heap/conn %.0f B  rss/conn %.0f B (outside the fixed heaps)  total/conn %.0f B\n",
-    n, p, h, hp, rss, hp + rss }'
+awk -v n="$conns" -v p="$procs" -v h="$history" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" -v t0="$trim0" -v t1="$trim1" 'BEGIN {
+  rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n; tr = (t1 - t0) * 1024 / n;
+  printf "memory: subscribers %d  workers %d  history %d/channel  heap/conn %.0f B  rss/conn %.0f B (outside the fixed heaps)  total/conn %.0f B;" \
+    " with the C heaps trimmed: rss/conn %.0f B, total/conn %.0f B\n", n, p, h, hp, rss, hp + rss, tr, hp + tr }'
 echo "recovery: all $procs workers killed; the first broadcast taken $(( first_at - kill_at )) ms after, the $after-th $(( published_at - kill_at )) ms after;" \
   "all $conns subscribed again $(( last - kill_at )) ms after the kill: recovered $recovered, not recovered $failed"
 echo "publications per subscriber (the $after made after the kill; the history was filled before they came): min $min, total $total of $(( conns * after )) expected"

@@ -32,7 +32,8 @@ public interface Broker {
 
     /**
      * True if the broker keeps channel history for all its nodes ({@link SharedHistory}): its
-     * session takes {@link Message#store() stored} publishes and {@link Message#query() queries}.
+     * session takes {@link Message#store() stored} publishes and {@link Message#request() requests}
+     * (history queries, and the questions of {@link Gathering}).
      * The prefork hub does; Redis and NATS do not yet (each node keeps its own).
      */
     default boolean keepsHistory() {
@@ -50,10 +51,11 @@ public interface Broker {
      * One message to send: the channel, a private copy of the payload, and the receipt its
      * publisher may wait on (null for the bus's own control messages and queries), which the relay
      * settles. On a broker that {@link #keepsHistory() keeps history}, a publish to be stored
-     * carries its channel's {@code store} limits, and a question to the history is a {@code query}
-     * (numbered {@code queryId}, no payload) instead of a publish.
+     * carries its channel's {@code store} limits, and a request (a history query, a question to
+     * gather replies to, a reply to one) is a {@code request} numbered {@code requestId}, with no
+     * payload, instead of a publish.
      */
-    record Message(String channel, byte[] payload, Receipt receipt, StreamLimits store, long queryId, HistoryQuery query) {
+    record Message(String channel, byte[] payload, Receipt receipt, StreamLimits store, long requestId, Request request) {
         public Message(String channel, byte[] payload) {
             this(channel, payload, null, null, 0, null);
         }
@@ -63,7 +65,19 @@ public interface Broker {
         }
     }
 
-    /** Where a session delivers; both methods are called from the session's reader thread. */
+    /** What a message may carry instead of a publish (brokers that {@link #keepsHistory() keep history}). */
+    sealed interface Request permits HistoryQuery, Ask, Tell {
+    }
+
+    /** A question to gather every process's reply to. */
+    record Ask(Gathering.Scope scope, byte[] question) implements Request {
+    }
+
+    /** This process's reply to the question numbered {@code requestId} (the broker's number). */
+    record Tell(byte[] reply) implements Request {
+    }
+
+    /** Where a session delivers; its methods are called from the session's reader thread. */
     interface Inbound {
 
         /** A message of a subscribed channel; {@code payload} is valid during the call. */
@@ -76,6 +90,14 @@ public interface Broker {
 
         /** The answer to the query numbered {@code queryId} (brokers that keep history). */
         default void answer(long queryId, HistoryAnswer answer) {
+        }
+
+        /** A question another process gathers replies to ({@link Gathering}); {@code askId} numbers the reply. */
+        default void ask(String channel, long askId, byte[] question) {
+        }
+
+        /** The replies gathered for the question numbered {@code gatherId}. */
+        default void gathered(long gatherId, Gathering.Gathered gathered) {
         }
 
         /** The session broke (the broker closed it, a read failed): the link reconnects. */

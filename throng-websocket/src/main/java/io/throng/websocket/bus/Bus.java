@@ -54,6 +54,11 @@ public interface Bus extends AutoCloseable {
         return null;
     }
 
+    /** The way to ask every process on this bus a question, or null: the bus cannot. */
+    default Gathering gathering() {
+        return null;
+    }
+
     /** Stops relaying; queued publishes are dropped (and counted). */
     @Override
     void close();

@@ -15,7 +15,8 @@ import java.util.Objects;
  *                (negative: all kept)
  * @param reverse READ: newest first
  */
-public record HistoryQuery(Mode mode, StreamLimits limits, long offset, String epoch, int limit, boolean reverse) {
+public record HistoryQuery(Mode mode, StreamLimits limits, long offset, String epoch, int limit, boolean reverse)
+        implements Broker.Request {
 
     public enum Mode {
         /** The stream's epoch and top offset, for a subscribe that wants its position; the asker subscribes. */

@@ -79,6 +79,14 @@ public final class HubBroker implements Broker {
                             long id = payload.getLong();
                             inbound.answer(id, HubFrames.answer(payload));
                         }
+                        case HubFrames.ASK -> {
+                            long askId = payload.getLong();
+                            inbound.ask(name, askId, HubFrames.rest(payload));
+                        }
+                        case HubFrames.GATHERED -> {
+                            long id = payload.getLong();
+                            inbound.gathered(id, HubFrames.gathered(payload));
+                        }
                         default -> throw new IOException("the hub sent op " + op + ", which only workers send");
                     }
                 });
@@ -120,9 +128,15 @@ public final class HubBroker implements Broker {
             ByteBuffer[] payloads = new ByteBuffer[batch.size()];
             for (int i = 0; i < payloads.length; i++) {
                 Message m = batch.get(i);
-                payloads[i] = m.query() != null ? HubFrames.queryPayload(m.queryId(), m.query())
-                        : m.store() != null ? HubFrames.storePayload(m.store(), m.payload())
-                        : ByteBuffer.wrap(m.payload());
+                payloads[i] = switch (m.request()) {
+                    case null -> m.store() != null ? HubFrames.storePayload(m.store(), m.payload()) : ByteBuffer.wrap(m.payload());
+                    case HistoryQuery q -> HubFrames.queryPayload(m.requestId(), q);
+                    case Broker.Ask a -> {
+                        ByteBuffer b = ByteBuffer.allocate(8 + 1 + a.question().length).putLong(m.requestId());
+                        yield b.put((byte) (a.scope() == Gathering.Scope.ALL ? 1 : 0)).put(a.question()).flip();
+                    }
+                    case Broker.Tell t -> HubFrames.idAnd(m.requestId(), t.reply());
+                };
                 size += HubFrames.size(m.channel(), payloads[i].remaining(), true);
             }
             if (size > Integer.MAX_VALUE - 64) {
@@ -135,7 +149,12 @@ public final class HubBroker implements Broker {
             ByteBuffer b = buffer((int) size);
             for (int i = 0; i < payloads.length; i++) {
                 Message m = batch.get(i);
-                byte op = m.query() != null ? HubFrames.QUERY : m.store() != null ? HubFrames.STORE : HubFrames.PUBLISH;
+                byte op = switch (m.request()) {
+                    case null -> m.store() != null ? HubFrames.STORE : HubFrames.PUBLISH;
+                    case HistoryQuery q -> HubFrames.QUERY;
+                    case Broker.Ask a -> HubFrames.GATHER;
+                    case Broker.Tell t -> HubFrames.TELL;
+                };
                 HubFrames.put(b, op, m.channel(), payloads[i]);
             }
             writeOut(b);

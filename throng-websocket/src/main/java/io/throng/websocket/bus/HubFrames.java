@@ -16,12 +16,16 @@ import java.util.List;
  *
  * <pre>
  * frame     op (1) | channel length (1, 1-255) | channel (ASCII) [| payload length (u32) | payload]
- * op        1 subscribe, 2 unsubscribe, 3 publish, 5 store, 7 query (worker to hub);
- *           4 message, 6 stored message, 8 answer (hub to worker)
+ * op        1 subscribe, 2 unsubscribe, 3 publish, 5 store, 7 query, 9 gather, 11 tell (worker to hub);
+ *           4 message, 6 stored message, 8 answer, 10 ask, 12 gathered (hub to worker)
  * store     limits | data                       a publish the hub keeps in the channel's history
  * stored    offset (i64) | epoch | data         a message with its place in that history
  * query     id (i64) | mode (1) | limits | offset (i64) | epoch | limit (i32) | reverse (1)
  * answer    id (i64) | recovered (1) | epoch | top (i64) | count (i32) | count x (offset (i64) | length (i32) | data)
+ * gather    id (i64) | scope (1: 0 the channel's workers, 1 all) | question   a question for other workers
+ * ask       ask id (i64) | question                   the hub's copy of it, to each worker asked
+ * tell      ask id (i64) | reply                      a worker's reply
+ * gathered  id (i64) | missing (i32) | count (i32) | count x (length (i32) | reply)
  * limits    size (i32) | ttl ms (i64) | meta ttl ms (i64)
  * epoch     length (1, 0-64) | ASCII
  * </pre>
@@ -38,6 +42,10 @@ final class HubFrames {
     static final byte STORED = 6;
     static final byte QUERY = 7;
     static final byte ANSWER = 8;
+    static final byte GATHER = 9;
+    static final byte ASK = 10;
+    static final byte TELL = 11;
+    static final byte GATHERED = 12;
     /** The longest epoch a frame carries: the hub's own are 8 letters; a client's longer one matches none. */
     static final int EPOCH_MAX = 64;
     /** What a reader starts with and shrinks back to after a large frame. */
@@ -100,7 +108,7 @@ final class HubFrames {
                 int p = buf.position();
                 byte op = buf.get(p);
                 int channelLength = buf.get(p + 1) & 0xFF;
-                if (op < SUBSCRIBE || op > ANSWER || channelLength == 0) {
+                if (op < SUBSCRIBE || op > GATHERED || channelLength == 0) {
                     throw new IOException("not a hub frame (op " + op + ", channel length " + channelLength + ")");
                 }
                 boolean withPayload = hasPayload(op);
@@ -233,5 +241,37 @@ final class HubFrames {
             entries.add(new Stream.Entry(offset, 0, data));
         }
         return new HistoryAnswer(null, epoch, top, recovered, entries);
+    }
+
+    /** A frame's payload: {@code id} then {@code bytes}. */
+    static ByteBuffer idAnd(long id, byte[] bytes) {
+        return ByteBuffer.allocate(8 + bytes.length).putLong(id).put(bytes).flip();
+    }
+
+    /** The rest of {@code b} as bytes. */
+    static byte[] rest(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** Reads a gathered frame's payload (after its id). */
+    static Gathering.Gathered gathered(ByteBuffer b) throws IOException {
+        int missing = b.getInt();
+        int count = b.getInt();
+        if (count < 0 || count > b.remaining() / 4 || missing < 0) {
+            throw new IOException("gathered " + count + " replies (" + missing + " missing) in " + b.remaining() + " B");
+        }
+        List<byte[]> replies = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int length = b.getInt();
+            if (length < 0 || length > b.remaining()) {
+                throw new IOException("a reply of " + length + " B in a frame with " + b.remaining() + " B left");
+            }
+            byte[] r = new byte[length];
+            b.get(r);
+            replies.add(r);
+        }
+        return new Gathering.Gathered(null, replies, missing);
     }
 }

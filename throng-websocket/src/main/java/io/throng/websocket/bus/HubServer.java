@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -39,6 +40,11 @@ import java.util.concurrent.atomic.LongAdder;
  * subscriber gets in its answer it does not get again live, and what it does not get there comes
  * live after it. Every worker's clients recover from the one history, whichever worker they reach.
  *
+ * <p>Gathering ({@link Gathering}): a worker's question goes to every worker subscribed to the
+ * channel (or every worker), each worker's reply comes back, and the asker gets them all in one
+ * frame once every worker asked has replied, left, or had {@value #GATHER_WAIT_MS} ms; the hub
+ * does not read the questions or the replies.
+ *
  * <p>Threads: an acceptor; per worker a reader, which routes the worker's frames in order, and a
  * writer draining that worker's bounded queue ({@code queueCapacity} frames; a full queue drops,
  * counted; an answer that finds it full closes that worker's connection, since its asker would
@@ -56,8 +62,14 @@ public final class HubServer implements AutoCloseable {
      * 50 KB each; the worker's reader takes answers this large whatever its message limit.
      */
     static final int ANSWER_BUDGET = 16 << 20;
-    /** How often the sweeper looks for streams idle past their meta TTL. */
-    private static final long SWEEP_MILLIS = 5_000;
+    /** How often the ticker looks for gathers past their time; every tenth tick, for streams idle past their meta TTL. */
+    private static final long TICK_MILLIS = 500;
+    /**
+     * How long a gather waits for a worker's reply: a worker replies from its hub reader, at once
+     * unless it is stuck, and a stuck worker should not hold the asker (an API call, a client's
+     * presence command) for longer than a client's own timeout (Centrifugo's SDK: 5 s).
+     */
+    static final long GATHER_WAIT_MS = 4_000;
 
     private final Path socket;
     private final ServerSocketChannel server;
@@ -70,6 +82,9 @@ public final class HubServer implements AutoCloseable {
     private final LongAdder dropped = new LongAdder();
     /** The workers' channel history, made at a channel's first stored publish or query. */
     private final Streams streams = new Streams();
+    /** Gathers waiting for replies, by the hub's ask id. */
+    private final ConcurrentHashMap<Long, Gather> gathers = new ConcurrentHashMap<>();
+    private final AtomicLong askIds = new AtomicLong();
     private volatile boolean closed;
 
     private HubServer(Path socket, ServerSocketChannel server, int maxPayload, int queueCapacity) {
@@ -120,13 +135,83 @@ public final class HubServer implements AutoCloseable {
     }
 
     private void sweep() {
-        while (!closed) {
+        for (long tick = 1; !closed; tick++) {
             try {
-                Thread.sleep(SWEEP_MILLIS);
+                Thread.sleep(TICK_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
-            streams.sweep(System.currentTimeMillis());
+            long now = System.nanoTime();
+            for (Gather g : gathers.values()) {
+                if (now - g.startedNanos > GATHER_WAIT_MS * 1_000_000) {
+                    g.finish();
+                }
+            }
+            if (tick % 10 == 0) {
+                streams.sweep(System.currentTimeMillis());
+            }
+        }
+    }
+
+    /** One question out to several workers: their replies, and who has not replied yet. */
+    private final class Gather {
+        final long askId;
+        final Peer asker;
+        final long askerId;
+        final String channel;
+        final long startedNanos = System.nanoTime();
+        private final Set<Peer> waiting; // guarded by this
+        private final List<byte[]> replies = new ArrayList<>(); // guarded by this
+        private long bytes; // guarded by this
+        private boolean done; // guarded by this
+
+        Gather(long askId, Peer asker, long askerId, String channel, Set<Peer> waiting) {
+            this.askId = askId;
+            this.asker = asker;
+            this.askerId = askerId;
+            this.channel = channel;
+            this.waiting = waiting;
+        }
+
+        synchronized void replied(Peer p, byte[] reply) {
+            if (!done && waiting.remove(p)) {
+                if (bytes + 4 + reply.length <= ANSWER_BUDGET) {
+                    replies.add(reply);
+                    bytes += 4 + reply.length;
+                } else {
+                    lost++; // past the budget a reply is left out, and counted missing
+                }
+                if (waiting.isEmpty()) {
+                    finish();
+                }
+            }
+        }
+
+        /** Replies that will not come (the worker left, or its queue was full) or did not fit. */
+        private int lost; // guarded by this
+
+        synchronized void left(Peer p) {
+            if (!done && waiting.remove(p)) {
+                lost++;
+                if (waiting.isEmpty()) {
+                    finish();
+                }
+            }
+        }
+
+        /** Sends what has come to the asker (the rest counted missing). */
+        synchronized void finish() {
+            if (done) {
+                return;
+            }
+            done = true;
+            gathers.remove(askId);
+            int missing = waiting.size() + lost;
+            ByteBuffer body = ByteBuffer.allocate((int) (8 + 4 + 4 + bytes)).putLong(askerId).putInt(missing).putInt(replies.size());
+            for (byte[] r : replies) {
+                body.putInt(r.length).put(r);
+            }
+            asker.answerOrLeave(HubFrames.frame(HubFrames.GATHERED, channel, body.flip()));
         }
     }
 
@@ -200,7 +285,8 @@ public final class HubServer implements AutoCloseable {
 
         private void read() {
             try {
-                HubFrames.readAll(channel, maxPayload + HubFrames.HEADROOM, this::frame); // a store adds its limits
+                // a store adds its limits to a message; a worker's reply to a question may be as large as an answer
+                HubFrames.readAll(channel, Math.max(maxPayload + HubFrames.HEADROOM, ANSWER_BUDGET), this::frame);
             } catch (IOException e) {
                 if (!gone && !closed) {
                     LOG.log(Level.WARNING, "bus hub: a worker's connection failed: " + e.getMessage());
@@ -234,6 +320,40 @@ public final class HubServer implements AutoCloseable {
                     byte[] data = new byte[payload.remaining()];
                     payload.get(data);
                     store(name, limits, data);
+                }
+                case HubFrames.GATHER -> {
+                    long id = payload.getLong();
+                    int scope = payload.get();
+                    byte[] question = HubFrames.rest(payload);
+                    Set<Peer> asked = ConcurrentHashMap.newKeySet();
+                    if (scope == 1) {
+                        asked.addAll(peers);
+                    } else {
+                        Set<Peer> routed = routes.get(name);
+                        if (routed != null) {
+                            asked.addAll(routed);
+                        }
+                    }
+                    asked.removeIf(p -> p.gone);
+                    long askId = askIds.incrementAndGet();
+                    Gather g = new Gather(askId, this, id, name, asked);
+                    gathers.put(askId, g);
+                    if (asked.isEmpty()) {
+                        g.finish();
+                    }
+                    ByteBuffer ask = HubFrames.frame(HubFrames.ASK, name, HubFrames.idAnd(askId, question)).asReadOnlyBuffer();
+                    for (Peer p : List.copyOf(asked)) {
+                        if (!p.offerNow(ask.duplicate())) {
+                            g.left(p); // its queue is full: it cannot reply in time
+                        }
+                    }
+                }
+                case HubFrames.TELL -> {
+                    long askId = payload.getLong();
+                    Gather g = gathers.get(askId);
+                    if (g != null) {
+                        g.replied(this, HubFrames.rest(payload));
+                    }
                 }
                 case HubFrames.QUERY -> {
                     long id = payload.getLong();
@@ -328,15 +448,37 @@ public final class HubServer implements AutoCloseable {
                     for (Stream.Entry e : entries) {
                         body.putLong(e.offset()).putInt(e.data().length).put(e.data());
                     }
-                    if (!gone && !out.offer(HubFrames.frame(HubFrames.ANSWER, name, body.flip()))) {
-                        dropped.increment();
-                        LOG.log(Level.WARNING, "bus hub: a worker's queue is full (" + queueCapacity + " frames) for the answer"
-                                + " to its history query; closing its connection (it reconnects, its queries fail and are retried)");
-                        leave();
-                    }
+                    answerOrLeave(HubFrames.frame(HubFrames.ANSWER, name, body.flip()));
                     return;
                 }
             }
+        }
+
+        /**
+         * Queues an answer this worker waits for; if its queue is full, closes its connection: an
+         * answer dropped would leave its asker waiting for nothing, and a reconnect fails its
+         * questions, which are asked again.
+         */
+        void answerOrLeave(ByteBuffer frame) {
+            if (!gone && !out.offer(frame)) {
+                dropped.increment();
+                LOG.log(Level.WARNING, "bus hub: a worker's queue is full (" + queueCapacity + " frames) for an answer it"
+                        + " waits for; closing its connection (it reconnects, its questions fail and are asked again)");
+                leave();
+            }
+        }
+
+        /** Queues a frame; false if this worker is gone or its queue is full (counted). */
+        boolean offerNow(ByteBuffer frame) {
+            if (gone) {
+                return false;
+            }
+            if (out.offer(frame)) {
+                forwarded.increment();
+                return true;
+            }
+            dropped.increment();
+            return false;
         }
 
         private void offer(ByteBuffer frame) {
@@ -383,6 +525,13 @@ public final class HubServer implements AutoCloseable {
             peers.remove(this);
             for (String name : channels) {
                 removeRoute(name, this);
+            }
+            for (Gather g : gathers.values()) {
+                if (g.asker == this) {
+                    gathers.remove(g.askId);
+                } else {
+                    g.left(this);
+                }
             }
             try {
                 channel.close();

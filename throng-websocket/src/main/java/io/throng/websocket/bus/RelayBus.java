@@ -58,7 +58,7 @@ import java.util.function.Consumer;
  * <p>Threads: one link thread (platform, daemon) connects, subscribes and publishes; the session's
  * reader delivers. Publishers never block: they only offer to the queue and wake the link.
  */
-public final class RelayBus implements Bus, SharedHistory {
+public final class RelayBus implements Bus, SharedHistory, Gathering {
     private static final System.Logger LOG = System.getLogger("io.throng.websocket.bus");
     /** Publishes sent to the broker in one write (Redis: one pipeline, NATS: one flush). */
     static final int BATCH = 512;
@@ -89,8 +89,10 @@ public final class RelayBus implements Bus, SharedHistory {
     private final AtomicLong reconnects = new AtomicLong();
     /** Which publishes the broker stores (brokers that {@link Broker#keepsHistory() keep history}); null: none. */
     private volatile StorePolicy storePolicy;
-    /** Queries sent or queued and not answered yet, by number; failed when their session ends. */
-    private final ConcurrentHashMap<Long, Consumer<HistoryAnswer>> queries = new ConcurrentHashMap<>();
+    /** Queries and gathers sent or queued and not answered yet, by number; failed when their session ends. */
+    private final ConcurrentHashMap<Long, Waiting> queries = new ConcurrentHashMap<>();
+    /** How this process answers other processes' questions ({@link Gathering}); null: with nothing. */
+    private volatile Responder responder;
     private final AtomicLong queryIds = new AtomicLong();
     /** The other nodes on a shared broker; null for one that is not ({@link Broker#sharedByNodes()}). */
     private final Peers peers;
@@ -171,12 +173,38 @@ public final class RelayBus implements Bus, SharedHistory {
         if (!broker.keepsHistory()) {
             return broker.name() + " keeps no history";
         }
+        return request(channel, query, new Waiting(then, null));
+    }
+
+    @Override
+    public Gathering gathering() {
+        return broker.keepsHistory() ? this : null;
+    }
+
+    @Override
+    public void answerWith(Responder responder) {
+        this.responder = responder;
+    }
+
+    @Override
+    public String gather(String channel, Scope scope, byte[] question, Consumer<Gathered> then) {
+        if (!broker.keepsHistory()) {
+            return broker.name() + " cannot gather";
+        }
+        return request(channel, new Broker.Ask(scope, question.clone()), new Waiting(null, then));
+    }
+
+    /** A query or a gather waiting for its answer: one of the two callbacks. */
+    private record Waiting(Consumer<HistoryAnswer> answer, Consumer<Gathered> gathered) {
+    }
+
+    private String request(String channel, Broker.Request request, Waiting waiting) {
         if (state != BusStats.State.UP) {
             return "bus " + broker.name() + " is " + state.id() + (problem == null ? "" : " (" + problem + ")");
         }
         long id = queryIds.incrementAndGet();
-        queries.put(id, then);
-        if (!queue.offer(new Broker.Message(channel, EMPTY, null, null, id, query))) {
+        queries.put(id, waiting);
+        if (!queue.offer(new Broker.Message(channel, EMPTY, null, null, id, request))) {
             queries.remove(id);
             return "the relay queue to " + broker.name() + " is full (" + config.relayQueue() + " messages)";
         }
@@ -186,20 +214,23 @@ public final class RelayBus implements Bus, SharedHistory {
 
     /** Answers every query still waiting with a failure: its session is over, its answer will not come. */
     private void failQueries(String why) {
-        HistoryAnswer failed = HistoryAnswer.failed(why);
         for (Long id : queries.keySet()) {
-            Consumer<HistoryAnswer> then = queries.remove(id);
-            if (then != null) {
-                answered(then, failed);
+            Waiting w = queries.remove(id);
+            if (w != null) {
+                answered(w, HistoryAnswer.failed(why), Gathered.failed(why));
             }
         }
     }
 
-    private void answered(Consumer<HistoryAnswer> then, HistoryAnswer answer) {
+    private void answered(Waiting w, HistoryAnswer answer, Gathered gathered) {
         try {
-            then.accept(answer);
+            if (w.answer() != null) {
+                w.answer().accept(answer);
+            } else {
+                w.gathered().accept(gathered);
+            }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "bus " + broker.name() + ": handling a history answer failed", e);
+            LOG.log(Level.WARNING, "bus " + broker.name() + ": handling an answer failed", e);
         }
     }
 
@@ -526,9 +557,38 @@ public final class RelayBus implements Bus, SharedHistory {
             if (!open) {
                 return; // the session is over: failQueries answers it
             }
-            Consumer<HistoryAnswer> then = queries.remove(queryId);
-            if (then != null) {
-                answered(then, answer);
+            Waiting w = queries.remove(queryId);
+            if (w != null && w.answer() != null) {
+                answered(w, answer, null);
+            }
+        }
+
+        @Override
+        public synchronized void gathered(long gatherId, Gathered gathered) {
+            if (!open) {
+                return; // the session is over: failQueries answers it
+            }
+            Waiting w = queries.remove(gatherId);
+            if (w != null && w.gathered() != null) {
+                answered(w, null, gathered);
+            }
+        }
+
+        @Override
+        public synchronized void ask(String channel, long askId, byte[] question) {
+            if (!open) {
+                return;
+            }
+            Responder r = responder;
+            byte[] reply = EMPTY;
+            try {
+                reply = r == null ? EMPTY : r.answer(channel, question);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "bus " + broker.name() + ": answering a question about " + channel + " failed", e);
+            }
+            // the link writes it, after what it has queued (the asker waits for it; a full queue leaves it to the hub's timeout)
+            if (queue.offer(new Broker.Message(channel, EMPTY, null, null, askId, new Broker.Tell(reply)))) {
+                LockSupport.unpark(link);
             }
         }
 
