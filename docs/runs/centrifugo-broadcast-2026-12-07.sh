@@ -9,7 +9,11 @@
 #   channel, scripts/ws-broadcast-load.sh 10000), one19k2 (19,000 on one channel, two load processes)
 #   PAIRS=3
 #
-# The key is made here, in a file; it is never on a command line.
+# The key is made here, in a file; it is never on a command line. While each run lasts, the
+# server's CPU time (user + system, /proc/PID/stat) is sampled every 0.2 s against the real-time
+# clock into NAME.cpu, so that the summary can take the CPU of the broadcasts alone (from the first
+# measured round's publish to the last delivery, the load's own real-time stamps) apart from the
+# connects.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/bin/find-jdk.sh"
@@ -43,19 +47,23 @@ run() {   # run CONFIG PAIR PROTOCOL
   pid=$(sed -n 's/.*pid \([0-9]*\)).*/\1/p' "$log" | head -n 1)
   local cpu0
   cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  local name="$out/$config-$pair-$proto"
+  (while [ -r "/proc/$pid/stat" ]; do echo "$(date +%s%6N) $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)"; sleep 0.2; done) \
+    >"$name.cpu" 2>/dev/null &
+  local sampler=$!
   local target
   if [ "$proto" = raw ]; then
     target="--url ws://127.0.0.1:$port/sub/bench"
   else
     target="--centrifugo --url ws://127.0.0.1:$port/connection/websocket --centrifugo-channel bench --centrifugo-hmac-secret-file $key"
   fi
-  local name="$out/$config-$pair-$proto"
   echo "== $config pair $pair $proto ($(date -u +%H:%M:%S), load average $(cut -d' ' -f1-3 /proc/loadavg))" | tee "$name.txt"
   # shellcheck disable=SC2046,SC2086
   "$root/throng" load ws-broadcast $target $(args_of "$config") --json "$name.json" >>"$name.txt" 2>&1 || echo "(exit $?)" >>"$name.txt"
   local cpu1
   cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   echo "server CPU during the run: $(( (cpu1 - cpu0) ))0 ms; RSS $(awk '/^VmRSS:/ {print $2 " kB"}' "/proc/$pid/status")" | tee -a "$name.txt"
+  kill -TERM "$sampler" 2>/dev/null || true
   kill -TERM "$server"; wait "$server" 2>/dev/null || true
   rm -f "$log"
   grep -E "established|delivered|time to the last|delivery latency|pings answered" "$name.txt" | sed 's/^/  /'
