@@ -7,7 +7,8 @@
 #   docs/runs/centrifugo-broadcast-2026-12-07.sh OUTDIR [config...]
 #   configs: bus2000 (2,000 subscribers on 1,000 channels, docs/push-bus.md), one10k (10,000 on one
 #   channel, scripts/ws-broadcast-load.sh 10000), one19k2 (19,000 on one channel, two load processes)
-#   PAIRS=3
+#   PAIRS=3; SERVER_EXTRA="..." adds options to the server's command (both protocols alike)
+#   one10kw15: one10k with 15 warm-up broadcasts instead of 5
 #
 # The key is made here, in a file; it is never on a command line. While each run lasts, the
 # server's CPU time (user + system, /proc/PID/stat) is sampled every 0.2 s against the real-time
@@ -30,6 +31,7 @@ args_of() {   # the load options of one configuration, as the docs ran them
   case $1 in
     bus2000) echo "--conns 2000 --channels 1000 --messages 20 --warmup-messages 3 --interval 0.5" ;;
     one10k) echo "--conns 10000 --procs 1 --rate 0 --channels 1 --messages 20 --warmup-messages 5 --size 64 --interval 1 --publish binary --src-ips 8" ;;
+    one10kw15) echo "--conns 10000 --procs 1 --rate 0 --channels 1 --messages 20 --warmup-messages 15 --size 64 --interval 1 --publish binary --src-ips 8" ;;
     one19k2) echo "--conns 19000 --procs 2 --rate 0 --channels 1 --messages 20 --warmup-messages 5 --size 64 --interval 1 --publish binary --src-ips 8" ;;
     *) echo "unknown configuration $1" >&2; exit 2 ;;
   esac
@@ -40,7 +42,7 @@ run() {   # run CONFIG PAIR PROTOCOL
   local port=$((20000 + RANDOM % 20000)) log
   log=$(mktemp)
   THRONG_JAVA_OPTS=-Xmx2g "$root/throng" push --model multi-reactor --transport auto --port "$port" --status-interval 0 \
-    --max-handshakes 20000 --centrifugo --centrifugo-hmac-secret-file "$key" >"$log" 2>&1 &
+    --max-handshakes 20000 --centrifugo --centrifugo-hmac-secret-file "$key" ${SERVER_EXTRA:-} >"$log" 2>&1 &
   local server=$!
   for _ in $(seq 150); do grep -q "throng push on" "$log" && break; sleep 0.1; done
   local pid

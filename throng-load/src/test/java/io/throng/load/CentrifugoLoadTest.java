@@ -141,6 +141,22 @@ class CentrifugoLoadTest {
     }
 
     @Test
+    void withoutAKeyTheSubscribersConnectAnonymously() throws Exception {
+        try (PushServer server = centrifugoServer(CentrifugoConfig.of((byte[]) null, true))) {
+            LoadResult r = Load.run(broadcast(server, new CentrifugoLoad("anon", null, null), 30, 1, 2, 0), progress::add);
+            WsLoadTest.assertEveryRoundComplete(r, 30, 2, 0);
+            assertThat(server.centrifugo().connects()).isEqualTo(30);
+            assertThat(Load.summary(r)).contains("Centrifugo protocol (no tokens)");
+        }
+        try (PushServer server = centrifugoServer()) {
+            LoadOptions o = subscribers(LoadMode.WS_HOLD, server, new CentrifugoLoad("anon", null, null), 5, 1).withTiming(0, 0.2);
+            LoadResult r = Load.run(o, progress::add);
+            assertThat(r.connectFailures()).as("a server that wants tokens: 3501")
+                    .isEqualTo(Map.of("centrifugo: closed before subscribed: 3501 client credentials not found", 5L));
+        }
+    }
+
+    @Test
     void aSubscribeErrorIsCountedByItsCode() throws Exception {
         CentrifugoConfig config = CentrifugoConfig.withSecret(key.getBytes(StandardCharsets.US_ASCII)).withAllowSubscribe(false);
         try (PushServer server = centrifugoServer(config)) {
