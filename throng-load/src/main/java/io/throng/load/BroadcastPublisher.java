@@ -94,18 +94,28 @@ final class BroadcastPublisher {
 
     private static Sender open(LoadOptions o) throws IOException {
         return switch (o.ws().publishVia()) {
-            case BINARY -> new Binary(PushPublisher.connect(new InetSocketAddress(o.host(), o.port())), o.ws().messageBytes());
-            case HTTP -> new Http(o.host(), o.port(), o.ws().messageBytes(), o.connectTimeoutSeconds());
+            case BINARY -> new Binary(PushPublisher.connect(new InetSocketAddress(o.host(), o.port())), o.ws().messageBytes(),
+                    o.ws().centrifugo() != null);
+            case HTTP -> new Http(o.host(), o.port(), o.ws().messageBytes(), o.connectTimeoutSeconds(), o.ws().centrifugo() != null);
         };
     }
 
+    /**
+     * Round {@code round}'s message to channel {@code channel}: as it is for raw subscribers, as a
+     * JSON string for Centrifugo's (whose server would otherwise quote the text itself: it is
+     * published as the JSON an application would publish).
+     */
+    static byte[] payload(boolean json, int round, int channel, long stamp, int size) {
+        return json ? BroadcastPayload.encodeJson(round, channel, stamp, size) : BroadcastPayload.encode(round, channel, stamp, size);
+    }
+
     /** The push server's binary publish protocol: all of a round's publishes written, then their results read. */
-    private record Binary(PushPublisher publisher, int size) implements Sender {
+    private record Binary(PushPublisher publisher, int size, boolean json) implements Sender {
         @Override
         public long[] publish(int round, String[] channels, long[] stamps) throws IOException {
             for (int c = 0; c < channels.length; c++) {
                 stamps[c] = WallClock.micros();
-                publisher.send(channels[c], BroadcastPayload.encode(round, c, stamps[c], size));
+                publisher.send(channels[c], payload(json, round, c, stamps[c], size));
             }
             long subscribers = 0;
             long delivered = 0;
@@ -132,11 +142,11 @@ final class BroadcastPublisher {
     }
 
     /** {@code POST /pub/<channel>}, one request after the other, on a kept-alive HTTP/1.1 connection. */
-    private record Http(HttpClient client, String base, int size, Duration timeout) implements Sender {
-        Http(String host, int port, int size, double timeoutSeconds) {
+    private record Http(HttpClient client, String base, int size, Duration timeout, boolean json) implements Sender {
+        Http(String host, int port, int size, double timeoutSeconds, boolean json) {
             this(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                             .connectTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000))).build(),
-                    "http://" + host + ":" + port + "/pub/", size, Duration.ofMillis((long) (timeoutSeconds * 1000)));
+                    "http://" + host + ":" + port + "/pub/", size, Duration.ofMillis((long) (timeoutSeconds * 1000)), json);
         }
 
         @Override
@@ -146,7 +156,7 @@ final class BroadcastPublisher {
             for (int c = 0; c < channels.length; c++) {
                 stamps[c] = WallClock.micros();
                 HttpRequest request = HttpRequest.newBuilder(URI.create(base + channels[c])).timeout(timeout)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(BroadcastPayload.encode(round, c, stamps[c], size)))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(payload(json, round, c, stamps[c], size)))
                         .build();
                 HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() != 200) {

@@ -71,7 +71,7 @@ public record LoadOptions(LoadMode mode, String host, int port, int conns, int p
         if (churn < 0 || churn > 0 && mode != LoadMode.HOLD) {
             throw new IllegalArgumentException("churn is >= 0, and only for hold, got " + churn);
         }
-        if (mode == LoadMode.WS_BROADCAST) {
+        if (mode == LoadMode.WS_BROADCAST || mode.webSocket() && ws.centrifugo() != null) {
             ws.requirePushChannels();
         }
     }

@@ -50,6 +50,11 @@ final class LoadStats {
         failures.computeIfAbsent(causeOf(cause), k -> new LongAdder()).increment();
     }
 
+    /** A failure to connect that is no exception: a refusal in the subscriber's own protocol. */
+    void failed(String cause) {
+        failures.computeIfAbsent(cause, k -> new LongAdder()).increment();
+    }
+
     Map<String, Long> failures() {
         Map<String, Long> m = new TreeMap<>();
         failures.forEach((k, v) -> m.put(k, v.sum()));

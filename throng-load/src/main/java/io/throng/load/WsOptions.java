@@ -28,10 +28,15 @@ import java.util.Objects;
  *                               through them. Above 0: the hold's pings are drained and judged first,
  *                               and no pings are sent during the broadcasts, so that each is measured
  *                               alone (a scale run's broadcast to a million saturates the machine)
+ * @param centrifugo             the subscribers speak Centrifugo's client protocol on {@code path} (the
+ *                               channel and the token key are there), or null: the raw endpoint,
+ *                               the channel in the path. With it, a broadcast's payload is a JSON
+ *                               string (the protocol carries data as JSON), two bytes of quotes
+ *                               more than the raw one's minimum
  */
 public record WsOptions(String path, int channels, int messages, int warmupMessages, int messageBytes,
                         double intervalSeconds, PublishVia publishVia, double deliveryTimeoutSeconds,
-                        boolean publisher, double holdSeconds) {
+                        boolean publisher, double holdSeconds, CentrifugoLoad centrifugo) {
 
     /** At most this many broadcasts in one run (half an hour at one a second): each keeps a 21 KiB histogram until the report. */
     public static final int MAX_MESSAGES = 2_000;
@@ -76,10 +81,11 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
             throw new IllegalArgumentException("warm-up and measured messages must be at most " + MAX_MESSAGES
                     + " together, got " + warmupMessages + " + " + messages);
         }
-        if (messageBytes < BroadcastPayload.MIN_BYTES || messageBytes > MAX_MESSAGE_BYTES) {
-            throw new IllegalArgumentException("message size must be within " + BroadcastPayload.MIN_BYTES + ".."
+        int min = BroadcastPayload.MIN_BYTES + (centrifugo != null ? 2 : 0);
+        if (messageBytes < min || messageBytes > MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("message size must be within " + min + ".."
                     + MAX_MESSAGE_BYTES + " bytes (the payload carries a " + BroadcastPayload.MIN_BYTES
-                    + "-byte stamp), got " + messageBytes);
+                    + "-byte stamp" + (centrifugo != null ? ", in a JSON string's quotes" : "") + "), got " + messageBytes);
         }
         if (intervalSeconds < 0 || deliveryTimeoutSeconds <= 0) {
             throw new IllegalArgumentException("interval must be >= 0 and delivery timeout > 0");
@@ -90,7 +96,7 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
     }
 
     public static WsOptions defaults() {
-        return new WsOptions("/sub/load", 1, 10, 2, 64, 1.0, PublishVia.BINARY, 10, true, 0);
+        return new WsOptions("/sub/load", 1, 10, 2, 64, 1.0, PublishVia.BINARY, 10, true, 0, null);
     }
 
     /** Broadcasts published in all: warm-up and measured. */
@@ -98,9 +104,9 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
         return warmupMessages + messages;
     }
 
-    /** The path subscriber {@code index} asks for. */
+    /** The path subscriber {@code index} asks for (Centrifugo: the endpoint, the same for all). */
     public String pathFor(int index) {
-        if (channels == 1) {
+        if (channels == 1 || centrifugo != null) {
             return path;
         }
         int q = path.indexOf('?');
@@ -113,8 +119,11 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
         return Math.floorMod(index, channels);
     }
 
-    /** The push channel behind {@link #pathFor} for channel index {@code channel}: the path's last segment. */
+    /** The push channel of channel index {@code channel}: the path's last segment of {@link #pathFor}, or Centrifugo's. */
     public String channelName(int channel) {
+        if (centrifugo != null) {
+            return centrifugo.channelName(channel, channels);
+        }
         String p = pathFor(channel);
         int q = p.indexOf('?');
         if (q >= 0) {
@@ -125,6 +134,10 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
 
     /** Checks that the path names push channels ({@code /sub/<channel>}), as ws-broadcast publishes to them. */
     void requirePushChannels() {
+        if (centrifugo != null) {
+            centrifugo.check(channels);
+            return;
+        }
         if (!path.startsWith("/sub/")) {
             throw new IllegalArgumentException("ws-broadcast publishes to the push server's channels: the URL's path must be "
                     + "/sub/<channel>, got " + path);
@@ -139,47 +152,53 @@ public record WsOptions(String path, int channels, int messages, int warmupMessa
 
     public WsOptions withPath(String v) {
         return new WsOptions(v, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher, holdSeconds);
+                deliveryTimeoutSeconds, publisher, holdSeconds, centrifugo);
     }
 
     public WsOptions withChannels(int v) {
         return new WsOptions(path, v, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher, holdSeconds);
+                deliveryTimeoutSeconds, publisher, holdSeconds, centrifugo);
     }
 
     public WsOptions withMessages(int measured, int warmup) {
         return new WsOptions(path, channels, measured, warmup, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher, holdSeconds);
+                deliveryTimeoutSeconds, publisher, holdSeconds, centrifugo);
     }
 
     public WsOptions withMessageBytes(int v) {
         return new WsOptions(path, channels, messages, warmupMessages, v, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher, holdSeconds);
+                deliveryTimeoutSeconds, publisher, holdSeconds, centrifugo);
     }
 
     public WsOptions withInterval(double seconds) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, seconds, publishVia,
-                deliveryTimeoutSeconds, publisher, holdSeconds);
+                deliveryTimeoutSeconds, publisher, holdSeconds, centrifugo);
     }
 
     public WsOptions withPublishVia(PublishVia v) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, v,
-                deliveryTimeoutSeconds, publisher, holdSeconds);
+                deliveryTimeoutSeconds, publisher, holdSeconds, centrifugo);
     }
 
     public WsOptions withDeliveryTimeout(double seconds) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                seconds, publisher, holdSeconds);
+                seconds, publisher, holdSeconds, centrifugo);
     }
 
     WsOptions withPublisher(boolean v) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, v, holdSeconds);
+                deliveryTimeoutSeconds, v, holdSeconds, centrifugo);
+    }
+
+    /** The subscribers speak Centrifugo's protocol ({@code c}), or the raw endpoint's (null). */
+    public WsOptions withCentrifugo(CentrifugoLoad c) {
+        return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
+                deliveryTimeoutSeconds, publisher, holdSeconds, c);
     }
 
     /** Holds (pinging) this long before the first broadcast; see {@code holdSeconds}. */
     public WsOptions withHoldFirst(double seconds) {
         return new WsOptions(path, channels, messages, warmupMessages, messageBytes, intervalSeconds, publishVia,
-                deliveryTimeoutSeconds, publisher, seconds);
+                deliveryTimeoutSeconds, publisher, seconds, centrifugo);
     }
 }

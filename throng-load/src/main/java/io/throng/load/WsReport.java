@@ -20,9 +20,11 @@ import org.HdrHistogram.Histogram;
  * @param pingLatency      ws-broadcast: the pings' round trips, in microseconds (ws-hold has them as
  *                         the run's latencies); null for ws-hold
  * @param pingHistogram    the same as an encoded HdrHistogram, for merging; null for ws-hold
+ * @param serverPings      Centrifugo's protocol: the server's pings ({@code {}}) the subscribers answered
+ *                         (0 on the raw endpoint, whose server does not ping)
  */
 public record WsReport(int channels, long pingsSent, long pongs, long messagesReceived, Map<String, Long> closes,
-                       BroadcastReport broadcast, LoadResult.Latency pingLatency, String pingHistogram) {
+                       BroadcastReport broadcast, LoadResult.Latency pingLatency, String pingHistogram, long serverPings) {
 
     public WsReport {
         closes = Map.copyOf(closes);
@@ -31,11 +33,11 @@ public record WsReport(int channels, long pingsSent, long pongs, long messagesRe
     /** Without the ping round trips (ws-hold, whose run latencies they are). */
     public WsReport(int channels, long pingsSent, long pongs, long messagesReceived, Map<String, Long> closes,
                     BroadcastReport broadcast) {
-        this(channels, pingsSent, pongs, messagesReceived, closes, broadcast, null, null);
+        this(channels, pingsSent, pongs, messagesReceived, closes, broadcast, null, null, 0);
     }
 
     WsReport withBroadcast(BroadcastReport b) {
-        return new WsReport(channels, pingsSent, pongs, messagesReceived, closes, b, pingLatency, pingHistogram);
+        return new WsReport(channels, pingsSent, pongs, messagesReceived, closes, b, pingLatency, pingHistogram, serverPings);
     }
 
     /** The reports of several processes as one: counts summed, broadcasts merged round by round. */
@@ -43,6 +45,7 @@ public record WsReport(int channels, long pingsSent, long pongs, long messagesRe
         long pings = 0;
         long pongs = 0;
         long messages = 0;
+        long serverPings = 0;
         Map<String, Long> closes = new TreeMap<>();
         List<BroadcastReport> broadcasts = new ArrayList<>();
         Histogram pingTrips = null;
@@ -58,6 +61,7 @@ public record WsReport(int channels, long pingsSent, long pongs, long messagesRe
             pings += r.pingsSent;
             pongs += r.pongs;
             messages += r.messagesReceived;
+            serverPings += r.serverPings;
             r.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
             if (r.broadcast != null) {
                 broadcasts.add(r.broadcast);
@@ -66,7 +70,7 @@ public record WsReport(int channels, long pingsSent, long pongs, long messagesRe
         return new WsReport(parts.getFirst().channels, pings, pongs, messages, closes,
                 broadcasts.isEmpty() ? null : BroadcastReport.merge(broadcasts),
                 pingTrips == null ? null : LoadResult.Latency.of(pingTrips),
-                pingTrips == null ? null : LoadResult.encode(pingTrips));
+                pingTrips == null ? null : LoadResult.encode(pingTrips), serverPings);
     }
 
     /**

@@ -34,23 +34,49 @@ final class WsSubscriber implements WebSocketHandler {
     private volatile long lastPing;
     /** The highest round received, and which of the 64 rounds up to it were (bit i: round highest - i). */
     private int highest = -1;
+    /**
+     * Centrifugo: the connect and subscribe commands, sent as the connection opens and then
+     * dropped; null on the raw endpoint (and once sent).
+     */
+    private byte[] hello;
+    /** Centrifugo (loop): {@link #WAITING} for the subscribe reply, {@link #SUBSCRIBED}, or {@link #REFUSED}. */
+    int state;
+    static final int WAITING = 0;
+    static final int SUBSCRIBED = 1;
+    static final int REFUSED = 2;
     /** Loop: a pong has answered one of this subscriber's pings. */
     private boolean answered;
     private long seen;
 
     WsSubscriber(WsSubscribers owner, int channel) {
+        this(owner, channel, null);
+    }
+
+    /** A subscriber that sends {@code hello} (Centrifugo's connect and subscribe) when it opens; null: a raw one. */
+    WsSubscriber(WsSubscribers owner, int channel, byte[] hello) {
         this.owner = owner;
         this.channel = channel;
+        this.hello = hello;
     }
 
     @Override
     public void onOpen(WebSocket w) {
         ws = w;
+        if (hello != null) {
+            // one frame, as the SDK sends it; established (and pinging) once the subscribe is answered
+            w.sendText(ByteBuffer.wrap(hello));
+            hello = null;
+            return;
+        }
         owner.opened(this);
     }
 
     @Override
     public void onText(WebSocket w, ByteBuffer utf8) {
+        if (owner.centrifugo()) {
+            owner.centrifugoFrame(this, w, utf8);
+            return;
+        }
         owner.received(this, utf8);
     }
 
@@ -79,6 +105,12 @@ final class WsSubscriber implements WebSocketHandler {
 
     @Override
     public void onClose(WebSocket w, int code, String reason) {
+        if (owner.centrifugo() && state != SUBSCRIBED) {
+            if (state == WAITING) {
+                owner.refused("centrifugo: closed before subscribed: " + code + " " + reason);
+            }
+            return; // never established: not a lost connection
+        }
         if ((long) OUTSTANDING.getAndSet(this, 0L) != 0) {
             owner.pingDropped(); // the connection is counted as lost, not its ping as failed
         }

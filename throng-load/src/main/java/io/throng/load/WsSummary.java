@@ -15,8 +15,10 @@ final class WsSummary {
         LoadOptions o = r.options();
         WsReport ws = r.ws();
         StringBuilder s = new StringBuilder();
-        s.append(String.format("throng load %s against %s, %d process%s%n", o.mode(), o.url(), r.processes(),
-                r.processes() == 1 ? "" : "es"));
+        s.append(String.format("throng load %s against %s, %d process%s%s%n", o.mode(), o.url(), r.processes(),
+                r.processes() == 1 ? "" : "es", o.ws().centrifugo() == null ? ""
+                        : ", Centrifugo protocol" + (o.ws().centrifugo().secretFile() == null && o.ws().centrifugo().secretEnv() == null
+                        ? " (no tokens)" : " (HS256 tokens)")));
         int channels = ws == null ? o.ws().channels() : ws.channels();
         s.append(String.format("  %,d subscribers on %,d channel%s at %s/s, ping every %.1fs%s%n", o.conns(), channels,
                 channels == 1 ? "" : "s", o.rate() > 0 ? String.format("%,.0f", o.rate()) : "max", o.pingInterval(),
@@ -36,6 +38,9 @@ final class WsSummary {
             }
             s.append(String.format("; subscribers with no ping answered %,d", r.silent()));
             s.append(String.format("; mismatches %d%n", r.mismatches()));
+            if (o.ws().centrifugo() != null) {
+                s.append(String.format("  the server's Centrifugo pings answered %,d%n", ws.serverPings()));
+            }
         }
         if (o.mode() == LoadMode.WS_HOLD) {
             s.append(Load.latencyLine("ping round trip", r.latency()));

@@ -92,7 +92,7 @@ class WsLoadTest {
     }
 
     /** Every round reached every subscriber once; its figures agree with each other and with the run. */
-    private static void assertEveryRoundComplete(LoadResult r, int subscribers, int rounds, int warmup) {
+    static void assertEveryRoundComplete(LoadResult r, int subscribers, int rounds, int warmup) {
         System.out.print(Load.summary(r)); // in the test's output file, for a failure's diagnosis
         WsReport.BroadcastReport b = r.ws().broadcast();
         assertThat(b.publishError()).isNull();

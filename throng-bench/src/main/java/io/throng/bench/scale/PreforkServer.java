@@ -76,6 +76,19 @@ final class PreforkServer implements AutoCloseable {
             case WS -> a.addAll(List.of("push", "--bus", "embedded", "--idle-timeout", "0",
                     "--handshake-timeout", Math.round(options.connectTimeoutSeconds() * 1000) + "ms"));
         }
+        if (options.centrifugoSecretFile() != null) {
+            // Centrifugo's endpoint beside the raw one; the workers read the key from the file themselves
+            a.addAll(List.of("--centrifugo", "--centrifugo-hmac-secret-file",
+                    java.nio.file.Path.of(options.centrifugoSecretFile()).toAbsolutePath().toString()));
+            if (options.pingInterval() > 0) {
+                // The server's {} pings as often as the load's own (the plan keeps those near 8,333 a
+                // second): at Centrifugo's 25 s a million subscribers would take 40,000 pings and
+                // pongs a second on top. The pong gets half the interval: a broadcast to a million
+                // keeps both cores busy for tens of seconds, and 8 s would close subscribers then.
+                long interval = Math.max(2, Math.round(options.pingInterval()));
+                a.addAll(List.of("--centrifugo-ping-interval", interval + "s", "--centrifugo-pong-timeout", interval / 2 + "s"));
+            }
+        }
         a.addAll(List.of("--model", "prefork", "--procs", Integer.toString(workers), "--worker-model", model,
                 "--transport", options.transport(), "--host", "127.0.0.1", "--port", Integer.toString(port),
                 "--loops", "1", "--workers", "2", "--status-interval", "5s", "--shutdown-timeout", "10s",

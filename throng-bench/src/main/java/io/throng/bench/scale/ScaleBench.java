@@ -1,6 +1,7 @@
 package io.throng.bench.scale;
 
 import io.throng.bench.Machine;
+import io.throng.load.CentrifugoLoad;
 import io.throng.load.LoadMode;
 import io.throng.load.LoadOptions;
 import io.throng.load.LoadResult;
@@ -182,8 +183,13 @@ public final class ScaleBench {
         LoadOptions base = switch (options.protocol()) {
             case TCP -> LoadOptions.defaults(LoadMode.HOLD).withTarget("127.0.0.1", port);
             case WS -> {
-                LoadOptions o = LoadOptions.defaults(LoadMode.WS_BROADCAST)
-                        .withUrl("ws://127.0.0.1:" + port + "/sub/" + CHANNEL);
+                LoadOptions o = LoadOptions.defaults(LoadMode.WS_BROADCAST);
+                if (options.centrifugoSecretFile() != null) {
+                    o = o.withWs(o.ws().withCentrifugo(new CentrifugoLoad(CHANNEL, options.centrifugoSecretFile(), null)))
+                            .withUrl("ws://127.0.0.1:" + port + CentrifugoLoad.ENDPOINT);
+                } else {
+                    o = o.withUrl("ws://127.0.0.1:" + port + "/sub/" + CHANNEL);
+                }
                 yield o.withWs(o.ws().withMessages(2, 1).withMessageBytes(BROADCAST_BYTES)
                         .withInterval(broadcastInterval(plan.connections())).withDeliveryTimeout(DELIVERY_TIMEOUT_SECONDS)
                         .withHoldFirst(plan.holdSeconds()));
@@ -257,7 +263,9 @@ public final class ScaleBench {
         boolean ws = options.protocol() == ScaleOptions.Protocol.WS;
         log.accept(String.format("starting %d server workers (%s, %s)", plan.workers(), options.workerModel(),
                 options.transport()));
-        try (PreforkServer server = PreforkServer.start(options, plan.workers(), options.workerModel(), workerJvm)) {
+        // the server is told the plan's ping interval (Centrifugo's pings follow it)
+        ScaleOptions serverOptions = options.withTiming(options.rate(), plan.pingInterval(), options.holdSeconds());
+        try (PreforkServer server = PreforkServer.start(serverOptions, plan.workers(), options.workerModel(), workerJvm)) {
             Sampler sampler = new Sampler(server);
             // Let the workers' start-up settle: their first status lines, a GC, and one native trim
             // (TrimNativeHeapInterval=5000) give back what start-up used and freed.

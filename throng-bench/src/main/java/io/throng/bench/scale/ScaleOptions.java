@@ -27,12 +27,16 @@ import java.util.Objects;
  * @param loadTransport   the load processes' own transport (auto, io_uring, epoll, nio): with auto they
  *                        take io_uring where the workers may too, so a run meant to measure the workers'
  *                        transport alone sets the load's
+ * @param centrifugoSecretFile WebSocket: the subscribers speak Centrifugo's client protocol, with
+ *                        HS256 tokens signed with the key in this file (the workers check them with
+ *                        the same file: {@code push --centrifugo}); null for the raw endpoint. The
+ *                        file's name travels on command lines, never the key
  */
 public record ScaleOptions(int connections, Protocol protocol, String workerModel, String transport, int workers,
                            int loadProcs, int srcIps, double rate, double pingInterval, double holdSeconds,
                            double connectTimeoutSeconds, List<String> workerJvm, List<String> loadJvm,
                            String serverMain, List<String> compareModels, double compareWarmupSeconds,
-                           double compareWindowSeconds, String loadTransport) {
+                           double compareWindowSeconds, String loadTransport, String centrifugoSecretFile) {
 
     /** What the connections speak. */
     public enum Protocol { TCP, WS }
@@ -67,6 +71,9 @@ public record ScaleOptions(int connections, Protocol protocol, String workerMode
         if (protocol == Protocol.WS && !compareModels.isEmpty()) {
             throw new IllegalArgumentException("the comparison is the seed's TCP timestamp echo: run --compare without --ws");
         }
+        if (centrifugoSecretFile != null && protocol != Protocol.WS) {
+            throw new IllegalArgumentException("the Centrifugo protocol is for WebSocket subscribers: add --ws");
+        }
         workerJvm = List.copyOf(workerJvm);
         loadJvm = List.copyOf(loadJvm);
         compareModels = List.copyOf(compareModels);
@@ -75,59 +82,66 @@ public record ScaleOptions(int connections, Protocol protocol, String workerMode
     /** A million TCP connections, held 60 s, multi-reactor workers with {@link LeanJvm}'s options. */
     public static ScaleOptions defaults() {
         return new ScaleOptions(1_000_000, Protocol.TCP, "multi-reactor", "auto", 0, 0, 0, 1_200, 0, 60, 30,
-                LeanJvm.WORKER, LeanJvm.LOAD, THRONG_MAIN, List.of(), 20, 40, "auto");
+                LeanJvm.WORKER, LeanJvm.LOAD, THRONG_MAIN, List.of(), 20, 40, "auto", null);
     }
 
     public ScaleOptions withConnections(int n) {
         return new ScaleOptions(n, protocol, workerModel, transport, workers, loadProcs, srcIps, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, loadTransport);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withProtocol(Protocol p) {
         return new ScaleOptions(connections, p, workerModel, transport, workers, loadProcs, srcIps, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, loadTransport);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withWorkerModel(String m, String t) {
         return new ScaleOptions(connections, protocol, m, t, workers, loadProcs, srcIps, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, loadTransport);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withProcesses(int w, int l, int ips) {
         return new ScaleOptions(connections, protocol, workerModel, transport, w, l, ips, rate, pingInterval,
                 holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, loadTransport);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withTiming(double r, double ping, double hold) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, r, ping,
                 hold, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, loadTransport);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withJvm(List<String> worker, List<String> load) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
                 pingInterval, holdSeconds, connectTimeoutSeconds, worker, load, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, loadTransport);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withConnectTimeout(double seconds) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
                 pingInterval, holdSeconds, seconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, loadTransport);
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withComparison(List<String> models, double warmup, double window) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
-                pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, models, warmup, window, loadTransport);
+                pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, models, warmup, window, loadTransport, centrifugoSecretFile);
     }
 
     public ScaleOptions withLoadTransport(String t) {
         return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
                 pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
-                compareWarmupSeconds, compareWindowSeconds, t);
+                compareWarmupSeconds, compareWindowSeconds, t, centrifugoSecretFile);
+    }
+
+    /** WebSocket subscribers speaking Centrifugo's protocol with tokens signed with the key in {@code file} (null: the raw endpoint). */
+    public ScaleOptions withCentrifugo(String file) {
+        return new ScaleOptions(connections, protocol, workerModel, transport, workers, loadProcs, srcIps, rate,
+                pingInterval, holdSeconds, connectTimeoutSeconds, workerJvm, loadJvm, serverMain, compareModels,
+                compareWarmupSeconds, compareWindowSeconds, loadTransport, file);
     }
 }

@@ -30,6 +30,24 @@ class ScalePlanTest {
     }
 
     @Test
+    void withAKeyFileTheWorkersAndTheSubscribersSpeakCentrifugo() {
+        ScaleOptions ws = ScaleOptions.defaults().withProtocol(ScaleOptions.Protocol.WS).withCentrifugo("centrifugo.key");
+        ScalePlan plan = ScalePlan.of(ws, 20_000, new int[] {32768, 60999}, 2);
+        LoadOptions load = new ScaleBench(ws, null, line -> { }).loadOptions(plan, 9000);
+        assertThat(load.url()).isEqualTo("ws://127.0.0.1:9000/connection/websocket");
+        assertThat(load.ws().centrifugo().channel()).isEqualTo("scale");
+        assertThat(load.ws().centrifugo().secretFile()).as("the file's name, never the key").isEqualTo("centrifugo.key");
+        List<String> args = PreforkServer.arguments(ws.withTiming(ws.rate(), 120, ws.holdSeconds()), 55, "multi-reactor", 9000, List.of());
+        String key = java.nio.file.Path.of("centrifugo.key").toAbsolutePath().toString();
+        assertThat(String.join(" ", args)).contains("push ", "--centrifugo --centrifugo-hmac-secret-file " + key,
+                "--centrifugo-ping-interval 120s --centrifugo-pong-timeout 60s");
+        assertThat(PreforkServer.arguments(ScaleOptions.defaults().withProtocol(ScaleOptions.Protocol.WS), 55, "multi-reactor",
+                9000, List.of())).doesNotContain("--centrifugo");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScaleOptions.defaults().withCentrifugo("k"))
+                .hasMessageContaining("--ws");
+    }
+
+    @Test
     void aMillionUnderTwentyThousandDescriptorsAProcessTakesFiftyFiveWorkers() {
         ScalePlan plan = ScalePlan.of(ScaleOptions.defaults(), 20_000, new int[] {32768, 60999}, 2);
 

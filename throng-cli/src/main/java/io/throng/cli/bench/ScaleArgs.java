@@ -26,6 +26,11 @@ final class ScaleArgs {
             + "and the time one broadcast takes to reach them all")
     boolean ws;
 
+    @Option(names = "--centrifugo-hmac-secret-file", paramLabel = "<file>", description = "scale, with --ws: the subscribers "
+            + "speak Centrifugo's client protocol (HS256 tokens signed with this file's key) to 'push --centrifugo' workers "
+            + "that check them with the same file")
+    String centrifugoSecretFile;
+
     @Option(names = "--worker-model", paramLabel = "<model>",
             description = "scale: the model of every prefork worker (default: ${DEFAULT-VALUE})")
     String workerModel = DEFAULTS.workerModel();
@@ -85,7 +90,7 @@ final class ScaleArgs {
                 .withTiming(rate, pingInterval, hold).withJvm(words(workerJvm), words(loadJvm))
                 .withComparison(models, warmup != null ? warmup : DEFAULTS.compareWarmupSeconds(),
                         window != null ? window : DEFAULTS.compareWindowSeconds())
-                .withConnectTimeout(connectTimeout).withLoadTransport(loadTransport);
+                .withConnectTimeout(connectTimeout).withLoadTransport(loadTransport).withCentrifugo(centrifugoSecretFile);
     }
 
     /** Runs it; 0 if every connection held with every ping answered, 3 if not, 2 if the machine could not be set up. */
@@ -93,9 +98,10 @@ final class ScaleArgs {
         ScaleOptions options = options(warmup, window, loadTransport);
         String name = "scale-" + (connections % 1_000_000 == 0 ? connections / 1_000_000 + "m"
                 : connections % 1000 == 0 ? connections / 1000 + "k" : Integer.toString(connections))
-                + (ws ? "-ws" : "-tcp");
+                + (ws ? "-ws" : "-tcp") + (centrifugoSecretFile != null ? "-centrifugo" : "");
         Path dir = out != null ? out : Path.of("reports");
-        System.out.printf("throng bench --scale %,d (%s): report in %s/%s.{json,md}%n", connections, ws ? "WebSocket" : "TCP",
+        System.out.printf("throng bench --scale %,d (%s): report in %s/%s.{json,md}%n", connections,
+                ws ? centrifugoSecretFile != null ? "WebSocket, Centrifugo protocol" : "WebSocket" : "TCP",
                 dir, name);
         ScaleResult result;
         try {

@@ -236,8 +236,12 @@ public final class LoadCommand implements Runnable {
 
     /** What both WebSocket modes take: the subscribers' URL, how many, how fast, on how many channels, pinging how often. */
     static final class Subscribers {
-        @Option(names = "--url", description = "the subscribers' URL, ws://host:port/sub/<channel> for a push server, wss:// over TLS (default: ${DEFAULT-VALUE})")
-        String url = "ws://127.0.0.1:8973/sub/load";
+        static final String RAW_URL = "ws://127.0.0.1:8973/sub/load";
+        static final String CENTRIFUGO_URL = "ws://127.0.0.1:8973" + io.throng.load.CentrifugoLoad.ENDPOINT;
+
+        @Option(names = "--url", description = {"the subscribers' URL, ws://host:port/sub/<channel> for a push server's raw endpoint, wss:// over TLS",
+                "(default: " + RAW_URL + "; with --centrifugo: " + CENTRIFUGO_URL + ")"})
+        String url;
 
         @Option(names = "--conns", description = "WebSocket subscribers (default: ${DEFAULT-VALUE})")
         int conns = 1000;
@@ -254,9 +258,38 @@ public final class LoadCommand implements Runnable {
         @Option(names = "--quiet-ramp", description = "ping only from the start of the hold, once every subscriber is open (default: each from its opening)")
         boolean quietRamp;
 
+        @Option(names = "--centrifugo", description = {"speak Centrifugo's client protocol (JSON) to a 'throng push --centrifugo' server: --url is its endpoint,",
+                "each subscriber sends connect (its own HS256 token, user load-<i>) and subscribe, and answers the server's pings"})
+        boolean centrifugo;
+
+        @Option(names = "--centrifugo-channel", paramLabel = "<channel>", description = "with --centrifugo: the channel (with --channels K: <channel>-(i mod K)) (default: ${DEFAULT-VALUE})")
+        String centrifugoChannel = "load";
+
+        @Option(names = "--centrifugo-hmac-secret-file", paramLabel = "<file>", description = "with --centrifugo: the server's HMAC key, this file's content (a final line break dropped), to sign the tokens")
+        String centrifugoSecretFile;
+
+        @Option(names = "--centrifugo-hmac-secret-env", paramLabel = "<variable>", description = "with --centrifugo: the HMAC key from this environment variable (neither: connect without a token)")
+        String centrifugoSecretEnv;
+
         LoadOptions apply(LoadOptions o) {
-            LoadOptions u = o.withUrl(url);
-            return u.withWs(u.ws().withChannels(channels)).withConns(conns).withRate(rate).withPingInterval(pingInterval)
+            if (!centrifugo && (centrifugoSecretFile != null || centrifugoSecretEnv != null)) {
+                throw new IllegalArgumentException("--centrifugo-hmac-secret-file and -env need --centrifugo");
+            }
+            io.throng.load.WsOptions ws = o.ws().withChannels(channels);
+            if (centrifugo) {
+                if (centrifugoSecretFile != null && !Files.isRegularFile(Path.of(centrifugoSecretFile))) {
+                    throw new IllegalArgumentException("--centrifugo-hmac-secret-file " + centrifugoSecretFile + ": no such file");
+                }
+                // the file's name goes to the children of --procs (each reads the key), so an absolute one
+                ws = ws.withCentrifugo(new io.throng.load.CentrifugoLoad(centrifugoChannel, centrifugoSecretFile == null ? null
+                        : Path.of(centrifugoSecretFile).toAbsolutePath().toString(), centrifugoSecretEnv));
+            }
+            LoadOptions u = o.withWs(ws).withUrl(url != null ? url : centrifugo ? CENTRIFUGO_URL : RAW_URL);
+            if (centrifugo && u.ws().path().startsWith("/sub/")) {
+                throw new IllegalArgumentException("with --centrifugo the URL is the Centrifugo endpoint (ws://host:port"
+                        + io.throng.load.CentrifugoLoad.ENDPOINT + "); the channel is --centrifugo-channel, got " + url);
+            }
+            return u.withConns(conns).withRate(rate).withPingInterval(pingInterval)
                     .withQuietRamp(quietRamp);
         }
     }

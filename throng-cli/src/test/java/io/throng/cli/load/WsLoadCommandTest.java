@@ -121,4 +121,29 @@ class WsLoadCommandTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void centrifugoSubscribersWithTheKeyFromAFile() throws Exception {
+        String key = java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(32));
+        Path keyFile = dir.resolve("centrifugo.key");
+        Files.writeString(keyFile, key + "\n");
+        Path json = dir.resolve("cf.json");
+        try (PushServer server = PushServer.start(ServerConfig.defaults().withPort(0).withLoops(1), WebSocketConfig.defaults(),
+                LocalBus::new, io.throng.websocket.centrifugo.CentrifugoConfig.withSecret(key.getBytes(StandardCharsets.US_ASCII)))) {
+            Object[] r = run("load", "ws-broadcast", "--centrifugo", "--url", "ws://127.0.0.1:" + server.port() + "/connection/websocket",
+                    "--centrifugo-channel", "cli", "--centrifugo-hmac-secret-file", keyFile.toString(),
+                    "--conns", "40", "--channels", "2", "--messages", "2", "--warmup-messages", "1", "--interval", "0.05",
+                    "--ping-interval", "1", "--loops", "1", "--delivery-timeout", "2", "--json", json.toString());
+            String output = (String) r[1];
+            assertThat(r[0]).as(output).isEqualTo(0);
+            assertThat(output).contains("/connection/websocket, 1 process, Centrifugo protocol (HS256 tokens)",
+                    "delivered 120 of 120 expected; missed 0; duplicates 0").doesNotContain(key);
+            assertThat(server.centrifugo().connects()).isEqualTo(40);
+        }
+        assertThat(Files.readString(json)).as("the result names the file, never the key").doesNotContain(key)
+                .contains(keyFile.getFileName().toString());
+        // a raw endpoint's path with --centrifugo is a mistake the command names
+        Object[] wrong = run("load", "ws-hold", "--centrifugo", "--url", "ws://127.0.0.1:1/sub/cli", "--conns", "1");
+        assertThat(wrong[0]).isNotEqualTo(0);
+    }
 }
