@@ -90,7 +90,8 @@ measure() {
 hold() {
   local fifo="$work/fifo-$1"
   mkfifo "$fifo"
-  CHANNELS="$channels" BASE="$3" RECOVERABLE=1 node "$node_dir/centrifuge-hold.mjs" "127.0.0.1:$port" "$2" room sdk "$work/key" \
+  # source addresses 127.0.0.1-8 in turn: one has ~28,000 ephemeral ports towards the server's port
+  SRC="127.0.0.$(( $1 % 8 + 1 ))" CHANNELS="$channels" BASE="$3" RECOVERABLE=1 node "$node_dir/centrifuge-hold.mjs" "127.0.0.1:$port" "$2" room sdk "$work/key" \
     <"$fifo" >"$work/hold-$1.log" 2>&1 &
   pids+=($!)
   eval "exec $((10 + $1))>\"$fifo\""

@@ -5,7 +5,8 @@
 // stdin closes. The token (HS256, sub "hold-<i>", an hour) is signed here with node:crypto.
 // SDK mode, for the recovery run (scripts/centrifugo-recovery.sh), by environment:
 //   CHANNELS=C BASE=B: subscriber i takes channel CHANNEL-((B+i) % C) instead of CHANNEL;
-//   RECOVERABLE=1: the SDK's recoverable option. Each subscriber counts the publications it gets;
+//   RECOVERABLE=1: the SDK's recoverable option; SRC=127.0.0.K: the local address its connections
+//   come from (one source address has ~28,000 ephemeral ports towards one server port). Each subscriber counts the publications it gets;
 //   after a lost connection the SDK subscribes again by itself (its own back-off and recovery),
 //   and once all N have: "resubscribed N recovered R failed F at <ms since the epoch>" (failed: told
 //   "not recovered"). A line "count" on stdin prints "pubs total T min M max X" (per subscriber).
@@ -31,6 +32,10 @@ const channels = Number(process.env.CHANNELS || 0);
 const base = Number(process.env.BASE || 0);
 const pubs = new Array(n).fill(0);
 let again = 0, recovered = 0, failed = 0;
+// the SDK takes a WebSocket class: this one binds the local address SRC, when given
+const Socket = process.env.SRC
+  ? class extends WebSocket { constructor(url, protocols) { super(url, protocols, { localAddress: process.env.SRC }); } }
+  : WebSocket;
 for (let i = 0; i < n; i++) {
   if (mode === 'raw') {
     const ws = new WebSocket(`ws://${hostPort}/sub/${channel}`, { perMessageDeflate: false });
@@ -38,7 +43,7 @@ for (let i = 0; i < n; i++) {
     ws.on('error', (e) => console.log('error ' + e.message));
     clients.push(ws);
   } else {
-    const c = new Centrifuge(`ws://${hostPort}/connection/websocket`, { token: token('hold-' + i), websocket: WebSocket });
+    const c = new Centrifuge(`ws://${hostPort}/connection/websocket`, { token: token('hold-' + i), websocket: Socket });
     c.on('disconnected', (ctx) => console.log('disconnected ' + ctx.code + ' ' + ctx.reason));
     const name = channels > 0 ? `${channel}-${(base + i) % channels}` : channel;
     const sub = c.newSubscription(name, process.env.RECOVERABLE === '1' ? { recoverable: true } : {});
