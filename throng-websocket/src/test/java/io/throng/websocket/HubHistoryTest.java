@@ -64,12 +64,15 @@ class HubHistoryTest {
 
     /** A worker; on {@code port} if not 0, beside the others there (SO_REUSEPORT, as prefork's workers are). */
     private PushServer worker(int historySize, int port) throws Exception {
+        return worker(CentrifugoConfig.withSecret(CentrifugoSdkTest.SECRET).withAllowPublish(true)
+                .withHistory(HistoryOptions.of(historySize, Duration.ofMinutes(5)).withAllowHistory(true)
+                        .withRecoveryMaxPublications(historySize)), port);
+    }
+
+    private PushServer worker(CentrifugoConfig centrifugo, int port) throws Exception {
         BusConfig config = BusConfig.embedded().withHub(socket).withBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
         PushServer n = PushServer.start(WsVariant.MULTI.config().withPort(port), WebSocketConfig.defaults(),
-                local -> RelayBus.start(new HubBroker(socket, MAX), local, config),
-                CentrifugoConfig.withSecret(CentrifugoSdkTest.SECRET).withAllowPublish(true)
-                        .withHistory(HistoryOptions.of(historySize, Duration.ofMinutes(5)).withAllowHistory(true)
-                                .withRecoveryMaxPublications(historySize)));
+                local -> RelayBus.start(new HubBroker(socket, MAX), local, config), centrifugo);
         nodes.add(n);
         assertThat(((RelayBus) n.bus()).awaitUp(Duration.ofSeconds(10))).isTrue();
         return n;
@@ -229,6 +232,46 @@ class HubHistoryTest {
             publish(other, "news", "{\"n\":1001}");
             assertThat(ann.lineStartingWith("pub ", 10)).as("then live, nothing twice").isEqualTo("pub news {\"n\":1001}");
         }
+    }
+
+    /**
+     * The server API on one worker answers presence and presence_stats over every worker's
+     * subscribers of the channel, and disconnects a user on every worker (each worker asked
+     * through the hub).
+     */
+    @Test
+    void theServerApiSeesAndDisconnectsEveryWorkersClients() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(CentrifugoSdkTest.SECRET)
+                .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(true, false, false, false))
+                .withApiKey(io.throng.websocket.centrifugo.ApiKey.of(CentrifugoApiTest.KEY.getBytes(StandardCharsets.US_ASCII)));
+        PushServer a = worker(config, 0);
+        PushServer b = worker(config, 0);
+        List<CentrifugoProtocolTest.Conn> conns = new ArrayList<>();
+        for (String[] who : new String[][] {{"ann", "a"}, {"bob", "b"}, {"bob", "b"}, {"cat", "a"}}) {
+            CentrifugoProtocolTest.Conn c = connected(who[1].equals("a") ? a : b, who[0]);
+            c.send("{\"subscribe\":{\"channel\":\"room\"},\"id\":2}");
+            assertThat(c.nextText()).isEqualTo("{\"id\":2,\"subscribe\":{}}");
+            conns.add(c);
+        }
+        // each worker's subscription reaches the hub in its own time: the gather asks those it knows
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String stats;
+        do {
+            assertThat(System.nanoTime()).as("both workers' subscribers counted").isLessThan(deadline);
+            stats = CentrifugoApiTest.call(a, "presence_stats", "{\"channel\":\"room\"}");
+        } while (!stats.equals("{\"result\":{\"num_clients\":4,\"num_users\":3}}"));
+        String presence = CentrifugoApiTest.call(b, "presence", "{\"channel\":\"room\"}");
+        assertThat(presence).startsWith("{\"result\":{\"presence\":{");
+        for (String user : List.of("ann", "bob", "cat")) {
+            assertThat(presence).contains("\"user\":\"" + user + "\"");
+        }
+        assertThat(presence.split("\"user\":")).as("four clients").hasSize(5);
+
+        assertThat(CentrifugoApiTest.call(a, "disconnect", "{\"user\":\"bob\"}")).isEqualTo("{\"result\":{}}");
+        assertThat(conns.get(1).closedWith()).isEqualTo("3503 force disconnect");
+        assertThat(conns.get(2).closedWith()).as("bob's other connection, on the same other worker").isEqualTo("3503 force disconnect");
+        assertThat(CentrifugoApiTest.call(b, "presence_stats", "{\"channel\":\"room\"}"))
+                .isEqualTo("{\"result\":{\"num_clients\":2,\"num_users\":2}}");
     }
 
     private static void sleep(long millis) {

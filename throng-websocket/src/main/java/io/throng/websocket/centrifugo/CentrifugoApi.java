@@ -4,6 +4,7 @@ import io.throng.websocket.HttpRequest;
 import io.throng.websocket.HttpResponse;
 import io.throng.websocket.RequestDecision;
 import io.throng.websocket.bus.Bus;
+import io.throng.websocket.bus.Gathering;
 import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.codec.Utf8;
 import java.lang.System.Logger.Level;
@@ -25,6 +26,9 @@ import java.util.concurrent.Executor;
  * {@code {"error":{"code":N,"message":".."}}}; the HTTP status speaks only for what is not a
  * call: 401 without the key, 404 for an unknown method, 400 for a body that is not a JSON object,
  * 405 for another HTTP method, 413 over the body limit.
+ *
+ * <p>Under prefork, presence, presence_stats and disconnect are asked of every worker through the
+ * hub ({@link WorkerQuestions}); with Redis or NATS they see this node only.
  *
  * <p>Closed by default: without an {@link ApiKey} every {@code /api} path answers 404 saying how to
  * set one. With one it also guards {@code POST /pub} ({@link #authorized}).
@@ -48,6 +52,8 @@ public final class CentrifugoApi {
     private final ApiKey key;
     private final int maxBody;
     private final Executor executor;
+    /** Presence and disconnect over every prefork worker, when the bus can ask them (null: this process only). */
+    private final WorkerQuestions workers;
 
     /**
      * @param maxBody  the largest request body (the push service's largest message; JSON around it
@@ -60,6 +66,11 @@ public final class CentrifugoApi {
         this.key = handler.config().apiKey();
         this.maxBody = maxBody;
         this.executor = executor;
+        Gathering gathering = bus.gathering();
+        this.workers = gathering == null ? null : new WorkerQuestions(handler, gathering);
+        if (workers != null) {
+            gathering.answerWith(workers); // this worker answers the others' questions too
+        }
     }
 
     /** Whether {@code path} is the API's ({@code /api} or under {@code /api/}). */
@@ -131,8 +142,8 @@ public final class CentrifugoApi {
             case "history" -> handler.apiHistory(req);
             case "disconnect" -> disconnect(req);
             case "info" -> new CentrifugoHandler.Reply(0, handler.infoJson());
-            case "presence" -> handler.apiPresence(req, false);
-            case "presence_stats" -> handler.apiPresence(req, true);
+            case "presence" -> workers != null ? workers.presence(req, false) : handler.apiPresence(req, false);
+            case "presence_stats" -> workers != null ? workers.presence(req, true) : handler.apiPresence(req, true);
             default -> CentrifugoHandler.Reply.error(Codes.METHOD_NOT_FOUND);
         };
         return HttpResponse.of(200, "application/json", (json(reply) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -250,6 +261,11 @@ public final class CentrifugoApi {
                 }
                 reason = r;
             }
+        }
+        if (workers != null) {
+            // every prefork worker's connections; a worker that did not reply in time keeps its own
+            return workers.disconnect(user, client, keep, code, reason) < 0 ? CentrifugoHandler.Reply.error(Codes.INTERNAL)
+                    : CentrifugoHandler.Reply.EMPTY;
         }
         handler.disconnect(user, client, keep, code, reason);
         return CentrifugoHandler.Reply.EMPTY;
