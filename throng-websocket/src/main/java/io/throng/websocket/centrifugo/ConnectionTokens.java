@@ -140,21 +140,12 @@ public final class ConnectionTokens {
             if (claims.getClaim("channel") != null) {
                 return new Invalid("a channel claim: a subscription token, not a connection token");
             }
-            Invalid bad = subjectProblem(jwt);
-            if (bad != null) {
-                return bad;
+            Object common = common(jwt, claims, nowMillis);
+            if (!(common instanceof Common c)) {
+                return (Verdict) common;
             }
-            long expiresAt = expiry(claims, nowMillis);
-            if (expiresAt < 0) {
-                return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
-            }
-            Object info = info(jwt);
-            if (info instanceof Invalid i) {
-                return i;
-            }
-            String sub = claims.getStringClaim("sub");
             List<String> channels = claims.getStringListClaim("channels");
-            return new Valid(sub == null ? "" : sub, expiresAt, channels == null ? List.of() : List.copyOf(channels), (String) info);
+            return new Valid(c.user(), c.expiresAt(), channels == null ? List.of() : List.copyOf(channels), c.infoJson());
         } catch (ParseException | RuntimeException e) {
             return new Invalid("malformed claims");
         }
@@ -177,13 +168,9 @@ public final class ConnectionTokens {
             if (!(channel instanceof String ch) || ch.isEmpty()) {
                 return new Invalid("no channel claim: not a subscription token");
             }
-            Invalid bad = subjectProblem(jwt);
-            if (bad != null) {
-                return bad;
-            }
-            long expiresAt = expiry(claims, nowMillis);
-            if (expiresAt < 0) {
-                return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
+            Object common = common(jwt, claims, nowMillis);
+            if (!(common instanceof Common c)) {
+                return (SubscriptionVerdict) common;
             }
             Object client = jwt.getPayload().toJSONObject().get("client");
             if (client != null && !(client instanceof String)) {
@@ -195,15 +182,37 @@ public final class ConnectionTokens {
             if (data != null && dataJson == null) {
                 return new Invalid("a data claim that is not a JSON object");
             }
-            Object info = info(jwt);
-            if (info instanceof Invalid i) {
-                return i;
-            }
-            String sub = claims.getStringClaim("sub");
-            return new SubscriptionValid(sub == null ? "" : sub, ch, expiresAt, (String) client, dataJson, (String) info);
+            return new SubscriptionValid(c.user(), ch, c.expiresAt(), (String) client, dataJson, c.infoJson());
         } catch (ParseException | RuntimeException e) {
             return new Invalid("malformed claims");
         }
+    }
+
+    /** The claims both kinds of token carry alike: {@code sub} ("" when absent), the expiry (0: never), the info (null: none). */
+    private record Common(String user, long expiresAt, String infoJson) {
+    }
+
+    /**
+     * Reads the claims both kinds share, in this order: {@code sub}, the expiry (so that an expired
+     * token is {@link Expired} whatever else is wrong after it), the info.
+     * Returns their {@link Common}, or the {@link Expired} or {@link Invalid} (both a {@link Verdict}
+     * and a {@link SubscriptionVerdict}) that ends the check.
+     */
+    private static Object common(SignedJWT jwt, JWTClaimsSet claims, long nowMillis) throws ParseException {
+        Invalid bad = subjectProblem(jwt);
+        if (bad != null) {
+            return bad;
+        }
+        long expiresAt = expiry(claims, nowMillis);
+        if (expiresAt < 0) {
+            return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
+        }
+        Object info = info(jwt);
+        if (info instanceof Invalid i) {
+            return i;
+        }
+        String sub = claims.getStringClaim("sub");
+        return new Common(sub == null ? "" : sub, expiresAt, (String) info);
     }
 
     @SuppressWarnings("unchecked")
