@@ -171,7 +171,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
      * constructor does. Starts at Centrifugo's defaults (the class comment). Not thread-safe.
      */
     public static final class Builder {
-        private TokenKeys keys;
+        private final TokenKeys keys;
         private boolean allowAnonymous;
         private boolean allowSubscribe = true;
         private boolean allowPublish;
@@ -207,11 +207,6 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
             presence = c.presence;
             namespaces = c.namespaces;
             apiKey = c.apiKey;
-        }
-
-        public Builder keys(TokenKeys v) {
-            keys = v;
-            return this;
         }
 
         public Builder allowAnonymous(boolean v) {

@@ -55,21 +55,21 @@ final class Publications {
 
     /** Publishes {@code payload} through {@code bus} and, when delivered here with history, tells its position into {@code into}. */
     static PublishOutcome publishAt(Bus bus, String channel, ByteBuffer payload, Position into) {
-        POSITION.set(into);
-        try {
-            return bus.publish(channel, payload);
-        } finally {
-            POSITION.remove();
-        }
+        return publishWith(POSITION, into, bus, channel, payload);
     }
 
     /** Publishes a client's {@code payload} through {@code bus}, with its ClientInfo ({@code infoJson}) where delivered here. */
     static PublishOutcome publishAs(Bus bus, String channel, ByteBuffer payload, String infoJson) {
-        PUBLISHER.set(infoJson);
+        return publishWith(PUBLISHER, infoJson, bus, channel, payload);
+    }
+
+    /** Publishes with {@code local} set to {@code value} on this thread for the delivery it may make here. */
+    private static <T> PublishOutcome publishWith(ThreadLocal<T> local, T value, Bus bus, String channel, ByteBuffer payload) {
+        local.set(value);
         try {
             return bus.publish(channel, payload);
         } finally {
-            PUBLISHER.remove();
+            local.remove();
         }
     }
 
