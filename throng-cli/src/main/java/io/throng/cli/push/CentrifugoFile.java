@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -160,7 +161,6 @@ final class CentrifugoFile {
             String name = fixed.substring(0, fixed.indexOf(':'));
             String value = fixed.substring(fixed.indexOf(':') + 1);
             String given = string(channel, name, "channel.");
-            channel.remove(name);
             if (given != null && !given.equals(value)) {
                 refused.add("channel." + name + ": " + given + " (throng's is " + value + ")");
             }
@@ -177,7 +177,6 @@ final class CentrifugoFile {
                 }
                 Map<String, Object> ns = copy(m);
                 String name = string(ns, "name", "channel.namespaces[" + i + "].");
-                ns.remove("name");
                 if (name == null) {
                     refused.add("channel.namespaces[" + i + "]: no name");
                     continue;
@@ -191,7 +190,6 @@ final class CentrifugoFile {
 
         byte[] apiKey = null;
         String key = string(httpApi, "key", "http_api.");
-        httpApi.remove("key");
         if (key != null && !key.isEmpty()) {
             apiKey = key.getBytes(StandardCharsets.UTF_8);
         }
@@ -199,7 +197,6 @@ final class CentrifugoFile {
             refused.add("http_api.insecure: true (the API always needs its key)");
         }
         String apiPrefix = string(httpApi, "handler_prefix", "http_api.");
-        httpApi.remove("handler_prefix");
         if (apiPrefix != null && !apiPrefix.equals("/api")) {
             refused.add("http_api.handler_prefix: " + apiPrefix + " (throng's is /api)");
         }
@@ -207,10 +204,8 @@ final class CentrifugoFile {
 
         Integer port = httpServer.containsKey("port") ? integer(httpServer, "port", 8000, "http_server.") : null;
         String address = string(httpServer, "address", "http_server.");
-        httpServer.remove("address");
         rest("http_server.", httpServer);
         String wsPrefix = string(websocket, "handler_prefix", "websocket.");
-        websocket.remove("handler_prefix");
         if (wsPrefix != null && !wsPrefix.equals("/connection/websocket")) {
             refused.add("websocket.handler_prefix: " + wsPrefix + " (throng's is /connection/websocket)");
         }
@@ -222,9 +217,11 @@ final class CentrifugoFile {
         }
         CentrifugoConfig config;
         try {
-            config = new CentrifugoConfig(keys, anonymous, without.allowSubscribe(), without.allowPublish(), ping, pong, stale,
-                    expired, 4096, channelLimit, origins, without.history(), without.presence(), namespaces,
-                    apiKey == null ? ApiKey.NONE : ApiKey.of(apiKey));
+            config = CentrifugoConfig.builder(keys, anonymous).allowSubscribe(without.allowSubscribe())
+                    .allowPublish(without.allowPublish()).ping(ping, pong).staleCloseDelay(stale).expiredCloseDelay(expired)
+                    .channelLimit(channelLimit).allowedOrigins(origins).history(without.history())
+                    .presence(without.presence()).namespaces(namespaces).apiKey(apiKey == null ? ApiKey.NONE : ApiKey.of(apiKey))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
@@ -238,15 +235,12 @@ final class CentrifugoFile {
      */
     private TokenKeys keys(Map<String, Object> token, String at) {
         String hmac = string(token, "hmac_secret_key", at);
-        token.remove("hmac_secret_key");
         TokenKeys keys = new TokenKeys(hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), null, null);
         String rsa = string(token, "rsa_public_key", at);
-        token.remove("rsa_public_key");
         if (rsa != null && !rsa.isBlank()) {
             keys = keys.withRsa(TokenKeys.rsaFromPem(rsa));
         }
         String ecdsa = string(token, "ecdsa_public_key", at);
-        token.remove("ecdsa_public_key");
         if (ecdsa != null && !ecdsa.isBlank()) {
             keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(ecdsa));
         }
@@ -254,7 +248,6 @@ final class CentrifugoFile {
         List<String> claimNames = List.of("audience", "audience_regex", "issuer", "issuer_regex");
         for (int i = 0; i < claims.length; i++) {
             claims[i] = string(token, claimNames.get(i), at);
-            token.remove(claimNames.get(i));
         }
         try {
             ClaimChecks checks = new ClaimChecks(claims[0], claims[1], claims[2], claims[3]);
@@ -339,68 +332,48 @@ final class CentrifugoFile {
         return out;
     }
 
-    private String string(Map<String, Object> o, String key, String at) {
-        Object v = o.get(key);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Map<?, ?> || v instanceof List<?>) {
-            refused.add(at + key + ": not a single value");
-            return null;
-        }
-        return String.valueOf(v);
-    }
-
-    private boolean bool(Map<String, Object> o, String key, boolean otherwise, String at) {
-        Object v = o.remove(key);
-        if (v == null) {
-            return otherwise;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        refused.add(at + key + ": " + v + " is not true or false");
-        return otherwise;
-    }
-
-    private int integer(Map<String, Object> o, String key, int otherwise, String at) {
-        Object v = o.remove(key);
-        if (v == null) {
-            return otherwise;
-        }
-        if (v instanceof Integer i) {
-            return i;
-        }
-        refused.add(at + key + ": " + v + " is not a whole number");
-        return otherwise;
-    }
-
-    private Duration duration(Map<String, Object> o, String key, Duration otherwise, String at) {
+    /**
+     * The one typed reader: removes {@code key} from {@code o} and returns it as {@code as} reads it,
+     * or {@code otherwise} when it is absent; a value {@code as} refuses (IllegalArgumentException,
+     * whose message says why) is added to the refused keys, and {@code otherwise} stands in for it,
+     * so that one start reports every bad key at once.
+     */
+    private <T> T value(Map<String, Object> o, String key, T otherwise, String at, Function<Object, T> as) {
         Object v = o.remove(key);
         if (v == null) {
             return otherwise;
         }
         try {
-            return Durations.parse(String.valueOf(v));
+            return as.apply(v);
         } catch (IllegalArgumentException e) {
             refused.add(at + key + ": " + e.getMessage());
             return otherwise;
         }
     }
 
+    private static <T> T wrong(String why) {
+        throw new IllegalArgumentException(why);
+    }
+
+    private String string(Map<String, Object> o, String key, String at) {
+        return value(o, key, null, at, v -> v instanceof Map<?, ?> || v instanceof List<?> ? wrong("not a single value")
+                : String.valueOf(v));
+    }
+
+    private boolean bool(Map<String, Object> o, String key, boolean otherwise, String at) {
+        return value(o, key, otherwise, at, v -> v instanceof Boolean b ? b : wrong(v + " is not true or false"));
+    }
+
+    private int integer(Map<String, Object> o, String key, int otherwise, String at) {
+        return value(o, key, otherwise, at, v -> v instanceof Integer i ? i : wrong(v + " is not a whole number"));
+    }
+
+    private Duration duration(Map<String, Object> o, String key, Duration otherwise, String at) {
+        return value(o, key, otherwise, at, v -> Durations.parse(String.valueOf(v)));
+    }
+
     private List<String> strings(Map<String, Object> o, String key, String at) {
-        Object v = o.remove(key);
-        if (v == null) {
-            return List.of();
-        }
-        if (!(v instanceof List<?> l)) {
-            refused.add(at + key + ": not a list");
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (Object x : l) {
-            out.add(String.valueOf(x));
-        }
-        return out;
+        return value(o, key, List.of(), at, v -> v instanceof List<?> l ? l.stream().map(String::valueOf).toList()
+                : wrong("not a list"));
     }
 }

@@ -136,20 +136,20 @@ public final class CentrifugoApi {
         if (!(parsed instanceof Map<?, ?> req)) {
             return HttpResponse.text(400, "the body is not a JSON object");
         }
-        CentrifugoHandler.Reply reply = switch (method) {
+        Reply reply = switch (method) {
             case "publish" -> publish(req);
             case "broadcast" -> broadcast(req);
             case "history" -> handler.apiHistory(req);
             case "disconnect" -> disconnect(req);
-            case "info" -> new CentrifugoHandler.Reply(0, handler.infoJson());
+            case "info" -> new Reply(0, handler.infoJson());
             case "presence" -> workers != null ? workers.presence(req, false) : handler.apiPresence(req, false);
             case "presence_stats" -> workers != null ? workers.presence(req, true) : handler.apiPresence(req, true);
-            default -> CentrifugoHandler.Reply.error(Codes.METHOD_NOT_FOUND);
+            default -> Reply.error(Codes.METHOD_NOT_FOUND);
         };
         return HttpResponse.of(200, "application/json", (json(reply) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String json(CentrifugoHandler.Reply r) {
+    private static String json(Reply r) {
         return r.code() == 0 ? "{\"result\":" + r.resultJson() + "}" : errorJson(r.code(), r.resultJson());
     }
 
@@ -172,11 +172,11 @@ public final class CentrifugoApi {
         return data == null ? null : ByteBuffer.wrap(Json.write(data).getBytes(StandardCharsets.UTF_8));
     }
 
-    private CentrifugoHandler.Reply publish(Map<?, ?> req) {
+    private Reply publish(Map<?, ?> req) {
         String channel = req.get("channel") instanceof String c ? c : "";
         ByteBuffer payload = payload(req);
         if (payload == null) {
-            return CentrifugoHandler.Reply.error(Codes.BAD_REQUEST);
+            return Reply.error(Codes.BAD_REQUEST);
         }
         return publishOne(channel, payload);
     }
@@ -187,42 +187,42 @@ public final class CentrifugoApi {
      * result carries the offset and epoch when the publication was stored here (in-process bus,
      * history on); through a broker they are not known when the answer goes.
      */
-    private CentrifugoHandler.Reply publishOne(String channel, ByteBuffer payload) {
+    private Reply publishOne(String channel, ByteBuffer payload) {
         String problem = channel.isEmpty() ? "no channel" : handler.channelProblem(channel);
         if (problem != null) {
-            return new CentrifugoHandler.Reply(Codes.BAD_REQUEST, problem);
+            return new Reply(Codes.BAD_REQUEST, problem);
         }
-        CentrifugoHandler.Position position = new CentrifugoHandler.Position();
-        PublishOutcome outcome = CentrifugoHandler.publishAt(bus, channel, payload.duplicate(), position);
+        Publications.Position position = new Publications.Position();
+        PublishOutcome outcome = Publications.publishAt(bus, channel, payload.duplicate(), position);
         if (executor != null) {
             outcome = PublishOutcome.confirmed(outcome);
         }
         if (outcome instanceof PublishOutcome.Refused r) {
-            return new CentrifugoHandler.Reply(Codes.INTERNAL, r.reason());
+            return new Reply(Codes.INTERNAL, r.reason());
         }
         if (position.offset == 0) {
-            return CentrifugoHandler.Reply.EMPTY;
+            return Reply.EMPTY;
         }
-        return new CentrifugoHandler.Reply(0, "{\"offset\":" + position.offset + ",\"epoch\":\"" + position.epoch + "\"}");
+        return new Reply(0, "{\"offset\":" + position.offset + ",\"epoch\":\"" + position.epoch + "\"}");
     }
 
-    private CentrifugoHandler.Reply broadcast(Map<?, ?> req) {
+    private Reply broadcast(Map<?, ?> req) {
         if (!(req.get("channels") instanceof List<?> channels) || channels.isEmpty()) {
-            return CentrifugoHandler.Reply.error(Codes.BAD_REQUEST);
+            return Reply.error(Codes.BAD_REQUEST);
         }
         ByteBuffer payload = payload(req);
         if (payload == null) {
-            return CentrifugoHandler.Reply.error(Codes.BAD_REQUEST);
+            return Reply.error(Codes.BAD_REQUEST);
         }
         StringBuilder b = new StringBuilder(32 + channels.size() * 16).append("{\"responses\":[");
         for (int i = 0; i < channels.size(); i++) {
             if (i > 0) {
                 b.append(',');
             }
-            CentrifugoHandler.Reply r = publishOne(channels.get(i) instanceof String c ? c : "", payload);
+            Reply r = publishOne(channels.get(i) instanceof String c ? c : "", payload);
             b.append(r.code() == 0 ? "{\"result\":" + r.resultJson() + "}" : errorJson(r.code(), r.resultJson()));
         }
-        return new CentrifugoHandler.Reply(0, b.append("]}").toString());
+        return new Reply(0, b.append("]}").toString());
     }
 
     /**
@@ -230,10 +230,10 @@ public final class CentrifugoApi {
      * {@code whitelist} (client ids kept), {@code disconnect} {code, reason} (3503 "force
      * disconnect" by default). {@code session} is not known here and is ignored.
      */
-    private CentrifugoHandler.Reply disconnect(Map<?, ?> req) {
+    private Reply disconnect(Map<?, ?> req) {
         String user = req.get("user") instanceof String u ? u : "";
         if (user.isEmpty()) {
-            return CentrifugoHandler.Reply.error(Codes.BAD_REQUEST);
+            return Reply.error(Codes.BAD_REQUEST);
         }
         String client = req.get("client") instanceof String c && !c.isEmpty() ? c : null;
         Set<String> keep = new HashSet<>();
@@ -250,24 +250,24 @@ public final class CentrifugoApi {
             if (d.get("code") != null) {
                 Long c = d.get("code") instanceof Json.Number n ? n.integer(3000, 4999) : null;
                 if (c == null) {
-                    return CentrifugoHandler.Reply.error(Codes.BAD_REQUEST); // a close code the SDK reads: 3000-4999
+                    return Reply.error(Codes.BAD_REQUEST); // a close code the SDK reads: 3000-4999
                 }
                 code = c.intValue();
             }
             if (d.get("reason") instanceof String r && !r.isEmpty()) {
                 // a close frame's reason is at most 123 bytes; the SDK reads a final code only with a reason
                 if (r.getBytes(StandardCharsets.UTF_8).length > 123) {
-                    return CentrifugoHandler.Reply.error(Codes.BAD_REQUEST);
+                    return Reply.error(Codes.BAD_REQUEST);
                 }
                 reason = r;
             }
         }
         if (workers != null) {
             // every prefork worker's connections; a worker that did not reply in time keeps its own
-            return workers.disconnect(user, client, keep, code, reason) < 0 ? CentrifugoHandler.Reply.error(Codes.INTERNAL)
-                    : CentrifugoHandler.Reply.EMPTY;
+            return workers.disconnect(user, client, keep, code, reason) < 0 ? Reply.error(Codes.INTERNAL)
+                    : Reply.EMPTY;
         }
         handler.disconnect(user, client, keep, code, reason);
-        return CentrifugoHandler.Reply.EMPTY;
+        return Reply.EMPTY;
     }
 }

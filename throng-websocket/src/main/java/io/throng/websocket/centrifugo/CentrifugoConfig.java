@@ -100,73 +100,188 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
 
     /** Tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
     public static CentrifugoConfig of(TokenKeys keys, boolean allowAnonymous) {
-        return new CentrifugoConfig(keys, allowAnonymous, true, false, Duration.ofSeconds(25), Duration.ofSeconds(8),
-                Duration.ofSeconds(10), Duration.ofSeconds(25), 4096, 128, List.of(), HistoryOptions.NONE, PresenceOptions.NONE, List.of(), ApiKey.NONE);
+        return builder(keys, allowAnonymous).build();
+    }
+
+    /** A builder with tokens signed with {@code keys}, anonymous access as given, the rest at the defaults. */
+    public static Builder builder(TokenKeys keys, boolean allowAnonymous) {
+        return new Builder(keys, allowAnonymous);
+    }
+
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     public CentrifugoConfig withAllowAnonymous(boolean v) {
-        return new CentrifugoConfig(keys, v, allowSubscribe, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().allowAnonymous(v).build();
     }
 
     public CentrifugoConfig withAllowSubscribe(boolean v) {
-        return new CentrifugoConfig(keys, allowAnonymous, v, allowPublish, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().allowSubscribe(v).build();
     }
 
     public CentrifugoConfig withAllowPublish(boolean v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, v, pingInterval, pongTimeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().allowPublish(v).build();
     }
 
     public CentrifugoConfig withPing(Duration interval, Duration timeout) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, interval, timeout, staleCloseDelay,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().ping(interval, timeout).build();
     }
 
     public CentrifugoConfig withStaleCloseDelay(Duration v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout, v,
-                expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().staleCloseDelay(v).build();
     }
 
     public CentrifugoConfig withExpiredCloseDelay(Duration v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, v, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().expiredCloseDelay(v).build();
     }
 
     public CentrifugoConfig withMaxTokenBytes(int v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, v, channelLimit, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().maxTokenBytes(v).build();
     }
 
     public CentrifugoConfig withChannelLimit(int v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, v, allowedOrigins, history, presence, namespaces, apiKey);
+        return toBuilder().channelLimit(v).build();
     }
 
     public CentrifugoConfig withAllowedOrigins(List<String> v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, v, history, presence, namespaces, apiKey);
+        return toBuilder().allowedOrigins(v).build();
     }
 
     public CentrifugoConfig withHistory(HistoryOptions v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, v, presence, namespaces, apiKey);
+        return toBuilder().history(v).build();
     }
 
     public CentrifugoConfig withPresence(PresenceOptions v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, v, namespaces, apiKey);
+        return toBuilder().presence(v).build();
     }
 
     public CentrifugoConfig withNamespaces(List<Namespace> v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, v, apiKey);
+        return toBuilder().namespaces(v).build();
     }
 
     public CentrifugoConfig withApiKey(ApiKey v) {
-        return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
-                staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence, namespaces, v);
+        return toBuilder().apiKey(v).build();
+    }
+
+    /**
+     * The settings one at a time, for a reader that has many of them (the Centrifugo config file)
+     * and for the {@code with} methods; {@link #build} validates them all at once, as the record's
+     * constructor does. Starts at Centrifugo's defaults (the class comment). Not thread-safe.
+     */
+    public static final class Builder {
+        private final TokenKeys keys;
+        private boolean allowAnonymous;
+        private boolean allowSubscribe = true;
+        private boolean allowPublish;
+        private Duration pingInterval = Duration.ofSeconds(25);
+        private Duration pongTimeout = Duration.ofSeconds(8);
+        private Duration staleCloseDelay = Duration.ofSeconds(10);
+        private Duration expiredCloseDelay = Duration.ofSeconds(25);
+        private int maxTokenBytes = 4096;
+        private int channelLimit = 128;
+        private List<String> allowedOrigins = List.of();
+        private HistoryOptions history = HistoryOptions.NONE;
+        private PresenceOptions presence = PresenceOptions.NONE;
+        private List<Namespace> namespaces = List.of();
+        private ApiKey apiKey = ApiKey.NONE;
+
+        private Builder(TokenKeys keys, boolean allowAnonymous) {
+            this.keys = keys;
+            this.allowAnonymous = allowAnonymous;
+        }
+
+        private Builder(CentrifugoConfig c) {
+            this(c.keys, c.allowAnonymous);
+            allowSubscribe = c.allowSubscribe;
+            allowPublish = c.allowPublish;
+            pingInterval = c.pingInterval;
+            pongTimeout = c.pongTimeout;
+            staleCloseDelay = c.staleCloseDelay;
+            expiredCloseDelay = c.expiredCloseDelay;
+            maxTokenBytes = c.maxTokenBytes;
+            channelLimit = c.channelLimit;
+            allowedOrigins = c.allowedOrigins;
+            history = c.history;
+            presence = c.presence;
+            namespaces = c.namespaces;
+            apiKey = c.apiKey;
+        }
+
+        public Builder allowAnonymous(boolean v) {
+            allowAnonymous = v;
+            return this;
+        }
+
+        public Builder allowSubscribe(boolean v) {
+            allowSubscribe = v;
+            return this;
+        }
+
+        public Builder allowPublish(boolean v) {
+            allowPublish = v;
+            return this;
+        }
+
+        /** The ping interval and the pong timeout, together: the timeout must be below the interval. */
+        public Builder ping(Duration interval, Duration timeout) {
+            pingInterval = interval;
+            pongTimeout = timeout;
+            return this;
+        }
+
+        public Builder staleCloseDelay(Duration v) {
+            staleCloseDelay = v;
+            return this;
+        }
+
+        public Builder expiredCloseDelay(Duration v) {
+            expiredCloseDelay = v;
+            return this;
+        }
+
+        public Builder maxTokenBytes(int v) {
+            maxTokenBytes = v;
+            return this;
+        }
+
+        public Builder channelLimit(int v) {
+            channelLimit = v;
+            return this;
+        }
+
+        public Builder allowedOrigins(List<String> v) {
+            allowedOrigins = v;
+            return this;
+        }
+
+        public Builder history(HistoryOptions v) {
+            history = v;
+            return this;
+        }
+
+        public Builder presence(PresenceOptions v) {
+            presence = v;
+            return this;
+        }
+
+        public Builder namespaces(List<Namespace> v) {
+            namespaces = v;
+            return this;
+        }
+
+        public Builder apiKey(ApiKey v) {
+            apiKey = v;
+            return this;
+        }
+
+        /** The settings, validated (IllegalArgumentException says what is wrong). */
+        public CentrifugoConfig build() {
+            return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
+                    staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence,
+                    namespaces, apiKey);
+        }
     }
 
     /** The options of {@code channel}'s namespace (those without a namespace if it has none), or null for an unknown one. */

@@ -11,6 +11,7 @@ import com.nimbusds.jwt.SignedJWT;
 import java.text.ParseException;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Checks Centrifugo connection tokens: JWTs signed with HS256/384/512, RS256/384/512 or
@@ -130,34 +131,10 @@ public final class ConnectionTokens {
 
     /** Judges {@code token} at {@code nowMillis} as a connection token. */
     public Verdict verify(String token, long nowMillis) {
-        Object checked = signed(token, nowMillis);
-        if (checked instanceof Verdict v) {
-            return v;
-        }
-        SignedJWT jwt = (SignedJWT) checked;
-        try {
-            JWTClaimsSet claims = jwt.getJWTClaimsSet();
-            if (claims.getClaim("channel") != null) {
-                return new Invalid("a channel claim: a subscription token, not a connection token");
-            }
-            Invalid bad = subjectProblem(jwt);
-            if (bad != null) {
-                return bad;
-            }
-            long expiresAt = expiry(claims, nowMillis);
-            if (expiresAt < 0) {
-                return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
-            }
-            Object info = info(jwt);
-            if (info instanceof Invalid i) {
-                return i;
-            }
-            String sub = claims.getStringClaim("sub");
+        return (Verdict) judge(token, nowMillis, false, (jwt, claims, c) -> {
             List<String> channels = claims.getStringListClaim("channels");
-            return new Valid(sub == null ? "" : sub, expiresAt, channels == null ? List.of() : List.copyOf(channels), (String) info);
-        } catch (ParseException | RuntimeException e) {
-            return new Invalid("malformed claims");
-        }
+            return new Valid(c.user(), c.expiresAt(), channels == null ? List.of() : List.copyOf(channels), c.infoJson());
+        });
     }
 
     /**
@@ -166,49 +143,85 @@ public final class ConnectionTokens {
      * is the caller's to check.
      */
     public SubscriptionVerdict verifySubscription(String token, long nowMillis) {
-        Object checked = signed(token, nowMillis);
-        if (checked instanceof SubscriptionVerdict v) {
-            return v;
-        }
-        SignedJWT jwt = (SignedJWT) checked;
-        try {
-            JWTClaimsSet claims = jwt.getJWTClaimsSet();
-            Object channel = jwt.getPayload().toJSONObject().get("channel");
-            if (!(channel instanceof String ch) || ch.isEmpty()) {
-                return new Invalid("no channel claim: not a subscription token");
-            }
-            Invalid bad = subjectProblem(jwt);
-            if (bad != null) {
-                return bad;
-            }
-            long expiresAt = expiry(claims, nowMillis);
-            if (expiresAt < 0) {
-                return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
-            }
-            Object client = jwt.getPayload().toJSONObject().get("client");
+        return (SubscriptionVerdict) judge(token, nowMillis, true, (jwt, claims, c) -> {
+            Map<String, Object> payload = jwt.getPayload().toJSONObject();
+            Object client = payload.get("client");
             if (client != null && !(client instanceof String)) {
                 return new Invalid("a client claim that is not a string");
             }
-            Object data = jwt.getPayload().toJSONObject().get("data");
-            String dataJson = data == null ? null : data instanceof java.util.Map<?, ?> m
+            Object data = payload.get("data");
+            String dataJson = data == null ? null : data instanceof Map<?, ?> m
                     ? com.nimbusds.jose.util.JSONObjectUtils.toJSONString(castMap(m)) : null;
             if (data != null && dataJson == null) {
                 return new Invalid("a data claim that is not a JSON object");
             }
-            Object info = info(jwt);
-            if (info instanceof Invalid i) {
-                return i;
+            return new SubscriptionValid(c.user(), (String) payload.get("channel"), c.expiresAt(), (String) client, dataJson,
+                    c.infoJson());
+        });
+    }
+
+    /** What one kind of token reads beyond the claims both share, once those passed. */
+    private interface KindClaims {
+        Object read(SignedJWT jwt, JWTClaimsSet claims, Common common) throws ParseException;
+    }
+
+    /**
+     * The check both kinds go through: {@link #signed}, then the kind ({@code subscription}: a
+     * non-empty {@code channel} claim; a connection token: none), then the claims both share
+     * ({@link #common}), then the kind's own ({@code kind}). Returns an {@link Expired}, an
+     * {@link Invalid}, or what {@code kind} returns.
+     */
+    private Object judge(String token, long nowMillis, boolean subscription, KindClaims kind) {
+        Object checked = signed(token, nowMillis);
+        if (!(checked instanceof SignedJWT jwt)) {
+            return checked;
+        }
+        try {
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            if (subscription) {
+                if (!(jwt.getPayload().toJSONObject().get("channel") instanceof String ch) || ch.isEmpty()) {
+                    return new Invalid("no channel claim: not a subscription token");
+                }
+            } else if (claims.getClaim("channel") != null) {
+                return new Invalid("a channel claim: a subscription token, not a connection token");
             }
-            String sub = claims.getStringClaim("sub");
-            return new SubscriptionValid(sub == null ? "" : sub, ch, expiresAt, (String) client, dataJson, (String) info);
+            Object common = common(jwt, claims, nowMillis);
+            return common instanceof Common c ? kind.read(jwt, claims, c) : common;
         } catch (ParseException | RuntimeException e) {
             return new Invalid("malformed claims");
         }
     }
 
+    /** The claims both kinds of token carry alike: {@code sub} ("" when absent), the expiry (0: never), the info (null: none). */
+    private record Common(String user, long expiresAt, String infoJson) {
+    }
+
+    /**
+     * Reads the claims both kinds share, in this order: {@code sub}, the expiry (so that an expired
+     * token is {@link Expired} whatever else is wrong after it), the info.
+     * Returns their {@link Common}, or the {@link Expired} or {@link Invalid} (both a {@link Verdict}
+     * and a {@link SubscriptionVerdict}) that ends the check.
+     */
+    private static Object common(SignedJWT jwt, JWTClaimsSet claims, long nowMillis) throws ParseException {
+        Invalid bad = subjectProblem(jwt);
+        if (bad != null) {
+            return bad;
+        }
+        long expiresAt = expiry(claims, nowMillis);
+        if (expiresAt < 0) {
+            return expiresAt == EXPIRED ? new Expired() : new Invalid("a negative expire_at");
+        }
+        Object info = info(jwt);
+        if (info instanceof Invalid i) {
+            return i;
+        }
+        String sub = claims.getStringClaim("sub");
+        return new Common(sub == null ? "" : sub, expiresAt, (String) info);
+    }
+
     @SuppressWarnings("unchecked")
-    private static java.util.Map<String, ?> castMap(java.util.Map<?, ?> m) {
-        return (java.util.Map<String, ?>) m;
+    private static Map<String, ?> castMap(Map<?, ?> m) {
+        return (Map<String, ?>) m;
     }
 
     private static final long EXPIRED = -1;

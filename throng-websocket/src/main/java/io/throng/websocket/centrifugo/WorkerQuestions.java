@@ -51,7 +51,7 @@ final class WorkerQuestions implements Gathering.Responder {
         String argument = new String(question, 1, question.length - 1, StandardCharsets.UTF_8);
         return switch (question[0]) {
             case PRESENCE -> {
-                CentrifugoHandler.Reply r = handler.apiPresence(Map.of("channel", channel), false);
+                Reply r = handler.apiPresence(Map.of("channel", channel), false);
                 yield r.code() == 0 ? r.resultJson().getBytes(StandardCharsets.UTF_8) : new byte[0];
             }
             case DISCONNECT -> Integer.toString(disconnectHere(argument)).getBytes(StandardCharsets.US_ASCII);
@@ -87,15 +87,15 @@ final class WorkerQuestions implements Gathering.Responder {
      * The presence (or the counts) of {@code req}'s channel over every worker: this worker's checks
      * (the channel, its namespace's presence) first, then each worker's own presence, merged.
      */
-    CentrifugoHandler.Reply presence(Map<?, ?> req, boolean stats) {
-        CentrifugoHandler.Reply checked = handler.apiPresence(req, true);
+    Reply presence(Map<?, ?> req, boolean stats) {
+        Reply checked = handler.apiPresence(req, true);
         if (checked.code() != 0) {
             return checked;
         }
         String channel = (String) req.get("channel");
         Gathering.Gathered g = ask(channel, Gathering.Scope.CHANNEL, new byte[] {PRESENCE});
         if (g == null) {
-            return CentrifugoHandler.Reply.error(Codes.INTERNAL);
+            return Reply.error(Codes.INTERNAL);
         }
         Map<String, Object> clients = new LinkedHashMap<>();
         for (byte[] reply : g.replies()) {
@@ -117,11 +117,11 @@ final class WorkerQuestions implements Gathering.Responder {
             for (Object info : clients.values()) {
                 users.add(info instanceof Map<?, ?> m ? m.get("user") : null);
             }
-            return new CentrifugoHandler.Reply(0, "{\"num_clients\":" + clients.size() + ",\"num_users\":" + users.size() + "}");
+            return new Reply(0, "{\"num_clients\":" + clients.size() + ",\"num_users\":" + users.size() + "}");
         }
         StringBuilder b = new StringBuilder(32 + clients.size() * 96).append("{\"presence\":");
         Json.write(clients, b);
-        return new CentrifugoHandler.Reply(0, b.append('}').toString());
+        return new Reply(0, b.append('}').toString());
     }
 
     /** Disconnects {@code user}'s connections on every worker; how many were closed, or -1 if the question could not be asked. */

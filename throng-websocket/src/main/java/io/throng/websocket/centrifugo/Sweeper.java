@@ -1,0 +1,125 @@
+package io.throng.websocket.centrifugo;
+
+import io.throng.websocket.TopicRegistry;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The timers of every Centrifugo connection, on one thread that walks them all (the registry topic
+ * {@value CentrifugoHandler#SESSIONS}): every ping interval it pings ({@code {}}) and, a pong
+ * timeout later, closes a connection whose pong did not come (3012); every half stale delay it
+ * closes one that never connected (3502) and one whose token expired without a refresh (3005),
+ * and ends the subscriptions whose token did (2501); every minute it forgets the idle streams of
+ * this process's history. No timer and no map per connection.
+ *
+ * <p>Thread: the rounds run on the sweeper's own thread ({@value #THREAD}, asserted); {@link
+ * #close} and the counter on any.
+ */
+final class Sweeper implements AutoCloseable {
+    /** The sweeper thread's name: the rounds assert they run on it. */
+    static final String THREAD = "throng-centrifugo-sweeper";
+    private static final System.Logger LOG = System.getLogger("io.throng.websocket.centrifugo");
+    /**
+     * The ping, sent as a plain text message rather than a shared frame: a shared frame counts as a
+     * delivery in /stats, and falls under the slow-subscriber policy, which would drop a ping.
+     */
+    private static final ByteBuffer PING = ByteBuffer.wrap("{}".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+
+    private final CentrifugoConfig config;
+    private final TopicRegistry topics;
+    private final Subscriptions subscriptions;
+    private final ScheduledExecutorService thread;
+    private final LongAdder noPongCloses = new LongAdder();
+
+    Sweeper(CentrifugoConfig config, TopicRegistry topics, Subscriptions subscriptions, ChannelHistory history) {
+        this.config = config;
+        this.topics = topics;
+        this.subscriptions = subscriptions;
+        this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).name(THREAD).factory());
+        if (!config.pingInterval().isZero()) {
+            long ping = config.pingInterval().toMillis();
+            thread.scheduleAtFixedRate(this::pingAll, ping, ping, TimeUnit.MILLISECONDS);
+        }
+        // at half the stale delay, a connection that never connects is closed at most 1.5 delays after it opened
+        long closes = Math.max(100, config.staleCloseDelay().toMillis() / 2);
+        thread.scheduleAtFixedRate(this::closeStaleAndExpired, closes, closes, TimeUnit.MILLISECONDS);
+        if (history.keptHere()) {
+            long sweep = 60_000; // a minute: meta TTLs are hours or days (tests set shorter ones and sweep themselves)
+            thread.scheduleAtFixedRate(() -> history.sweep(System.currentTimeMillis()), sweep, sweep, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Connections closed for a missing pong (3012), since start. Any thread. */
+    long noPongCloses() {
+        return noPongCloses.sum();
+    }
+
+    private static boolean onSweeperThread() {
+        return Thread.currentThread().getName().equals(THREAD);
+    }
+
+    /** Pings every connected client, and checks their pongs a pong timeout later. */
+    private void pingAll() {
+        assert onSweeperThread() : Thread.currentThread().getName();
+        try {
+            topics.forEachSubscriber(CentrifugoHandler.SESSIONS, ws -> {
+                if (ws.attachment() instanceof ClientSession s && s.connected()) {
+                    s.set(ClientSession.PONG_DUE, true);
+                    ws.sendText(PING.duplicate());
+                }
+            });
+            thread.schedule(this::checkPongs, config.pongTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // closed meanwhile
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "centrifugo: the ping round failed", e); // the next one runs all the same
+        }
+    }
+
+    private void checkPongs() {
+        assert onSweeperThread() : Thread.currentThread().getName();
+        topics.forEachSubscriber(CentrifugoHandler.SESSIONS, ws -> {
+            if (ws.attachment() instanceof ClientSession s && s.connected() && s.pongDue()) {
+                noPongCloses.increment();
+                ws.close(Codes.CLOSE_NO_PONG, "no pong");
+            }
+        });
+    }
+
+    /**
+     * Ends the subscriptions whose token expired (2501), and closes the connections that never
+     * connected (3502) and those whose token expired without a refresh (3005).
+     */
+    private void closeStaleAndExpired() {
+        assert onSweeperThread() : Thread.currentThread().getName();
+        try {
+            long now = System.currentTimeMillis();
+            topics.forEachSubscriber(CentrifugoHandler.SESSIONS, ws -> {
+                if (ws.attachment() instanceof ClientSession s) {
+                    subscriptions.endExpired(ws, s, now);
+                }
+                if (ws.attachment() instanceof ClientSession s && now > s.deadline) {
+                    if (s.connected()) {
+                        ws.close(Codes.CLOSE_CONNECTION_EXPIRED, "connection expired");
+                    } else {
+                        ws.close(Codes.CLOSE_STALE, "stale");
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "centrifugo: the stale and expiry round failed", e);
+        }
+    }
+
+    /** Stops the rounds (a round under way ends at its next wait). */
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
