@@ -121,10 +121,18 @@ for k in $(seq "$holders"); do
   left=$(( left - n ))
   await_line "$k" "^held" 600
 done
+# subscribers held: those closed for good on the way (the line says "held S lost L") are not counted
+subscribed=0; lost=0
+for k in $(seq "$holders"); do
+  read -r h l < <(sed -n 's/^held \([0-9]*\)\( lost \([0-9]*\)\)\{0,1\}$/\1 \3/p' "$work/hold-$k.log" | head -n 1)
+  subscribed=$(( subscribed + h )); lost=$(( lost + ${l:-0} ))
+done
 held_s=$(echo "$(date +%s.%N) - $start" | bc)
 sleep 6
 read -r rss1 heap1 trim1 < <(measure)
-echo "held $conns subscribers in ${held_s} s over $procs workers"
+echo "held $subscribed subscribers in ${held_s} s over $procs workers ($lost of $conns closed for good on the way)"
+conns_asked=$conns
+conns=$subscribed
 
 # every worker killed at once; the supervisor restarts them; the hub keeps the history
 old=$(workers | tr '\n' ' ')
@@ -142,11 +150,11 @@ for i in $(seq 2 "$after"); do
   r=$(broadcast $(( history + i ))); [ "$r" = ok ] || { echo "broadcast after the kill: $r"; exit 1; }
 done
 published_at=$(date +%s%3N)
-recovered=0; failed=0; last=0
+recovered=0; failed=0; lost_again=0; last=0
 for k in $(seq "$holders"); do
   await_line "$k" "^resubscribed" 900
-  read -r r f at < <(sed -n 's/^resubscribed [0-9]* recovered \([0-9]*\) failed \([0-9]*\) at \([0-9]*\)/\1 \2 \3/p' "$work/hold-$k.log")
-  recovered=$(( recovered + r )); failed=$(( failed + f ))
+  read -r r f l at < <(sed -n 's/^resubscribed [0-9]* recovered \([0-9]*\) failed \([0-9]*\) lost \([0-9]*\) at \([0-9]*\)/\1 \2 \3 \4/p' "$work/hold-$k.log")
+  recovered=$(( recovered + r )); failed=$(( failed + f )); lost_again=$(( lost_again + l ))
   [ "$at" -gt "$last" ] && last=$at
 done
 sleep 2   # publications in flight to the last subscribers back
@@ -160,13 +168,13 @@ for k in $(seq "$holders"); do
   total=$(( total + t )); [ "$m" -lt "$min" ] && min=$m
 done
 for k in $(seq "$holders"); do release "$k"; done
-lost=$(grep -h "^disconnected" "$work"/hold-*.log | grep -vc "^disconnected 3001\|^disconnected 3\b" || true)
+echo "closes that ended a subscriber for good, by code:"; grep -h "^disconnected" "$work"/hold-*.log | sort | uniq -c | sed 's/^/  /' || true
 
 awk -v n="$conns" -v p="$procs" -v h="$history" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" -v t0="$trim0" -v t1="$trim1" 'BEGIN {
   rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n; tr = (t1 - t0) * 1024 / n;
   printf "memory: subscribers %d  workers %d  history %d/channel  heap/conn %.0f B  rss/conn %.0f B (outside the fixed heaps)  total/conn %.0f B;" \
     " with the C heaps trimmed: rss/conn %.0f B, total/conn %.0f B\n", n, p, h, hp, rss, hp + rss, tr, hp + tr }'
 echo "recovery: all $procs workers killed; the first broadcast taken $(( first_at - kill_at )) ms after, the $after-th $(( published_at - kill_at )) ms after;" \
-  "all $conns subscribed again $(( last - kill_at )) ms after the kill: recovered $recovered, not recovered $failed"
-echo "publications per subscriber (the $after made after the kill; the history was filled before they came): min $min, total $total of $(( conns * after )) expected"
+  "all $conns subscribed again (or closed for good) $(( last - kill_at )) ms after the kill: recovered $recovered, not recovered $failed, closed for good $lost_again"
+echo "publications per subscriber that came back (the $after made after the kill; the history was filled before they came): min $min, total $total of $(( recovered + failed )) x $after = $(( (recovered + failed) * after )) expected"
 echo "the supervisor:"; grep -E "exited|restart" "$work/server.log" | sed 's/^/  /' | head -n $(( procs * 2 ))

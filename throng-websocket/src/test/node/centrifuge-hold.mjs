@@ -25,13 +25,21 @@ const token = (sub) => {
     + b64(JSON.stringify({ sub, exp: Math.floor(Date.now() / 1000) + 3600 }));
   return body + '.' + createHmac('sha256', key).update(body).digest('base64url');
 };
-let held = 0;
-const done = () => { if (++held === n) console.log('held ' + n); };
+// "held N" once every subscriber has subscribed or been closed for good (then "held S lost L")
+let held = 0, lostFirst = 0;
+const settled = () => {
+  if (held + lostFirst === n) console.log(lostFirst === 0 ? 'held ' + n : `held ${held} lost ${lostFirst}`);
+};
+const done = () => { held++; settled(); };
 const clients = [];
 const channels = Number(process.env.CHANNELS || 0);
 const base = Number(process.env.BASE || 0);
 const pubs = new Array(n).fill(0);
-let again = 0, recovered = 0, failed = 0;
+const states = new Array(n).fill('new'); // new -> subscribed -> (after a lost connection) again; or lost
+let again = 0, recovered = 0, failed = 0, lostAgain = 0;
+const resettled = () => {
+  if (again + lostAgain + lostFirst === n) console.log(`resubscribed ${again} recovered ${recovered} failed ${failed} lost ${lostAgain} at ${Date.now()}`);
+};
 // the SDK takes a WebSocket class: this one binds the local address SRC, when given
 const Socket = process.env.SRC
   ? class extends WebSocket { constructor(url, protocols) { super(url, protocols, { localAddress: process.env.SRC }); } }
@@ -44,15 +52,21 @@ for (let i = 0; i < n; i++) {
     clients.push(ws);
   } else {
     const c = new Centrifuge(`ws://${hostPort}/connection/websocket`, { token: token('hold-' + i), websocket: Socket });
-    c.on('disconnected', (ctx) => console.log('disconnected ' + ctx.code + ' ' + ctx.reason));
+    c.on('disconnected', (ctx) => {
+      console.log('disconnected ' + ctx.code + ' ' + ctx.reason); // for good: the SDK does not reconnect
+      if (states[i] === 'new') { states[i] = 'lost'; lostFirst++; settled(); }
+      else if (states[i] === 'subscribed') { states[i] = 'lost'; lostAgain++; resettled(); }
+    });
     const name = channels > 0 ? `${channel}-${(base + i) % channels}` : channel;
     const sub = c.newSubscription(name, process.env.RECOVERABLE === '1' ? { recoverable: true } : {});
-    let first = true;
     sub.on('subscribed', (ctx) => {
-      if (first) { first = false; done(); return; }
+      if (states[i] === 'new') { states[i] = 'subscribed'; done(); return; }
+      if (states[i] !== 'subscribed') return;
+      states[i] = 'again';
       if (ctx.wasRecovering && ctx.recovered) recovered++;
       else if (ctx.wasRecovering) failed++;
-      if (++again === n) console.log(`resubscribed ${n} recovered ${recovered} failed ${failed} at ${Date.now()}`);
+      again++;
+      resettled();
     });
     sub.on('publication', () => { pubs[i]++; });
     sub.subscribe();
@@ -63,7 +77,8 @@ for (let i = 0; i < n; i++) {
 }
 process.stdin.on('data', (d) => {
   if (String(d).includes('count')) {
-    console.log(`pubs total ${pubs.reduce((a, b) => a + b, 0)} min ${Math.min(...pubs)} max ${Math.max(...pubs)}`);
+    const back = pubs.filter((_, k) => states[k] === 'again'); // those that came back (all, unless some were lost)
+    console.log(`pubs total ${back.reduce((a, b) => a + b, 0)} min ${Math.min(...back)} max ${Math.max(...back)}`);
   }
 });
 process.stdin.on('end', () => process.exit(0));
