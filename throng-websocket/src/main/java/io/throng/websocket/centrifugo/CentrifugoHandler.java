@@ -334,7 +334,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     }
 
     private boolean pong(WebSocket ws, ClientSession s) {
-        if (!s.set(ClientSession.PONG_DUE, false)) {
+        if (!s.ponged()) {
             return badRequest(ws, "a pong without a ping");
         }
         return true;

@@ -12,7 +12,10 @@ import java.lang.invoke.VarHandle;
  * <pre>
  * phase      CONNECTING --connect ok--> CONNECTED
  *            (a connect error leaves it CONNECTING; the stale deadline closes it)
- * PONG_DUE   set by the sweeper just before its ping; cleared by the client's pong
+ * PONG_DUE   set by the sweeper just before its ping, cleared by the client's pong: one bit per
+ *            parity of the ping round (PONG_DUE, PONG_DUE_ODD, and LAST_PING_ODD for which is the
+ *            later), so that the check of round N never takes round N+1's fresh ping for N's
+ *            missing pong, and a pong to either of two outstanding pings finds its ping (see pingDue)
  * deadline   CONNECTING: the stale deadline (3502); CONNECTED: the token's expiry plus the grace
  *            (3005), or Long.MAX_VALUE; in epoch milliseconds
  * extras     what only some connections have, in one object made on first need, so that an idle
@@ -33,6 +36,10 @@ final class ClientSession {
     static final int CONNECTED = 1;
     private static final int PHASE = 1;
     static final int PONG_DUE = 2;
+    private static final int PONG_DUE_ODD = 4;
+    private static final int PONGS_DUE = PONG_DUE | PONG_DUE_ODD;
+    /** The latest ping went out in an odd round (which of two outstanding pings is the older). */
+    private static final int LAST_PING_ODD = 8;
 
     private static final VarHandle STATE;
 
@@ -179,8 +186,50 @@ final class ClientSession {
         set(CONNECTED, true);
     }
 
-    boolean pongDue() {
-        return (state & PONG_DUE) != 0;
+    /**
+     * Sweeper: marks the ping of round {@code round} outstanding, before it is sent. Two may be
+     * outstanding, of consecutive rounds (a round that takes longer than the interval less the pong
+     * timeout runs before the previous round's check); false, and no ping is sent, if the ping two
+     * rounds back is still unanswered: that round's check closes the connection (3012).
+     */
+    boolean pingDue(long round) {
+        boolean odd = (round & 1) != 0;
+        int bit = odd ? PONG_DUE_ODD : PONG_DUE;
+        while (true) {
+            int s = state;
+            if ((s & bit) != 0) {
+                return false;
+            }
+            int next = (odd ? s | LAST_PING_ODD : s & ~LAST_PING_ODD) | bit;
+            if (STATE.compareAndSet(this, s, next)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * The client's pong: answers the older outstanding ping (a connection's pongs come in the order
+     * of its pings); false if none was outstanding.
+     */
+    boolean ponged() {
+        while (true) {
+            int s = state;
+            int due = s & PONGS_DUE;
+            if (due == 0) {
+                return false;
+            }
+            if (due == PONGS_DUE) {
+                due = (s & LAST_PING_ODD) != 0 ? PONG_DUE : PONG_DUE_ODD; // the one not of the latest ping
+            }
+            if (STATE.compareAndSet(this, s, s & ~due)) {
+                return true;
+            }
+        }
+    }
+
+    /** Whether the ping of round {@code round}, or of an earlier round of its parity, is unanswered. */
+    boolean pongDue(long round) {
+        return (state & ((round & 1) == 0 ? PONG_DUE : PONG_DUE_ODD)) != 0;
     }
 
     /** Sets or clears {@code bit}; returns whether it was set before. */

@@ -36,6 +36,8 @@ final class Sweeper implements AutoCloseable {
     private final Subscriptions subscriptions;
     private final ScheduledExecutorService thread;
     private final LongAdder noPongCloses = new LongAdder();
+    /** Ping rounds begun (the sweeper's thread only). */
+    private long pingRounds;
 
     Sweeper(CentrifugoConfig config, TopicRegistry topics, Subscriptions subscriptions, ChannelHistory history) {
         this.config = config;
@@ -68,13 +70,17 @@ final class Sweeper implements AutoCloseable {
     private void pingAll() {
         assert onSweeperThread() : Thread.currentThread().getName();
         try {
+            long round = pingRounds++;
+            long start = System.nanoTime();
             topics.forEachSubscriber(CentrifugoHandler.SESSIONS, ws -> {
-                if (ws.attachment() instanceof ClientSession s && s.connected()) {
-                    s.set(ClientSession.PONG_DUE, true);
+                if (ws.attachment() instanceof ClientSession s && s.connected() && s.pingDue(round)) {
                     ws.sendText(PING.duplicate());
                 }
             });
-            thread.schedule(this::checkPongs, config.pongTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            LOG.log(Level.DEBUG, () -> "centrifugo: ping round " + round + " took " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            // Checked a pong timeout after the round's end: a round longer than the interval less the
+            // timeout has the next round run first, hence the per-round bookkeeping (ClientSession.pingDue).
+            thread.schedule(() -> checkPongs(round), config.pongTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             // closed meanwhile
         } catch (RuntimeException e) {
@@ -82,10 +88,14 @@ final class Sweeper implements AutoCloseable {
         }
     }
 
-    private void checkPongs() {
+    /** Round {@code round}'s check; after round+2 began it leaves the pongs of its parity to that round's check. */
+    private void checkPongs(long round) {
         assert onSweeperThread() : Thread.currentThread().getName();
+        if (pingRounds > round + 2) {
+            return;
+        }
         topics.forEachSubscriber(CentrifugoHandler.SESSIONS, ws -> {
-            if (ws.attachment() instanceof ClientSession s && s.connected() && s.pongDue()) {
+            if (ws.attachment() instanceof ClientSession s && s.connected() && s.pongDue(round)) {
                 noPongCloses.increment();
                 ws.close(Codes.CLOSE_NO_PONG, "no pong");
             }
