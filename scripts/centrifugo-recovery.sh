@@ -133,6 +133,10 @@ read -r rss1 heap1 trim1 < <(measure)
 echo "held $subscribed subscribers in ${held_s} s over $procs workers ($lost of $conns closed for good on the way)"
 conns_asked=$conns
 conns=$subscribed
+awk -v n="$conns" -v p="$procs" -v h="$history" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" -v t0="$trim0" -v t1="$trim1" 'BEGIN {
+  rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n; tr = (t1 - t0) * 1024 / n;
+  printf "memory: subscribers %d  workers %d  history %d/channel  heap/conn %.0f B  rss/conn %.0f B (outside the fixed heaps)  total/conn %.0f B;" \
+    " with the C heaps trimmed: rss/conn %.0f B, total/conn %.0f B\n", n, p, h, hp, rss, hp + rss, tr, hp + tr }'
 
 # every worker killed at once; the supervisor restarts them; the hub keeps the history
 old=$(workers | tr '\n' ' ')
@@ -147,7 +151,10 @@ done
 [ "$r" = ok ] || { echo "the server API did not take a broadcast within about a minute after the kill: $r"; exit 1; }
 first_at=$(date +%s%3N)
 for i in $(seq 2 "$after"); do
-  r=$(broadcast $(( history + i ))); [ "$r" = ok ] || { echo "broadcast after the kill: $r"; exit 1; }
+  for _ in $(seq 600); do   # each taken whole, as the first: the workers are busy taking the SDKs back
+    r=$(broadcast $(( history + i ))); [ "$r" = ok ] && break; sleep 0.1
+  done
+  [ "$r" = ok ] || { echo "broadcast $i after the kill: $r"; exit 1; }
 done
 published_at=$(date +%s%3N)
 recovered=0; failed=0; lost_again=0; last=0
@@ -170,10 +177,7 @@ done
 for k in $(seq "$holders"); do release "$k"; done
 echo "closes that ended a subscriber for good, by code:"; grep -h "^disconnected" "$work"/hold-*.log | sort | uniq -c | sed 's/^/  /' || true
 
-awk -v n="$conns" -v p="$procs" -v h="$history" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" -v t0="$trim0" -v t1="$trim1" 'BEGIN {
-  rss = (r1 - r0) * 1024 / n; hp = (h1 - h0) * 1024 / n; tr = (t1 - t0) * 1024 / n;
-  printf "memory: subscribers %d  workers %d  history %d/channel  heap/conn %.0f B  rss/conn %.0f B (outside the fixed heaps)  total/conn %.0f B;" \
-    " with the C heaps trimmed: rss/conn %.0f B, total/conn %.0f B\n", n, p, h, hp, rss, hp + rss, tr, hp + tr }'
+
 echo "recovery: all $procs workers killed; the first broadcast taken $(( first_at - kill_at )) ms after, the $after-th $(( published_at - kill_at )) ms after;" \
   "all $conns subscribed again (or closed for good) $(( last - kill_at )) ms after the kill: recovered $recovered, not recovered $failed, closed for good $lost_again"
 echo "publications per subscriber that came back (the $after made after the kill; the history was filled before they came): min $min, total $total of $(( recovered + failed )) x $after = $(( (recovered + failed) * after )) expected"
