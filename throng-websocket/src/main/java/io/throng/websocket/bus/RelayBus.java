@@ -401,8 +401,10 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
             if (!batch.isEmpty()) {
                 try {
                     session.publish(batch);
-                    relayed.add(batch.size());
                     for (Broker.Message m : batch) {
+                        if (m.request() == null) {
+                            relayed.increment(); // a publish; history queries and gather replies are not counted
+                        }
                         if (m.receipt() != null) {
                             m.receipt().relayed();
                         }

@@ -166,6 +166,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         return historyReads.api(req);
     }
 
+    /** 0 if the server API may read {@code channel}'s presence here, else its error code (no presence is read). Any thread. */
+    int apiPresenceCode(String channel) {
+        return access.apiReaderCode(channel, ns -> ns.presence().presence());
+    }
+
     /** The server API's presence and presence_stats ({@link Presence#api}). Any thread. */
     Reply apiPresence(Map<?, ?> req, boolean stats) {
         return presence.api(req, stats);

@@ -88,11 +88,11 @@ final class WorkerQuestions implements Gathering.Responder {
      * (the channel, its namespace's presence) first, then each worker's own presence, merged.
      */
     Reply presence(Map<?, ?> req, boolean stats) {
-        Reply checked = handler.apiPresence(req, true);
-        if (checked.code() != 0) {
-            return checked;
+        String channel = req.get("channel") instanceof String c ? c : "";
+        int code = handler.apiPresenceCode(channel);
+        if (code != 0) {
+            return Reply.error(code);
         }
-        String channel = (String) req.get("channel");
         Gathering.Gathered g = ask(channel, Gathering.Scope.CHANNEL, new byte[] {PRESENCE});
         if (g == null) {
             return Reply.error(Codes.INTERNAL);
