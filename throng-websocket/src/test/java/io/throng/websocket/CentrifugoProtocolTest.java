@@ -500,6 +500,52 @@ class CentrifugoProtocolTest {
         }
     }
 
+    /**
+     * Admission by pending connects: while as many connections as allowed wait for their connect, an
+     * upgrade is refused with 503 (not taken and then closed as stale, which the SDK takes as
+     * final), and the SDK's own back-off brings it in once one of them connects or leaves.
+     */
+    @Test
+    void upgradesAreRefusedWhileTooManyWaitForTheirConnectAndTheSdkRetries() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withMaxPendingConnects(2);
+        try (PushServer push = CentrifugoSdkTest.start(config)) {
+            Conn first = open(push);
+            Conn second = open(push);
+            assertThat(push.centrifugo().pendingConnects()).isEqualTo(2);
+            assertThatThrownBy(() -> open(push)).hasRootCauseInstanceOf(WebSocketHandshakeException.class)
+                    .rootCause().satisfies(e -> assertThat(((WebSocketHandshakeException) e).status()).isEqualTo(503));
+            assertThat(push.centrifugo().refusedUpgrades()).isEqualTo(1);
+
+            try (Peer sdk = Peer.node(java.util.Map.of("MIN_RECONNECT_MS", "100", "MAX_RECONNECT_MS", "300"),
+                    "centrifuge-client.mjs", CentrifugoSdkTest.url(push), token("sdk", 0), "news")) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (push.centrifugo().refusedUpgrades() < 4) {
+                    assertThat(System.nanoTime()).as("the SDK retries its refused upgrade").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+                assertThat(push.centrifugo().connects()).isZero();
+
+                first.send(connect(token("ann", 0))); // one connects: a place is free
+                assertThat(first.nextText()).contains("\"connect\":{");
+                assertThat(sdk.lineStartingWith("connected ", 20)).matches("connected [0-9a-f-]{36}");
+                sdk.lineStartingWith("subscribed news", 10);
+                assertThat(push.centrifugo().pendingConnects()).isEqualTo(1);
+
+                second.ws.close(1000, "bye"); // one that leaves without connecting frees its place too
+                assertThat(second.closedWith()).startsWith("1000");
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (push.centrifugo().pendingConnects() > 0) {
+                    assertThat(System.nanoTime()).as("the close settles the waiting connection").isLessThan(deadline);
+                    Thread.sleep(10);
+                }
+                Conn third = open(push);
+                third.send(connect(token("bob", 0)));
+                assertThat(third.nextText()).contains("\"connect\":{");
+                assertThat(push.centrifugo().connects()).isEqualTo(3);
+            }
+        }
+    }
+
     @Test
     void aConnectionWhoseTokenExpiresIsClosedWith3005UnlessItRefreshes() throws Exception {
         CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withPing(Duration.ofSeconds(1), Duration.ofMillis(500))

@@ -293,6 +293,11 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     @Option(names = "--centrifugo-force-push-join-leave", description = "join and leave go to every subscriber")
     boolean centrifugoForcePushJoinLeave;
 
+    @Option(names = "--centrifugo-max-pending-connects", paramLabel = "<n>", description = "upgrades are refused (503,"
+            + " which the SDKs retry with their back-off) while this many connections of the process have not sent their"
+            + " connect; throng's own setting, also with --centrifugo-config (default: ${DEFAULT-VALUE})")
+    int centrifugoMaxPendingConnects = CentrifugoConfig.DEFAULT_MAX_PENDING_CONNECTS;
+
     @Option(names = "--centrifugo-sdk-file", paramLabel = "<file>", description = "the page at /centrifugo loads Centrifugo's"
             + " JavaScript SDK from this server, which serves this file (dist/centrifuge.js of the npm package centrifuge);"
             + " without it the page loads centrifuge " + CentrifugoPage.SDK_VERSION + " from cdn.jsdelivr.net, pinned by its hash")
@@ -375,9 +380,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             List<String> also = new ArrayList<>();
             var given = spec.commandLine().getParseResult();
             for (picocli.CommandLine.Model.OptionSpec o : spec.options()) {
-                // the SDK file is throng's page's, not a Centrifugo setting: it goes with either
+                // the SDK file and the admission limit are throng's own, not Centrifugo settings: they go with either
                 if (o.longestName().startsWith("--centrifugo-") && !o.longestName().equals("--centrifugo-config")
                         && !o.longestName().equals("--centrifugo-sdk-file")
+                        && !o.longestName().equals("--centrifugo-max-pending-connects")
                         && given != null && given.hasMatchedOption(o)) {
                     also.add(o.longestName());
                 }
@@ -387,7 +393,7 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                         + " set them in the file, not also with " + String.join(", ", also));
             }
             centrifugoFileResult = CentrifugoFile.read(centrifugoFile);
-            return centrifugoFileResult.config();
+            return centrifugoFileResult.config().withMaxPendingConnects(centrifugoMaxPendingConnects);
         }
         if (!centrifugo) {
             if (centrifugoSecretFile != null || centrifugoSecretEnv != null || centrifugoRsaKeyFile != null
@@ -446,7 +452,8 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
                 .withHistory(historyOptions())
                 .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(centrifugoPresence, centrifugoAllowPresence,
                         centrifugoJoinLeave, centrifugoForcePushJoinLeave))
-                .withApiKey(apiKey);
+                .withApiKey(apiKey)
+                .withMaxPendingConnects(centrifugoMaxPendingConnects);
     }
 
     /** The page at /centrifugo, with the SDK from {@link #centrifugoSdkFile} or the CDN; null when the protocol is off. */
@@ -903,6 +910,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         if (centrifugo && centrifugoSdkFile != null) {
             a.addAll(List.of("--centrifugo-sdk-file", centrifugoSdkFile.toAbsolutePath().toString()));
+        }
+        if (centrifugo) {
+            // each worker admits upgrades by its own connections waiting for their connect
+            a.addAll(List.of("--centrifugo-max-pending-connects", Integer.toString(centrifugoMaxPendingConnects)));
         }
         a.addAll(tls.workerArguments());
         return a;

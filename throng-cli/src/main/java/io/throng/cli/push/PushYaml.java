@@ -44,6 +44,7 @@ import picocli.CommandLine.ParseResult;
  *   history-ttl: 300s
  *   allowed-origins: [https://app.example.com]     # a list, or one comma-separated string
  *   sdk-file: /srv/centrifuge.js # the page /centrifugo loads the SDK from here (else from the CDN)
+ *   max-pending-connects: 1000  # upgrades are refused (503) while this many wait for their connect
  * </pre>
  * A {@code centrifugo} mapping turns the protocol on unless it says {@code enabled: false}.
  * An option given on the command line wins over the file. An unknown key, or a value of the wrong
@@ -82,7 +83,7 @@ final class PushYaml {
             Map.entry("recovery-max-publications", "--centrifugo-recovery-max-publications"),
             Map.entry("presence", "--centrifugo-presence"), Map.entry("allow-presence", "--centrifugo-allow-presence"),
             Map.entry("join-leave", "--centrifugo-join-leave"), Map.entry("force-push-join-leave", "--centrifugo-force-push-join-leave"),
-            Map.entry("sdk-file", "--centrifugo-sdk-file"));
+            Map.entry("sdk-file", "--centrifugo-sdk-file"), Map.entry("max-pending-connects", "--centrifugo-max-pending-connects"));
 
     private PushYaml() {
     }

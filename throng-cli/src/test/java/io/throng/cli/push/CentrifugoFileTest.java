@@ -115,6 +115,15 @@ class CentrifugoFileTest {
         new CommandLine(withSdk).parseArgs("--centrifugo-config", f.toString(), "--centrifugo", "--centrifugo-sdk-file", sdk.toString());
         assertThat(withSdk.centrifugoPage(withSdk.centrifugoConfig()).describe()).startsWith("file " + sdk);
         assertThat(withSdk.workerArguments(1234, "1s")).containsSequence("--centrifugo-sdk-file", sdk.toAbsolutePath().toString());
+
+        // so is the admission limit: it goes with the file, and to every worker
+        PushCommand admission = new PushCommand();
+        new CommandLine(admission).parseArgs("--centrifugo-config", f.toString(), "--centrifugo",
+                "--centrifugo-max-pending-connects", "77");
+        assertThat(admission.centrifugoConfig().maxPendingConnects()).isEqualTo(77);
+        assertThat(admission.centrifugoConfig().describe()).contains("max-pending-connects: 77");
+        assertThat(admission.workerArguments(1234, "1s")).containsSequence("--centrifugo-max-pending-connects", "77");
+        assertThat(command.centrifugoConfig().maxPendingConnects()).isEqualTo(CentrifugoConfig.DEFAULT_MAX_PENDING_CONNECTS);
     }
 
     @Test

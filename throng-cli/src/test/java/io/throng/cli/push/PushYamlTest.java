@@ -109,6 +109,7 @@ class PushYamlTest {
                   ping-interval: 10s
                   pong-timeout: 3s
                   allowed-origins: [https://a.example.com, https://b.example.com]
+                  max-pending-connects: 300
                 """.formatted(key));
         io.throng.websocket.centrifugo.CentrifugoConfig cf = c.centrifugoConfig();
         assertThat(cf.hmacSecret()).hasSize(40); // the final line break is not part of the key
@@ -118,6 +119,7 @@ class PushYamlTest {
         assertThat(cf.pingInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(cf.pongTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(cf.allowedOrigins()).containsExactly("https://a.example.com", "https://b.example.com");
+        assertThat(cf.maxPendingConnects()).isEqualTo(300);
         assertThat(cf.describe()).contains("HS256/384/512 (secret of 40 bytes)").doesNotContain("kkkk");
         assertThat(cf.toString()).doesNotContain("kkkk");
 

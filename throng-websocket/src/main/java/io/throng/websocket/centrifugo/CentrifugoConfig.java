@@ -36,12 +36,25 @@ import java.util.Objects;
  *                           presence) are those of channels without a namespace
  * @param apiKey             the key of the server HTTP API ({@code POST /api/<method>}), which then
  *                           also guards {@code POST /pub}; {@link ApiKey#NONE}: no API, and /pub open.
+ * @param maxPendingConnects upgrades are refused (503) while this many connections of the process
+ *                           have not yet connected: throng's own setting, not Centrifugo's. The SDKs
+ *                           back off and retry a refused upgrade, but take a stale close (3502) as
+ *                           final, so a process that takes more upgrades than it can authenticate
+ *                           within the stale delay loses clients for good (a reconnect storm after a
+ *                           restart). Default {@value #DEFAULT_MAX_PENDING_CONNECTS}.
  */
 public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean allowSubscribe, boolean allowPublish,
                                Duration pingInterval, Duration pongTimeout, Duration staleCloseDelay,
                                Duration expiredCloseDelay, int maxTokenBytes, int channelLimit, List<String> allowedOrigins,
                                HistoryOptions history, PresenceOptions presence, List<Namespace> namespaces,
-                               ApiKey apiKey) {
+                               ApiKey apiKey, int maxPendingConnects) {
+    /**
+     * The default of {@link #maxPendingConnects}: a cold worker, sharing two cores with its clients,
+     * must be able to read and authenticate this many connects well within the 10 s stale delay
+     * (docs/centrifugo.md, the reconnect storm at 100,000), and a warm one takes thousands a second.
+     */
+    public static final int DEFAULT_MAX_PENDING_CONNECTS = 1000;
+
     public CentrifugoConfig {
         Objects.requireNonNull(keys, "keys");
         if (keys.isEmpty() && !allowAnonymous) {
@@ -63,6 +76,9 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
         }
         if (channelLimit < 1) {
             throw new IllegalArgumentException("channel limit must be >= 1, got " + channelLimit);
+        }
+        if (maxPendingConnects < 1) {
+            throw new IllegalArgumentException("max pending connects must be >= 1, got " + maxPendingConnects);
         }
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(presence, "presence");
@@ -165,6 +181,10 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
         return toBuilder().apiKey(v).build();
     }
 
+    public CentrifugoConfig withMaxPendingConnects(int v) {
+        return toBuilder().maxPendingConnects(v).build();
+    }
+
     /**
      * The settings one at a time, for a reader that has many of them (the Centrifugo config file)
      * and for the {@code with} methods; {@link #build} validates them all at once, as the record's
@@ -186,6 +206,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
         private PresenceOptions presence = PresenceOptions.NONE;
         private List<Namespace> namespaces = List.of();
         private ApiKey apiKey = ApiKey.NONE;
+        private int maxPendingConnects = DEFAULT_MAX_PENDING_CONNECTS;
 
         private Builder(TokenKeys keys, boolean allowAnonymous) {
             this.keys = keys;
@@ -207,6 +228,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
             presence = c.presence;
             namespaces = c.namespaces;
             apiKey = c.apiKey;
+            maxPendingConnects = c.maxPendingConnects;
         }
 
         public Builder allowAnonymous(boolean v) {
@@ -276,11 +298,16 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
             return this;
         }
 
+        public Builder maxPendingConnects(int v) {
+            maxPendingConnects = v;
+            return this;
+        }
+
         /** The settings, validated (IllegalArgumentException says what is wrong). */
         public CentrifugoConfig build() {
             return new CentrifugoConfig(keys, allowAnonymous, allowSubscribe, allowPublish, pingInterval, pongTimeout,
                     staleCloseDelay, expiredCloseDelay, maxTokenBytes, channelLimit, allowedOrigins, history, presence,
-                    namespaces, apiKey);
+                    namespaces, apiKey, maxPendingConnects);
         }
     }
 
@@ -324,6 +351,7 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
                 + "  ping-interval: " + (pingInterval.isZero() ? "none" : pingInterval.toSeconds() + "s") + "\n"
                 + "  pong-timeout: " + pongTimeout.toMillis() + "ms\n"
                 + "  channel-limit: " + channelLimit + "\n"
+                + "  max-pending-connects: " + maxPendingConnects + "\n"
                 + "  allowed-origins: " + (allowedOrigins.isEmpty() ? "none (requests without Origin only)" : String.join(", ", allowedOrigins)) + "\n"
                 + (history.enabled() ? "  history: " + history.size() + " publications for " + history.ttl().toSeconds()
                         + "s a channel, force-recovery " + history.forceRecovery() + ", allow-history " + history.allowHistory()

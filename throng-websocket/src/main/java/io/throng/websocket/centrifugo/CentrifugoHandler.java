@@ -69,6 +69,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private final Sweeper sweeper;
     private final long startedMillis = System.currentTimeMillis();
     private final LongAdder connected = new LongAdder();
+    private final ConnectAdmission admission;
     private final LongAdder refusedTokens = new LongAdder();
     private final LongAdder clientPublishes = new LongAdder();
 
@@ -92,6 +93,26 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.subscriptions = new Subscriptions(config, topics, bus, access, history, presence, ids, subscriptionTokens,
                 refusedTokens);
         this.sweeper = new Sweeper(config, topics, subscriptions, history);
+        this.admission = new ConnectAdmission(config.maxPendingConnects());
+    }
+
+    /**
+     * Whether an upgrade to this protocol may be taken now: not while {@link
+     * CentrifugoConfig#maxPendingConnects} connections wait for their connect (a refusal is counted).
+     * Any thread.
+     */
+    public boolean admitUpgrade() {
+        return admission.admit();
+    }
+
+    /** Upgrades refused since start because too many connections waited for their connect. */
+    public long refusedUpgrades() {
+        return admission.refused();
+    }
+
+    /** Connections open and not yet connected, now. */
+    public int pendingConnects() {
+        return admission.pending();
     }
 
     public CentrifugoConfig config() {
@@ -134,7 +155,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     /** The counters as JSON, for the push service's /stats: sessions open now, and totals since start. */
     public String statsJson() {
         return "{\"sessions\":" + topics.subscribers(SESSIONS) + ",\"connects\":" + connects() + ",\"refusedTokens\":"
-                + refusedTokens() + ",\"clientPublishes\":" + clientPublishes() + ",\"noPongCloses\":" + noPongCloses() + "}";
+                + refusedTokens() + ",\"clientPublishes\":" + clientPublishes() + ",\"noPongCloses\":" + noPongCloses()
+                + ",\"pendingConnects\":" + pendingConnects() + ",\"refusedUpgrades\":" + refusedUpgrades() + "}";
     }
 
     /** The registry topic of {@code channel}'s Centrifugo subscribers. */
@@ -236,6 +258,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     @Override
     public void onOpen(WebSocket ws) {
         ws.attach(new ClientSession(System.currentTimeMillis() + config.staleCloseDelay().toMillis()));
+        admission.opened();
         topics.subscribe(SESSIONS, ws);
     }
 
@@ -273,6 +296,9 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     @Override
     public void onClose(WebSocket ws, int code, String reason) {
         if (ws.attachment() instanceof ClientSession s) {
+            if (!s.connected()) {
+                admission.settled();
+            }
             presence.leaveAll(ws, s);
         }
         ws.attach(null); // the registry drops its topics itself
@@ -427,6 +453,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         synchronized (ws) {
             // connected, subscribed and answered at once for the sweeper's pings and the fan-out's publications
             s.markConnected();
+            admission.settled();
             for (String ch : channels) {
                 topics.subscribe(topic(ch), ws);
             }

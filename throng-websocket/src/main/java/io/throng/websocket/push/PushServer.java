@@ -320,6 +320,12 @@ public final class PushServer implements AutoCloseable {
                 || "protobuf".equals(request.queryParameter("cf_protocol"))) {
             return RequestDecision.refuse(400, "the Protobuf format of the Centrifugo protocol is not supported yet: use JSON");
         }
+        if (!centrifugo.admitUpgrade()) {
+            // the SDKs retry a failed upgrade with their back-off (a stale close after admitting would be final)
+            return RequestDecision.respond(HttpResponse.refuse(503, "too many connections are waiting for their connect"
+                    + " (centrifugo max-pending-connects " + centrifugo.config().maxPendingConnects() + "): retry later")
+                    .withHeader("Retry-After", "1"));
+        }
         return RequestDecision.upgrade(centrifugo, null);
     }
 
