@@ -274,6 +274,61 @@ class HubHistoryTest {
                 .isEqualTo("{\"result\":{\"num_clients\":2,\"num_users\":2}}");
     }
 
+    /**
+     * A client's presence and presence_stats commands answer for every worker's subscribers of the
+     * channel, and a join or leave on one worker is pushed to the subscribers that asked for them on
+     * every worker, once.
+     */
+    @Test
+    void aClientsPresenceAndTheJoinsAndLeavesReachEveryWorker() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(CentrifugoSdkTest.SECRET)
+                .withPresence(new io.throng.websocket.centrifugo.PresenceOptions(true, true, true, false));
+        PushServer a = worker(config, 0);
+        PushServer b = worker(config, 0);
+        CentrifugoProtocolTest.Conn ann = connected(a, "ann");
+        ann.send("{\"subscribe\":{\"channel\":\"room\",\"join_leave\":true},\"id\":2}");
+        assertThat(ann.nextText()).isEqualTo("{\"id\":2,\"subscribe\":{}}");
+        assertThat(ann.nextText()).as("its own join").startsWith("{\"push\":{\"channel\":\"room\",\"join\":{\"info\":{\"user\":\"ann\"");
+        // the hub learns of a's subscription in its own time: bob joins once it has (a's presence counts ann)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            ann.send("{\"presence_stats\":{\"channel\":\"room\"},\"id\":3}");
+            if (ann.nextText().equals("{\"id\":3,\"presence_stats\":{\"num_clients\":1,\"num_users\":1}}")) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("ann's worker known to the hub").isLessThan(deadline);
+            sleep(50);
+        }
+        CentrifugoProtocolTest.Conn bob = connected(b, "bob");
+        bob.send("{\"subscribe\":{\"channel\":\"room\",\"join_leave\":true},\"id\":2}");
+        assertThat(bob.nextText()).isEqualTo("{\"id\":2,\"subscribe\":{}}");
+        assertThat(bob.nextText()).as("its own join, once").startsWith("{\"push\":{\"channel\":\"room\",\"join\":{\"info\":{\"user\":\"bob\"");
+        assertThat(ann.nextText()).as("bob's join, from the other worker")
+                .startsWith("{\"push\":{\"channel\":\"room\",\"join\":{\"info\":{\"user\":\"bob\"");
+
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            bob.send("{\"presence\":{\"channel\":\"room\"},\"id\":4}");
+            String p = bob.nextText();
+            assertThat(p).startsWith("{\"id\":4,\"presence\":{\"presence\":{");
+            if (p.contains("\"user\":\"ann\"") && p.contains("\"user\":\"bob\"")) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("both workers' subscribers in bob's presence").isLessThan(deadline);
+            sleep(50);
+        }
+        ann.send("{\"presence_stats\":{\"channel\":\"room\"},\"id\":5}");
+        assertThat(ann.nextText()).isEqualTo("{\"id\":5,\"presence_stats\":{\"num_clients\":2,\"num_users\":2}}");
+
+        bob.ws.close(1000, "bye");
+        assertThat(ann.nextText()).as("bob's leave, from the other worker")
+                .startsWith("{\"push\":{\"channel\":\"room\",\"leave\":{\"info\":{\"user\":\"bob\"");
+        ann.send("{\"presence_stats\":{\"channel\":\"room\"},\"id\":6}");
+        assertThat(ann.nextText()).isEqualTo("{\"id\":6,\"presence_stats\":{\"num_clients\":1,\"num_users\":1}}");
+        sleep(300);
+        assertThat(ann.messages).as("no join or leave twice").isEmpty();
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -4,7 +4,6 @@ import io.throng.websocket.HttpRequest;
 import io.throng.websocket.HttpResponse;
 import io.throng.websocket.RequestDecision;
 import io.throng.websocket.bus.Bus;
-import io.throng.websocket.bus.Gathering;
 import io.throng.websocket.bus.PublishOutcome;
 import io.throng.websocket.codec.Utf8;
 import java.lang.System.Logger.Level;
@@ -66,11 +65,7 @@ public final class CentrifugoApi {
         this.key = handler.config().apiKey();
         this.maxBody = maxBody;
         this.executor = executor;
-        Gathering gathering = bus.gathering();
-        this.workers = gathering == null ? null : new WorkerQuestions(handler, gathering);
-        if (workers != null) {
-            gathering.answerWith(workers); // this worker answers the others' questions too
-        }
+        this.workers = handler.workers();
     }
 
     /** Whether {@code path} is the API's ({@code /api} or under {@code /api/}). */

@@ -64,6 +64,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     private final ChannelHistory history;
     private final Publications publications;
     private final Presence presence;
+    private final WorkerQuestions workers;
     private final HistoryReads historyReads;
     private final Subscriptions subscriptions;
     private final Sweeper sweeper;
@@ -88,12 +89,28 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
                 : subKeys.isEmpty() ? null : new ConnectionTokens(subKeys, config.maxTokenBytes());
         this.history = new ChannelHistory(config, bus);
         this.publications = new Publications(config, topics, history);
-        this.presence = new Presence(config, topics, access, ids);
+        io.throng.websocket.bus.Gathering gathering = bus.gathering();
+        // the handler under construction is only kept here; the hub asks it once answerWith below has run
+        this.workers = gathering == null ? null : new WorkerQuestions(this, gathering, ids.node().toString());
+        this.presence = new Presence(config, topics, access, ids, workers);
         this.historyReads = new HistoryReads(config, access, history);
         this.subscriptions = new Subscriptions(config, topics, bus, access, history, presence, ids, subscriptionTokens,
                 refusedTokens);
         this.sweeper = new Sweeper(config, topics, subscriptions, history);
         this.admission = new ConnectAdmission(config.maxPendingConnects());
+        if (gathering != null) {
+            gathering.answerWith(workers); // last: the hub's reader may call it from now on
+        }
+    }
+
+    /** The other prefork workers, asked through the hub; null when this process is alone on its bus. */
+    WorkerQuestions workers() {
+        return workers;
+    }
+
+    /** A join or leave another worker pushed, for this process's audience of the channel (the hub's reader). */
+    void announceHere(String channel, String frame) {
+        presence.announceHere(channel, frame);
     }
 
     /**

@@ -8,11 +8,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Presence and join/leave, in this process only (a node answers with the subscribers connected to
- * it, docs/centrifugo.md): the presence and presence_stats commands and the API's, the join and
+ * Presence and join/leave: the presence and presence_stats commands and the API's, the join and
  * leave pushes, and ClientInfo, the JSON that names a subscriber in all of them (and in a client's
  * publications). Subscribers that asked for join/leave pushes are the registry topic {@value
- * #JOIN_LEAVE_PREFIX}{@code <channel>}. Any thread: what it reads of a connection is its session's.
+ * #JOIN_LEAVE_PREFIX}{@code <channel>}. Under prefork ({@link WorkerQuestions}, through the hub)
+ * the commands answer for every worker and the pushes reach every worker's audience; otherwise, and
+ * across Redis or NATS nodes, a node answers with its own subscribers (docs/centrifugo.md). Any
+ * thread: what it reads of a connection is its session's.
  */
 final class Presence {
     /**
@@ -25,17 +27,21 @@ final class Presence {
     private final TopicRegistry topics;
     private final ChannelAccess access;
     private final ClientIds ids;
+    /** The other prefork workers, through the hub; null: this process alone. */
+    private final WorkerQuestions workers;
 
-    Presence(CentrifugoConfig config, TopicRegistry topics, ChannelAccess access, ClientIds ids) {
+    Presence(CentrifugoConfig config, TopicRegistry topics, ChannelAccess access, ClientIds ids, WorkerQuestions workers) {
         this.config = config;
         this.topics = topics;
         this.access = access;
         this.ids = ids;
+        this.workers = workers;
     }
 
     /**
      * presence and presence_stats (for the channel's subscribers, where allowed): the channel's
-     * Centrifugo subscribers connected to this process, by client id; or their counts.
+     * Centrifugo subscribers, by client id, or their counts; under prefork those of every worker,
+     * the reply sent when the workers have answered (commands are matched to replies by id).
      */
     boolean command(WebSocket ws, long id, Map<?, ?> req, boolean stats) {
         String channel = req.get("channel") instanceof String c ? c : "";
@@ -43,7 +49,12 @@ final class Presence {
         if (code != 0) {
             return Reply.sendError(ws, id, code);
         }
-        return new Reply(0, json(channel, stats)).sendTo(ws, id, stats ? "presence_stats" : "presence");
+        String method = stats ? "presence_stats" : "presence";
+        if (workers != null) {
+            workers.presenceThen(channel, stats, reply -> reply.sendTo(ws, id, method));
+            return true;
+        }
+        return new Reply(0, json(channel, stats)).sendTo(ws, id, method);
     }
 
     /** The server API's presence and presence_stats: as the client commands, without their permission checks. */
@@ -116,16 +127,28 @@ final class Presence {
         }
     }
 
-    /** Pushes {@code kind} (join or leave) of {@code ws} to the channel's join/leave audience in this process. */
+    /** Pushes {@code kind} (join or leave) of {@code ws} to the channel's join/leave audience here, then on the other workers. */
     private void announce(WebSocket ws, ClientSession s, String channel, String kind) {
         StringBuilder b = new StringBuilder(128).append("{\"push\":{\"channel\":");
         Json.quote(channel, b);
         b.append(",\"").append(kind).append("\":{\"info\":");
         clientInfo(ws, s, channel, b);
         b.append("}}}");
+        String frame = b.toString();
+        announceHere(channel, frame);
+        if (workers != null) {
+            workers.announce(channel, frame);
+        }
+    }
+
+    /** Pushes a join or leave frame to the channel's join/leave audience in this process. */
+    void announceHere(String channel, String frame) {
         Namespace ns = config.namespaceOf(channel);
-        topics.deliver(ns != null && ns.presence().forcePushJoinLeave() ? CentrifugoHandler.topic(channel) : JOIN_LEAVE_PREFIX + channel,
-                PreparedMessage.text(b.toString()));
+        if (ns == null) {
+            return; // a namespace this process does not have (another worker's configuration): nobody here
+        }
+        topics.deliver(ns.presence().forcePushJoinLeave() ? CentrifugoHandler.topic(channel) : JOIN_LEAVE_PREFIX + channel,
+                PreparedMessage.text(frame));
     }
 
     /**

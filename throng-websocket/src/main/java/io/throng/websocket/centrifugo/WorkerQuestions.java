@@ -12,22 +12,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server API's calls that one prefork worker cannot answer alone, asked of every worker through
- * the hub ({@link Gathering}): a channel's presence (and its counts) over the workers that have
- * subscribers of it, and a disconnect wherever the user is connected. This class is both sides: the
- * question and the merge of the replies on the asking worker, and the reply on each worker asked.
+ * What one prefork worker cannot do alone, asked of the workers through the hub ({@link
+ * Gathering}): a channel's presence (and its counts) over the workers that have subscribers of it,
+ * for the server API and for a client's presence command; a disconnect wherever the user is
+ * connected; and a join or leave pushed to the channel's audience on the other workers. This class
+ * is both sides: the question and the merge of the replies on the asking worker, and the reply on
+ * each worker asked.
  *
- * <p>Questions are one letter and an argument: {@code p} (the channel is the gather's channel) and
- * {@code d} followed by the disconnect's JSON. A presence reply is the worker's own presence result
- * object; a disconnect reply, how many connections it closed (ASCII).
+ * <p>Questions are one letter and an argument: {@code p} (the channel is the gather's channel),
+ * {@code d} followed by the disconnect's JSON, and {@code j} followed by the asking worker's node
+ * id, a line break and the join or leave push (the asking worker has pushed it to its own audience
+ * already and skips it). A presence reply is the worker's own presence result object; a disconnect
+ * reply, how many connections it closed (ASCII); an announcement's, nothing.
  *
  * <p>Threads: {@link #answer} on the worker's hub reader (short: a walk of the channel's or the
- * sessions' subscribers); the asking side on the server API's executor, which may wait.
+ * sessions' subscribers); the server API's side on its executor, which may wait; the client
+ * command's and the announcement's on the connection's serial context, which does not wait (the
+ * reply is sent from the hub reader).
  */
 final class WorkerQuestions implements Gathering.Responder {
     private static final System.Logger LOG = System.getLogger("io.throng.websocket.centrifugo");
     private static final byte PRESENCE = 'p';
     private static final byte DISCONNECT = 'd';
+    private static final byte ANNOUNCE = 'j';
     /** The gather's channel for a disconnect, asked of every worker: outside the push alphabet, never a real channel. */
     private static final String EVERYWHERE = "!disconnect";
     /** Longer than the hub's own limit for a worker's reply (4 s), so that the hub's partial answer comes first. */
@@ -35,10 +42,13 @@ final class WorkerQuestions implements Gathering.Responder {
 
     private final CentrifugoHandler handler;
     private final Gathering gathering;
+    /** This worker's node id, which an announcement carries so that the asking worker skips its own. */
+    private final String node;
 
-    WorkerQuestions(CentrifugoHandler handler, Gathering gathering) {
+    WorkerQuestions(CentrifugoHandler handler, Gathering gathering, String node) {
         this.handler = handler;
         this.gathering = gathering;
+        this.node = node;
     }
 
     // ---------------------------------------------------------------- on the worker asked
@@ -55,6 +65,13 @@ final class WorkerQuestions implements Gathering.Responder {
                 yield r.code() == 0 ? r.resultJson().getBytes(StandardCharsets.UTF_8) : new byte[0];
             }
             case DISCONNECT -> Integer.toString(disconnectHere(argument)).getBytes(StandardCharsets.US_ASCII);
+            case ANNOUNCE -> {
+                int nl = argument.indexOf('\n');
+                if (nl > 0 && !argument.substring(0, nl).equals(node)) {
+                    handler.announceHere(channel, argument.substring(nl + 1));
+                }
+                yield new byte[0];
+            }
             default -> new byte[0]; // a newer worker's question: nothing to say
         };
     }
@@ -97,6 +114,37 @@ final class WorkerQuestions implements Gathering.Responder {
         if (g == null) {
             return Reply.error(Codes.INTERNAL);
         }
+        return merge(channel, g, stats);
+    }
+
+    /**
+     * A client's presence command over every worker, its checks done: asks, and gives {@code then}
+     * the merged reply on the hub's reader thread, or error 100 (internal) at once if the workers
+     * cannot be asked now (the hub is away) or later if no answer came. Does not wait.
+     */
+    void presenceThen(String channel, boolean stats, java.util.function.Consumer<Reply> then) {
+        String refused = gathering.gather(channel, Gathering.Scope.CHANNEL, new byte[] {PRESENCE},
+                g -> then.accept(g.failed() ? Reply.error(Codes.INTERNAL) : merge(channel, g, stats)));
+        if (refused != null) {
+            LOG.log(Level.INFO, () -> "centrifugo: cannot ask the other workers for a presence: " + refused);
+            then.accept(Reply.error(Codes.INTERNAL));
+        }
+    }
+
+    /**
+     * Pushes a join or leave ({@code frame}, pushed here already) to the channel's audience on the
+     * other workers with subscribers of it. Does not wait; if the hub is away they miss it.
+     */
+    void announce(String channel, String frame) {
+        byte[] q = ((char) ANNOUNCE + node + "\n" + frame).getBytes(StandardCharsets.UTF_8);
+        String refused = gathering.gather(channel, Gathering.Scope.CHANNEL, q, g -> { });
+        if (refused != null) {
+            LOG.log(Level.DEBUG, () -> "centrifugo: a " + channel + " join or leave stays on this worker: " + refused);
+        }
+    }
+
+    /** The workers' presence replies as one: clients by id (a client is on one worker only), or their counts. */
+    private static Reply merge(String channel, Gathering.Gathered g, boolean stats) {
         Map<String, Object> clients = new LinkedHashMap<>();
         for (byte[] reply : g.replies()) {
             try {
