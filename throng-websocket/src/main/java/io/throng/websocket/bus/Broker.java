@@ -33,10 +33,19 @@ public interface Broker {
     /**
      * True if the broker keeps channel history for all its nodes ({@link SharedHistory}): its
      * session takes {@link Message#store() stored} publishes and {@link Message#request() requests}
-     * (history queries, and the questions of {@link Gathering}).
+     * that are {@link HistoryQuery history queries}.
      * The prefork hub does; Redis and NATS do not yet (each node keeps its own).
      */
     default boolean keepsHistory() {
+        return false;
+    }
+
+    /**
+     * True if the broker can put a question to every process on it and bring back their replies
+     * ({@link Gathering}): its session takes {@link Message#request() requests} that are {@link Ask}
+     * and {@link Tell}. The prefork hub can; Redis and NATS cannot yet.
+     */
+    default boolean gathers() {
         return false;
     }
 

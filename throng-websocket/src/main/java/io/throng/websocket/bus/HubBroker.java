@@ -39,6 +39,12 @@ public final class HubBroker implements Broker {
         return true;
     }
 
+    /** Yes: the hub copies a question to the workers and brings their replies back. */
+    @Override
+    public boolean gathers() {
+        return true;
+    }
+
     @Override
     public Session connect(Inbound inbound) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);

@@ -178,7 +178,7 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
 
     @Override
     public Gathering gathering() {
-        return broker.keepsHistory() ? this : null;
+        return broker.gathers() ? this : null;
     }
 
     @Override
@@ -188,7 +188,7 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
 
     @Override
     public String gather(String channel, Scope scope, byte[] question, Consumer<Gathered> then) {
-        if (!broker.keepsHistory()) {
+        if (!broker.gathers()) {
             return broker.name() + " cannot gather";
         }
         return request(channel, new Broker.Ask(scope, question.clone()), new Waiting(null, then));
