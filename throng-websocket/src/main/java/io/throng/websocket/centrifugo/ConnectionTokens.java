@@ -365,7 +365,9 @@ public final class ConnectionTokens {
             long nowSeconds = nowMillis / 1000;
             Date nbf = claims.getNotBeforeTime();
             if (nbf != null && nbf.getTime() / 1000 > nowSeconds) {
-                return new Invalid("not valid before " + nbf.toInstant());
+                // expired, not invalid, as Centrifugo (a token not valid yet is checked with exp): the
+                // SDK then asks its application for another token (109) instead of stopping (3500)
+                return new Expired();
             }
             Date exp = claims.getExpirationTime();
             if (exp != null && exp.getTime() / 1000 <= nowSeconds) {
