@@ -43,7 +43,8 @@ public interface Broker {
     /**
      * True if the broker can put a question to every process on it and bring back their replies
      * ({@link Gathering}): its session takes {@link Message#request() requests} that are {@link Ask}
-     * and {@link Tell}. The prefork hub can; Redis and NATS cannot yet.
+     * and {@link Tell}. The prefork hub can; Redis and NATS do not, and {@link RelayBus} gathers
+     * across their nodes itself ({@link NodeGathering}, over plain publishes).
      */
     default boolean gathers() {
         return false;

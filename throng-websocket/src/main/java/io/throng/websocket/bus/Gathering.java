@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A bus whose broker can put a question to every process on it and bring back their replies (the
- * prefork hub): what one process cannot answer alone, such as a channel's presence across the
- * workers or a disconnect of a user wherever it is connected.
+ * A bus that can put a question to every process on it and bring back their replies: through the
+ * prefork hub, or across the nodes of a shared broker (Redis, NATS: {@link NodeGathering}). For
+ * what one process cannot answer alone, such as a channel's presence across the workers or a
+ * disconnect of a user wherever it is connected.
  */
 public interface Gathering {
 

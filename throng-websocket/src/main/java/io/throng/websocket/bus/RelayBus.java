@@ -96,6 +96,8 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
     private final AtomicLong queryIds = new AtomicLong();
     /** The other nodes on a shared broker; null for one that is not ({@link Broker#sharedByNodes()}). */
     private final Peers peers;
+    /** Gathering across the nodes of a shared broker that does not gather itself; null otherwise. */
+    private final NodeGathering nodeGathering;
     /** A peer said hello: the link answers with a here (set by the reader, cleared by the link). */
     private volatile boolean answerHello;
     private volatile Thread link;
@@ -112,6 +114,7 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
         this.queue = new ArrayBlockingQueue<>(config.relayQueue());
         this.accepted = new PublishOutcome.Accepted(broker.name(), NODE);
         this.peers = broker.sharedByNodes() ? new Peers(peerId, Peers.goneAfter(config)) : null;
+        this.nodeGathering = peers != null && !broker.gathers() ? new NodeGathering(peers::count, this::sendControl) : null;
         this.settleWithin = 3 * config.timeout().toNanos() + config.heartbeat().toNanos() + 1_000_000_000L;
     }
 
@@ -178,7 +181,7 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
 
     @Override
     public Gathering gathering() {
-        return broker.gathers() ? this : null;
+        return broker.gathers() || nodeGathering != null ? this : null;
     }
 
     @Override
@@ -188,10 +191,27 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
 
     @Override
     public String gather(String channel, Scope scope, byte[] question, Consumer<Gathered> then) {
+        if (nodeGathering != null) {
+            // every node is asked, whatever the scope: one without subscribers of the channel has nothing to say
+            if (state != BusStats.State.UP) {
+                return "bus " + broker.name() + " is " + state.id() + (problem == null ? "" : " (" + problem + ")");
+            }
+            String refused = nodeGathering.gather(channel, question.clone(), then);
+            return refused == null ? null : refused + " (" + broker.name() + ", " + config.relayQueue() + " messages)";
+        }
         if (!broker.gathers()) {
             return broker.name() + " cannot gather";
         }
         return request(channel, new Broker.Ask(scope, question.clone()), new Waiting(null, then));
+    }
+
+    /** Queues a message of gathering's for the link (a question or a reply); false if the queue is full. */
+    private boolean sendControl(String channel, byte[] payload) {
+        if (!queue.offer(new Broker.Message(channel, payload))) {
+            return false;
+        }
+        LockSupport.unpark(link);
+        return true;
     }
 
     /** A query or a gather waiting for its answer: one of the two callbacks. */
@@ -317,6 +337,9 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
                 if (peers != null) {
                     all.addFirst(Peers.CHANNEL);
                 }
+                if (nodeGathering != null) {
+                    all.addAll(0, nodeGathering.channels());
+                }
                 for (int i = 0; i < all.size(); i += BATCH) {
                     session.subscribe(all.subList(i, Math.min(all.size(), i + BATCH)));
                 }
@@ -364,6 +387,9 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
                 // What this session accepted and did not relay is lost with it: not sent later, stale.
                 dropped.add(drainQueue("the link to " + broker.name() + " failed before it was sent"));
                 failQueries("the link to " + broker.name() + " failed before the answer came");
+                if (nodeGathering != null) {
+                    nodeGathering.failAll("the link to " + broker.name() + " failed before the replies came");
+                }
             }
             if (closed) {
                 break;
@@ -402,8 +428,8 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
                 try {
                     session.publish(batch);
                     for (Broker.Message m : batch) {
-                        if (m.request() == null) {
-                            relayed.increment(); // a publish; history queries and gather replies are not counted
+                        if (m.request() == null && !NodeGathering.isControl(m.channel())) {
+                            relayed.increment(); // a publish; history queries and gathering's messages are not counted
                         }
                         if (m.receipt() != null) {
                             m.receipt().relayed();
@@ -530,6 +556,18 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
                 if (peers.heard(payload, System.nanoTime()) == Peers.Kind.HELLO) {
                     answerHello = true;
                     LockSupport.unpark(link);
+                }
+                return;
+            }
+            if (nodeGathering != null && NodeGathering.isControl(channel)) {
+                try {
+                    if (channel.equals(NodeGathering.ASK_CHANNEL)) {
+                        nodeGathering.heardAsk(payload, responder);
+                    } else if (nodeGathering.mine(channel)) {
+                        nodeGathering.heardTell(payload);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "bus " + broker.name() + ": a gathering message on " + channel + " failed", e);
                 }
                 return;
             }

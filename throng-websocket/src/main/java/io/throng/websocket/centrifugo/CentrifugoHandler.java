@@ -90,7 +90,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.history = new ChannelHistory(config, bus);
         this.publications = new Publications(config, topics, history);
         io.throng.websocket.bus.Gathering gathering = bus.gathering();
-        // the handler under construction is only kept here; the hub asks it once answerWith below has run
+        // the handler under construction is only kept here; the bus asks it once answerWith below has run
         this.workers = gathering == null ? null : new WorkerQuestions(this, gathering, ids.node().toString());
         this.presence = new Presence(config, topics, access, ids, workers);
         this.historyReads = new HistoryReads(config, access, history);
@@ -99,16 +99,16 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.sweeper = new Sweeper(config, topics, subscriptions, history);
         this.admission = new ConnectAdmission(config.maxPendingConnects());
         if (gathering != null) {
-            gathering.answerWith(workers); // last: the hub's reader may call it from now on
+            gathering.answerWith(workers); // last: the bus's reader may call it from now on
         }
     }
 
-    /** The other prefork workers, asked through the hub; null when this process is alone on its bus. */
+    /** The other prefork workers or bus nodes, asked through the bus; null when this process is alone on its bus. */
     WorkerQuestions workers() {
         return workers;
     }
 
-    /** A join or leave another worker pushed, for this process's audience of the channel (the hub's reader). */
+    /** A join or leave another worker or node pushed, for this process's audience of the channel (the bus's reader). */
     void announceHere(String channel, String frame) {
         presence.announceHere(channel, frame);
     }

@@ -11,9 +11,9 @@ import java.util.Set;
  * Presence and join/leave: the presence and presence_stats commands and the API's, the join and
  * leave pushes, and ClientInfo, the JSON that names a subscriber in all of them (and in a client's
  * publications). Subscribers that asked for join/leave pushes are the registry topic {@value
- * #JOIN_LEAVE_PREFIX}{@code <channel>}. Under prefork ({@link WorkerQuestions}, through the hub)
- * the commands answer for every worker and the pushes reach every worker's audience; otherwise, and
- * across Redis or NATS nodes, a node answers with its own subscribers (docs/centrifugo.md). Any
+ * #JOIN_LEAVE_PREFIX}{@code <channel>}. Under prefork and across Redis or NATS nodes ({@link
+ * WorkerQuestions}, through the bus's gathering) the commands answer for every process and the
+ * pushes reach every process's audience; alone, a process answers with its own subscribers. Any
  * thread: what it reads of a connection is its session's.
  */
 final class Presence {

@@ -12,8 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What one prefork worker cannot do alone, asked of the workers through the hub ({@link
- * Gathering}): a channel's presence (and its counts) over the workers that have subscribers of it,
+ * What one prefork worker or bus node cannot do alone, asked of the others through the bus ({@link
+ * Gathering}: the prefork hub, or the nodes of a Redis or NATS bus, each called a worker here): a channel's presence (and its counts) over the workers that have subscribers of it,
  * for the server API and for a client's presence command; a disconnect wherever the user is
  * connected; and a join or leave pushed to the channel's audience on the other workers. This class
  * is both sides: the question and the merge of the replies on the asking worker, and the reply on
