@@ -1,11 +1,13 @@
 package io.throng.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import io.throng.rpc.client.MultiplexedClient;
 import io.throng.rpc.client.RpcClientOptions;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +49,31 @@ class AdminPortCliTest {
             String metrics = curl(admin + "/metrics");
             assertThat(metrics).contains("\nthrong_push_subscribers 0.0\n").contains("\nthrong_push_published_total 0.0\n")
                     .contains("\nthrong_connections_open 0.0\n");
+            assertThat(metrics).as("no Centrifugo meters without the protocol").doesNotContain("throng_push_centrifugo");
             assertThat(curl(admin + "/cmds/config")).contains("\"websocket\":{").contains("\"bus\":{");
+            push.stop();
+        }
+    }
+
+    @Test
+    void pushWithTheCentrifugoProtocolAddsItsMeters() throws Exception {
+        try (Child push = Child.start("push", "--model", "single-reactor", "--centrifugo", "--centrifugo-allow-anonymous",
+                "--centrifugo-max-pending-connects", "1")) {
+            String admin = push.admin();
+            String metrics = curl(admin + "/metrics");
+            assertThat(metrics).contains("\nthrong_push_centrifugo_sessions 0.0\n")
+                    .contains("\nthrong_push_centrifugo_connects_total 0.0\n")
+                    .contains("\nthrong_push_centrifugo_refused_upgrades_total 0.0\n");
+            // one connection waits for its connect: the next upgrade is refused, and counted
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            var waiting = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + push.port()
+                    + "/connection/websocket"), new java.net.http.WebSocket.Listener() { }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            awaitBody(admin + "/metrics", "\nthrong_push_centrifugo_pending_connects 1.0\n", 10);
+            assertThatThrownBy(() -> http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + push.port()
+                    + "/connection/websocket"), new java.net.http.WebSocket.Listener() { }).get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasRootCauseMessage("Unexpected HTTP response status code 503");
+            awaitBody(admin + "/metrics", "\nthrong_push_centrifugo_refused_upgrades_total 1.0\n", 10);
+            waiting.abort();
             push.stop();
         }
     }

@@ -57,6 +57,13 @@ class MeterListTest {
     }
 
     @Test
+    void centrifugoMeters() throws Exception {
+        io.throng.websocket.centrifugo.CentrifugoStats stats = new io.throng.websocket.centrifugo.CentrifugoStats(0, 0, 0, 0, 0,
+                0, 0, 0, 0);
+        assertThat(list(new CentrifugoMeters(() -> stats, Tags.of("server", "s")))).isEqualTo(pinned("centrifugo"));
+    }
+
+    @Test
     void rpcMeters() throws Exception {
         RpcService service = RpcService.builder("trpc.throng.test.Meters").unary("Echo", r -> RpcReply.of(r.body())).build();
         try (RpcServer server = RpcServer.start(RpcServerOptions.defaults()

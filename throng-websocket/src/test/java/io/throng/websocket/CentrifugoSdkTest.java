@@ -93,7 +93,7 @@ class CentrifugoSdkTest {
             assertThat(push.centrifugo().connects()).isEqualTo(2);
             assertThat(push.centrifugo().clientPublishes()).isEqualTo(1);
             assertThat(PushServerTest.get(push, "/stats").body())
-                    .contains("\"centrifugo\":{\"sessions\":2,\"connects\":2,\"refusedTokens\":0,\"clientPublishes\":1,\"noPongCloses\":0,\"pendingConnects\":0,\"refusedUpgrades\":0}");
+                    .contains("\"centrifugo\":{\"sessions\":2,\"connects\":2,\"refusedTokens\":0,\"clientPublishes\":1,\"noPongCloses\":0,\"pendingConnects\":0,\"refusedUpgrades\":0,\"recoveries\":0,\"failedRecoveries\":0}");
         }
     }
 

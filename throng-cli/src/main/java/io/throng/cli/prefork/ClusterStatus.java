@@ -16,6 +16,7 @@ final class ClusterStatus {
     private long lastOut;
     private long lastBusRelayed;
     private long lastBusReceived;
+    private long lastCentrifugoConnects;
 
     String line(List<JsonNode> reports, int live, int restarts) {
         long connections = 0;
@@ -39,6 +40,11 @@ final class ClusterStatus {
         long busReconnects = 0;
         int busUp = 0;
         boolean push = false;
+        boolean centrifugo = false;
+        long cfSessions = 0;
+        long cfPending = 0;
+        long cfConnects = 0;
+        long cfRefused = 0;
         for (JsonNode r : reports) {
             if (r == null) {
                 subscribers.append(subscribers.isEmpty() ? "" : "+").append('-');
@@ -55,6 +61,14 @@ final class ClusterStatus {
                 busRefused += b.get("refused").asLong();
                 busReconnects += b.get("reconnects").asLong();
                 busUp += "up".equals(b.get("state").asText()) ? 1 : 0;
+                JsonNode c = r.get("centrifugo");
+                if (c != null) {
+                    centrifugo = true;
+                    cfSessions += c.path("sessions").asLong();
+                    cfPending += c.path("pending").asLong();
+                    cfConnects += c.path("connects").asLong();
+                    cfRefused += c.path("refused_upgrades").asLong();
+                }
             }
             JsonNode s = r.get("stats");
             connections += s.get("connections").asLong();
@@ -88,6 +102,12 @@ final class ClusterStatus {
                     count(rate(busReceived, lastBusReceived, seconds)), busDropped, busRefused, busReconnects);
             lastBusRelayed = busRelayed;
             lastBusReceived = busReceived;
+        }
+        if (centrifugo) {
+            // a restarted worker's connects count from zero again: rate() never goes negative
+            line += String.format(" | centrifugo sessions %s pending %d connects/s %s refused upgrades %d", count(cfSessions),
+                    cfPending, count(rate(cfConnects, lastCentrifugoConnects, seconds)), cfRefused);
+            lastCentrifugoConnects = cfConnects;
         }
         lastNanos = now;
         lastAccepted = accepted;

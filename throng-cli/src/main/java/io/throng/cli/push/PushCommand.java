@@ -621,8 +621,14 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
         }
         io.throng.cli.admin.AdminOptions.Running adminPort;
         try {
-            adminPort = admin.startWithDump(out, describe, n -> pushDump(push, n), io.throng.metrics.ServerMeters.of(push.webSocketServer().engine()),
-                    io.throng.metrics.PushMeters.of(push), io.throng.metrics.BusMeters.of(push));
+            List<io.micrometer.core.instrument.binder.MeterBinder> meters = new ArrayList<>(List.of(
+                    io.throng.metrics.ServerMeters.of(push.webSocketServer().engine()), io.throng.metrics.PushMeters.of(push),
+                    io.throng.metrics.BusMeters.of(push)));
+            if (push.centrifugo() != null) {
+                meters.add(io.throng.metrics.CentrifugoMeters.of(push));
+            }
+            adminPort = admin.startWithDump(out, describe, n -> pushDump(push, n),
+                    meters.toArray(io.micrometer.core.instrument.binder.MeterBinder[]::new));
         } catch (IOException | RuntimeException e) {
             push.shutdown(Duration.ZERO);
             throw e;

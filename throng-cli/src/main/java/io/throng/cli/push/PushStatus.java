@@ -19,6 +19,7 @@ final class PushStatus {
     private final PushServer push;
     private WebSocketStats previous;
     private BusStats previousBus;
+    private long previousConnects;
     private long previousNanos = System.nanoTime();
 
     PushStatus(PushServer push) {
@@ -42,6 +43,12 @@ final class PushStatus {
             line += String.format(" | bus %s nodes %d relayed/s %s received/s %s dropped %d refused %d reconnects %d", b.state().id(),
                     b.nodes(), count((b.relayed() - previousBus.relayed()) / seconds), count((b.received() - previousBus.received()) / seconds),
                     b.dropped(), b.refused(), b.reconnects());
+        }
+        if (push.centrifugo() != null) {
+            io.throng.websocket.centrifugo.CentrifugoStats c = push.centrifugo().stats();
+            line += String.format(" | centrifugo sessions %d pending %d connects/s %s refused upgrades %d", c.sessions(),
+                    c.pendingConnects(), count(Math.max(0, c.connects() - previousConnects) / seconds), c.refusedUpgrades());
+            previousConnects = c.connects();
         }
         previous = s;
         previousBus = b;
@@ -78,6 +85,15 @@ final class PushStatus {
         bus.put("refused", b.refused());
         bus.put("reconnects", b.reconnects());
         m.put("bus", bus);
+        if (push.centrifugo() != null) {
+            io.throng.websocket.centrifugo.CentrifugoStats c = push.centrifugo().stats();
+            Map<String, Object> cf = new LinkedHashMap<>();
+            cf.put("sessions", c.sessions());
+            cf.put("pending", c.pendingConnects());
+            cf.put("connects", c.connects());
+            cf.put("refused_upgrades", c.refusedUpgrades());
+            m.put("centrifugo", cf);
+        }
         return "{\"status\":" + Json.write(m) + "}";
     }
 

@@ -169,11 +169,19 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         return history.channels();
     }
 
-    /** The counters as JSON, for the push service's /stats: sessions open now, and totals since start. */
+    /** The figures now ({@link CentrifugoStats}). Any thread. */
+    public CentrifugoStats stats() {
+        return new CentrifugoStats(topics.subscribers(SESSIONS), pendingConnects(), connects(), refusedUpgrades(),
+                refusedTokens(), clientPublishes(), noPongCloses(), recoveries(), failedRecoveries());
+    }
+
+    /** The figures as JSON, for the push service's /stats: sessions open now, and totals since start. */
     public String statsJson() {
-        return "{\"sessions\":" + topics.subscribers(SESSIONS) + ",\"connects\":" + connects() + ",\"refusedTokens\":"
-                + refusedTokens() + ",\"clientPublishes\":" + clientPublishes() + ",\"noPongCloses\":" + noPongCloses()
-                + ",\"pendingConnects\":" + pendingConnects() + ",\"refusedUpgrades\":" + refusedUpgrades() + "}";
+        CentrifugoStats s = stats();
+        return "{\"sessions\":" + s.sessions() + ",\"connects\":" + s.connects() + ",\"refusedTokens\":"
+                + s.refusedTokens() + ",\"clientPublishes\":" + s.clientPublishes() + ",\"noPongCloses\":" + s.noPongCloses()
+                + ",\"pendingConnects\":" + s.pendingConnects() + ",\"refusedUpgrades\":" + s.refusedUpgrades()
+                + ",\"recoveries\":" + s.recoveries() + ",\"failedRecoveries\":" + s.failedRecoveries() + "}";
     }
 
     /** The registry topic of {@code channel}'s Centrifugo subscribers. */
