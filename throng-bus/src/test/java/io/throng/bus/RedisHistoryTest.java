@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.throng.core.config.ClientConfig;
 import io.throng.core.config.Model;
 import io.throng.core.config.ServerConfig;
+import io.throng.core.config.SocketOptions;
 import io.throng.websocket.WebSocketClient;
 import io.throng.websocket.WebSocketConfig;
 import io.throng.websocket.WebSocketRequest;
@@ -68,10 +69,15 @@ class RedisHistoryTest {
     }
 
     private PushServer node(HistoryOptions history) throws Exception {
+        return node(history, 0);
+    }
+
+    /** A node; on {@code port} if not 0, beside another there (SO_REUSEPORT: the kernel spreads connections over both). */
+    private PushServer node(HistoryOptions history, int port) throws Exception {
         BusConfig config = BusConfig.parse(redis.url()).withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
                 .withTimeout(Duration.ofSeconds(2)).withHeartbeat(Duration.ofMillis(500));
-        ServerConfig server = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withModel(Model.MULTI_REACTOR)
-                .withLoops(1).withShutdownTimeout(Duration.ofSeconds(3));
+        ServerConfig server = ServerConfig.defaults().withHost("127.0.0.1").withPort(port).withModel(Model.MULTI_REACTOR)
+                .withLoops(1).withSocket(SocketOptions.DEFAULT.withReusePort(true)).withShutdownTimeout(Duration.ofSeconds(3));
         CentrifugoConfig centrifugo = CentrifugoConfig.of(SECRET, true).withAllowPublish(true).withHistory(history);
         PushServer n = PushServer.start(server, WebSocketConfig.defaults(), local -> Buses.open(config, local, MAX), centrifugo);
         nodes.add(n);
@@ -208,6 +214,44 @@ class RedisHistoryTest {
         }
         assertThat(other.centrifugo().recoveries()).isEqualTo(clients.size());
         assertThat(recoveredSome).as("some clients recovered part and got the rest live").isPositive();
+    }
+
+    /**
+     * Centrifugo's own SDK (Node) on two nodes sharing a port: the node it is connected to dies
+     * (closed, its listener gone), 500 publications are made on the other while the SDK waits to
+     * reconnect, and the SDK's own recovery, on the other node, brings all 500 in order from
+     * Redis, then live ones.
+     */
+    @Test
+    void theSdkRecoversOnTheOtherNodeWhenItsOwnDies() throws Exception {
+        HistoryOptions history = HistoryOptions.of(1000, Duration.ofMinutes(5)).withRecoveryMaxPublications(1000);
+        PushServer first = node(history, 0);
+        PushServer second = node(history, first.port());
+        try (SdkPeer ann = SdkPeer.client(java.util.Map.of("RECOVERABLE", "1", "MIN_RECONNECT_MS", "3000", "MAX_RECONNECT_MS", "4000"),
+                "ws://127.0.0.1:" + first.port() + "/connection/websocket", "-", "news")) {
+            assertThat(ann.lineStartingWith("subscribed news", 20)).contains("offset=0");
+            PushServer dying = first.centrifugo().connects() == 1 ? first : second;
+            PushServer other = dying == first ? second : first;
+            publish(other, "news", "{\"n\":0}");
+            assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news {\"n\":0}");
+
+            dying.close();
+            nodes.remove(dying);
+            ann.lineStartingWith("connecting", 10); // the SDK's reconnecting state: it comes back on its own
+            for (int n = 1; n <= 500; n++) {
+                publish(other, "news", "{\"n\":" + n + "}");
+            }
+            assertThat(other.centrifugo().connects()).as("still away when the 500th was published").isZero();
+
+            assertThat(ann.lineStartingWith("subscribed news", 30)).contains("was-recovering recovered=true");
+            for (int n = 1; n <= 500; n++) {
+                assertThat(ann.lineStartingWith("pub ", 10)).isEqualTo("pub news {\"n\":" + n + "}");
+            }
+            assertThat(ann.lineStartingWith("recovered news", 10)).isEqualTo("recovered news 500");
+            assertThat(other.centrifugo().recoveries()).isEqualTo(1);
+            publish(other, "news", "{\"n\":501}");
+            assertThat(ann.lineStartingWith("pub ", 10)).as("then live, nothing twice").isEqualTo("pub news {\"n\":501}");
+        }
     }
 
     /**
