@@ -365,10 +365,45 @@ class RedisHistoryTest {
         raw.messages.clear();
         publish(a, "news", "{\"n\":1}");
         assertThat(raw.next()).as("stored, and delivered as published").isEqualTo("{\"n\":1}");
+        try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+            j.publish("throng:stored:news", "not what the store script publishes");
+        }
+        publish(a, "news", "{\"n\":2}");
+        assertThat(raw.next()).as("a stranger's message on the stored channel is dropped").isEqualTo("{\"n\":2}");
+        assertThat(a.bus().stats().reconnects()).isZero();
 
         HttpResponse<String> r = BrokerBusTest.post(a, "throng:stored:news", "x");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(r.body()).contains("the Redis bus's own");
+    }
+
+    /**
+     * An answer is bounded (16 MiB of publications, as the prefork hub's): a recovery that needs
+     * more is not recovered, and the client is told the top (the script stops reading at the
+     * budget: Redis does not gather the rest either); one that missed nothing is recovered.
+     */
+    @Test
+    void aRecoveryLargerThanAnAnswerIsNotRecovered() throws Exception {
+        PushServer a = node(100);
+        String big = "\"" + "x".repeat(1_000_000) + "\"";
+        for (int n = 1; n <= 18; n++) { // 18 MB, over the 16 MiB (16.8 MB) an answer carries
+            publish(a, "big", big);
+        }
+        String epoch;
+        try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+            epoch = j.hget("throng:history:meta:big", "epoch");
+        }
+        CentrifugoConn ann = CentrifugoConn.connect(client, a);
+        ann.send("{\"subscribe\":{\"channel\":\"big\",\"recoverable\":true,\"recover\":true,\"offset\":0,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(ann.next()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":18,\"was_recovering\":true}}");
+        CentrifugoConn bob = CentrifugoConn.connect(client, a);
+        bob.send("{\"subscribe\":{\"channel\":\"big\",\"recoverable\":true,\"recover\":true,\"offset\":18,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(bob.next()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":18,\"was_recovering\":true,\"recovered\":true}}");
+        assertThat(a.bus().stats().reconnects()).isZero();
     }
 
     /**
