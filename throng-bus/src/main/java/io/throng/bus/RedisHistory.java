@@ -44,11 +44,15 @@ final class RedisHistory {
     static final String STREAM_PREFIX = "throng:history:stream:";
     /**
      * Publication bytes one answer carries at most: a recovery that needs more fails (the client
-     * reloads), a read is cut there. 16 MiB, as the prefork hub: 300 publications (Centrifugo's
-     * recovery default) of 50 KB each. Under Redis's default pub/sub output limit (32 MiB hard),
-     * so one answer alone does not get the node's subscriber connection closed.
+     * reloads), a read is cut there. 4 MiB, a quarter of the prefork hub's 16 MiB: 300
+     * publications (Centrifugo's recovery default) of 13 KB each. Lower than the hub's because
+     * Redis runs one script at a time for every node: the query script copies what it reads
+     * several times (the stream's reply into Lua, the answer, the PUBLISH), and 17 MB of it took
+     * 0.44 s on the 2-core test machine at a load of 13, during which no node's publish ran, and
+     * a script longer than the bus's timeout (2 s by default) breaks the asking node's link. Also
+     * under Redis's default soft output limit of a pub/sub connection (8 MB for 60 s).
      */
-    static final int ANSWER_BUDGET = 16 << 20;
+    static final int ANSWER_BUDGET = 4 << 20;
     /** Bytes counted per publication on top of its data: its offset and length in the answer. */
     private static final int ENTRY_OVERHEAD = 24;
 
@@ -119,11 +123,12 @@ final class RedisHistory {
      * query id, the answer's budget. Publishes the answer to the node's channel; returns 1.
      */
     static final String QUERY = COMMON + """
-            -- up to limit entries (negative: all) walking from 'from' towards 'to', within budget bytes; true if cut there
+            -- up to limit entries (negative: all) walking from 'from' towards 'to', within budget bytes; true if cut there.
+            -- 16 a step: past the budget at most 15 more publications are read for nothing
             local function walk(cmd, stream, from, to, limit, budget)
               local out, bytes = {}, 0
               while limit < 0 or #out < limit do
-                local n = 64
+                local n = 16
                 if limit >= 0 then n = math.min(n, limit - #out) end
                 local got = redis.call(cmd, stream, from, to, 'COUNT', n)
                 for _, e in ipairs(got) do
