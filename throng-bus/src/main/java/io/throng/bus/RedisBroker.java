@@ -2,10 +2,15 @@ package io.throng.bus;
 
 import io.throng.websocket.bus.Broker;
 import io.throng.websocket.bus.BusConfig;
+import io.throng.websocket.bus.HistoryAnswer;
+import io.throng.websocket.bus.HistoryQuery;
 import io.throng.websocket.bus.RelayBus;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +24,8 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -30,9 +37,20 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>Channels are Redis channels as they are, payloads the message bytes as they are: any Redis
  * client reaches the subscribers with {@code PUBLISH channel message}. The subscriber connection
  * always holds one channel of its own ({@code throng:node:<host/pid>:<random>}) so that Jedis's
- * subscription loop runs while the node has no channel, and so that a ping proves it alive.
+ * subscription loop runs while the node has no channel, so that a ping proves it alive, and for
+ * the answers to its history queries.
+ *
+ * <p>History ({@link #keepsHistory()}): Redis keeps every channel's history for all nodes
+ * ({@link RedisHistory}: its keys and scripts). A publish to be stored runs the store script,
+ * pipelined with the batch's plain PUBLISHes and in their order; it numbers the publication and
+ * publishes it, with its offset and epoch, on {@code throng:stored:<channel>}, which the node
+ * subscribes together with the channel itself. A history query runs the query script, which
+ * publishes its answer on the node's own channel. A script that Redis refuses (out of memory, a
+ * key of another type) settles that publish's receipt as dropped, or that query's answer as
+ * failed; the session goes on.
  */
 public final class RedisBroker implements Broker {
+    private static final System.Logger LOG = System.getLogger("io.throng.bus");
     private final BusConfig config;
     private final HostAndPort address;
     private final String name;
@@ -56,6 +74,22 @@ public final class RedisBroker implements Broker {
         return true;
     }
 
+    /** Yes: the history lives in Redis, the same for every node ({@link RedisHistory}). */
+    @Override
+    public boolean keepsHistory() {
+        return true;
+    }
+
+    /**
+     * The bus's own names ({@code throng:stored:<channel>} carries a channel's stored
+     * publications, {@code throng:node:...} a node's answers): a channel named so would take
+     * another's messages for its own.
+     */
+    @Override
+    public String channelProblem(String channel) {
+        return channel.startsWith("throng:") ? "channel names starting with throng: are the Redis bus's own" : null;
+    }
+
     @Override
     public Session connect(Inbound inbound) throws IOException {
         int timeout = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
@@ -66,8 +100,11 @@ public final class RedisBroker implements Broker {
         try {
             publisher = new Jedis(address, client);
             publisher.ping();
+            // loaded by every session: a Redis that restarted (or had SCRIPT FLUSH) has them again
+            byte[] store = publisher.scriptLoad(RedisHistory.bytes(RedisHistory.STORE));
+            byte[] query = publisher.scriptLoad(RedisHistory.bytes(RedisHistory.QUERY));
             subscriber = new Jedis(address, client);
-            RedisSession s = new RedisSession(publisher, subscriber, inbound);
+            RedisSession s = new RedisSession(publisher, subscriber, inbound, store, query);
             s.start(config.timeout().toMillis());
             return s;
         } catch (JedisException e) {
@@ -105,6 +142,9 @@ public final class RedisBroker implements Broker {
         private final Jedis publisher;
         private final Jedis subscriber;
         private final Inbound inbound;
+        /** The history scripts' SHA1s, as this session loaded them. */
+        private final byte[] storeScript;
+        private final byte[] queryScript;
         private final byte[] own = ("throng:node:" + RelayBus.NODE + ":" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
                 .getBytes(StandardCharsets.UTF_8);
         /** Done when Redis confirms the node's own channel: the subscriber connection is live. */
@@ -121,10 +161,12 @@ public final class RedisBroker implements Broker {
         /** The reader is handing a message to the node (a fan-out to 10,000 subscribers takes a while). */
         private volatile boolean delivering;
 
-        RedisSession(Jedis publisher, Jedis subscriber, Inbound inbound) {
+        RedisSession(Jedis publisher, Jedis subscriber, Inbound inbound, byte[] storeScript, byte[] queryScript) {
             this.publisher = publisher;
             this.subscriber = subscriber;
             this.inbound = inbound;
+            this.storeScript = storeScript;
+            this.queryScript = queryScript;
         }
 
         void start(long timeoutMillis) throws IOException {
@@ -171,11 +213,38 @@ public final class RedisBroker implements Broker {
             readNanos = System.nanoTime();
             delivering = true;
             try {
-                inbound.message(new String(channel, StandardCharsets.ISO_8859_1), ByteBuffer.wrap(message));
+                String name = new String(channel, StandardCharsets.ISO_8859_1);
+                if (Arrays.equals(channel, own)) {
+                    answered(message);
+                } else if (name.startsWith(RedisHistory.STORED_PREFIX)) {
+                    RedisHistory.Stored s = RedisHistory.stored(message);
+                    if (s == null) {
+                        LOG.log(Level.WARNING, () -> "bus " + name() + ": a message on " + name
+                                + " that the store script did not publish; dropped");
+                    } else {
+                        inbound.messageAt(name.substring(RedisHistory.STORED_PREFIX.length()), s.payload(), s.offset(), s.epoch());
+                    }
+                } else {
+                    inbound.message(name, ByteBuffer.wrap(message));
+                }
             } finally {
                 delivering = false;
                 readNanos = System.nanoTime();
             }
+        }
+
+        /** A query's answer, published by the query script on this node's own channel. */
+        private void answered(byte[] message) {
+            RedisHistory.Answer a;
+            try {
+                a = RedisHistory.answer(message);
+            } catch (IllegalArgumentException e) {
+                // only the query script publishes here (the channel's name has a random part): a bug, not a peer
+                inbound.failed(new IOException("an answer on " + new String(own, StandardCharsets.ISO_8859_1)
+                        + " that cannot be read (" + e.getMessage() + ")"));
+                return;
+            }
+            inbound.answer(a.queryId(), a.answer());
         }
 
         @Override
@@ -199,7 +268,7 @@ public final class RedisBroker implements Broker {
         @Override
         public void subscribe(List<String> channels) throws IOException {
             try {
-                subscribe(bytes(channels));
+                subscribe(withStored(channels));
                 long mine = ping(System.nanoTime());
                 long timeout = config.timeout().toNanos();
                 long progress = System.nanoTime(); // the reader's last sign of life: its PONG queues behind messages
@@ -235,30 +304,83 @@ public final class RedisBroker implements Broker {
         @Override
         public void unsubscribe(List<String> channels) throws IOException {
             try {
-                unsubscribe(bytes(channels));
+                unsubscribe(withStored(channels));
             } catch (JedisException e) {
                 throw new IOException(message(e), e);
             }
         }
 
-        private static byte[][] bytes(List<String> channels) {
-            byte[][] b = new byte[channels.size()][];
-            for (int i = 0; i < b.length; i++) {
-                b[i] = channels.get(i).getBytes(StandardCharsets.ISO_8859_1);
+        /** Each channel and the one that carries its stored publications (a node may have either kind). */
+        private static byte[][] withStored(List<String> channels) {
+            byte[][] b = new byte[2 * channels.size()][];
+            for (int i = 0; i < channels.size(); i++) {
+                b[2 * i] = RedisHistory.bytes(channels.get(i));
+                b[2 * i + 1] = RedisHistory.storedChannel(channels.get(i));
             }
             return b;
         }
 
+        /**
+         * One pipeline: plain publishes as PUBLISH, stored ones and history queries as their
+         * scripts, in the batch's order (Redis runs a connection's commands in order). A script
+         * Redis refused settles its message alone; a forgotten script (SCRIPT FLUSH) ends the
+         * session, whose successor loads the scripts again.
+         */
         @Override
         public void publish(List<Message> batch) throws IOException {
+            List<Response<Object>> scripts = new ArrayList<>();
+            List<Message> scripted = new ArrayList<>();
             try {
                 Pipeline p = publisher.pipelined();
                 for (Message m : batch) {
-                    p.publish(m.channel().getBytes(StandardCharsets.ISO_8859_1), m.payload());
+                    switch (m.request()) {
+                        case null -> {
+                            if (m.store() == null) {
+                                p.publish(RedisHistory.bytes(m.channel()), m.payload());
+                            } else {
+                                scripts.add(p.evalsha(storeScript, keys(m.channel()),
+                                        RedisHistory.storeArgs(m.channel(), m.store(), m.payload())));
+                                scripted.add(m);
+                            }
+                        }
+                        case HistoryQuery q -> {
+                            scripts.add(p.evalsha(queryScript, keys(m.channel()), RedisHistory.queryArgs(q, own, m.requestId())));
+                            scripted.add(m);
+                        }
+                        case Ask a -> throw new IllegalStateException("a gather on " + name() + ", which does not gather");
+                        case Tell t -> throw new IllegalStateException("a gather's reply on " + name() + ", which does not gather");
+                    }
                 }
                 p.sync();
             } catch (JedisException e) {
                 throw new IOException(message(e), e);
+            }
+            for (int i = 0; i < scripts.size(); i++) {
+                try {
+                    scripts.get(i).get();
+                } catch (JedisDataException e) {
+                    refused(scripted.get(i), e);
+                }
+            }
+        }
+
+        private static List<byte[]> keys(String channel) {
+            return List.of(RedisHistory.metaKey(channel), RedisHistory.streamKey(channel));
+        }
+
+        /** Redis refused a script: that message fails alone, unless Redis forgot the scripts. */
+        private void refused(Message m, JedisDataException e) throws IOException {
+            String why = e.getMessage();
+            if (why != null && why.startsWith("NOSCRIPT")) {
+                throw new IOException("Redis forgot the history scripts (SCRIPT FLUSH?); the next session loads them again", e);
+            }
+            if (m.request() != null) {
+                inbound.answer(m.requestId(), HistoryAnswer.failed("Redis refused the history query of " + m.channel() + ": " + why));
+            } else {
+                LOG.log(Level.WARNING, () -> "bus " + name() + ": Redis refused to store a publish to " + m.channel() + ": " + why);
+                if (m.receipt() != null) {
+                    m.receipt().dropped("Redis refused to store it (" + why + ")");
+                }
             }
         }
 

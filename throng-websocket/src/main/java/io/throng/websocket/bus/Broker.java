@@ -34,7 +34,7 @@ public interface Broker {
      * True if the broker keeps channel history for all its nodes ({@link SharedHistory}): its
      * session takes {@link Message#store() stored} publishes and {@link Message#request() requests}
      * that are {@link HistoryQuery history queries}.
-     * The prefork hub does; Redis and NATS do not yet (each node keeps its own).
+     * The prefork hub and Redis do; NATS does not yet (each node keeps its own).
      */
     default boolean keepsHistory() {
         return false;
@@ -129,7 +129,9 @@ public interface Broker {
         /**
          * Publishes the batch in order and returns once the broker has taken it: Redis and NATS
          * acknowledge it, the prefork hub once written. An exception means the session is broken
-         * and the batch's fate unknown (it is counted as dropped).
+         * and the batch's fate unknown (it is counted as dropped). A broker that refuses one message
+         * alone and goes on may say so itself: the publish's receipt dropped, the query answered as
+         * failed.
          */
         void publish(List<Message> batch) throws IOException;
 

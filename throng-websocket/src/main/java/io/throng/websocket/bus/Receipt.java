@@ -41,8 +41,13 @@ public final class Receipt {
         settle(State.RELAYED);
     }
 
-    /** The link thread: the message will never be sent (or its fate is unknown), because {@code reason}. */
-    void dropped(String reason) {
+    /**
+     * The link thread: the message will never be sent (or its fate is unknown), because {@code
+     * reason}. Public for a broker's session that learns, while it goes on, that the broker refused
+     * this one message (Redis refusing to run the store script): the link's own settle comes after
+     * and is ignored.
+     */
+    public void dropped(String reason) {
         why = reason;
         settle(State.DROPPED);
     }

@@ -428,7 +428,9 @@ public final class RelayBus implements Bus, SharedHistory, Gathering {
                 try {
                     session.publish(batch);
                     for (Broker.Message m : batch) {
-                        if (m.request() == null && !NodeGathering.isControl(m.channel())) {
+                        if (m.receipt() != null && m.receipt().state() == Receipt.State.DROPPED) {
+                            dropped.increment(); // the broker refused this one alone (the session settled it)
+                        } else if (m.request() == null && !NodeGathering.isControl(m.channel())) {
                             relayed.increment(); // a publish; history queries and gathering's messages are not counted
                         }
                         if (m.receipt() != null) {

@@ -5,13 +5,14 @@ import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
 /**
- * A bus whose broker keeps channel history for every node on it (the prefork hub): publishes to a
- * channel with history are stored and numbered there, and come back to each node with their offset
- * and epoch ({@link LocalSubscribers#deliverAt}); a node asks it for positions, recoveries and
- * history reads ({@link #query}).
+ * A bus whose broker keeps channel history for every node on it (the prefork hub, Redis):
+ * publishes to a channel with history are stored and numbered there, and come back to each node
+ * with their offset and epoch ({@link LocalSubscribers#deliverAt}); a node asks it for positions,
+ * recoveries and history reads ({@link #query}).
  *
  * <p>The ordering a recovering subscriber relies on: an answer reaches the node on the same
- * connection, and after the same lock in the broker, as the channel's publications, so every
+ * connection, and after the same lock in the broker (the hub's stream lock; Redis: a script, which
+ * runs alone), as the channel's publications, so every
  * publication numbered before the answer is in it (or before its top) and every one after it
  * arrives after the answer. A query that subscribes ({@link HistoryQuery#subscribes()}) puts the
  * node's subscription in place at the broker before it reads, so nothing falls between.

@@ -9,7 +9,7 @@ import java.util.function.Function;
 
 /**
  * Where the channels' history is kept, if anywhere: in this process ({@link Streams}), or by the
- * bus's broker for every process on it ({@link SharedHistory}: the prefork hub), or nowhere (no
+ * bus's broker for every process on it ({@link SharedHistory}: the prefork hub, Redis), or nowhere (no
  * namespace has history). Exactly one of {@link #local} and {@link #shared} is in use, or neither.
  * Any thread: a stream is read and written under its own lock ({@link #locked}).
  */
