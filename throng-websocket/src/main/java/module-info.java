@@ -10,6 +10,7 @@ module io.throng.websocket {
 
     exports io.throng.websocket;
     exports io.throng.websocket.bus;
+    exports io.throng.websocket.history; // HistoryAnswer carries its entries; the brokers that keep history read their limits
     exports io.throng.websocket.push;
     exports io.throng.websocket.centrifugo;
     exports io.throng.websocket.probe;

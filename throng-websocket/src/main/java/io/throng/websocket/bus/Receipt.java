@@ -41,8 +41,12 @@ public final class Receipt {
         settle(State.RELAYED);
     }
 
-    /** The link thread: the message will never be sent (or its fate is unknown), because {@code reason}. */
-    void dropped(String reason) {
+    /**
+     * The link thread: the message will never be sent (or its fate is unknown), because {@code
+     * reason}. Public for a broker's session that takes a batch but refuses one message of it (a
+     * JetStream store that kept losing the race for its channel's next offset); the first settlement wins.
+     */
+    public void dropped(String reason) {
         why = reason;
         settle(State.DROPPED);
     }

@@ -1,0 +1,346 @@
+package io.throng.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.throng.core.config.ClientConfig;
+import io.throng.core.config.Model;
+import io.throng.core.config.ServerConfig;
+import io.throng.websocket.WebSocketClient;
+import io.throng.websocket.WebSocketConfig;
+import io.throng.websocket.bus.BusConfig;
+import io.throng.websocket.bus.PublishOutcome;
+import io.throng.websocket.bus.Receipt;
+import io.throng.websocket.bus.RelayBus;
+import io.throng.websocket.centrifugo.CentrifugoConfig;
+import io.throng.websocket.centrifugo.HistoryOptions;
+import io.throng.websocket.push.PushServer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Centrifugo history across push nodes on one real nats-server with JetStream (started by the
+ * test): each node has its own NATS link, the history is kept in JetStream for all of them, and
+ * Centrifugo clients over real sockets recover on whichever node they reach, with neither a gap
+ * nor a duplicate between what they recover and what comes live. The same as {@code HubHistoryTest}
+ * (prefork) does for the hub.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class NatsHistoryTest {
+    private static final int MAX = 1 << 20;
+    private static final Pattern OFFSET = Pattern.compile("\"offset\":(\\d+)");
+    private static final Pattern PUB = Pattern.compile("\"data\":(\\{[^}]*}),\"offset\":(\\d+)");
+
+    private final List<PushServer> nodes = new ArrayList<>();
+    private BrokerProcess nats;
+    private WebSocketClient client;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (PushServer n : nodes) {
+            n.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (nats != null) {
+            nats.close();
+        }
+    }
+
+    private void startNats(boolean jetStream) throws Exception {
+        nats = jetStream ? BrokerProcess.startNatsWithJetStream() : BrokerProcess.start(BrokerProcess.Kind.NATS);
+        client = WebSocketClient.start(ClientConfig.defaults().withLoops(1), WebSocketConfig.defaults());
+    }
+
+    private PushServer node(int historySize) throws Exception {
+        return node(HistoryOptions.of(historySize, Duration.ofMinutes(5)).withAllowHistory(true)
+                .withRecoveryMaxPublications(historySize));
+    }
+
+    private PushServer node(HistoryOptions history) throws Exception {
+        BusConfig config = BusConfig.parse(nats.url()).withBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .withTimeout(Duration.ofSeconds(2)).withHeartbeat(Duration.ofMillis(500));
+        ServerConfig server = ServerConfig.defaults().withHost("127.0.0.1").withPort(0).withModel(Model.MULTI_REACTOR)
+                .withLoops(1).withShutdownTimeout(Duration.ofSeconds(3));
+        CentrifugoConfig centrifugo = CentrifugoConfig.of((byte[]) null, true).withAllowPublish(true).withHistory(history);
+        PushServer n = PushServer.start(server, WebSocketConfig.defaults(), local -> Buses.open(config, local, MAX), centrifugo);
+        nodes.add(n);
+        assertThat(((RelayBus) n.bus()).awaitUp(Duration.ofSeconds(10))).as(n.bus().stats().toString()).isTrue();
+        return n;
+    }
+
+    /** Publishes through {@code n} and waits until the bus has stored it (so that the next publish, anywhere, comes after). */
+    private static void published(PushServer n, String channel, String json) {
+        PublishOutcome o = n.publish(channel, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
+        assertThat(o).as("published").isInstanceOf(PublishOutcome.Accepted.class);
+        Receipt r = ((PublishOutcome.Accepted) o).receipt();
+        assertThat(r.await()).as(String.valueOf(r.reason())).isEqualTo(Receipt.State.RELAYED);
+    }
+
+    @Test
+    void aClientRecoversOnAnotherNodeFromJetStream() throws Exception {
+        startNats(true);
+        PushServer a = node(100);
+        PushServer b = node(100);
+        CentrifugoConn ann = CentrifugoConn.connect(client, a);
+        ann.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true},\"id\":2}");
+        String first = ann.next();
+        String epoch = epochOf(first);
+        assertThat(first).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":0}}");
+        for (int n = 1; n <= 3; n++) {
+            published(n % 2 == 0 ? a : b, "news", "{\"n\":" + n + "}");
+            assertThat(ann.next()).as("numbered in JetStream, whichever node published")
+                    .isEqualTo("{\"push\":{\"channel\":\"news\",\"pub\":{\"data\":{\"n\":" + n + "},\"offset\":" + n + "}}}");
+        }
+        ann.close();
+        published(a, "news", "{\"n\":4}");
+        published(b, "news", "{\"n\":5}");
+
+        // back, on the other node
+        CentrifugoConn again = CentrifugoConn.connect(client, b);
+        again.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":3,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(again.next()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":3,\"was_recovering\":true,\"recovered\":true,\"publications\":["
+                + "{\"data\":{\"n\":4},\"offset\":4},{\"data\":{\"n\":5},\"offset\":5}]}}");
+        published(a, "news", "{\"n\":6}");
+        assertThat(again.next()).as("live again, the next offset")
+                .isEqualTo("{\"push\":{\"channel\":\"news\",\"pub\":{\"data\":{\"n\":6},\"offset\":6}}}");
+
+        // another epoch: not recovered, told the top
+        CentrifugoConn stranger = CentrifugoConn.connect(client, a);
+        stranger.send("{\"subscribe\":{\"channel\":\"news\",\"recoverable\":true,\"recover\":true,\"offset\":3,"
+                + "\"epoch\":\"abcdefgh\"},\"id\":2}");
+        assertThat(stranger.next()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":6,\"was_recovering\":true}}");
+        assertThat(b.centrifugo().recoveries()).isEqualTo(1);
+        assertThat(a.centrifugo().failedRecoveries()).isEqualTo(1);
+
+        // the history command, on either node, reads the one history
+        stranger.send("{\"history\":{\"channel\":\"news\",\"limit\":2,\"reverse\":true},\"id\":3}");
+        assertThat(stranger.next()).isEqualTo("{\"id\":3,\"history\":{\"publications\":[{\"data\":{\"n\":6},\"offset\":6},"
+                + "{\"data\":{\"n\":5},\"offset\":5}],\"epoch\":\"" + epoch + "\",\"offset\":6}}");
+        again.send("{\"history\":{\"channel\":\"news\",\"limit\":-1,\"since\":{\"offset\":4,\"epoch\":\"" + epoch + "\"}},\"id\":3}");
+        assertThat(again.next()).isEqualTo("{\"id\":3,\"history\":{\"publications\":[{\"data\":{\"n\":5},\"offset\":5},"
+                + "{\"data\":{\"n\":6},\"offset\":6}],\"epoch\":\"" + epoch + "\",\"offset\":6}}");
+        again.send("{\"history\":{\"channel\":\"news\",\"limit\":1,\"since\":{\"offset\":4,\"epoch\":\"abcdefgh\"}},\"id\":4}");
+        assertThat(again.next()).isEqualTo("{\"id\":4,\"error\":{\"code\":112,\"message\":\"unrecoverable position\"}}");
+        assertThat(again.poll(300)).as("nothing twice").isNull();
+        assertThat(stranger.poll(0)).isNull();
+    }
+
+    /**
+     * Two nodes publish to one channel at once, each as fast as its link goes: JetStream's
+     * expected-last-sequence check makes them take turns, so a subscriber on a third node sees
+     * offsets 1 to the last, in order, once each, and every node reads the same history.
+     */
+    @Test
+    void publicationsFromTwoNodesAtOnceGetContiguousOffsets() throws Exception {
+        startNats(true);
+        PushServer a = node(1000);
+        PushServer b = node(1000);
+        PushServer c = node(1000);
+        CentrifugoConn watcher = CentrifugoConn.connect(client, c);
+        watcher.send("{\"subscribe\":{\"channel\":\"race\",\"recoverable\":true},\"id\":2}");
+        assertThat(watcher.next()).contains("\"offset\":0}}");
+        int each = 150;
+        List<Thread> publishers = new ArrayList<>();
+        for (PushServer n : List.of(a, b)) {
+            String who = n == a ? "a" : "b";
+            publishers.add(Thread.ofPlatform().start(() -> {
+                List<Receipt> receipts = new ArrayList<>();
+                for (int k = 1; k <= each; k++) {
+                    PublishOutcome o = n.publish("race", ByteBuffer.wrap(("{\"p\":\"" + who + "\",\"k\":" + k + "}")
+                            .getBytes(StandardCharsets.UTF_8)));
+                    receipts.add(((PublishOutcome.Accepted) o).receipt());
+                }
+                for (Receipt r : receipts) {
+                    assertThat(r.await()).as(String.valueOf(r.reason())).isEqualTo(Receipt.State.RELAYED);
+                }
+            }));
+        }
+        for (Thread t : publishers) {
+            t.join();
+        }
+        List<String> live = new ArrayList<>();
+        for (int offset = 1; offset <= 2 * each; offset++) {
+            Matcher m = PUB.matcher(watcher.next());
+            assertThat(m.find()).isTrue();
+            assertThat(Long.parseLong(m.group(2))).as("offsets in order, none skipped or twice").isEqualTo(offset);
+            live.add(m.group(1));
+        }
+        assertThat(new HashSet<>(live)).as("each publication once").hasSize(2 * each);
+        for (String who : List.of("a", "b")) {
+            List<Integer> ks = live.stream().filter(d -> d.contains("\"" + who + "\"")).map(d -> Integer.parseInt(d.replaceAll(".*\"k\":(\\d+).*", "$1"))).toList();
+            assertThat(ks).as(who + "'s publications in its order").isSorted().hasSize(each);
+        }
+        for (PushServer n : List.of(a, b, c)) {
+            CentrifugoConn reader = CentrifugoConn.connect(client, n);
+            reader.send("{\"subscribe\":{\"channel\":\"race\"},\"id\":2}"); // the history is for subscribers
+            assertThat(reader.next()).isEqualTo("{\"id\":2,\"subscribe\":{}}");
+            reader.send("{\"history\":{\"channel\":\"race\",\"limit\":300},\"id\":3}");
+            String h = reader.next();
+            List<String> read = new ArrayList<>();
+            Matcher m = PUB.matcher(h);
+            while (m.find()) {
+                read.add(m.group(1));
+            }
+            assertThat(read).as("node " + nodes.indexOf(n) + "'s history").isEqualTo(live);
+        }
+    }
+
+    /**
+     * The race the ordering is for: clients on a node that has no subscriber of the channel
+     * subscribe and recover from the start while another node publishes without pause. Each must
+     * see every offset from 1 to the last once, in order: some in its subscribe answer, the rest
+     * live, none in both and none in neither.
+     */
+    @Test
+    void recoveringWhilePublishingLosesAndRepeatsNothing() throws Exception {
+        startNats(true);
+        PushServer publisher = node(1000);
+        PushServer other = node(1000);
+        CentrifugoConn first = CentrifugoConn.connect(client, publisher);
+        first.send("{\"subscribe\":{\"channel\":\"live\",\"positioned\":true},\"id\":2}");
+        String epoch = epochOf(first.next());
+        int total = 600;
+        Thread publishing = Thread.ofPlatform().start(() -> {
+            for (int n = 1; n <= total; n++) {
+                publisher.publish("live", ByteBuffer.wrap(("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8)));
+                if (n % 20 == 0) {
+                    sleep(2);
+                }
+            }
+        });
+        List<CentrifugoConn> clients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            CentrifugoConn c = CentrifugoConn.connect(client, other);
+            c.send("{\"subscribe\":{\"channel\":\"live\",\"recoverable\":true,\"recover\":true,\"offset\":0,\"epoch\":\""
+                    + epoch + "\"},\"id\":2}");
+            clients.add(c);
+            sleep(15);
+        }
+        publishing.join();
+        for (CentrifugoConn c : clients) {
+            String reply = c.next();
+            assertThat(reply).startsWith("{\"id\":2,\"subscribe\":").contains("\"recovered\":true");
+            List<Long> seen = new ArrayList<>();
+            Matcher pubs = OFFSET.matcher(reply.substring(reply.indexOf("\"recovered\"")));
+            while (pubs.find()) {
+                seen.add(Long.parseLong(pubs.group(1)));
+            }
+            while (seen.isEmpty() || seen.getLast() < total) {
+                Matcher m = OFFSET.matcher(c.next());
+                assertThat(m.find()).isTrue();
+                seen.add(Long.parseLong(m.group(1)));
+            }
+            List<Long> expected = new ArrayList<>();
+            for (long n = 1; n <= total; n++) {
+                expected.add(n);
+            }
+            assertThat(seen).as("every offset once, in order").isEqualTo(expected);
+            assertThat(c.poll(0)).isNull();
+        }
+        assertThat(other.centrifugo().recoveries()).isEqualTo(clients.size());
+    }
+
+    /**
+     * A namespace's size and TTL hold across nodes: the stream keeps the newest {@code size}
+     * publications of the channel (a client further behind is not recovered), a publication older
+     * than the TTL is no longer history, but the position (epoch and top offset) stays until the
+     * meta TTL, so a client that missed nothing still recovers.
+     */
+    @Test
+    void theSizeAndTtlBoundTheHistoryButNotThePosition() throws Exception {
+        startNats(true);
+        HistoryOptions small = HistoryOptions.of(3, Duration.ofMillis(1500)).withAllowHistory(true).withRecoveryMaxPublications(10);
+        PushServer a = node(small);
+        PushServer b = node(small);
+        for (int n = 1; n <= 5; n++) {
+            published(n % 2 == 0 ? a : b, "small", "{\"n\":" + n + "}");
+        }
+        CentrifugoConn c = CentrifugoConn.connect(client, a);
+        c.send("{\"subscribe\":{\"channel\":\"small\"},\"id\":1}"); // the history is for subscribers
+        assertThat(c.next()).isEqualTo("{\"id\":1,\"subscribe\":{}}");
+        c.send("{\"history\":{\"channel\":\"small\",\"limit\":-1},\"id\":2}");
+        String h = c.next();
+        String epoch = epochOf(h);
+        assertThat(h).isEqualTo("{\"id\":2,\"history\":{\"publications\":[{\"data\":{\"n\":3},\"offset\":3},"
+                + "{\"data\":{\"n\":4},\"offset\":4},{\"data\":{\"n\":5},\"offset\":5}],\"epoch\":\"" + epoch + "\",\"offset\":5}}");
+        CentrifugoConn behind = CentrifugoConn.connect(client, b);
+        behind.send("{\"subscribe\":{\"channel\":\"small\",\"recoverable\":true,\"recover\":true,\"offset\":1,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(behind.next()).as("offset 2 was trimmed").isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\""
+                + epoch + "\",\"positioned\":true,\"offset\":5,\"was_recovering\":true}}");
+        CentrifugoConn near = CentrifugoConn.connect(client, b);
+        near.send("{\"subscribe\":{\"channel\":\"small\",\"recoverable\":true,\"recover\":true,\"offset\":2,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(near.next()).contains("\"recovered\":true,\"publications\":[{\"data\":{\"n\":3},\"offset\":3},");
+
+        Thread.sleep(1800); // past the TTL
+        c.send("{\"history\":{\"channel\":\"small\",\"limit\":-1},\"id\":3}");
+        assertThat(c.next()).isEqualTo("{\"id\":3,\"history\":{\"epoch\":\"" + epoch + "\",\"offset\":5}}");
+        CentrifugoConn late = CentrifugoConn.connect(client, b);
+        late.send("{\"subscribe\":{\"channel\":\"small\",\"recoverable\":true,\"recover\":true,\"offset\":5,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(late.next()).as("nothing missed: recovered, on the same epoch").isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\""
+                + epoch + "\",\"positioned\":true,\"offset\":5,\"was_recovering\":true,\"recovered\":true}}");
+        late.send("{\"subscribe\":{\"channel\":\"other\",\"recoverable\":true,\"recover\":true,\"offset\":4,\"epoch\":\""
+                + epoch + "\"},\"id\":3}");
+        assertThat(late.next()).as("another channel, another epoch").doesNotContain("\"recovered\":true");
+    }
+
+    /**
+     * A NATS server without JetStream: the bus still relays (publications arrive, without offsets),
+     * and a subscribe that needs the history is refused with an internal error, which the SDKs retry.
+     */
+    @Test
+    void withoutJetStreamTheBusRelaysButKeepsNoHistory() throws Exception {
+        startNats(false);
+        PushServer a = node(100);
+        PushServer b = node(100);
+        CentrifugoConn ann = CentrifugoConn.connect(client, a);
+        ann.send("{\"subscribe\":{\"channel\":\"plain\"},\"id\":2}");
+        assertThat(ann.next()).isEqualTo("{\"id\":2,\"subscribe\":{}}");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String got;
+        do { // the subscription reaches NATS in its own time
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            published(b, "plain", "{\"n\":1}");
+            got = ann.poll(100);
+        } while (got == null);
+        assertThat(got).isEqualTo("{\"push\":{\"channel\":\"plain\",\"pub\":{\"data\":{\"n\":1}}}}");
+        ann.send("{\"subscribe\":{\"channel\":\"kept\",\"recoverable\":true},\"id\":3}");
+        String refused;
+        do {
+            refused = ann.next();
+        } while (refused.startsWith("{\"push\""));
+        assertThat(refused).isEqualTo("{\"id\":3,\"error\":{\"code\":100,\"message\":\"internal server error\"}}");
+    }
+
+    static String epochOf(String reply) {
+        Matcher m = Pattern.compile("\"epoch\":\"([a-zA-Z]{8})\"").matcher(reply);
+        assertThat(m.find()).as(reply).isTrue();
+        return m.group(1);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
