@@ -35,7 +35,8 @@ import java.util.concurrent.TimeoutException;
  * NatsHistory}), if the server has it; a stored publication travels on {@code throng.h.<key>.<channel>}
  * and reaches the nodes, numbered, on {@code throng.l.<key>.<channel>} (so those prefixes are not
  * channels). Without JetStream the bus works as without history: the start says so once, stored
- * publishes go out as plain ones, and the queries fail.
+ * publishes go out as plain ones (no offset), a subscribe is positioned at offset 0 and never
+ * recovered, and the history is empty.
  */
 public final class NatsBroker implements Broker {
     private static final System.Logger LOG = System.getLogger("io.throng.bus");
@@ -44,6 +45,8 @@ public final class NatsBroker implements Broker {
     private final String name;
     /** The warning that the server has no JetStream is logged once, not at every reconnection. */
     private final java.util.concurrent.atomic.AtomicBoolean toldNoJetStream = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Without JetStream: the epoch answered, this node's own (a client that moves to another node is not recovered either). */
+    private final String noHistoryEpoch = NatsHistory.newEpoch();
 
     public NatsBroker(BusConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -71,7 +74,7 @@ public final class NatsBroker implements Broker {
 
     /**
      * Yes: the channels' history is kept in JetStream for every node (if the server has no
-     * JetStream, queries fail and publications are not numbered; the start says so).
+     * JetStream, there is none: nothing is numbered or recovered; the start says so).
      */
     @Override
     public boolean keepsHistory() {
@@ -107,9 +110,9 @@ public final class NatsBroker implements Broker {
         if (session.connection.getServerInfo().isJetStreamAvailable()) {
             session.history = new NatsHistory(name, session.connection, inbound, config.timeout());
         } else if (toldNoJetStream.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, "bus " + name + ": the NATS server has no JetStream (nats-server -js): no channel history"
-                    + " is kept across nodes; publications are delivered without offsets and recovering or positioned"
-                    + " subscribes fail");
+            LOG.log(Level.WARNING, "bus " + name + ": the NATS server has no JetStream (start it with -js): channel history"
+                    + " (Centrifugo namespaces with history) cannot be kept; their publications are delivered without"
+                    + " offsets, no subscribe is recovered and the history command finds nothing; the bus works otherwise");
         }
         NatsHistory history = session.history;
         session.dispatcher = session.connection.createDispatcher(m -> {
@@ -209,8 +212,8 @@ public final class NatsBroker implements Broker {
                             if (history != null) {
                                 history.query(m.channel(), m.requestId(), q);
                             } else {
-                                inbound.answer(m.requestId(), HistoryAnswer.failed("the NATS server at " + name
-                                        + " has no JetStream: no channel history"));
+                                // no history: a position with nothing before it, and no recovery (the client reloads)
+                                inbound.answer(m.requestId(), new HistoryAnswer(null, noHistoryEpoch, 0, false, List.of()));
                             }
                         }
                         default -> throw new IllegalArgumentException("NATS cannot gather replies");

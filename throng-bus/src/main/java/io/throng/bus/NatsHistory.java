@@ -107,7 +107,7 @@ final class NatsHistory {
     /** Live messages held for one channel while its queries are read (10,000: seconds of a busy channel). */
     static final int HELD_MAX = 10_000;
     static final int HELD_BYTES_MAX = 16 << 20;
-    /** Queries sent and not answered, per session (RelayBus bounds its own queue; this bounds what left it). */
+    /** Subscribing queries waiting per session (RelayBus bounds its own queue, this what left it): beyond, they fail and the SDKs retry with back-off. */
     private static final int PENDING_MAX = 4096;
     /** Recovery and history reads at once: each is up to a history's size of round trips. */
     static final int READERS = 16;
@@ -133,6 +133,8 @@ final class NatsHistory {
     private final Map<Long, Query> sent = new HashMap<>();
     /** Channels whose live messages are held, with their replied queries in reply order. */
     private final Map<String, Held> held = new HashMap<>();
+    /** Subscribing queries sent and not answered yet (in {@link #sent} or held). */
+    private int waiting;
     private boolean closed;
 
     /** A channel's last stored message: its stream sequence, offset and epoch; seq 0 for none. */
@@ -260,6 +262,19 @@ final class NatsHistory {
             return "other nodes kept storing to channel " + m.channel() + " first (" + STORE_TRIES + " tries)";
         } catch (JetStreamApiException e) {
             return "JetStream refused to store it: " + e.getMessage();
+        } catch (IOException e) {
+            throwIfBroken(e);
+            return "JetStream did not store it: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Rethrows {@code e} if the connection is gone (the session is over); otherwise JetStream alone
+     * failed (a timeout, no responders), and only the one publish or query fails, not the bus.
+     */
+    private void throwIfBroken(IOException e) throws IOException {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            throw e;
         }
     }
 
@@ -338,7 +353,7 @@ final class NatsHistory {
         throw new IOException("other nodes kept storing to " + subject + " first");
     }
 
-    private static String newEpoch() {
+    static String newEpoch() {
         char[] c = new char[8];
         ThreadLocalRandom r = ThreadLocalRandom.current();
         for (int i = 0; i < c.length; i++) {
@@ -365,20 +380,28 @@ final class NatsHistory {
         } catch (JetStreamApiException e) {
             answerNow(id, HistoryAnswer.failed("JetStream: " + e.getMessage()));
             return;
+        } catch (IOException e) {
+            throwIfBroken(e);
+            answerNow(id, HistoryAnswer.failed("JetStream: " + e.getMessage()));
+            return;
         }
         synchronized (this) {
-            if (sent.size() >= PENDING_MAX) {
+            if (waiting >= PENDING_MAX) {
                 answerNow(id, HistoryAnswer.failed(PENDING_MAX + " history queries are waiting on " + name));
                 return;
             }
             sent.put(id, new Query(id, channel, stream, subject, q, System.nanoTime() + answerWithin()));
+            waiting++;
         }
         // a direct get of the last message, its reply on the dispatcher of the live messages (class comment)
         connection.publish(NatsMessage.builder().subject("$JS.API.DIRECT.GET." + stream).replyTo(inbox + id)
                 .data(MessageGetRequest.lastBySubjectBytes(subject)).build());
     }
 
-    /** How long a query may take before it is answered as failed: its reads are up to a history's size of round trips. */
+    /**
+     * How long a query may take before it is answered as failed: a recovery is a search (about 30
+     * direct gets) and one direct get per missed publication, each within the timeout.
+     */
     private long answerWithin() {
         return Math.max(Duration.ofSeconds(10).toNanos(), 8 * timeout.toNanos());
     }
@@ -490,11 +513,13 @@ final class NatsHistory {
             if (m.isStatusMessage() || !m.hasHeaders()) {
                 lasts.remove(query.subject);
                 String why = m.isStatusMessage() ? m.getStatus().getCode() + " " + m.getStatus().getMessage() : "no headers";
+                waiting--;
                 inbound.answer(id, HistoryAnswer.failed("reading the position of " + query.channel + " failed (" + why + ")"));
                 return;
             }
             Last last = lastOf(m.getHeaders(), parseSeq(m.getHeaders()));
             if (last.seq() == 0) {
+                waiting--;
                 inbound.answer(id, HistoryAnswer.failed("the position of " + query.channel + " is not one this bus stored"));
                 return;
             }
@@ -545,6 +570,7 @@ final class NatsHistory {
             while (!hold.messages.isEmpty() && hold.messages.peekFirst().offset() <= q.top) {
                 deliver(channel, hold, hold.messages.removeFirst());
             }
+            waiting--;
             inbound.answer(q.id, q.answer);
         }
         if (hold.queries.isEmpty()) {
@@ -701,6 +727,7 @@ final class NatsHistory {
                     Query q = it.next();
                     if (now - q.deadline > 0) {
                         it.remove();
+                        waiting--;
                         inbound.answer(q.id, HistoryAnswer.failed("no reply from " + name + " in time"));
                     }
                 }

@@ -304,7 +304,8 @@ class NatsHistoryTest {
 
     /**
      * A NATS server without JetStream: the bus still relays (publications arrive, without offsets),
-     * and a subscribe that needs the history is refused with an internal error, which the SDKs retry.
+     * a positioned subscribe is at offset 0, a recovering one is told it was not recovered (the app
+     * reloads its state), and the history is empty.
      */
     @Test
     void withoutJetStreamTheBusRelaysButKeepsNoHistory() throws Exception {
@@ -323,11 +324,28 @@ class NatsHistoryTest {
         } while (got == null);
         assertThat(got).isEqualTo("{\"push\":{\"channel\":\"plain\",\"pub\":{\"data\":{\"n\":1}}}}");
         ann.send("{\"subscribe\":{\"channel\":\"kept\",\"recoverable\":true},\"id\":3}");
-        String refused;
+        String positioned = nextReply(ann);
+        String epoch = epochOf(positioned);
+        assertThat(positioned).isEqualTo("{\"id\":3,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":0}}");
+        CentrifugoConn bob = CentrifugoConn.connect(client, a);
+        bob.send("{\"subscribe\":{\"channel\":\"kept\",\"recoverable\":true,\"recover\":true,\"offset\":0,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(bob.next()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":0,\"was_recovering\":true}}");
+        published(b, "kept", "{\"n\":2}");
+        assertThat(bob.next()).as("no offset: nothing numbers it").isEqualTo("{\"push\":{\"channel\":\"kept\",\"pub\":{\"data\":{\"n\":2}}}}");
+        bob.send("{\"history\":{\"channel\":\"kept\",\"limit\":-1},\"id\":3}");
+        assertThat(bob.next()).isEqualTo("{\"id\":3,\"history\":{\"epoch\":\"" + epoch + "\",\"offset\":0}}");
+    }
+
+    /** The next frame that is not a publication. */
+    private static String nextReply(CentrifugoConn c) throws InterruptedException {
+        String r;
         do {
-            refused = ann.next();
-        } while (refused.startsWith("{\"push\""));
-        assertThat(refused).isEqualTo("{\"id\":3,\"error\":{\"code\":100,\"message\":\"internal server error\"}}");
+            r = c.next();
+        } while (r.startsWith("{\"push\""));
+        return r;
     }
 
     static String epochOf(String reply) {
