@@ -303,6 +303,45 @@ class NatsHistoryTest {
     }
 
     /**
+     * The history is JetStream's, on its disk: nats-server killed (SIGKILL) and started again under
+     * running nodes, they reconnect and a client recovers what it missed before and during the
+     * outage's end, on the same epoch, then gets the next offsets live.
+     */
+    @Test
+    void theHistoryOutlivesARestartOfNatsServer() throws Exception {
+        startNats(true);
+        PushServer a = node(100);
+        PushServer b = node(100);
+        for (int n = 1; n <= 3; n++) {
+            published(a, "kept", "{\"n\":" + n + "}");
+        }
+        CentrifugoConn reader = CentrifugoConn.connect(client, b);
+        reader.send("{\"subscribe\":{\"channel\":\"kept\",\"recoverable\":true},\"id\":2}");
+        String epoch = epochOf(reader.next());
+        reader.close();
+
+        nats.kill();
+        nats.startAgain();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) { // both links back and rejoined: publishes are accepted again
+            PublishOutcome o = a.publish("kept", ByteBuffer.wrap("{\"n\":4}".getBytes(StandardCharsets.UTF_8)));
+            if (o instanceof PublishOutcome.Accepted acc && acc.receipt().await() == Receipt.State.RELAYED) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("the nodes back on NATS").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        CentrifugoConn back = CentrifugoConn.connect(client, b);
+        back.send("{\"subscribe\":{\"channel\":\"kept\",\"recoverable\":true,\"recover\":true,\"offset\":2,\"epoch\":\""
+                + epoch + "\"},\"id\":2}");
+        assertThat(back.next()).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":2,\"was_recovering\":true,\"recovered\":true,\"publications\":["
+                + "{\"data\":{\"n\":3},\"offset\":3},{\"data\":{\"n\":4},\"offset\":4}]}}");
+        published(a, "kept", "{\"n\":5}");
+        assertThat(back.next()).isEqualTo("{\"push\":{\"channel\":\"kept\",\"pub\":{\"data\":{\"n\":5},\"offset\":5}}}");
+    }
+
+    /**
      * A NATS server without JetStream: the bus still relays (publications arrive, without offsets),
      * a positioned subscribe is at offset 0, a recovering one is told it was not recovered (the app
      * reloads its state), and the history is empty.
