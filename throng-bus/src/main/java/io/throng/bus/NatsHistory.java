@@ -109,7 +109,7 @@ final class NatsHistory {
     static final int HELD_BYTES_MAX = 16 << 20;
     /** Subscribing queries waiting per session (RelayBus bounds its own queue, this what left it): beyond, they fail and the SDKs retry with back-off. */
     private static final int PENDING_MAX = 4096;
-    /** Recovery and history reads at once: each is up to a history's size of round trips. */
+    /** Recovery and history reads at once (16: each is a search and a round trip per publication read). */
     static final int READERS = 16;
 
     private final String name;
@@ -421,22 +421,28 @@ final class NatsHistory {
 
     /** Runs {@code read} on a reader thread and hands its answer (a failed one if it threw) to {@code then}. */
     private void read(Read read, java.util.function.Consumer<HistoryAnswer> then) {
-        readers.execute(() -> {
-            HistoryAnswer a;
+        try {
+            readers.execute(() -> run(read, then));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            then.accept(HistoryAnswer.failed("the session closed"));
+        }
+    }
+
+    private void run(Read read, java.util.function.Consumer<HistoryAnswer> then) {
+        HistoryAnswer a;
+        try {
+            reading.acquire();
             try {
-                reading.acquire();
-                try {
-                    a = read.run();
-                } finally {
-                    reading.release();
-                }
-            } catch (InterruptedException e) {
-                a = HistoryAnswer.failed("the session closed");
-            } catch (IOException | JetStreamApiException | RuntimeException e) {
-                a = HistoryAnswer.failed("reading the history from " + name + " failed: " + e.getMessage());
+                a = read.run();
+            } finally {
+                reading.release();
             }
-            then.accept(a);
-        });
+        } catch (InterruptedException e) {
+            a = HistoryAnswer.failed("the session closed");
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            a = HistoryAnswer.failed("reading the history from " + name + " failed: " + e.getMessage());
+        }
+        then.accept(a);
     }
 
     // ================================================================ the dispatcher thread
@@ -596,7 +602,7 @@ final class NatsHistory {
     private HistoryAnswer recover(String stream, String subject, HistoryQuery q, Last last) throws IOException, JetStreamApiException {
         HistoryAnswer failed = new HistoryAnswer(null, last.epoch(), last.offset(), false, List.of());
         long oldest = System.currentTimeMillis() - q.limits().ttl().toMillis();
-        List<Stream.Entry> missed = entries(stream, subject, last, q.offset() + 1, (int) (last.offset() - q.offset()));
+        List<Stream.Entry> missed = entries(stream, subject, last, q.offset() + 1, (int) (last.offset() - q.offset()), 0);
         long want = q.offset() + 1;
         long bytes = 0;
         for (Stream.Entry e : missed) {
@@ -617,10 +623,10 @@ final class NatsHistory {
         int limit = q.limit() < 0 ? q.limits().size() : Math.min(q.limit(), q.limits().size());
         List<Stream.Entry> kept;
         if (!q.reverse()) {
-            kept = entries(stream, subject, last, since >= 0 ? since + 1 : 1, q.limits().size());
+            kept = entries(stream, subject, last, since >= 0 ? since + 1 : 1, limit, oldest);
         } else {
             long newest = since >= 0 ? Math.min(since - 1, last.offset()) : last.offset();
-            kept = new ArrayList<>(entries(stream, subject, last, Math.max(1, newest - limit + 1), limit));
+            kept = new ArrayList<>(entries(stream, subject, last, Math.max(1, newest - limit + 1), limit, oldest));
             kept.removeIf(e -> e.offset() > newest);
             Collections.reverse(kept);
         }
@@ -644,18 +650,20 @@ final class NatsHistory {
 
     /**
      * Up to {@code max} of the subject's publications of {@code last}'s epoch from offset
-     * {@code from} (or the oldest kept after it) up to {@code last}, oldest first: a search for the
-     * first (about log2 of the stream's length in direct gets), then one direct get each.
+     * {@code from} (or the oldest kept after it) up to {@code last}, oldest first, leaving out (and
+     * not counting) those stored before {@code oldestMillis}: a search for the first (about log2 of
+     * the stream's length in direct gets), then one direct get each (at most the history's size).
      */
-    private List<Stream.Entry> entries(String stream, String subject, Last last, long from, int max)
+    private List<Stream.Entry> entries(String stream, String subject, Last last, long from, int max, long oldestMillis)
             throws IOException, JetStreamApiException {
         List<Stream.Entry> out = new ArrayList<>(Math.min(max, 1024));
         MessageInfo mi = seek(stream, subject, last, Math.max(1, from));
         while (mi != null && mi.getSeq() <= last.seq() && out.size() < max) {
             Headers h = mi.getHeaders();
             long offset = parseOffset(h);
-            if (offset > 0 && last.epoch().equals(h.getFirst(EPOCH))) {
-                out.add(new Stream.Entry(offset, mi.getTime().toInstant().toEpochMilli(), mi.getData() == null ? new byte[0] : mi.getData()));
+            long stored = mi.getTime().toInstant().toEpochMilli();
+            if (offset > 0 && last.epoch().equals(h.getFirst(EPOCH)) && stored >= oldestMillis) {
+                out.add(new Stream.Entry(offset, stored, mi.getData() == null ? new byte[0] : mi.getData()));
             }
             mi = mi.getSeq() >= last.seq() ? null : next(stream, mi.getSeq() + 1, subject);
         }
