@@ -5,7 +5,11 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.MessageGetRequest;
 import io.nats.client.api.MessageInfo;
@@ -111,6 +115,12 @@ final class NatsHistory {
     private static final int PENDING_MAX = 4096;
     /** Recovery and history reads at once (16: each is a search and a round trip per publication read). */
     static final int READERS = 16;
+    /**
+     * Up to this many publications are read with one direct get each; more from an ordered
+     * consumer, whose making and removal cost a few round trips but which then streams them
+     * (1,000 direct gets took about 0.9 s here).
+     */
+    static final int DIRECT_READS = 16;
 
     private final String name;
     private final Connection connection;
@@ -652,22 +662,59 @@ final class NatsHistory {
      * Up to {@code max} of the subject's publications of {@code last}'s epoch from offset
      * {@code from} (or the oldest kept after it) up to {@code last}, oldest first, leaving out (and
      * not counting) those stored before {@code oldestMillis}: a search for the first (about log2 of
-     * the stream's length in direct gets), then one direct get each (at most the history's size).
+     * the stream's length in direct gets), then the rest one direct get each if there are at most
+     * {@value #DIRECT_READS}, else from an ordered consumer (one request, then a stream).
      */
     private List<Stream.Entry> entries(String stream, String subject, Last last, long from, int max, long oldestMillis)
             throws IOException, JetStreamApiException {
         List<Stream.Entry> out = new ArrayList<>(Math.min(max, 1024));
-        MessageInfo mi = seek(stream, subject, last, Math.max(1, from));
-        while (mi != null && mi.getSeq() <= last.seq() && out.size() < max) {
-            Headers h = mi.getHeaders();
-            long offset = parseOffset(h);
-            long stored = mi.getTime().toInstant().toEpochMilli();
-            if (offset > 0 && last.epoch().equals(h.getFirst(EPOCH)) && stored >= oldestMillis) {
-                out.add(new Stream.Entry(offset, stored, mi.getData() == null ? new byte[0] : mi.getData()));
+        MessageInfo first = seek(stream, subject, last, Math.max(1, from));
+        if (first == null) {
+            return out;
+        }
+        add(out, last, first.getHeaders(), first.getTime(), first.getData(), oldestMillis);
+        long seq = first.getSeq();
+        if (seq >= last.seq() || out.size() >= max) {
+            return out;
+        }
+        if (max <= DIRECT_READS) {
+            for (MessageInfo mi = next(stream, seq + 1, subject); mi != null && mi.getSeq() <= last.seq() && out.size() < max;
+                 mi = mi.getSeq() >= last.seq() ? null : next(stream, mi.getSeq() + 1, subject)) {
+                add(out, last, mi.getHeaders(), mi.getTime(), mi.getData(), oldestMillis);
             }
-            mi = mi.getSeq() >= last.seq() ? null : next(stream, mi.getSeq() + 1, subject);
+            return out;
+        }
+        ConsumerConfiguration cc = ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.ByStartSequence)
+                .startSequence(seq + 1).build();
+        JetStreamSubscription sub = js.subscribe(subject, PushSubscribeOptions.builder().stream(stream).ordered(true)
+                .configuration(cc).build());
+        try {
+            while (seq < last.seq() && out.size() < max) {
+                Message m = sub.nextMessage(timeout);
+                if (m == null) {
+                    throw new IOException("the stream sent no message within " + timeout.toMillis() + " ms");
+                }
+                seq = m.metaData().streamSequence();
+                if (seq <= last.seq()) {
+                    add(out, last, m.getHeaders(), m.metaData().timestamp(), m.getData(), oldestMillis);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            sub.unsubscribe();
         }
         return out;
+    }
+
+    /** Adds a stored message to {@code out} if it is a publication of {@code last}'s epoch stored at or after {@code oldestMillis}. */
+    private static void add(List<Stream.Entry> out, Last last, Headers h, java.time.ZonedDateTime time, byte[] data, long oldestMillis) {
+        long offset = parseOffset(h);
+        long stored = time.toInstant().toEpochMilli();
+        if (offset > 0 && last.epoch().equals(h.getFirst(EPOCH)) && stored >= oldestMillis) {
+            out.add(new Stream.Entry(offset, stored, data == null ? new byte[0] : data));
+        }
     }
 
     /**
