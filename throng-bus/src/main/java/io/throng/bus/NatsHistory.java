@@ -160,6 +160,8 @@ final class NatsHistory {
         final String subject;
         final HistoryQuery q;
         final long deadline;
+        /** Its read found the channel empty once (expired since this session last saw it) and was asked again. */
+        boolean askedAgain;
         long top;
         HistoryAnswer answer;
 
@@ -272,6 +274,8 @@ final class NatsHistory {
             return "other nodes kept storing to channel " + m.channel() + " first (" + STORE_TRIES + " tries)";
         } catch (JetStreamApiException e) {
             return "JetStream refused to store it: " + e.getMessage();
+        } catch (IllegalArgumentException e) {
+            return "NATS cannot carry it: " + e.getMessage(); // larger than the server's max_payload with the headers
         } catch (IOException e) {
             throwIfBroken(e);
             return "JetStream did not store it: " + e.getMessage();
@@ -403,7 +407,11 @@ final class NatsHistory {
             sent.put(id, new Query(id, channel, stream, subject, q, System.nanoTime() + answerWithin()));
             waiting++;
         }
-        // a direct get of the last message, its reply on the dispatcher of the live messages (class comment)
+        askPosition(stream, subject, id);
+    }
+
+    /** A direct get of the channel's last message, its reply on the dispatcher of the live messages (class comment). */
+    private void askPosition(String stream, String subject, long id) {
         connection.publish(NatsMessage.builder().subject("$JS.API.DIRECT.GET." + stream).replyTo(inbox + id)
                 .data(MessageGetRequest.lastBySubjectBytes(subject)).build());
     }
@@ -525,6 +533,29 @@ final class NatsHistory {
             query = sent.remove(id);
             if (query == null || closed) {
                 return; // answered as failed already (its time passed)
+            }
+            if (m.isStatusMessage() && m.getStatus().getCode() == 404 && !query.askedAgain) {
+                // the channel expired (meta TTL) since this session knew it: make its new epoch, ask again
+                lasts.remove(query.subject);
+                query.askedAgain = true;
+                sent.put(id, query);
+                read(() -> {
+                    position(query.stream, query.subject, true);
+                    askPosition(query.stream, query.subject, id);
+                    return null;
+                }, a -> {
+                    if (a != null) {
+                        synchronized (this) {
+                            if (sent.remove(id) != null) {
+                                waiting--;
+                                if (!closed) {
+                                    inbound.answer(id, a);
+                                }
+                            }
+                        }
+                    }
+                });
+                return;
             }
             if (m.isStatusMessage() || !m.hasHeaders()) {
                 lasts.remove(query.subject);

@@ -351,6 +351,36 @@ class NatsHistoryTest {
     }
 
     /**
+     * A channel idle for its meta TTL is forgotten (JetStream's MaxAge removes its last message):
+     * a client of the old epoch is told it was not recovered, with the new epoch, and the next
+     * publication, from a node that knew the old one, is offset 1 of the new epoch.
+     */
+    @Test
+    void aChannelIdleForItsMetaTtlStartsANewEpoch() throws Exception {
+        startNats(true);
+        HistoryOptions brief = new HistoryOptions(10, Duration.ofSeconds(1), Duration.ofSeconds(2), false, true, 10);
+        PushServer a = node(brief);
+        PushServer b = node(brief);
+        published(a, "brief", "{\"n\":1}");
+        CentrifugoConn ann = CentrifugoConn.connect(client, b);
+        ann.send("{\"subscribe\":{\"channel\":\"brief\",\"recoverable\":true},\"id\":2}");
+        String old = epochOf(ann.next());
+        ann.close();
+        Thread.sleep(3500); // past the meta TTL, and JetStream's next expiry pass
+
+        CentrifugoConn back = CentrifugoConn.connect(client, b);
+        back.send("{\"subscribe\":{\"channel\":\"brief\",\"recoverable\":true,\"recover\":true,\"offset\":1,\"epoch\":\""
+                + old + "\"},\"id\":2}");
+        String reply = back.next();
+        String epoch = epochOf(reply);
+        assertThat(epoch).isNotEqualTo(old);
+        assertThat(reply).isEqualTo("{\"id\":2,\"subscribe\":{\"recoverable\":true,\"epoch\":\"" + epoch
+                + "\",\"positioned\":true,\"offset\":0,\"was_recovering\":true}}");
+        published(a, "brief", "{\"n\":2}");
+        assertThat(back.next()).isEqualTo("{\"push\":{\"channel\":\"brief\",\"pub\":{\"data\":{\"n\":2},\"offset\":1}}}");
+    }
+
+    /**
      * The history is JetStream's, on its disk: nats-server killed (SIGKILL) and started again under
      * running nodes, they reconnect and a client recovers what it missed before and during the
      * outage's end, on the same epoch, then gets the next offsets live.
