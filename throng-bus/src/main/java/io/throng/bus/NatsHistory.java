@@ -65,7 +65,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * reads the new last and tries again, so two nodes never give one offset twice nor skip one. The
  * first message of a channel makes its epoch; a subscribe or a history read of a channel with no
  * message yet stores an offset-0 marker for the same purpose (the epoch it answers is the one the
- * next publications carry). The marker is never delivered.
+ * next publications carry). The marker is never delivered. A channel idle for the meta TTL has no
+ * message left, and starts again from a new epoch.
  *
  * <p><b>Live delivery.</b> The stream republishes each message once stored (RePublish, NATS 2.9)
  * to {@code throng.l.<key>.<channel>}, with its headers; nodes subscribe there. A rejected publish
@@ -74,9 +75,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p><b>Order of an answer and live messages</b> (the contract of {@code SharedHistory}). A
  * subscribing query reads the channel's last message with a direct get whose reply comes to this
- * connection's own inbox, on the same dispatcher as the live messages: the stream sends a message's
- * republish before it answers a read that sees it, so a live message that arrives before the reply
- * has an offset at or below its top, and one after it above. From the reply on, the channel's live
+ * connection's own inbox, on the same dispatcher as the live messages. nats-server sends a stored
+ * message's republish before it answers a read that sees it (both go through the stream's own
+ * send queue: what NatsHistoryTest's concurrent recoveries rely on and check; NATS does not
+ * document it), so a live message that arrives before the reply has an offset at or below its
+ * top, and one after it above. From the reply on, the channel's live
  * messages are held here, in order (bounded: {@value #HELD_MAX} messages or {@value #HELD_BYTES_MAX}
  * bytes, beyond which the channel's waiting queries fail and what was held is delivered), while the
  * recovered publications are read; the answers of one channel are given in the order of their
