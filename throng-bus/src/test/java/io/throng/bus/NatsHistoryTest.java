@@ -305,6 +305,27 @@ class NatsHistoryTest {
     }
 
     /**
+     * What the offsets rest on, checked against this nats-server: a publish that expects the
+     * channel to be empty (expected last subject sequence 0), as two nodes' first publications to a
+     * new channel both do, is refused once the channel has a message.
+     */
+    @Test
+    void jetStreamRefusesASecondFirstMessage() throws Exception {
+        startNats(true);
+        PushServer a = node(10);
+        published(a, "first", "{\"n\":1}");
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.url())) {
+            io.nats.client.JetStream js = nc.jetStream();
+            String subject = NatsHistory.stored(NatsHistory.key(HistoryOptions.of(10, Duration.ofMinutes(5))), "first");
+            io.nats.client.impl.Headers h = new io.nats.client.impl.Headers().put("Nats-Expected-Last-Subject-Sequence", "0");
+            io.nats.client.Message m = io.nats.client.impl.NatsMessage.builder().subject(subject).headers(h).data(new byte[1]).build();
+            io.nats.client.JetStreamApiException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.nats.client.JetStreamApiException.class, () -> js.publish(m));
+            assertThat(refused.getApiErrorCode()).isEqualTo(10071);
+        }
+    }
+
+    /**
      * A namespace's size and TTL hold across nodes: the stream keeps the newest {@code size}
      * publications of the channel (a client further behind is not recovered), a publication older
      * than the TTL is no longer history, but the position (epoch and top offset) stays until the
