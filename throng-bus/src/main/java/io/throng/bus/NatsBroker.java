@@ -108,7 +108,12 @@ public final class NatsBroker implements Broker {
             throw new IOException(RedisBroker.message(e), e);
         }
         if (session.connection.getServerInfo().isJetStreamAvailable()) {
-            session.history = new NatsHistory(name, session.connection, inbound, config.timeout());
+            try {
+                session.history = new NatsHistory(name, session.connection, inbound, config.timeout());
+            } catch (IOException | RuntimeException e) {
+                session.close();
+                throw e;
+            }
         } else if (toldNoJetStream.compareAndSet(false, true)) {
             LOG.log(Level.WARNING, "bus " + name + ": the NATS server has no JetStream (start it with -js): channel history"
                     + " (Centrifugo namespaces with history) cannot be kept; their publications are delivered without"
