@@ -314,7 +314,8 @@ class NatsHistoryTest {
         startNats(true);
         PushServer a = node(10);
         published(a, "first", "{\"n\":1}");
-        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.url())) {
+        io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.url());
+        try {
             io.nats.client.JetStream js = nc.jetStream();
             String subject = NatsHistory.stored(NatsHistory.key(HistoryOptions.of(10, Duration.ofMinutes(5))), "first");
             io.nats.client.impl.Headers h = new io.nats.client.impl.Headers().put("Nats-Expected-Last-Subject-Sequence", "0");
@@ -322,6 +323,8 @@ class NatsHistoryTest {
             io.nats.client.JetStreamApiException refused = org.junit.jupiter.api.Assertions.assertThrows(
                     io.nats.client.JetStreamApiException.class, () -> js.publish(m));
             assertThat(refused.getApiErrorCode()).isEqualTo(10071);
+        } finally {
+            nc.close();
         }
     }
 
