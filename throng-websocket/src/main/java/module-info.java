@@ -10,10 +10,10 @@ module io.throng.websocket {
 
     exports io.throng.websocket;
     exports io.throng.websocket.bus;
+    exports io.throng.websocket.history; // HistoryAnswer carries its entries; the brokers that keep history read their limits
     exports io.throng.websocket.push;
     exports io.throng.websocket.centrifugo;
     exports io.throng.websocket.probe;
-    exports io.throng.websocket.history; // the bus's history types (Broker.Message, HistoryAnswer), for brokers in other modules
 
     opens io.throng.websocket.push; // push.html, read as a resource
 }

@@ -9,6 +9,8 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.throng.websocket.bus.Broker;
 import io.throng.websocket.bus.BusConfig;
+import io.throng.websocket.bus.HistoryAnswer;
+import io.throng.websocket.bus.HistoryQuery;
 import io.throng.websocket.bus.RelayBus;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -28,12 +30,23 @@ import java.util.concurrent.TimeoutException;
  * <p>A channel is a subject as it is ({@code news.sport} is two tokens, so a NATS client may
  * subscribe to {@code news.>}); channels with empty tokens ({@code .a}, {@code a..b}) are refused
  * on this bus. Any NATS client reaches the subscribers with {@code PUB <channel>}.
+ *
+ * <p>Channel history ({@link #keepsHistory()}): kept for every node in JetStream ({@link
+ * NatsHistory}), if the server has it; a stored publication travels on {@code throng.h.<key>.<channel>}
+ * and reaches the nodes, numbered, on {@code throng.l.<key>.<channel>} (so those prefixes are not
+ * channels). Without JetStream the bus works as without history: the start says so once, stored
+ * publishes go out as plain ones (no offset), a subscribe is positioned at offset 0 and never
+ * recovered, and the history is empty.
  */
 public final class NatsBroker implements Broker {
     private static final System.Logger LOG = System.getLogger("io.throng.bus");
 
     private final BusConfig config;
     private final String name;
+    /** The warning that the server has no JetStream is logged once, not at every reconnection. */
+    private final java.util.concurrent.atomic.AtomicBoolean toldNoJetStream = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Without JetStream: the epoch answered, this node's own (a client that moves to another node is not recovered either). */
+    private final String noHistoryEpoch = NatsHistory.newEpoch();
 
     public NatsBroker(BusConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -53,7 +66,19 @@ public final class NatsBroker implements Broker {
         if (channel.startsWith(".") || channel.endsWith(".") || channel.contains("..")) {
             return "channel '" + channel + "' is not a NATS subject (a dot at an end, or two in a row); the bus is " + name;
         }
+        if (channel.startsWith(NatsHistory.STORED) || channel.startsWith(NatsHistory.LIVE) || channel.startsWith("_throng.")) {
+            return "channel '" + channel + "' is under a prefix the bus keeps for the channels' history; the bus is " + name;
+        }
         return null;
+    }
+
+    /**
+     * Yes: the channels' history is kept in JetStream for every node (if the server has no
+     * JetStream, there is none: nothing is numbered or recovered; the start says so).
+     */
+    @Override
+    public boolean keepsHistory() {
+        return true;
     }
 
     @Override
@@ -82,8 +107,27 @@ public final class NatsBroker implements Broker {
         } catch (IOException e) {
             throw new IOException(RedisBroker.message(e), e);
         }
-        session.dispatcher = session.connection.createDispatcher(m -> inbound.message(m.getSubject(),
-                ByteBuffer.wrap(m.getData() == null ? new byte[0] : m.getData())));
+        if (session.connection.getServerInfo().isJetStreamAvailable()) {
+            try {
+                session.history = new NatsHistory(name, session.connection, inbound, config.timeout());
+            } catch (IOException | RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        } else if (toldNoJetStream.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "bus " + name + ": the NATS server has no JetStream (start it with -js): channel history"
+                    + " (Centrifugo namespaces with history) cannot be kept; their publications are delivered without"
+                    + " offsets, no subscribe is recovered and the history command finds nothing; the bus works otherwise");
+        }
+        NatsHistory history = session.history;
+        session.dispatcher = session.connection.createDispatcher(m -> {
+            if (history == null || !history.handles(m)) {
+                inbound.message(m.getSubject(), ByteBuffer.wrap(m.getData() == null ? new byte[0] : m.getData()));
+            }
+        });
+        if (history != null) {
+            session.dispatcher.subscribe(history.inbox + "*");
+        }
         return session;
     }
 
@@ -91,6 +135,8 @@ public final class NatsBroker implements Broker {
         private final Inbound inbound;
         volatile Connection connection;
         volatile Dispatcher dispatcher;
+        /** The JetStream history, or null when the server has none. */
+        volatile NatsHistory history;
         private volatile boolean closing;
 
         NatsSession(Inbound inbound) {
@@ -128,6 +174,9 @@ public final class NatsBroker implements Broker {
             try {
                 for (String c : channels) {
                     dispatcher.subscribe(c);
+                    if (history != null) {
+                        dispatcher.subscribe(NatsHistory.liveSubscription(c));
+                    }
                 }
                 flush();
             } catch (IllegalStateException | IllegalArgumentException e) {
@@ -140,6 +189,9 @@ public final class NatsBroker implements Broker {
             try {
                 for (String c : channels) {
                     dispatcher.unsubscribe(c);
+                    if (history != null) {
+                        dispatcher.unsubscribe(NatsHistory.liveSubscription(c));
+                    }
                 }
             } catch (IllegalStateException | IllegalArgumentException e) {
                 throw new IOException(e.getMessage(), e);
@@ -150,7 +202,27 @@ public final class NatsBroker implements Broker {
         public void publish(List<Message> batch) throws IOException {
             try {
                 for (Message m : batch) {
-                    connection.publish(m.channel(), m.payload());
+                    switch (m.request()) {
+                        case null -> {
+                            if (m.store() != null && history != null) {
+                                String refused = history.store(m);
+                                if (refused != null && m.receipt() != null) {
+                                    m.receipt().dropped(refused);
+                                }
+                            } else {
+                                connection.publish(m.channel(), m.payload());
+                            }
+                        }
+                        case HistoryQuery q -> {
+                            if (history != null) {
+                                history.query(m.channel(), m.requestId(), q);
+                            } else {
+                                // no history: a position with nothing before it, and no recovery (the client reloads)
+                                inbound.answer(m.requestId(), new HistoryAnswer(null, noHistoryEpoch, 0, false, List.of()));
+                            }
+                        }
+                        default -> throw new IllegalArgumentException("NATS cannot gather replies");
+                    }
                 }
             } catch (IllegalStateException | IllegalArgumentException e) {
                 throw new IOException(e.getMessage(), e);
@@ -186,6 +258,10 @@ public final class NatsBroker implements Broker {
         @Override
         public void close() {
             closing = true;
+            NatsHistory h = history;
+            if (h != null) {
+                h.close();
+            }
             Connection c = connection;
             if (c != null) {
                 try {

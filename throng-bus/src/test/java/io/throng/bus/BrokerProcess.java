@@ -35,22 +35,35 @@ public final class BrokerProcess implements AutoCloseable {
     private final int port;
     private final int monitorPort;
     private final Path log;
+    /** nats-server's JetStream store (-js -sd), or null: no JetStream. */
+    private final Path jetStream;
     private Process process;
 
-    private BrokerProcess(Kind kind, int port, int monitorPort, Path log) {
+    private BrokerProcess(Kind kind, int port, int monitorPort, Path log, Path jetStream) {
         this.kind = kind;
         this.port = port;
         this.monitorPort = monitorPort;
         this.log = log;
+        this.jetStream = jetStream;
     }
 
     /** Starts a broker on a free loopback port and waits until it accepts connections. */
     public static BrokerProcess start(Kind kind) throws IOException, InterruptedException {
+        return start(kind, false);
+    }
+
+    /** A nats-server with JetStream on (-js), its store in a directory of its own under target/brokers. */
+    public static BrokerProcess startNatsWithJetStream() throws IOException, InterruptedException {
+        return start(Kind.NATS, true);
+    }
+
+    private static BrokerProcess start(Kind kind, boolean jetStream) throws IOException, InterruptedException {
         Path dir = Path.of("target", "brokers");
         Files.createDirectories(dir);
         int port = freePort();
         int monitor = kind == Kind.NATS ? freePort() : 0;
-        BrokerProcess b = new BrokerProcess(kind, port, monitor, dir.resolve(kind.executable + "-" + port + ".log").toAbsolutePath());
+        Path store = jetStream ? Files.createTempDirectory(dir, "jetstream-" + port + "-").toAbsolutePath() : null;
+        BrokerProcess b = new BrokerProcess(kind, port, monitor, dir.resolve(kind.executable + "-" + port + ".log").toAbsolutePath(), store);
         b.startAgain();
         return b;
     }
@@ -67,6 +80,9 @@ public final class BrokerProcess implements AutoCloseable {
                     "--daemonize", "no", "--protected-mode", "no", "--logfile", ""));
         } else {
             cmd.addAll(List.of("-a", "127.0.0.1", "-p", Integer.toString(port), "-m", Integer.toString(monitorPort)));
+            if (jetStream != null) {
+                cmd.addAll(List.of("-js", "-sd", jetStream.toString()));
+            }
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

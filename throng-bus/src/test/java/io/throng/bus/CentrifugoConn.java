@@ -15,11 +15,11 @@ import java.util.concurrent.TimeUnit;
  * tests on a push node's {@code /connection/websocket}: what it sends is what the test wrote, what
  * it gets is queued as text. The server's pings ({@code {}}) are answered at once on the client's
  * thread and not queued. throng-websocket's tests have their own (CentrifugoProtocolTest.Conn);
- * test sources do not cross modules.
+ * test sources do not cross modules. Used by the Redis and NATS history tests.
  */
 final class CentrifugoConn implements WebSocketHandler {
     private final LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
-    private WebSocket ws;
+    private volatile WebSocket ws;
 
     /** Connects to {@code node} as an anonymous client (the node's config allows them) and reads the connect reply. */
     static CentrifugoConn connect(WebSocketClient client, PushServer node) throws Exception {
@@ -59,6 +59,11 @@ final class CentrifugoConn implements WebSocketHandler {
     /** Whether a frame has come and not been read. */
     boolean hasMore() {
         return !texts.isEmpty();
+    }
+
+    /** The next frame if one comes within {@code millis}, else null. */
+    String poll(long millis) throws InterruptedException {
+        return texts.poll(millis, TimeUnit.MILLISECONDS);
     }
 
     void close() {

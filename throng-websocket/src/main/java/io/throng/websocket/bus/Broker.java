@@ -34,7 +34,7 @@ public interface Broker {
      * True if the broker keeps channel history for all its nodes ({@link SharedHistory}): its
      * session takes {@link Message#store() stored} publishes and {@link Message#request() requests}
      * that are {@link HistoryQuery history queries}.
-     * The prefork hub and Redis do; NATS does not yet (each node keeps its own).
+     * The prefork hub, Redis and NATS (in JetStream) do.
      */
     default boolean keepsHistory() {
         return false;

@@ -43,9 +43,9 @@ public final class Receipt {
 
     /**
      * The link thread: the message will never be sent (or its fate is unknown), because {@code
-     * reason}. Public for a broker's session that learns, while it goes on, that the broker refused
-     * this one message (Redis refusing to run the store script): the link's own settle comes after
-     * and is ignored.
+     * reason}. Public for a broker's session that takes a batch but refuses one message of it (Redis
+     * refusing to run the store script, a JetStream store that kept losing the race for its channel's
+     * next offset): the first settlement wins, the link's own later one is ignored.
      */
     public void dropped(String reason) {
         why = reason;

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * StreamLimits#metaTtl()}: a channel that is forgotten and used again starts a new epoch, so a
  * client that recovers from the old one is told it could not be recovered.
  *
- * <p>With NATS each node keeps the history of what it delivered (docs/centrifugo.md,
+ * <p>With Redis or NATS the broker keeps the history instead (Redis streams, JetStream: docs/centrifugo.md,
  * *History and recovery*).
  */
 public final class Streams {
