@@ -244,13 +244,13 @@ final class CentrifugoFile {
         if (ecdsa != null && !ecdsa.isBlank()) {
             keys = keys.withEcdsa(TokenKeys.ecdsaFromPem(ecdsa));
         }
-        String[] claims = new String[4];
-        List<String> claimNames = List.of("audience", "audience_regex", "issuer", "issuer_regex");
+        String[] claims = new String[5];
+        List<String> claimNames = List.of("audience", "audience_regex", "issuer", "issuer_regex", "user_id_claim");
         for (int i = 0; i < claims.length; i++) {
             claims[i] = string(token, claimNames.get(i), at);
         }
         try {
-            ClaimChecks checks = new ClaimChecks(claims[0], claims[1], claims[2], claims[3]);
+            ClaimChecks checks = new ClaimChecks(claims[0], claims[1], claims[2], claims[3], claims[4]);
             if (!checks.isEmpty() && keys.isEmpty()) {
                 refused.add(at.substring(0, at.length() - 1) + ": an audience or issuer, and no key (no token could pass)");
             }

@@ -201,6 +201,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             + " match (client.token.issuer_regex)")
     String centrifugoIssuerRegex;
 
+    @Option(names = "--centrifugo-token-user-id-claim", paramLabel = "<claim>", description = "the claim the user comes"
+            + " from instead of sub (client.token.user_id_claim; letters and underscores)")
+    String centrifugoUserIdClaim;
+
     @Option(names = "--centrifugo-subscription-hmac-secret-file", paramLabel = "<file>", description = "subscription tokens"
             + " get their own key set (Centrifugo's client.subscription_token), checked instead of the connection tokens' keys"
             + " and audience/issuer: their HS256 key, this file's content")
@@ -234,6 +238,10 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
 
     @Option(names = "--centrifugo-subscription-token-issuer-regex", paramLabel = "<regex>", description = "the same as a regex")
     String centrifugoSubIssuerRegex;
+
+    @Option(names = "--centrifugo-subscription-token-user-id-claim", paramLabel = "<claim>", description = "the claim"
+            + " subscription tokens' user comes from, with their own key set (client.subscription_token.user_id_claim)")
+    String centrifugoSubUserIdClaim;
 
     @Option(names = "--centrifugo-allow-anonymous", description = "accept connections without a token (user \"\")")
     boolean centrifugoAnonymous;
@@ -420,13 +428,14 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             }
         }
         TokenKeys keys = tokenKeys("--centrifugo-", secret, centrifugoRsaKeyFile, centrifugoEcdsaKeyFile, centrifugoJwksFile,
-                new ClaimChecks(centrifugoAudience, centrifugoAudienceRegex, centrifugoIssuer, centrifugoIssuerRegex));
+                new ClaimChecks(centrifugoAudience, centrifugoAudienceRegex, centrifugoIssuer, centrifugoIssuerRegex,
+                        centrifugoUserIdClaim));
         if (subscriptionKeysGiven()) {
             // Centrifugo's client.subscription_token: subscription tokens checked with these, and these only
             TokenKeys sub = tokenKeys("--centrifugo-subscription-", secret("--centrifugo-subscription-hmac-secret",
                             centrifugoSubSecretFile, centrifugoSubSecretEnv), centrifugoSubRsaKeyFile, centrifugoSubEcdsaKeyFile,
                     centrifugoSubJwksFile, new ClaimChecks(centrifugoSubAudience, centrifugoSubAudienceRegex, centrifugoSubIssuer,
-                            centrifugoSubIssuerRegex));
+                            centrifugoSubIssuerRegex, centrifugoSubUserIdClaim));
             if (sub.isEmpty()) {
                 throw new IllegalArgumentException("--centrifugo-subscription-... options give subscription tokens their own"
                         + " checks, but no key of their own (--centrifugo-subscription-hmac-secret-file or -env,"
@@ -543,7 +552,8 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
     private boolean subscriptionKeysGiven() {
         return centrifugoSubSecretFile != null || centrifugoSubSecretEnv != null || centrifugoSubRsaKeyFile != null
                 || centrifugoSubEcdsaKeyFile != null || centrifugoSubJwksFile != null || centrifugoSubAudience != null
-                || centrifugoSubAudienceRegex != null || centrifugoSubIssuer != null || centrifugoSubIssuerRegex != null;
+                || centrifugoSubAudienceRegex != null || centrifugoSubIssuer != null || centrifugoSubIssuerRegex != null
+                || centrifugoSubUserIdClaim != null;
     }
 
     private static String absolute(Path file) {
@@ -878,6 +888,8 @@ public final class PushCommand implements Callable<Integer>, ServeCommandAccess 
             String[][] given = {{"--centrifugo-token-audience", centrifugoAudience},
                     {"--centrifugo-token-audience-regex", centrifugoAudienceRegex},
                     {"--centrifugo-token-issuer", centrifugoIssuer}, {"--centrifugo-token-issuer-regex", centrifugoIssuerRegex},
+                    {"--centrifugo-token-user-id-claim", centrifugoUserIdClaim},
+                    {"--centrifugo-subscription-token-user-id-claim", centrifugoSubUserIdClaim},
                     {"--centrifugo-subscription-hmac-secret-file", absolute(centrifugoSubSecretFile)},
                     {"--centrifugo-subscription-hmac-secret-env", centrifugoSubSecretEnv},
                     {"--centrifugo-subscription-rsa-public-key-file", absolute(centrifugoSubRsaKeyFile)},

@@ -65,6 +65,8 @@ final class PushYaml {
             Map.entry("token-audience", "--centrifugo-token-audience"),
             Map.entry("token-audience-regex", "--centrifugo-token-audience-regex"),
             Map.entry("token-issuer", "--centrifugo-token-issuer"), Map.entry("token-issuer-regex", "--centrifugo-token-issuer-regex"),
+            Map.entry("token-user-id-claim", "--centrifugo-token-user-id-claim"),
+            Map.entry("subscription-token-user-id-claim", "--centrifugo-subscription-token-user-id-claim"),
             Map.entry("subscription-hmac-secret-file", "--centrifugo-subscription-hmac-secret-file"),
             Map.entry("subscription-hmac-secret-env", "--centrifugo-subscription-hmac-secret-env"),
             Map.entry("subscription-rsa-public-key-file", "--centrifugo-subscription-rsa-public-key-file"),

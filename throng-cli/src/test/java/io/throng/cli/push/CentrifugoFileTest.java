@@ -78,15 +78,28 @@ class CentrifugoFileTest {
     }
 
     @Test
+    void theUserIdClaimIsRead() throws Exception {
+        Path f = write("config.json", """
+                {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!","user_id_claim":"uid"},
+                 "subscription_token":{"enabled":true,"hmac_secret_key":"another-secret-of-at-least-32-bytes","user_id_claim":"user_id"}}}
+                """);
+        CentrifugoConfig c = CentrifugoFile.read(f).config();
+        assertThat(c.keys().checks().userIdClaim()).isEqualTo("uid");
+        assertThat(c.keys().forSubscriptions().checks().userIdClaim()).isEqualTo("user_id");
+        assertThat(c.keys().describe()).contains("user from uid").doesNotContain("an-hmac-secret");
+    }
+
+    @Test
     void whatThrongCannotDoStopsTheStartAndIsListed() throws Exception {
         Path f = write("config.json", """
                 {"client":{"token":{"hmac_secret_key":"an-hmac-secret-of-at-least-32-bytes!",
-                 "jwks_public_endpoint":"https://x/jwks","user_id_claim":"uid"},"insecure":true},
+                 "jwks_public_endpoint":"https://x/jwks","user_id_claim":"u-id"},"insecure":true},
                  "engine":{"type":"redis"},
                  "channel":{"namespaces":[{"name":"chat","allow_user_limited_channels":true,"channel_regex":"^a"}]}}
                 """);
         assertThatThrownBy(() -> CentrifugoFile.read(f))
-                .hasMessageContaining("client.token.user_id_claim").hasMessageContaining("client.token.jwks_public_endpoint")
+                .hasMessageContaining("client.token: the user id claim 'u-id' is not a claim name")
+                .hasMessageContaining("client.token.jwks_public_endpoint")
                 .hasMessageContaining("client.insecure: true").hasMessageContaining("engine.type: redis")
                 .hasMessageContaining("channel.namespaces[chat].allow_user_limited_channels: true")
                 .hasMessageContaining("channel.namespaces[chat].channel_regex")

@@ -22,19 +22,35 @@ import java.util.regex.PatternSyntaxException;
  * and read as Java's {@code (?<name>...)} (Centrifugo uses the groups for JWKS endpoint templates,
  * which throng does not fetch). A value and its regex together are refused, as Centrifugo does.
  *
+ * <p>{@code userIdClaim} is Centrifugo's {@code user_id_claim}: the claim the user comes from instead
+ * of {@code sub} (a top-level claim, named as Centrifugo requires: letters and underscores).
+ *
  * @param audience      or null
  * @param audienceRegex or null
  * @param issuer        or null
  * @param issuerRegex   or null
+ * @param userIdClaim   or null for {@code sub}
  */
-public record ClaimChecks(String audience, String audienceRegex, String issuer, String issuerRegex) {
-    public static final ClaimChecks NONE = new ClaimChecks(null, null, null, null);
+public record ClaimChecks(String audience, String audienceRegex, String issuer, String issuerRegex, String userIdClaim) {
+    public static final ClaimChecks NONE = new ClaimChecks(null, null, null, null, null);
+    /** Centrifugo's rule for a user id claim's name (it reads a top-level claim only). */
+    private static final Pattern CLAIM_NAME = Pattern.compile("[a-zA-Z_]+");
+
+    /** The aud/iss checks alone, the user from {@code sub}. */
+    public ClaimChecks(String audience, String audienceRegex, String issuer, String issuerRegex) {
+        this(audience, audienceRegex, issuer, issuerRegex, null);
+    }
 
     public ClaimChecks {
         audience = emptyIsNull(audience);
         audienceRegex = emptyIsNull(audienceRegex);
         issuer = emptyIsNull(issuer);
         issuerRegex = emptyIsNull(issuerRegex);
+        userIdClaim = emptyIsNull(userIdClaim);
+        if (userIdClaim != null && !CLAIM_NAME.matcher(userIdClaim).matches()) {
+            throw new IllegalArgumentException("the user id claim '" + userIdClaim + "' is not a claim name: letters and"
+                    + " underscores only (as Centrifugo)");
+        }
         if (audience != null && audienceRegex != null) {
             throw new IllegalArgumentException("both a token audience and an audience regex: configure one of them (as Centrifugo)");
         }
@@ -61,8 +77,14 @@ public record ClaimChecks(String audience, String audienceRegex, String issuer, 
         }
     }
 
+    /** No aud/iss check (the user id claim is not a check). */
     public boolean isEmpty() {
         return audience == null && audienceRegex == null && issuer == null && issuerRegex == null;
+    }
+
+    /** This with the user read from {@code claim} (null or empty: from {@code sub}). */
+    public ClaimChecks withUserIdClaim(String claim) {
+        return new ClaimChecks(audience, audienceRegex, issuer, issuerRegex, claim);
     }
 
     /** For the start lines; "none" without checks. The values are not secret (they are in every token). */
@@ -79,6 +101,9 @@ public record ClaimChecks(String audience, String audienceRegex, String issuer, 
         }
         if (issuerRegex != null) {
             parts.add("iss ~ /" + issuerRegex + "/");
+        }
+        if (userIdClaim != null) {
+            parts.add("user from " + userIdClaim);
         }
         return parts.isEmpty() ? "none" : String.join(", ", parts);
     }

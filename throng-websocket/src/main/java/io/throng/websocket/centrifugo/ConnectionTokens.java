@@ -66,6 +66,8 @@ public final class ConnectionTokens {
     private final java.util.regex.Pattern audienceRegex;
     private final String issuer;
     private final java.util.regex.Pattern issuerRegex;
+    /** The claim the user comes from (Centrifugo's user_id_claim), or null for {@code sub}. */
+    private final String userIdClaim;
 
     public ConnectionTokens(byte[] hmacSecret, int maxTokenBytes) {
         this(TokenKeys.hmac(hmacSecret), maxTokenBytes);
@@ -92,6 +94,7 @@ public final class ConnectionTokens {
         this.audienceRegex = ClaimChecks.compile("audience regex", checks.audienceRegex());
         this.issuer = checks.issuer();
         this.issuerRegex = ClaimChecks.compile("issuer regex", checks.issuerRegex());
+        this.userIdClaim = checks.userIdClaim();
     }
 
     /**
@@ -185,27 +188,45 @@ public final class ConnectionTokens {
             } else if (claims.getClaim("channel") != null) {
                 return new Invalid("a channel claim: a subscription token, not a connection token");
             }
-            Object common = common(jwt, claims, nowMillis);
+            Object common = common(jwt, claims, nowMillis, userIdClaim);
             return common instanceof Common c ? kind.read(jwt, claims, c) : common;
         } catch (ParseException | RuntimeException e) {
             return new Invalid("malformed claims");
         }
     }
 
-    /** The claims both kinds of token carry alike: {@code sub} ("" when absent), the expiry (0: never), the info (null: none). */
+    /** The claims both kinds of token carry alike: the user ("" when absent), the expiry (0: never), the info (null: none). */
     private record Common(String user, long expiresAt, String infoJson) {
     }
 
     /**
-     * Reads the claims both kinds share, in this order: {@code sub}, the expiry (so that an expired
-     * token is {@link Expired} whatever else is wrong after it), the info.
+     * Reads the claims both kinds share, in this order: the user ({@code sub}, or {@code
+     * userIdClaim} when one is configured, whose value may be a string or an integer, as
+     * Centrifugo reads it), the expiry (so that an expired token is {@link Expired} whatever else is
+     * wrong after it), the info.
      * Returns their {@link Common}, or the {@link Expired} or {@link Invalid} (both a {@link Verdict}
      * and a {@link SubscriptionVerdict}) that ends the check.
      */
-    private static Object common(SignedJWT jwt, JWTClaimsSet claims, long nowMillis) throws ParseException {
-        Invalid bad = subjectProblem(jwt);
+    private static Object common(SignedJWT jwt, JWTClaimsSet claims, long nowMillis, String userIdClaim) throws ParseException {
+        Invalid bad = subjectProblem(jwt); // a sub, if any, is a string even when the user comes from another claim
         if (bad != null) {
             return bad;
+        }
+        String user;
+        if (userIdClaim == null) {
+            String sub = claims.getStringClaim("sub");
+            user = sub == null ? "" : sub;
+        } else {
+            Object raw = jwt.getPayload().toJSONObject().get(userIdClaim);
+            if (raw == null) {
+                user = "";
+            } else if (raw instanceof String s) {
+                user = s;
+            } else if (raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 1e15) {
+                user = Long.toString(n.longValue()); // an integer id, as its JSON text
+            } else {
+                return new Invalid("the user id claim is neither a string nor an integer");
+            }
         }
         long expiresAt = expiry(claims, nowMillis);
         if (expiresAt < 0) {
@@ -215,8 +236,7 @@ public final class ConnectionTokens {
         if (info instanceof Invalid i) {
             return i;
         }
-        String sub = claims.getStringClaim("sub");
-        return new Common(sub == null ? "" : sub, expiresAt, (String) info);
+        return new Common(user, expiresAt, (String) info);
     }
 
     @SuppressWarnings("unchecked")

@@ -175,7 +175,7 @@ public record TokenKeys(byte[] hmacSecret, RSAPublicKey rsa, ECPublicKey ecdsa, 
             parts.add("RS/ES by kid from a JWKS of " + jwks.size() + " key(s): " + String.join(", ", new java.util.TreeSet<>(jwks.keySet())));
         }
         String keys = parts.isEmpty() ? "none" : String.join(", ", parts);
-        keys = checks.isEmpty() ? keys : keys + "; claims " + checks.describe();
+        keys = checks.isEmpty() && checks.userIdClaim() == null ? keys : keys + "; claims " + checks.describe();
         return subscription == null ? keys : keys + "; subscription tokens: " + subscription.describe();
     }
 

@@ -80,6 +80,24 @@ class ConnectionTokensTest {
 
     static final String HS256 = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
+    /** Centrifugo's user_id_claim: the user from that claim (a string, or an integer as its text), not from sub. */
+    @Test
+    void theUserComesFromTheConfiguredClaim() throws Exception {
+        ConnectionTokens tokens = withChecks(ClaimChecks.NONE.withUserIdClaim("uid"));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\",\"uid\":\"ann\"}"), NOW))
+                .isEqualTo(new ConnectionTokens.Valid("ann", 0, List.of()));
+        assertThat(tokens.verify(sign(HS256, "{\"uid\":1234567}"), NOW)).isEqualTo(new ConnectionTokens.Valid("1234567", 0, List.of()));
+        assertThat(tokens.verify(sign(HS256, "{\"sub\":\"42\"}"), NOW)).as("sub is not the user then")
+                .isEqualTo(new ConnectionTokens.Valid("", 0, List.of()));
+        assertThat(tokens.verify(sign(HS256, "{\"uid\":1.5}"), NOW))
+                .isEqualTo(new ConnectionTokens.Invalid("the user id claim is neither a string nor an integer"));
+        assertThat(tokens.verify(sign(HS256, "{\"uid\":[\"a\"]}"), NOW)).isInstanceOf(ConnectionTokens.Invalid.class);
+        assertThat(tokens.verify(sign(HS256, "{\"uid\":\"ann\",\"sub\":7}"), NOW)).as("a sub is a string all the same")
+                .isInstanceOf(ConnectionTokens.Invalid.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClaimChecks.NONE.withUserIdClaim("user.id"))
+                .hasMessageContaining("letters and underscores only");
+    }
+
     static ConnectionTokens withChecks(ClaimChecks checks) {
         return new ConnectionTokens(TokenKeys.hmac(SECRET).withChecks(checks), 4096);
     }
