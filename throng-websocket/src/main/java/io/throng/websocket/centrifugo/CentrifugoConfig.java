@@ -36,8 +36,10 @@ import java.util.Objects;
  *                           presence) are those of channels without a namespace
  * @param apiKey             the key of the server HTTP API ({@code POST /api/<method>}), which then
  *                           also guards {@code POST /pub}; {@link ApiKey#NONE}: no API, and /pub open.
- * @param maxPendingConnects upgrades are refused (503) while this many connections of the process
- *                           have not yet connected: throng's own setting, not Centrifugo's. The SDKs
+ * @param maxPendingConnects the most connections of the process that may wait for their connect;
+ *                           below it, as many as the process connects in a quarter of the stale
+ *                           delay at its rate of the last second (ConnectAdmission); upgrades beyond
+ *                           are refused (503): throng's own setting, not Centrifugo's. The SDKs
  *                           back off and retry a refused upgrade, but take a stale close (3502) as
  *                           final, so a process that takes more upgrades than it can authenticate
  *                           within the stale delay loses clients for good (a reconnect storm after a
@@ -49,9 +51,8 @@ public record CentrifugoConfig(TokenKeys keys, boolean allowAnonymous, boolean a
                                HistoryOptions history, PresenceOptions presence, List<Namespace> namespaces,
                                ApiKey apiKey, int maxPendingConnects) {
     /**
-     * The default of {@link #maxPendingConnects}: a cold worker, sharing two cores with its clients,
-     * must be able to read and authenticate this many connects well within the 10 s stale delay
-     * (docs/centrifugo.md, the reconnect storm at 100,000), and a warm one takes thousands a second.
+     * The default of {@link #maxPendingConnects}, a ceiling over the rate's limit: a warm process
+     * connects thousands a second, so 1,000 waiting is well under a second of its work.
      */
     public static final int DEFAULT_MAX_PENDING_CONNECTS = 1000;
 

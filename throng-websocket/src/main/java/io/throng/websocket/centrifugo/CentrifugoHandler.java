@@ -97,7 +97,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.subscriptions = new Subscriptions(config, topics, bus, access, history, presence, ids, subscriptionTokens,
                 refusedTokens);
         this.sweeper = new Sweeper(config, topics, subscriptions, history);
-        this.admission = new ConnectAdmission(config.maxPendingConnects());
+        this.admission = new ConnectAdmission(config.maxPendingConnects(), config.staleCloseDelay().toNanos(), System.nanoTime());
         if (gathering != null) {
             gathering.answerWith(workers); // last: the bus's reader may call it from now on
         }
@@ -114,12 +114,12 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     }
 
     /**
-     * Whether an upgrade to this protocol may be taken now: not while {@link
-     * CentrifugoConfig#maxPendingConnects} connections wait for their connect (a refusal is counted).
-     * Any thread.
+     * Whether an upgrade to this protocol may be taken now: not while as many connections wait for
+     * their connect as this process connects in a quarter of the stale delay, nor {@link
+     * CentrifugoConfig#maxPendingConnects} ({@link ConnectAdmission}; a refusal is counted). Any thread.
      */
     public boolean admitUpgrade() {
-        return admission.admit();
+        return admission.admit(System.nanoTime());
     }
 
     /** Upgrades refused since start because too many connections waited for their connect. */
@@ -130,6 +130,11 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     /** Connections open and not yet connected, now. */
     public int pendingConnects() {
         return admission.pending();
+    }
+
+    /** How many connections may wait for their connect now (admission's limit from this process's rate). */
+    public int pendingLimit() {
+        return admission.limit();
     }
 
     public CentrifugoConfig config() {
@@ -322,7 +327,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
     public void onClose(WebSocket ws, int code, String reason) {
         if (ws.attachment() instanceof ClientSession s) {
             if (!s.connected()) {
-                admission.settled();
+                admission.closedWaiting();
             }
             presence.leaveAll(ws, s);
         }
@@ -478,7 +483,7 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         synchronized (ws) {
             // connected, subscribed and answered at once for the sweeper's pings and the fan-out's publications
             s.markConnected();
-            admission.settled();
+            admission.connected();
             for (String ch : channels) {
                 topics.subscribe(topic(ch), ws);
             }

@@ -1,37 +1,72 @@
 package io.throng.websocket.centrifugo;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Admission of upgrades by the connections still waiting for their {@code connect}: while {@link
- * CentrifugoConfig#maxPendingConnects} of them are open and not connected, a new upgrade is refused
- * (503), so that a process in a reconnect storm takes only what it can authenticate before the
- * stale close (3502), which the SDKs take as final, while a refused upgrade is retried with their
- * own back-off.
+ * Admission of upgrades by the connections still waiting for their {@code connect}: a new upgrade
+ * is refused (503) while as many connections wait as this process connects in a quarter of the
+ * stale delay, at the rate it connected them over the last second (at least {@value #FLOOR}, at
+ * most {@link CentrifugoConfig#maxPendingConnects}). So a process in a reconnect storm takes only
+ * what it can authenticate well before the stale close (3502), which the SDKs take as final, while
+ * a refused upgrade is retried with their own back-off.
+ *
+ * <p>Why a rate and not a fixed number: a process's speed varies a hundredfold. Warm and alone it
+ * connects thousands a second; a new worker sharing two cores with twenty Node processes of
+ * reconnecting SDKs connected 27 a second (the 100,000-subscriber storm, docs/centrifugo.md), so
+ * a fixed limit of 1,000 waiting meant 37 s in the queue and 14,680 clients closed for good as
+ * stale. By Little's law, waiting connections over the rate they leave at is the time each waits:
+ * holding it to a quarter of the stale delay leaves three quarters for the client's own delays and
+ * the sweep. The limit never drops below {@value #FLOOR}, so that a process that has connected
+ * nobody lately (just started, or idle) takes a first few and measures itself on them; from there
+ * a process that keeps up grows it 2.5 times a second (its rate over a second, times 2.5 s) up to
+ * the maximum.
  *
  * <pre>
- * a connection   opened --connect ok--> settled
+ * a connection   opened --connect ok--> settled (and counted in the rate)
  *                opened --closed before connecting--> settled
  * </pre>
  * Each connection is counted once, from its open ({@link #opened}) to the first of its connect and
- * its close ({@link #settled}); both run in the connection's serial context. The check at the
- * upgrade ({@link #admit}) runs on any event loop before the open, so that loops deciding at the
- * same moment may pass the limit by the few upgrades under way between decision and open.
+ * its close; both run in the connection's serial context. The check at the upgrade ({@link
+ * #admit}) runs on any event loop before the open, so loops deciding at the same moment may pass
+ * the limit by the few upgrades under way between decision and open.
  *
- * <p>Thread: any.
+ * <p>Thread: any. The rate is re-measured by whichever thread first sees the second over.
  */
 final class ConnectAdmission {
-    private final int limit;
+    /**
+     * The least the limit is: a first few, to measure the rate on. A limit on connections waiting,
+     * not on connects a second: with a connect taking a millisecond (a warm process, a client on
+     * the same network) 64 waiting pass 64,000 a second, so the floor binds only a process that is
+     * slow, and then holds its queue to 64 (2.4 s at the 27 a second of the storm above).
+     */
+    static final int FLOOR = 64;
+    private static final long WINDOW_NANOS = 1_000_000_000L;
+
+    private final int max;
+    /** How long a connection may wait in the queue, at the measured rate: a quarter of the stale delay. */
+    private final double budgetSeconds;
     private final AtomicInteger pending = new AtomicInteger();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder connectsInWindow = new LongAdder();
+    private final AtomicLong windowStart;
+    private volatile int limit;
 
-    ConnectAdmission(int limit) {
-        this.limit = limit;
+    /**
+     * @param max        the most that may wait, whatever the rate ({@link CentrifugoConfig#maxPendingConnects})
+     * @param staleDelay the stale close delay, in nanoseconds
+     */
+    ConnectAdmission(int max, long staleDelayNanos, long nowNanos) {
+        this.max = max;
+        this.budgetSeconds = staleDelayNanos / 4e9;
+        this.windowStart = new AtomicLong(nowNanos);
+        this.limit = Math.min(max, FLOOR);
     }
 
     /** Whether a new upgrade may be taken now; a refusal is counted. */
-    boolean admit() {
+    boolean admit(long nowNanos) {
+        remeasure(nowNanos);
         if (pending.get() >= limit) {
             refused.increment();
             return false;
@@ -44,14 +79,36 @@ final class ConnectAdmission {
         pending.incrementAndGet();
     }
 
-    /** A connection that was waiting for its connect connected, or closed without. */
-    void settled() {
+    /** A connection that was waiting connected: it leaves the queue and counts in the rate. */
+    void connected() {
         pending.decrementAndGet();
+        connectsInWindow.increment();
+    }
+
+    /** A connection that was waiting closed without connecting. */
+    void closedWaiting() {
+        pending.decrementAndGet();
+    }
+
+    /** At most once a second: the limit from the connects of the second past. */
+    private void remeasure(long nowNanos) {
+        long start = windowStart.get();
+        long elapsed = nowNanos - start;
+        if (elapsed < WINDOW_NANOS || !windowStart.compareAndSet(start, nowNanos)) {
+            return;
+        }
+        double rate = connectsInWindow.sumThenReset() / (elapsed / 1e9);
+        limit = (int) Math.max(Math.min(max, FLOOR), Math.min(max, rate * budgetSeconds));
     }
 
     /** Connections open and not yet connected, now. */
     int pending() {
         return pending.get();
+    }
+
+    /** How many may wait now (the rate's limit). */
+    int limit() {
+        return limit;
     }
 
     /** Upgrades refused since start. */

@@ -323,7 +323,8 @@ public final class PushServer implements AutoCloseable {
         if (!centrifugo.admitUpgrade()) {
             // the SDKs retry a failed upgrade with their back-off (a stale close after admitting would be final)
             return RequestDecision.respond(HttpResponse.refuse(503, "too many connections are waiting for their connect"
-                    + " (centrifugo max-pending-connects " + centrifugo.config().maxPendingConnects() + "): retry later")
+                    + " (" + centrifugo.pendingConnects() + " waiting, the limit now " + centrifugo.pendingLimit()
+                    + " from this process's rate; max-pending-connects " + centrifugo.config().maxPendingConnects() + "): retry later")
                     .withHeader("Retry-After", "1"));
         }
         return RequestDecision.upgrade(centrifugo, null);
