@@ -46,6 +46,17 @@ public interface WebSocket {
      */
     Delivery send(PreparedMessage message);
 
+    /**
+     * Sends a small message framed once for many connections that is not a publication (an
+     * application's keep-alive, sent to every connection in turn from one thread): written as
+     * {@link #send(PreparedMessage)} writes, at once from the calling thread without copying and
+     * without the wait a foreign {@link #sendText} makes to gather writes, but counted as a message
+     * out only (not a delivery) and past the slow-subscriber policy, which is for publications. Its
+     * compression is never applied (an uncompressed frame is valid on any connection). False if the
+     * connection is not open.
+     */
+    boolean sendPrepared(PreparedMessage message);
+
     /** Sends a Ping (at most 125 bytes of payload); the peer's Pong arrives in {@link WebSocketHandler#onPong}. */
     boolean ping(ByteBuffer payload);
 

@@ -410,6 +410,25 @@ public final class WsSession implements WebSocket, FrameDecoder.Sink, TopicMembe
     }
 
     @Override
+    public boolean sendPrepared(PreparedMessage message) {
+        synchronized (this) {
+            if (phase() != OPEN) {
+                return false;
+            }
+            if (endpoint.client) {
+                writeFrameLocked(Frames.FIN | (message.isText() ? Frames.TEXT : Frames.BINARY), message.payload(), false);
+            } else {
+                connection.writeImmutable(message.frame()); // as send's: what the socket takes now, the rest queued
+            }
+            endpoint.metrics.messagesOut.increment();
+        }
+        if (endpoint.client) {
+            flushIfForeign(); // a client's frames are masked, so written per connection
+        }
+        return true;
+    }
+
+    @Override
     public Delivery send(PreparedMessage message) {
         synchronized (this) {
             if (phase() != OPEN) {

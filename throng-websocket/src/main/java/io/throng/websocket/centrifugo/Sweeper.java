@@ -2,8 +2,6 @@ package io.throng.websocket.centrifugo;
 
 import io.throng.websocket.TopicRegistry;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,10 +24,14 @@ final class Sweeper implements AutoCloseable {
     static final String THREAD = "throng-centrifugo-sweeper";
     private static final System.Logger LOG = System.getLogger("io.throng.websocket.centrifugo");
     /**
-     * The ping, sent as a plain text message rather than a shared frame: a shared frame counts as a
-     * delivery in /stats, and falls under the slow-subscriber policy, which would drop a ping.
+     * The ping, one frame for every connection ({@link io.throng.websocket.WebSocket#sendPrepared}:
+     * not counted as a delivery, past the slow-subscriber policy). Not {@code sendText}: sent from
+     * this thread, each of those waits a yield to gather writes, and with 20 runnable processes on
+     * the two cores a yield is a scheduling turn, so a round of 12,500 took longer than the SDK's
+     * 35 s (ping interval plus its 10 s grace) and the SDKs reconnected in thousands (the
+     * 100,000-subscriber hold of 2026-12-08, docs/centrifugo.md).
      */
-    private static final ByteBuffer PING = ByteBuffer.wrap("{}".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+    private static final io.throng.websocket.PreparedMessage PING = io.throng.websocket.PreparedMessage.text("{}");
 
     private final CentrifugoConfig config;
     private final TopicRegistry topics;
@@ -74,7 +76,7 @@ final class Sweeper implements AutoCloseable {
             long start = System.nanoTime();
             topics.forEachSubscriber(CentrifugoHandler.SESSIONS, ws -> {
                 if (ws.attachment() instanceof ClientSession s && s.connected() && s.pingDue(round)) {
-                    ws.sendText(PING.duplicate());
+                    ws.sendPrepared(PING);
                 }
             });
             LOG.log(Level.DEBUG, () -> "centrifugo: ping round " + round + " took " + (System.nanoTime() - start) / 1_000_000 + " ms");
