@@ -546,6 +546,27 @@ class CentrifugoProtocolTest {
         }
     }
 
+    /**
+     * While the process is behind (as many connections wait for their connect as admission allows),
+     * a stale connection is not closed at its deadline (3502 would end an SDK for good) but given
+     * more time, five more stale delays at most: then it is closed all the same.
+     */
+    @Test
+    void aStaleCloseWaitsWhileTheProcessIsBehindButNotForever() throws Exception {
+        CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withMaxPendingConnects(2)
+                .withStaleCloseDelay(Duration.ofMillis(400)); // swept every 200 ms
+        try (PushServer push = CentrifugoSdkTest.start(config)) {
+            long opened = System.nanoTime();
+            Conn first = open(push);
+            Conn second = open(push);
+            assertThat(first.closed.poll(1500, TimeUnit.MILLISECONDS)).as("kept past its stale deadline while behind").isNull();
+            assertThat(first.closedWith()).isEqualTo("3502 stale");
+            assertThat(second.closedWith()).isEqualTo("3502 stale");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
+            assertThat(ms).as("six stale delays and the sweeps").isBetween(2000L, 12_000L);
+        }
+    }
+
     @Test
     void aConnectionWhoseTokenExpiresIsClosedWith3005UnlessItRefreshes() throws Exception {
         CentrifugoConfig config = CentrifugoConfig.withSecret(SECRET).withPing(Duration.ofSeconds(1), Duration.ofMillis(500))

@@ -96,8 +96,8 @@ public final class CentrifugoHandler implements WebSocketHandler, AutoCloseable 
         this.historyReads = new HistoryReads(config, access, history);
         this.subscriptions = new Subscriptions(config, topics, bus, access, history, presence, ids, subscriptionTokens,
                 refusedTokens);
-        this.sweeper = new Sweeper(config, topics, subscriptions, history);
         this.admission = new ConnectAdmission(config.maxPendingConnects(), config.staleCloseDelay().toNanos(), System.nanoTime());
+        this.sweeper = new Sweeper(config, topics, subscriptions, history, admission);
         if (gathering != null) {
             gathering.answerWith(workers); // last: the bus's reader may call it from now on
         }

@@ -16,6 +16,8 @@ import java.lang.invoke.VarHandle;
  *            parity of the ping round (PONG_DUE, PONG_DUE_ODD, and LAST_PING_ODD for which is the
  *            later), so that the check of round N never takes round N+1's fresh ping for N's
  *            missing pong, and a pong to either of two outstanding pings finds its ping (see pingDue)
+ * STALE_DELAYS  CONNECTING: how often the stale deadline was put off because the process was behind
+ *            (at most MAX_STALE_DELAYS: a connection that never connects is closed all the same)
  * deadline   CONNECTING: the stale deadline (3502); CONNECTED: the token's expiry plus the grace
  *            (3005), or Long.MAX_VALUE; in epoch milliseconds
  * extras     what only some connections have, in one object made on first need, so that an idle
@@ -40,6 +42,11 @@ final class ClientSession {
     private static final int PONGS_DUE = PONG_DUE | PONG_DUE_ODD;
     /** The latest ping went out in an odd round (which of two outstanding pings is the older). */
     private static final int LAST_PING_ODD = 8;
+    /** CONNECTING: how many times the stale deadline was put off while the process was behind (3 bits). */
+    private static final int STALE_DELAYS_SHIFT = 4;
+    private static final int STALE_DELAYS = 7 << STALE_DELAYS_SHIFT;
+    /** The stale deadline is put off at most this many times: six stale delays in all (a minute at Centrifugo's 10 s). */
+    static final int MAX_STALE_DELAYS = 5;
 
     private static final VarHandle STATE;
 
@@ -184,6 +191,24 @@ final class ClientSession {
 
     void markConnected() {
         set(CONNECTED, true);
+    }
+
+    /**
+     * Sweeper: puts the stale deadline off to {@code deadlineMillis}, if it has been put off fewer
+     * than {@value #MAX_STALE_DELAYS} times; false (close it) otherwise.
+     */
+    boolean delayStale(long deadlineMillis) {
+        while (true) {
+            int s = state;
+            int delays = (s & STALE_DELAYS) >>> STALE_DELAYS_SHIFT;
+            if (delays >= MAX_STALE_DELAYS) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, s, (s & ~STALE_DELAYS) | ((delays + 1) << STALE_DELAYS_SHIFT))) {
+                deadline = deadlineMillis;
+                return true;
+            }
+        }
     }
 
     /**

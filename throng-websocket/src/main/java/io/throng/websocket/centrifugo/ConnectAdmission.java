@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
  * connects thousands a second; a new worker sharing two cores with twenty Node processes of
  * reconnecting SDKs connected 27 a second (the 100,000-subscriber storm, docs/centrifugo.md), so
  * a fixed limit of 1,000 waiting meant 37 s in the queue and 14,680 clients closed for good as
- * stale. By Little's law, waiting connections over the rate they leave at is the time each waits:
+ * stale (in a ramp made worse by slow pings, since mended). By Little's law, waiting connections over
+ * the rate they leave at is the time each waits:
  * holding it to a quarter of the stale delay leaves three quarters for the client's own delays and
  * the sweep. The limit never drops below {@value #FLOOR}, so that a process that has connected
  * nobody lately (just started, or idle) takes a first few and measures itself on them; from there
@@ -38,10 +39,15 @@ final class ConnectAdmission {
     /**
      * The least the limit is: a first few, to measure the rate on. A limit on connections waiting,
      * not on connects a second: with a connect taking a millisecond (a warm process, a client on
-     * the same network) 64 waiting pass 64,000 a second, so the floor binds only a process that is
-     * slow, and then holds its queue to 64 (2.4 s at the 27 a second of the storm above).
+     * the same network) 256 waiting pass 256,000 a second, so the floor binds only a process that
+     * is slow, or whose clients are. Not lower: in the 100,000-subscriber storm most of a
+     * connection's wait was its own client's (twenty Node processes on the same two cores, slow to
+     * send the connect), and a floor of 64 let each worker connect only 64 per such wait, about one
+     * a second, while the clients spent the cores retrying refused upgrades (35,000 a worker in 4
+     * minutes). A wait that is not the process's own is covered by the stale close's delay while
+     * behind ({@link #behind}, Sweeper).
      */
-    static final int FLOOR = 64;
+    static final int FLOOR = 256;
     private static final long WINDOW_NANOS = 1_000_000_000L;
 
     private final int max;
@@ -104,6 +110,11 @@ final class ConnectAdmission {
     /** Connections open and not yet connected, now. */
     int pending() {
         return pending.get();
+    }
+
+    /** Whether the queue is full: as many connections wait as the rate's limit allows (the process is behind). */
+    boolean behind() {
+        return pending.get() >= limit;
     }
 
     /** How many may wait now (the rate's limit). */

@@ -36,15 +36,19 @@ final class Sweeper implements AutoCloseable {
     private final CentrifugoConfig config;
     private final TopicRegistry topics;
     private final Subscriptions subscriptions;
+    private final ConnectAdmission admission;
+    private final java.util.concurrent.atomic.LongAdder staleDelays = new java.util.concurrent.atomic.LongAdder();
     private final ScheduledExecutorService thread;
     private final LongAdder noPongCloses = new LongAdder();
     /** Ping rounds begun (the sweeper's thread only). */
     private long pingRounds;
 
-    Sweeper(CentrifugoConfig config, TopicRegistry topics, Subscriptions subscriptions, ChannelHistory history) {
+    Sweeper(CentrifugoConfig config, TopicRegistry topics, Subscriptions subscriptions, ChannelHistory history,
+            ConnectAdmission admission) {
         this.config = config;
         this.topics = topics;
         this.subscriptions = subscriptions;
+        this.admission = admission;
         this.thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).name(THREAD).factory());
         if (!config.pingInterval().isZero()) {
             long ping = config.pingInterval().toMillis();
@@ -57,6 +61,11 @@ final class Sweeper implements AutoCloseable {
             long sweep = 60_000; // a minute: meta TTLs are hours or days (tests set shorter ones and sweep themselves)
             thread.scheduleAtFixedRate(() -> history.sweep(System.currentTimeMillis()), sweep, sweep, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Stale deadlines put off because the process was behind, since start. Any thread. */
+    long staleDelays() {
+        return staleDelays.sum();
     }
 
     /** Connections closed for a missing pong (3012), since start. Any thread. */
@@ -112,6 +121,13 @@ final class Sweeper implements AutoCloseable {
         assert onSweeperThread() : Thread.currentThread().getName();
         try {
             long now = System.currentTimeMillis();
+            // Behind (the admission queue full): a connection still waiting may be waiting on us, or
+            // on a client as starved as we are (a storm), and 3502 would end it for good. It gets
+            // another stale delay, up to ClientSession.MAX_STALE_DELAYS times; a client that never
+            // connects is closed all the same, a minute after its upgrade instead of 10-15 s.
+            boolean behind = admission.behind();
+            long later = now + config.staleCloseDelay().toMillis();
+            long delayedBefore = staleDelays.sum();
             topics.forEachSubscriber(CentrifugoHandler.SESSIONS, ws -> {
                 if (ws.attachment() instanceof ClientSession s) {
                     subscriptions.endExpired(ws, s, now);
@@ -119,11 +135,18 @@ final class Sweeper implements AutoCloseable {
                 if (ws.attachment() instanceof ClientSession s && now > s.deadline) {
                     if (s.connected()) {
                         ws.close(Codes.CLOSE_CONNECTION_EXPIRED, "connection expired");
+                    } else if (behind && s.delayStale(later)) {
+                        staleDelays.increment();
                     } else {
                         ws.close(Codes.CLOSE_STALE, "stale");
                     }
                 }
             });
+            long delayed = staleDelays.sum() - delayedBefore;
+            if (delayed > 0) {
+                LOG.log(Level.INFO, () -> "centrifugo: behind (" + admission.pending() + " connections waiting for their"
+                        + " connect, the limit " + admission.limit() + "): " + delayed + " stale close(s) put off");
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "centrifugo: the stale and expiry round failed", e);
         }

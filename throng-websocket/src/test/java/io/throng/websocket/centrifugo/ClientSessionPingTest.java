@@ -13,6 +13,22 @@ import org.junit.jupiter.api.Test;
 class ClientSessionPingTest {
 
     @Test
+    void theStaleDeadlineIsPutOffFiveTimesAtMostAndThePingBitsStayAsTheyWere() {
+        ClientSession s = new ClientSession(1000);
+        for (int i = 1; i <= ClientSession.MAX_STALE_DELAYS; i++) {
+            assertThat(s.delayStale(1000 + i * 1000L)).isTrue();
+            assertThat(s.deadline).isEqualTo(1000 + i * 1000L);
+        }
+        assertThat(s.delayStale(99_000)).as("the sixth").isFalse();
+        assertThat(s.deadline).isEqualTo(6000);
+        assertThat(s.connected()).isFalse();
+        s.markConnected();
+        assertThat(s.connected()).isTrue();
+        assertThat(s.pingDue(0)).isTrue();
+        assertThat(s.ponged()).isTrue();
+    }
+
+    @Test
     void aPongToEitherOfTwoOutstandingPingsIsAcceptedAndEachCheckSeesItsOwnRound() {
         ClientSession s = new ClientSession(Long.MAX_VALUE);
         s.markConnected();

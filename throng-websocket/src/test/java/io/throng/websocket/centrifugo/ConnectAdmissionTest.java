@@ -20,24 +20,24 @@ class ConnectAdmissionTest {
         assertThat(a.admit(2)).as("the floor reached").isFalse();
         assertThat(a.refused()).isEqualTo(1);
 
-        // a fast second: 200 connected; the limit becomes 200 x 2.5 = 500
-        for (int i = 0; i < 200; i++) {
+        // a fast second: 400 connected; the limit becomes 400 x 2.5 = 1000
+        for (int i = 0; i < 400; i++) {
             a.connected();
             a.opened();
         }
         assertThat(a.admit(SECOND)).isTrue();
-        assertThat(a.limit()).isEqualTo(500);
+        assertThat(a.limit()).isEqualTo(1000);
 
         // a faster one: capped at the maximum
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 3000; i++) {
             a.connected();
             a.opened();
         }
         a.admit(2 * SECOND);
         assertThat(a.limit()).isEqualTo(1000);
 
-        // a slow second (a cold worker among busy neighbours): 100 more waiting, 10 connected: the floor again
-        for (int i = 0; i < 100; i++) {
+        // a slow second (a cold worker among busy neighbours): 300 more waiting, 10 connected: the floor again
+        for (int i = 0; i < 300; i++) {
             a.opened();
         }
         for (int i = 0; i < 10; i++) {
@@ -45,17 +45,20 @@ class ConnectAdmissionTest {
         }
         assertThat(a.admit(3 * SECOND)).as("%d waiting", a.pending()).isFalse();
         assertThat(a.limit()).isEqualTo(ConnectAdmission.FLOOR);
+        assertThat(a.behind()).isTrue();
     }
 
     @Test
     void closesBeforeConnectingLeaveTheQueueWithoutCountingInTheRate() {
         ConnectAdmission a = new ConnectAdmission(1000, STALE, 0);
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 300; i++) {
             a.opened();
         }
-        for (int i = 0; i < 100; i++) {
+        assertThat(a.behind()).isTrue();
+        for (int i = 0; i < 300; i++) {
             a.closedWaiting();
         }
+        assertThat(a.behind()).isFalse();
         assertThat(a.pending()).isZero();
         a.admit(SECOND + 1);
         assertThat(a.limit()).isEqualTo(ConnectAdmission.FLOOR);
