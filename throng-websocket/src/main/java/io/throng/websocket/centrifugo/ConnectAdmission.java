@@ -6,9 +6,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Admission of upgrades by the connections still waiting for their {@code connect}: a new upgrade
- * is refused (503) while as many connections wait as this process connects in a quarter of the
- * stale delay, at the rate it connected them over the last second (at least {@value #FLOOR}, at
- * most {@link CentrifugoConfig#maxPendingConnects}). So a process in a reconnect storm takes only
+ * is refused (503) while {@link CentrifugoConfig#maxPendingConnects} connections wait, and, once a
+ * second has seen a refusal (the process under pressure), while as many wait as it connects in a
+ * quarter of the stale delay, at the rate it connected them over that second (at least {@value
+ * #FLOOR}). A second without a refusal puts the limit back to the maximum: its rate was the
+ * clients' demand, not what the process can do, so it says nothing of overload (a burst of 600
+ * load-tool connections at a server idle the second before must not meet the floor). So a process in a reconnect storm takes only
  * what it can authenticate well before the stale close (3502), which the SDKs take as final, while
  * a refused upgrade is retried with their own back-off.
  *
@@ -19,10 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
  * stale (in a ramp made worse by slow pings, since mended). By Little's law, waiting connections over
  * the rate they leave at is the time each waits:
  * holding it to a quarter of the stale delay leaves three quarters for the client's own delays and
- * the sweep. The limit never drops below {@value #FLOOR}, so that a process that has connected
- * nobody lately (just started, or idle) takes a first few and measures itself on them; from there
- * a process that keeps up grows it 2.5 times a second (its rate over a second, times 2.5 s) up to
- * the maximum.
+ * the sweep. Under pressure the limit never drops below {@value #FLOOR}, so that a process whose
+ * clients are slow to send their connect still takes enough to keep busy.
  *
  * <pre>
  * a connection   opened --connect ok--> settled (and counted in the rate)
@@ -56,6 +57,8 @@ final class ConnectAdmission {
     private final AtomicInteger pending = new AtomicInteger();
     private final LongAdder refused = new LongAdder();
     private final LongAdder connectsInWindow = new LongAdder();
+    /** {@link #refused} when the current second began: more now means this second saw pressure. */
+    private volatile long refusedAtWindowStart;
     private final AtomicLong windowStart;
     private volatile int limit;
 
@@ -67,7 +70,7 @@ final class ConnectAdmission {
         this.max = max;
         this.budgetSeconds = staleDelayNanos / 4e9;
         this.windowStart = new AtomicLong(nowNanos);
-        this.limit = Math.min(max, FLOOR);
+        this.limit = max;
     }
 
     /** Whether a new upgrade may be taken now; a refusal is counted. */
@@ -96,7 +99,7 @@ final class ConnectAdmission {
         pending.decrementAndGet();
     }
 
-    /** At most once a second: the limit from the connects of the second past. */
+    /** At most once a second: the limit from the connects of the second past, if it refused anyone. */
     private void remeasure(long nowNanos) {
         long start = windowStart.get();
         long elapsed = nowNanos - start;
@@ -104,7 +107,10 @@ final class ConnectAdmission {
             return;
         }
         double rate = connectsInWindow.sumThenReset() / (elapsed / 1e9);
-        limit = (int) Math.max(Math.min(max, FLOOR), Math.min(max, rate * budgetSeconds));
+        long refusedNow = refused.sum();
+        boolean pressed = refusedNow > refusedAtWindowStart;
+        refusedAtWindowStart = refusedNow;
+        limit = pressed ? (int) Math.max(Math.min(max, FLOOR), Math.min(max, rate * budgetSeconds)) : max;
     }
 
     /** Connections open and not yet connected, now. */
